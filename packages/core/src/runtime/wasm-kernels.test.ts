@@ -1,0 +1,128 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initRuntime } from './backend.ts';
+
+/** Deterministic pseudo-random values so cpu and wasm see identical inputs. */
+function values(count: number, seed: number): Float32Array {
+  const out = new Float32Array(count);
+  let s = seed >>> 0;
+  for (let i = 0; i < count; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 32 - 0.5;
+  }
+  return out;
+}
+
+const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
+interface ConvCase {
+  n: number;
+  h: number;
+  w: number;
+  ci: number;
+  co: number;
+  k: number;
+  stride: 1 | 2;
+  pad: 'same' | 'valid';
+}
+
+function convGradients(c: ConvCase, seed: number) {
+  return tf.tidy(() => {
+    const x = tf.tensor4d(values(size([c.n, c.h, c.w, c.ci]), seed), [c.n, c.h, c.w, c.ci]);
+    const w = tf.tensor4d(values(size([c.k, c.k, c.ci, c.co]), seed + 1), [c.k, c.k, c.ci, c.co]);
+    const probeShape = tf.conv2d(x, w, c.stride, c.pad).shape;
+    const probe = tf.tensor(values(size(probeShape), seed + 2), probeShape);
+    const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad), probe)),
+    )([x, w]);
+    return { dx: Array.from(dx!.dataSync()), dw: Array.from(dw!.dataSync()) };
+  });
+}
+
+function maxRelativeDifference(a: number[], b: number[]): number {
+  expect(a.length).toBe(b.length);
+  let scale = 1e-6;
+  for (const v of b) scale = Math.max(scale, Math.abs(v));
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / scale);
+  return worst;
+}
+
+/** Random shapes from a fixed seed cover odd sizes, stride 1/2, both paddings, kernels 1/3/5. */
+function randomCases(count: number): ConvCase[] {
+  const r = values(count * 8, 99);
+  const pick = (i: number, lo: number, hi: number) => lo + Math.floor((r[i]! + 0.5) * (hi - lo + 1));
+  const cases: ConvCase[] = [];
+  for (let i = 0; i < count; i++) {
+    const o = i * 8;
+    const k = [1, 3, 5][pick(o, 0, 2)]!;
+    cases.push({
+      n: pick(o + 1, 1, 3),
+      h: pick(o + 2, k, 13),
+      w: pick(o + 3, k, 13),
+      ci: pick(o + 4, 1, 6),
+      co: pick(o + 5, 1, 7),
+      k,
+      stride: i % 2 === 0 ? 1 : 2,
+      pad: i % 4 < 2 ? 'same' : 'valid',
+    });
+  }
+  return cases;
+}
+
+describe('wasm training kernels match the cpu backend', () => {
+  beforeAll(async () => {
+    await initRuntime({ backend: 'wasm' });
+  });
+  afterAll(async () => {
+    await tf.setBackend('wasm');
+  });
+
+  const cases = randomCases(12);
+  it.each(cases.map((c) => [JSON.stringify(c), c] as const))('conv2d gradients %s', async (_label, c) => {
+    await tf.setBackend('cpu');
+    const expected = convGradients(c, 7);
+    await tf.setBackend('wasm');
+    const before = tf.memory().numTensors;
+    const actual = convGradients(c, 7);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(maxRelativeDifference(actual.dx, expected.dx)).toBeLessThan(1e-5);
+    expect(maxRelativeDifference(actual.dw, expected.dw)).toBeLessThan(1e-5);
+  });
+
+  it.each([
+    [false, true],
+    [true, false],
+    [true, true],
+  ])('batched matMul transposeA=%s transposeB=%s', async (ta, tb) => {
+    const run = () =>
+      tf.tidy(() => {
+        const a = tf.tensor3d(values(2 * 5 * 7, 3), ta ? [2, 7, 5] : [2, 5, 7]);
+        const b = tf.tensor3d(values(2 * 7 * 4, 4), tb ? [2, 4, 7] : [2, 7, 4]);
+        return Array.from(tf.matMul(a, b, ta, tb).dataSync());
+      });
+    await tf.setBackend('cpu');
+    const expected = run();
+    await tf.setBackend('wasm');
+    expect(maxRelativeDifference(run(), expected)).toBeLessThan(1e-5);
+  });
+
+  it('batch-norm input gradient equals dy * scale / sqrt(variance + eps)', async () => {
+    await tf.setBackend('wasm');
+    const eps = 1e-3;
+    const result = tf.tidy(() => {
+      const x = tf.tensor4d(values(2 * 3 * 3 * 4, 5), [2, 3, 3, 4]);
+      const mean = tf.tensor1d(values(4, 6));
+      const variance = tf.add(tf.abs(tf.tensor1d(values(4, 7))), 0.1) as tf.Tensor1D;
+      const scale = tf.tensor1d(values(4, 8));
+      const offset = tf.tensor1d(values(4, 9));
+      const probe = tf.tensor4d(values(2 * 3 * 3 * 4, 10), [2, 3, 3, 4]);
+      const dx = tf.grad((a: tf.Tensor) =>
+        tf.sum(tf.mul(tf.batchNorm(a as tf.Tensor4D, mean, variance, offset, scale, eps), probe)),
+      )(x);
+      const expected = tf.mul(tf.mul(probe, scale), tf.rsqrt(tf.add(variance, eps)));
+      return { dx: Array.from(dx.dataSync()), expected: Array.from(expected.dataSync()) };
+    });
+    expect(maxRelativeDifference(result.dx, result.expected)).toBeLessThan(1e-5);
+  });
+});
