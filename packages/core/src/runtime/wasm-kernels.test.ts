@@ -91,6 +91,34 @@ describe('wasm training kernels match the cpu backend', () => {
   });
 
   it.each([
+    [2, 2, 'same'],
+    [2, 2, 'valid'],
+    [3, 2, 'same'],
+    [3, 1, 'valid'],
+    [3, 2, 'valid'],
+  ] as const)('maxPool gradient, window %i stride %i padding %s', async (window, stride, pad) => {
+    const run = () =>
+      tf.tidy(() => {
+        // Rounded values create ties, which must be routed to the first maximum like the cpu backend.
+        const x = tf.round(tf.mul(tf.tensor4d(values(2 * 9 * 7 * 3, 11), [2, 9, 7, 3]), 8)) as tf.Tensor4D;
+        const pooledShape = tf.maxPool(x, window, stride, pad).shape;
+        const probe = tf.tensor(
+          values(
+            pooledShape.reduce((a, b) => a * b, 1),
+            12,
+          ),
+          pooledShape,
+        );
+        const dx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, window, stride, pad), probe)))(x);
+        return Array.from(dx.dataSync());
+      });
+    await tf.setBackend('cpu');
+    const expected = run();
+    await tf.setBackend('wasm');
+    expect(maxRelativeDifference(run(), expected)).toBeLessThan(1e-6);
+  });
+
+  it.each([
     [false, true],
     [true, false],
     [true, true],

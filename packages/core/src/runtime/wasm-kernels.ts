@@ -17,6 +17,8 @@ interface WasmBackend extends tf.KernelBackend {
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
 const WASM = 'wasm';
+/** Patch length (kh*kw*ci) up to which the filter gradient uses im2col + GEMM. */
+const IM2COL_MAX_PATCH = 36;
 
 /** Wraps a kernel input as a Tensor without taking ownership (the wrapper's dispose is balanced by incRef). */
 function borrow(info: tf.TensorInfo, backend: WasmBackend): tf.Tensor {
@@ -59,6 +61,7 @@ function conv2dBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf.Tensor
     'channelsLast',
   );
   const { strideHeight, strideWidth, filterHeight, filterWidth, inChannels, outChannels, padInfo } = info;
+  const { outHeight, outWidth, batchSize } = info;
   const result = tf.tidy(() => {
     const input = borrow(x, wasm) as tf.Tensor4D;
     const grad = borrow(dy, wasm) as tf.Tensor4D;
@@ -71,6 +74,30 @@ function conv2dBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf.Tensor
             [0, 0],
           ])
         : input;
+    if (inChannels * filterHeight * filterWidth <= IM2COL_MAX_PATCH) {
+      // Few input channels (first layers): the dilated conv degenerates into a huge-filter,
+      // tiny-output convolution XNNPACK handles badly; one GEMM over explicit patches is ~3x faster.
+      const channelsFirst = tf.transpose(padded, [3, 0, 1, 2]);
+      const patches: tf.Tensor[] = [];
+      for (let kh = 0; kh < filterHeight; kh++) {
+        for (let kw = 0; kw < filterWidth; kw++) {
+          patches.push(
+            tf.stridedSlice(
+              channelsFirst,
+              [0, 0, kh, kw],
+              [inChannels, batchSize, kh + (outHeight - 1) * strideHeight + 1, kw + (outWidth - 1) * strideWidth + 1],
+              [1, 1, strideHeight, strideWidth],
+            ),
+          );
+        }
+      }
+      const columns = tf.reshape(tf.stack(patches, 1), [
+        inChannels * filterHeight * filterWidth,
+        batchSize * outHeight * outWidth,
+      ]);
+      const g = tf.matMul(columns, tf.reshape(grad, [batchSize * outHeight * outWidth, outChannels]));
+      return tf.transpose(tf.reshape(g, [inChannels, filterHeight, filterWidth, outChannels]), [1, 2, 0, 3]);
+    }
     const g = tf.conv2d(tf.transpose(padded, [3, 1, 2, 0]), tf.transpose(grad, [1, 2, 0, 3]), 1, 'valid', 'NHWC', [
       strideHeight,
       strideWidth,
@@ -175,6 +202,62 @@ function makeBatchMatMul(original: tf.KernelConfig): tf.KernelFunc {
   };
 }
 
+/**
+ * wasm's MaxPoolGrad is a scalar C++ loop that costs more than the convolutions around it. This
+ * JS loop over the wasm heap routes each dy to the first maximum of its window, exactly as the
+ * cpu backend does (ties go to the first position in scan order).
+ */
+function maxPoolGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
+  const wasm = backend as WasmBackend;
+  const { dy, input } = inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
+  const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.MaxPoolGradAttrs;
+  const info = tf.backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    filterSize,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+  );
+  const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth } = info;
+  const { strideHeight, strideWidth, filterHeight, filterWidth, padInfo } = info;
+  const out = wasm.makeOutput(input.shape, 'float32');
+  // Views are taken after allocating: a heap growth would detach earlier ones.
+  const dx = wasm.typedArrayFromHeap(out);
+  const x = wasm.typedArrayFromHeap(input);
+  const g = wasm.typedArrayFromHeap(dy);
+  dx.fill(0);
+  for (let b = 0; b < batchSize; b++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      const h0 = oh * strideHeight - padInfo.top;
+      const hStart = Math.max(0, h0);
+      const hEnd = Math.min(inHeight, h0 + filterHeight);
+      for (let ow = 0; ow < outWidth; ow++) {
+        const w0 = ow * strideWidth - padInfo.left;
+        const wStart = Math.max(0, w0);
+        const wEnd = Math.min(inWidth, w0 + filterWidth);
+        const gradBase = ((b * outHeight + oh) * outWidth + ow) * channels;
+        for (let c = 0; c < channels; c++) {
+          let best = -1;
+          let bestValue = Number.NEGATIVE_INFINITY;
+          for (let h = hStart; h < hEnd; h++) {
+            for (let w = wStart; w < wEnd; w++) {
+              const at = ((b * inHeight + h) * inWidth + w) * channels + c;
+              const v = x[at] as number;
+              if (v > bestValue || best < 0) {
+                bestValue = v;
+                best = at;
+              }
+            }
+          }
+          if (best >= 0) dx[best] = (dx[best] as number) + (g[gradBase + c] as number);
+        }
+      }
+    }
+  }
+  return out;
+}
+
 let installed = false;
 
 /** Registers the wasm training kernels and the broadcasting batch-norm gradient. Idempotent. */
@@ -188,6 +271,7 @@ export function installWasmTrainingKernels(): void {
   };
   replace(tf.Conv2DBackpropFilter, conv2dBackpropFilter);
   replace(tf.Conv2DBackpropInput, conv2dBackpropInput);
+  replace(tf.MaxPoolGrad, maxPoolGrad);
   const matMul = tf.getKernel(tf.BatchMatMul, WASM);
   if (matMul) replace(tf.BatchMatMul, makeBatchMatMul(matMul));
   installBatchNormGradient();
@@ -223,7 +307,8 @@ function installBatchNormGradient(): void {
 
 /** Names of the kernels this module replaces on wasm, for `describeRuntime()`. */
 export const WASM_TRAINING_KERNELS = [
-  'Conv2DBackpropFilter (dilated conv2d)',
+  'Conv2DBackpropFilter (im2col GEMM for thin inputs, dilated conv2d otherwise)',
+  'MaxPoolGrad (first-maximum routing in JS)',
   'Conv2DBackpropInput (forward conv on zero-dilated dy)',
   'BatchMatMul (explicit transpose before XNNPACK)',
   'FusedBatchNorm gradient (broadcast instead of tile)',

@@ -1,0 +1,37 @@
+/**
+ * Access to penultimate features (the input of the final classification layer), which Pivotal
+ * Tuning's latent loss works on. The feature model shares weights with the classifier.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { AntidoteError } from '../errors.ts';
+
+export interface SplitModel {
+  /** Image -> penultimate features. Shares weights with the original model. */
+  features: tf.LayersModel;
+  /** The final layer (features -> logits or probabilities). */
+  head: tf.layers.Layer;
+  /** Whether the head applies softmax, i.e. the model outputs probabilities instead of logits. */
+  outputsProbabilities: boolean;
+}
+
+export function splitAtPenultimate(model: tf.LayersModel): SplitModel {
+  const head = model.layers[model.layers.length - 1];
+  if (head?.getClassName() !== 'Dense') {
+    throw new AntidoteError(
+      'SHAPE_MISMATCH',
+      `The last layer is ${head?.getClassName() ?? 'missing'}; Antidote needs a Dense classification layer last to reach penultimate features.`,
+    );
+  }
+  const featureTensor = head.input as tf.SymbolicTensor;
+  if (Array.isArray(featureTensor)) {
+    throw new AntidoteError('SHAPE_MISMATCH', 'The classification layer has several inputs; expected one feature vector.');
+  }
+  const features = tf.model({ inputs: model.inputs, outputs: featureTensor });
+  const config = head.getConfig() as { activation?: string };
+  return { features, head, outputsProbabilities: config.activation === 'softmax' };
+}
+
+/** Converts a model output to logits: log-probabilities are valid logits for softmax-based losses. */
+export function outputToLogits(output: tf.Tensor, outputsProbabilities: boolean): tf.Tensor {
+  return outputsProbabilities ? tf.log(tf.clipByValue(output, 1e-7, 1)) : output;
+}

@@ -1,0 +1,3 @@
+export * from './features.ts';
+export * from './model-io.ts';
+export * from './zoo.ts';

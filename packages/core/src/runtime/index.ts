@@ -1,0 +1,2 @@
+export * from './backend.ts';
+export { installWasmTrainingKernels, WASM_TRAINING_KERNELS } from './wasm-kernels.ts';

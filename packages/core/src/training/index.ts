@@ -1,0 +1,2 @@
+export * from './batches.ts';
+export * from './train.ts';

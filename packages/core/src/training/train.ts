@@ -1,0 +1,266 @@
+/**
+ * The seeded training loop shared by model training, attacks that control training, and the
+ * defenses: augmentation, SGD/Adam, progress with ETA, cancellation, checkpoint and resume.
+ * Batch order and augmentation derive from (seed, epoch, step), so a resumed run sees exactly
+ * the batches the interrupted one would have.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { datasetSize, type ImageDataset } from '../datasets/image-dataset.ts';
+import { AntidoteError, throwIfAborted } from '../errors.ts';
+import { loadModelFromFiles, type ModelFiles, saveModelToFiles } from '../models/model-io.ts';
+import { createRng, shuffleInPlace } from '../random.ts';
+import { type AugmentOptions, batchTensor, defaultAugment } from './batches.ts';
+
+export type OptimizerName = 'sgd' | 'adam';
+
+export interface OptimizerOptions {
+  optimizer: OptimizerName;
+  learningRate: number;
+  /** SGD momentum (Nesterov). Ignored by Adam. */
+  momentum?: number;
+  /** Cosine decay of the learning rate to `learningRate * minLearningRateFactor` over the run. */
+  cosineDecay?: boolean;
+  minLearningRateFactor?: number;
+}
+
+export interface TrainingProgress {
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  loss: number;
+  learningRate: number;
+  imagesPerSecond: number;
+  etaSeconds: number;
+  /** Extra figures from `evaluate`, when it ran at this step. */
+  metrics?: Record<string, number>;
+}
+
+export interface TrainingCheckpoint {
+  step: number;
+  model: ModelFiles;
+  /** Optimizer slots (momentum, Adam moments, iteration count), in variable order. */
+  optimizer: { name: string; shape: number[]; values: Float32Array }[];
+}
+
+/** The per-batch loss. The default is softmax cross-entropy of the logits. */
+export type LossFunction = (context: {
+  model: tf.LayersModel;
+  images: tf.Tensor4D;
+  labels: tf.Tensor1D;
+  step: number;
+}) => tf.Scalar;
+
+/** Lets an attack or defense rewrite a batch before it becomes tensors (e.g. inject triggered samples). */
+export type BatchHook = (
+  batch: { indices: Int32Array; dataset: ImageDataset },
+  step: number,
+) => { dataset: ImageDataset; indices: Int32Array };
+
+export interface TrainOptions extends OptimizerOptions {
+  batchSize: number;
+  /** Either epochs over the dataset or an explicit number of steps. */
+  epochs?: number;
+  steps?: number;
+  seed: number;
+  augment?: AugmentOptions;
+  /** L2 penalty on kernels, added to the gradient (decoupled from the loss value). */
+  weightDecay?: number;
+  loss?: LossFunction;
+  batchHook?: BatchHook;
+  /** Multiplies each variable's gradient at a step (1 = keep); return null to update everything. */
+  gradientMask?: (step: number, variables: readonly tf.Variable[]) => (tf.Tensor | null)[] | null;
+  /** Variables to train; defaults to the model's trainable weights. */
+  variables?: tf.Variable[];
+  signal?: AbortSignal;
+  onProgress?: (progress: TrainingProgress) => void | Promise<void>;
+  progressEvery?: number;
+  /** Runs every `evaluateEvery` steps (and at the end); its figures are reported with progress. */
+  evaluate?: (step: number) => Promise<Record<string, number>>;
+  evaluateEvery?: number;
+  onCheckpoint?: (checkpoint: TrainingCheckpoint) => void | Promise<void>;
+  checkpointEvery?: number;
+  resumeFrom?: TrainingCheckpoint;
+}
+
+export interface TrainResult {
+  steps: number;
+  finalLoss: number;
+  seconds: number;
+  imagesPerSecond: number;
+  lastMetrics?: Record<string, number>;
+}
+
+export function createOptimizer(options: OptimizerOptions): tf.Optimizer {
+  if (!(options.learningRate > 0)) {
+    throw new AntidoteError('INVALID_INPUT', `learningRate must be > 0, got ${options.learningRate}.`);
+  }
+  return options.optimizer === 'adam'
+    ? tf.train.adam(options.learningRate)
+    : tf.train.momentum(options.learningRate, options.momentum ?? 0.9, true);
+}
+
+export function crossEntropyLoss({ model, images, labels }: Parameters<LossFunction>[0]): tf.Scalar {
+  const logits = model.apply(images, { training: true }) as tf.Tensor2D;
+  const numClasses = logits.shape[1];
+  return tf.losses.softmaxCrossEntropy(tf.oneHot(labels, numClasses), logits) as tf.Scalar;
+}
+
+/** Trainable tf.Variables of a layers model, in layer order (stable across save/load). */
+export function trainableVariables(model: tf.LayersModel): tf.Variable[] {
+  return model.trainableWeights.map((w) => w.read() as tf.Variable);
+}
+
+function learningRateAt(options: OptimizerOptions, step: number, totalSteps: number): number {
+  if (!options.cosineDecay) return options.learningRate;
+  const floor = options.learningRate * (options.minLearningRateFactor ?? 0.01);
+  return floor + 0.5 * (options.learningRate - floor) * (1 + Math.cos((Math.PI * step) / Math.max(1, totalSteps)));
+}
+
+/** SGD-family optimizers cache -lr as a scalar tensor; Adam reads its field on every step. */
+function setLearningRate(optimizer: tf.Optimizer, learningRate: number): void {
+  const target = optimizer as unknown as { setLearningRate?: (lr: number) => void; learningRate: number };
+  if (typeof target.setLearningRate === 'function') target.setLearningRate(learningRate);
+  else target.learningRate = learningRate;
+}
+
+/** Epoch permutation from (seed, epoch): reproducible without storing it in checkpoints. */
+function epochOrder(count: number, seed: number, epoch: number): Int32Array {
+  const order = shuffleInPlace(
+    Array.from({ length: count }, (_, i) => i),
+    createRng((seed * 1_000_003 + epoch * 7919) >>> 0),
+  );
+  return Int32Array.from(order);
+}
+
+async function restoreCheckpoint(model: tf.LayersModel, optimizer: tf.Optimizer, checkpoint: TrainingCheckpoint): Promise<void> {
+  const saved = await loadModelFromFiles(checkpoint.model);
+  try {
+    model.setWeights(saved.getWeights());
+  } finally {
+    saved.dispose();
+  }
+  await optimizer.setWeights(checkpoint.optimizer.map((w) => ({ name: w.name, tensor: tf.tensor(w.values, w.shape) })));
+}
+
+async function captureCheckpoint(model: tf.LayersModel, optimizer: tf.Optimizer, step: number): Promise<TrainingCheckpoint> {
+  const weights = await optimizer.getWeights();
+  const state = await Promise.all(
+    weights.map(async (w) => ({ name: w.name, shape: w.tensor.shape, values: Float32Array.from(await w.tensor.data()) })),
+  );
+  return { step, model: await saveModelToFiles(model), optimizer: state };
+}
+
+/** Trains `model` in place on `dataset`. Tensors created here are all released before it returns. */
+export async function trainModel(model: tf.LayersModel, dataset: ImageDataset, options: TrainOptions): Promise<TrainResult> {
+  const count = datasetSize(dataset);
+  if (count === 0) throw new AntidoteError('INVALID_INPUT', 'Cannot train on an empty dataset.');
+  if (!(options.batchSize >= 1)) throw new AntidoteError('INVALID_INPUT', `batchSize must be >= 1, got ${options.batchSize}.`);
+  const stepsPerEpoch = Math.ceil(count / options.batchSize);
+  const totalSteps = options.steps ?? Math.round((options.epochs ?? 1) * stepsPerEpoch);
+  if (!(totalSteps >= 1)) throw new AntidoteError('INVALID_INPUT', 'Training needs at least one step (set epochs or steps).');
+  const augment = options.augment ?? defaultAugment(dataset);
+  const lossFunction = options.loss ?? crossEntropyLoss;
+  const variables = options.variables ?? trainableVariables(model);
+  const optimizer = createOptimizer(options);
+  const progressEvery = options.progressEvery ?? 20;
+  const kernels = new Set(model.trainableWeights.filter((w) => w.name.endsWith('kernel')).map((w) => w.read().id));
+
+  let startStep = 0;
+  if (options.resumeFrom) {
+    await restoreCheckpoint(model, optimizer, options.resumeFrom);
+    startStep = options.resumeFrom.step;
+  }
+
+  const started = performance.now();
+  let order = epochOrder(count, options.seed, Math.floor(startStep / stepsPerEpoch));
+  let lastLoss = Number.NaN;
+  let lastMetrics: Record<string, number> | undefined;
+  let imagesSeen = 0;
+  let currentLearningRate = options.learningRate;
+  try {
+    for (let step = startStep; step < totalSteps; step++) {
+      throwIfAborted(options.signal);
+      const epoch = Math.floor(step / stepsPerEpoch);
+      const offset = (step % stepsPerEpoch) * options.batchSize;
+      if (offset === 0 && step !== startStep) order = epochOrder(count, options.seed, epoch);
+      let batch = { dataset, indices: order.subarray(offset, Math.min(count, offset + options.batchSize)) };
+      if (options.batchHook) batch = options.batchHook(batch, step);
+      const rng = createRng((options.seed * 2_654_435_761 + step * 40_503) >>> 0);
+      const learningRate = learningRateAt(options, step, totalSteps);
+      if (learningRate !== currentLearningRate) {
+        setLearningRate(optimizer, learningRate);
+        currentLearningRate = learningRate;
+      }
+      const mask = options.gradientMask?.(step, variables) ?? null;
+
+      const lossTensor = tf.tidy(() => {
+        const images = batchTensor(batch.dataset, batch.indices, augment, rng);
+        const labels = tf.tensor1d(
+          Int32Array.from(batch.indices, (i) => batch.dataset.labels[i] ?? 0),
+          'int32',
+        );
+        const { value, grads } = tf.variableGrads(() => lossFunction({ model, images, labels, step }), variables);
+        const named: tf.NamedTensorMap = {};
+        variables.forEach((v, i) => {
+          let g = grads[v.name];
+          if (!g) return;
+          if (options.weightDecay && kernels.has(v.id)) g = tf.add(g, tf.mul(v, options.weightDecay));
+          const m = mask?.[i];
+          if (m) g = tf.mul(g, m);
+          named[v.name] = g;
+        });
+        optimizer.applyGradients(named);
+        return value;
+      });
+      for (const m of mask ?? []) m?.dispose();
+      imagesSeen += batch.indices.length;
+
+      const done = step + 1;
+      const reportNow = done % progressEvery === 0 || done === totalSteps;
+      const evaluateNow =
+        options.evaluate && ((options.evaluateEvery && done % options.evaluateEvery === 0) || done === totalSteps);
+      if (reportNow || evaluateNow) {
+        lastLoss = (await lossTensor.data())[0] ?? Number.NaN;
+        if (!Number.isFinite(lastLoss)) {
+          lossTensor.dispose();
+          throw new AntidoteError(
+            'INVALID_INPUT',
+            `Training diverged at step ${done} (loss ${lastLoss}); lower the learning rate.`,
+          );
+        }
+      }
+      lossTensor.dispose();
+      if (evaluateNow && options.evaluate) lastMetrics = await options.evaluate(done);
+      if (reportNow || evaluateNow) {
+        const seconds = (performance.now() - started) / 1000;
+        const rate = imagesSeen / Math.max(seconds, 1e-9);
+        await options.onProgress?.({
+          step: done,
+          totalSteps,
+          epoch,
+          loss: lastLoss,
+          learningRate,
+          imagesPerSecond: rate,
+          etaSeconds: ((totalSteps - done) * options.batchSize) / Math.max(rate, 1e-9),
+          ...(evaluateNow && lastMetrics ? { metrics: lastMetrics } : {}),
+        });
+      } else if (done % 4 === 0) {
+        // Yield to the event loop so an abort (or a progress consumer) gets a chance to run.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      if (options.onCheckpoint && options.checkpointEvery && done % options.checkpointEvery === 0 && done < totalSteps) {
+        await options.onCheckpoint(await captureCheckpoint(model, optimizer, done));
+      }
+    }
+  } finally {
+    optimizer.dispose();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    steps: totalSteps - startStep,
+    finalLoss: lastLoss,
+    seconds,
+    imagesPerSecond: imagesSeen / Math.max(seconds, 1e-9),
+    ...(lastMetrics ? { lastMetrics } : {}),
+  };
+}
