@@ -18,6 +18,8 @@ export interface RuntimeOptions {
   backend?: BackendChoice;
   /** Turn off wasm SIMD (for measurements; SIMD is ~3x faster). */
   disableSimd?: boolean;
+  /** Leave stock tfjs kernels alone (benchmarks compare against them; wasm then cannot train convs). */
+  stockKernels?: boolean;
 }
 
 export interface SkippedBackend {
@@ -75,7 +77,7 @@ async function tryWasm(options: RuntimeOptions): Promise<void> {
   // The node build reads the .wasm files through fs; the trailing separator is required.
   wasm.setWasmPaths(distDir + path.sep);
   if (options.disableSimd) tf.env().set('WASM_HAS_SIMD_SUPPORT', false);
-  installWasmTrainingKernels();
+  if (!options.stockKernels) installWasmTrainingKernels();
   if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend failed to initialise');
 }
 
@@ -88,7 +90,7 @@ async function initialise(options: RuntimeOptions): Promise<RuntimeDescription> 
       else if (choice === 'wasm') await tryWasm(options);
       else if (!(await tf.setBackend('cpu'))) throw new Error('cpu backend failed to initialise');
       await tf.ready();
-      return describe(choice, skipped);
+      return describe(choice, skipped, options);
     } catch (error) {
       skipped.push({ backend: choice, reason: firstLine(error) });
     }
@@ -100,7 +102,7 @@ async function initialise(options: RuntimeOptions): Promise<RuntimeDescription> 
   );
 }
 
-async function describe(choice: BackendChoice, skipped: SkippedBackend[]): Promise<RuntimeDescription> {
+async function describe(choice: BackendChoice, skipped: SkippedBackend[], options: RuntimeOptions): Promise<RuntimeDescription> {
   const isWasm = choice === 'wasm';
   return {
     backend: choice,
@@ -109,7 +111,7 @@ async function describe(choice: BackendChoice, skipped: SkippedBackend[]): Promi
     nativePackage: choice === 'tensorflow-gpu' || choice === 'tensorflow' ? NATIVE_PACKAGES[choice] : null,
     simd: isWasm ? Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) : null,
     threads: isWasm ? Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) : null,
-    patchedKernels: isWasm ? WASM_TRAINING_KERNELS : [],
+    patchedKernels: isWasm && !options.stockKernels ? WASM_TRAINING_KERNELS : [],
     skipped,
   };
 }

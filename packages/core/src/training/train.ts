@@ -67,8 +67,12 @@ export interface TrainOptions extends OptimizerOptions {
   weightDecay?: number;
   loss?: LossFunction;
   batchHook?: BatchHook;
-  /** Multiplies each variable's gradient at a step (1 = keep); return null to update everything. */
-  gradientMask?: (step: number, variables: readonly tf.Variable[]) => (tf.Tensor | null)[] | null;
+  /**
+   * Per-variable masks of which entries a step may change (1 = update, 0 = keep the old value);
+   * null updates everything. Applied to the update, not the gradient, because Adam and momentum
+   * would otherwise keep moving masked weights. The caller owns the masks.
+   */
+  updateMask?: (step: number, variables: readonly tf.Variable[]) => (tf.Tensor | null)[] | null;
   /** Variables to train; defaults to the model's trainable weights. */
   variables?: tf.Variable[];
   signal?: AbortSignal;
@@ -123,6 +127,16 @@ function setLearningRate(optimizer: tf.Optimizer, learningRate: number): void {
   else target.learningRate = learningRate;
 }
 
+/**
+ * tfjs 4.22's MomentumOptimizer.dispose() overrides SGD's without calling it, leaking the cached
+ * -lr scalar; release it too so long-running workers do not accumulate tensors.
+ */
+export function disposeOptimizer(optimizer: tf.Optimizer): void {
+  optimizer.dispose();
+  const cached = (optimizer as unknown as { c?: tf.Tensor }).c;
+  if (optimizer instanceof tf.MomentumOptimizer && cached && !cached.isDisposed) cached.dispose();
+}
+
 /** Epoch permutation from (seed, epoch): reproducible without storing it in checkpoints. */
 function epochOrder(count: number, seed: number, epoch: number): Int32Array {
   const order = shuffleInPlace(
@@ -139,7 +153,10 @@ async function restoreCheckpoint(model: tf.LayersModel, optimizer: tf.Optimizer,
   } finally {
     saved.dispose();
   }
-  await optimizer.setWeights(checkpoint.optimizer.map((w) => ({ name: w.name, tensor: tf.tensor(w.values, w.shape) })));
+  const slots = checkpoint.optimizer.map((w) => ({ name: w.name, tensor: tf.tensor(w.values, w.shape) }));
+  // setWeights copies the values into new variables, so the temporaries are ours to release.
+  await optimizer.setWeights(slots);
+  for (const slot of slots) slot.tensor.dispose();
 }
 
 async function captureCheckpoint(model: tf.LayersModel, optimizer: tf.Optimizer, step: number): Promise<TrainingCheckpoint> {
@@ -191,7 +208,7 @@ export async function trainModel(model: tf.LayersModel, dataset: ImageDataset, o
         setLearningRate(optimizer, learningRate);
         currentLearningRate = learningRate;
       }
-      const mask = options.gradientMask?.(step, variables) ?? null;
+      const mask = options.updateMask?.(step, variables) ?? null;
 
       const lossTensor = tf.tidy(() => {
         const images = batchTensor(batch.dataset, batch.indices, augment, rng);
@@ -201,18 +218,21 @@ export async function trainModel(model: tf.LayersModel, dataset: ImageDataset, o
         );
         const { value, grads } = tf.variableGrads(() => lossFunction({ model, images, labels, step }), variables);
         const named: tf.NamedTensorMap = {};
-        variables.forEach((v, i) => {
+        for (const v of variables) {
           let g = grads[v.name];
-          if (!g) return;
+          if (!g) continue;
           if (options.weightDecay && kernels.has(v.id)) g = tf.add(g, tf.mul(v, options.weightDecay));
-          const m = mask?.[i];
-          if (m) g = tf.mul(g, m);
           named[v.name] = g;
-        });
+        }
+        const previous = mask ? variables.map((v, i) => (mask[i] ? tf.clone(v) : null)) : null;
         optimizer.applyGradients(named);
+        previous?.forEach((old, i) => {
+          const m = mask?.[i];
+          const v = variables[i];
+          if (old && m && v) v.assign(tf.add(old, tf.mul(m, tf.sub(v, old))));
+        });
         return value;
       });
-      for (const m of mask ?? []) m?.dispose();
       imagesSeen += batch.indices.length;
 
       const done = step + 1;
@@ -253,7 +273,7 @@ export async function trainModel(model: tf.LayersModel, dataset: ImageDataset, o
       }
     }
   } finally {
-    optimizer.dispose();
+    disposeOptimizer(optimizer);
   }
   const seconds = (performance.now() - started) / 1000;
   return {

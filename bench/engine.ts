@@ -1,0 +1,132 @@
+/**
+ * `npm run bench:engine`: training and inference speed of the zoo's small CNN and ResNet-20 on
+ * every backend this machine can load, side by side in one run, against each backend's own
+ * large-matmul rate and the CPU's theoretical FMA peak. Writes bench/results/engine.{json,md}.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const resultsDir = path.join(here, 'results');
+const quick = process.argv.includes('--quick');
+
+type Row = Record<string, unknown> & { backend: string; variant?: string; model?: string };
+
+function probe(args: string[]): Row | null {
+  const label = args.join(' ');
+  process.stderr.write(`  probing ${label} ...`);
+  const started = Date.now();
+  try {
+    const out = execFileSync(process.execPath, ['--import', 'tsx', path.join(here, 'engine-probe.ts'), ...args], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    const line = out.trim().split('\n').pop() ?? '';
+    process.stderr.write(` ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+    return JSON.parse(line) as Row;
+  } catch (error) {
+    const message = (error as { stderr?: string }).stderr?.split('\n').find((l) => l.includes('Error')) ?? String(error);
+    process.stderr.write(` unavailable (${message.slice(0, 160)})\n`);
+    return null;
+  }
+}
+
+function cpuInfo() {
+  let flags = '';
+  let mhz = 0;
+  try {
+    const text = readFileSync('/proc/cpuinfo', 'utf8');
+    flags = /^flags\s*:\s*(.*)$/m.exec(text)?.[1] ?? '';
+    mhz = Number(/^cpu MHz\s*:\s*([\d.]+)$/m.exec(text)?.[1] ?? 0);
+  } catch {
+    // Not Linux: the FMA peak stays unknown.
+  }
+  const ghz = mhz ? mhz / 1000 : (os.cpus()[0]?.speed ?? 0) / 1000;
+  const has = (f: string) => flags.split(' ').includes(f);
+  // Two FMA pipes per core; one FMA = 2 FLOP per lane. AVX2 has 8 float lanes, wasm SIMD 4.
+  const nativeLanes = has('avx512f') ? 16 : has('avx2') ? 8 : 4;
+  return {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    ghz: Number(ghz.toFixed(3)),
+    fmaPeakGflopsPerCore: Number((ghz * 2 * 2 * nativeLanes).toFixed(1)),
+    wasmSimdPeakGflopsPerCore: Number((ghz * 2 * 2 * 4).toFixed(1)),
+  };
+}
+
+const num = (v: unknown, digits = 1) => (typeof v === 'number' ? v.toFixed(digits) : '-');
+
+function main() {
+  const backends = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+  const machine = cpuInfo();
+  const limits: Record<string, { matmulGflops: number }> = {};
+  const rows: Row[] = [];
+  process.stderr.write(`bench:engine on ${machine.cpuModel} (${machine.cpus} cores), node ${machine.node}\n`);
+  for (const backend of backends) {
+    const matmul = probe([backend, 'matmul']);
+    if (!matmul) continue;
+    limits[backend] = { matmulGflops: Number((matmul.matmulGflops as number).toFixed(2)) };
+    for (const model of ['small-cnn', 'resnet20']) {
+      const extra = quick ? ['--steps', backend === 'cpu' ? '1' : '20'] : [];
+      const row = probe([backend, model, ...extra]);
+      if (row) rows.push(row);
+    }
+    if (backend === 'wasm') {
+      const stock = probe(['wasm', 'small-cnn', '--stock', '--steps', '2']);
+      if (stock) rows.push(stock);
+    }
+  }
+
+  const byKey = (backend: string, model: string, variant?: string) =>
+    rows.find((r) => r.backend === backend && r.model === model && (variant ? r.variant === variant : r.variant !== 'stock'));
+  const comparisons = ['small-cnn', 'resnet20'].map((model) => {
+    const wasm = byKey('wasm', model);
+    const cpu = byKey('cpu', model);
+    const wasmTrain = wasm?.trainImagesPerSec as number | undefined;
+    const cpuTrain = cpu?.trainImagesPerSec as number | undefined;
+    const wasmGflops = wasm?.trainGflops as number | undefined;
+    return {
+      model,
+      wasmOverStockCpuTrain: wasmTrain && cpuTrain ? Number((wasmTrain / cpuTrain).toFixed(1)) : null,
+      wasmTrainShareOfMatmul: wasmGflops && limits.wasm ? Number((wasmGflops / limits.wasm.matmulGflops).toFixed(3)) : null,
+    };
+  });
+
+  const result = { createdAt: new Date().toISOString(), quick, machine, limits, rows, comparisons };
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(path.join(resultsDir, 'engine.json'), `${JSON.stringify(result, null, 2)}\n`);
+
+  const lines = [
+    `# bench:engine (${result.createdAt})`,
+    '',
+    `Machine: ${machine.cpuModel}, ${machine.cpus} cores at ${machine.ghz} GHz, Node ${machine.node}. ` +
+      `FMA peak per core: ${machine.fmaPeakGflopsPerCore} GFLOP/s native (AVX2), ${machine.wasmSimdPeakGflopsPerCore} GFLOP/s with 128-bit wasm SIMD.`,
+    '',
+    '| backend | large matMul GFLOP/s |',
+    '|---|---|',
+    ...Object.entries(limits).map(([b, l]) => `| ${b} | ${l.matmulGflops} |`),
+    '',
+    '| model | backend | kernels | batch | train img/s | infer img/s | train GFLOP/s | % of matMul | tensor growth | peak RSS MB |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...rows.map((r) => {
+      const limit = limits[r.backend]?.matmulGflops;
+      const share = typeof r.trainGflops === 'number' && limit ? `${((100 * r.trainGflops) / limit).toFixed(0)}%` : '-';
+      const growth = r.error ? `error: ${String(r.error).slice(0, 60)}` : `${r.tensorGrowth} over ${r.timedSteps} steps`;
+      return `| ${r.model} | ${r.backend} | ${r.variant} | ${r.batchSize} | ${num(r.trainImagesPerSec, 2)} | ${num(r.inferImagesPerSec)} | ${num(r.trainGflops, 2)} | ${share} | ${growth} | ${r.peakRssMb} |`;
+    }),
+    '',
+    '| model | wasm train / stock cpu train | wasm train GFLOP/s / wasm matMul GFLOP/s |',
+    '|---|---|---|',
+    ...comparisons.map((c) => `| ${c.model} | ${c.wasmOverStockCpuTrain ?? '-'}x | ${c.wasmTrainShareOfMatmul ?? '-'} |`),
+    '',
+  ];
+  writeFileSync(path.join(resultsDir, 'engine.md'), lines.join('\n'));
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+main();
