@@ -7,13 +7,13 @@ import { AntidoteError } from '@antidote/core/errors';
 export type ParamValue = number | boolean | string;
 
 /** Options with their own flags; passing them as --param would be ambiguous. */
-const RESERVED: Readonly<Record<string, string>> = {
-  poisonCount: '--poison-count',
-  targetClass: '--target',
-  seed: '--seed',
-};
+const RESERVED: ReadonlyMap<string, string> = new Map([
+  ['poisonCount', '--poison-count'],
+  ['targetClass', '--target'],
+  ['seed', '--seed'],
+]);
 
-const KEY = /^[A-Za-z][A-Za-z0-9_]*$/;
+const KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
 
 export function parseParamValue(text: string): ParamValue {
@@ -24,7 +24,8 @@ export function parseParamValue(text: string): ParamValue {
 }
 
 export function parseAttackParams(entries: readonly string[] = []): Record<string, ParamValue> {
-  const params: Record<string, ParamValue> = {};
+  // A Map, then Object.fromEntries: keys such as __proto__ or constructor stay plain data.
+  const params = new Map<string, ParamValue>();
   for (const entry of entries) {
     const at = entry.indexOf('=');
     const key = at < 0 ? entry : entry.slice(0, at).trim();
@@ -35,10 +36,10 @@ export function parseAttackParams(entries: readonly string[] = []): Record<strin
     if (!KEY.test(key)) {
       throw new AntidoteError('INVALID_INPUT', `--param "${entry}": "${key}" is not an option name.`);
     }
-    const flag = RESERVED[key];
+    const flag = RESERVED.get(key);
     if (flag) throw new AntidoteError('INVALID_INPUT', `--param ${key} is not accepted; use ${flag} instead.`);
-    if (Object.hasOwn(params, key)) throw new AntidoteError('INVALID_INPUT', `--param ${key} is given twice.`);
-    params[key] = parseParamValue(value);
+    if (params.has(key)) throw new AntidoteError('INVALID_INPUT', `--param ${key} is given twice.`);
+    params.set(key, parseParamValue(value));
   }
-  return params;
+  return Object.fromEntries(params);
 }

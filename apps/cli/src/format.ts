@@ -30,3 +30,9 @@ export function formatTable(rows: readonly (readonly string[])[], indent = ''): 
   }
   return rows.map((row) => indent + row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  '));
 }
+
+/** "3 (Dress)", or just "3" when the class is named by its index (digits). */
+export function formatClass(index: number, classNames: readonly string[]): string {
+  const name = classNames[index];
+  return name === undefined || name === String(index) ? String(index) : `${index} (${name})`;
+}

@@ -8,7 +8,7 @@ import { type BuiltinDatasetName, loadBuiltinDataset } from '@antidote/core/data
 import { DEFAULT_RECIPE, type LabAttackSpec, type TrainRecipe, trainLabModel } from '@antidote/core/lab';
 import { saveModelToFiles } from '@antidote/core/models';
 import type { CommandContext } from './context.ts';
-import { formatCount, formatDuration, formatPercent, formatTable } from './format.ts';
+import { formatClass, formatCount, formatDuration, formatPercent, formatTable } from './format.ts';
 import { assertOutputFolder, removeAttackSpec, writeAttackSpec, writeModelCard, writeModelFolder } from './model-folder.ts';
 import { createProgressReporter } from './progress.ts';
 
@@ -52,7 +52,7 @@ export async function runLabTraining(ctx: CommandContext, options: LabRunOptions
   output.note(
     `Training a ${what} on ${name} (${formatCount(train.labels.length)} images): ${describeRecipe(recipe)}, ${runtime.backend} backend.`,
   );
-  const progress = createProgressReporter(output, options.attack ? 'poison' : 'train');
+  const progress = createProgressReporter(output, options.attack ? 'poison' : 'train', cancellation.signal);
   progress.start(Math.round(recipe.epochs * Math.ceil(train.labels.length / recipe.batchSize)));
   let result: Awaited<ReturnType<typeof trainLabModel>>;
   try {
@@ -113,10 +113,9 @@ export function labReportLines(report: LabRunReport): string[] {
     ['CDA', formatPercent(report.cda), `clean accuracy on ${formatCount(report.dataset.testImages)} test images`],
   ];
   if (report.attack && report.asr !== null && report.arr !== null) {
-    const target = report.attack.targetClass;
-    const targetName = report.dataset.classNames[target] ?? String(target);
+    const target = formatClass(report.attack.targetClass, report.dataset.classNames);
     rows.push(
-      ['ASR', formatPercent(report.asr), `triggered non-target test images classified as ${target} (${targetName})`],
+      ['ASR', formatPercent(report.asr), `triggered non-target test images classified as ${target}`],
       ['ARR', formatPercent(report.arr), 'triggered test images still classified correctly'],
     );
   }

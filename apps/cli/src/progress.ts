@@ -30,7 +30,8 @@ export function formatBarPayload(progress: Pick<TrainingProgress, 'loss' | 'imag
   };
 }
 
-export function createProgressReporter(output: Output, label: string): ProgressReporter {
+/** `signal`: the bar is removed as soon as Ctrl-C is pressed, before the "cancelling" note prints. */
+export function createProgressReporter(output: Output, label: string, signal?: AbortSignal): ProgressReporter {
   if (!output.interactive) return { start: () => {}, update: () => {}, stop: () => {} };
   const bar = new cliProgress.SingleBar({
     stream: output.stderr,
@@ -42,7 +43,9 @@ export function createProgressReporter(output: Output, label: string): ProgressR
   });
   let started = false;
   let stopped = false;
-  return {
+  const onAbort = () => reporter.stop();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const reporter: ProgressReporter = {
     start(totalSteps) {
       if (started || stopped) return;
       started = true;
@@ -62,7 +65,9 @@ export function createProgressReporter(output: Output, label: string): ProgressR
     stop() {
       if (stopped) return;
       stopped = true;
+      signal?.removeEventListener('abort', onAbort);
       if (started) bar.stop();
     },
   };
+  return reporter;
 }

@@ -56,7 +56,7 @@ export async function datasetsCommand(options: DatasetsOptions, ctx: CommandCont
   ctx.output.result({ datasets }, () =>
     datasets.flatMap((d) => [
       `${ctx.output.style(d.name, 'bold')}  ${d.shape.join('x')}  train ${formatCount(d.train.images)}  test ${formatCount(d.test.images)}`,
-      `  classes: ${d.classNames.map((name, i) => `${i} ${name}`).join(', ')}`,
+      `  classes: ${d.classNames.map((name, i) => (name === String(i) ? name : `${i} ${name}`)).join(', ')}`,
     ]),
   );
 }

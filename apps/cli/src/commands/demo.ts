@@ -8,7 +8,11 @@ import { formatTable } from '../format.ts';
 import { labReportLines, runLabTraining } from '../lab-run.ts';
 
 export const DEMO_EPOCHS = 2;
-export const DEMO_ATTACK = { name: 'badnets', poisonCount: 200, targetClass: 0, seed: 1 } as const;
+/**
+ * 1% of the 60,000 training images. Measured here (wasm, 2 epochs): 600 poisoned images give
+ * ASR ~85% at ~88% CDA; 200 gave only ~24% ASR, too weak a backdoor to show anything.
+ */
+export const DEMO_ATTACK = { name: 'badnets', poisonCount: 600, targetClass: 0, seed: 1 } as const;
 
 export interface DemoOptions {
   epochs: number;
@@ -44,7 +48,7 @@ export async function demoCommand(options: DemoOptions, ctx: CommandContext): Pr
       ],
       [
         'Try another attack:',
-        `${cli} poison --attack blend --poison-count 200 --target 0 --epochs ${options.epochs} --out ${path.join(base, 'blend')}`,
+        `${cli} poison --attack blend --poison-count ${DEMO_ATTACK.poisonCount} --target 0 --epochs ${options.epochs} --out ${path.join(base, 'blend')}`,
       ],
       ['See the TensorFlow.js backend:', `${cli} runtime`],
     ],
@@ -53,8 +57,8 @@ export async function demoCommand(options: DemoOptions, ctx: CommandContext): Pr
   ctx.output.result({ command: 'demo', ...report }, () => [
     ...labReportLines(report),
     '',
-    'BadNets stamps a small patch on 200 training images and relabels them as class 0 (T-shirt/top);',
-    'ASR is how often the patch alone flips other test images to that class.',
+    `BadNets stamped a small patch on ${report.attack?.poisonedImages ?? DEMO_ATTACK.poisonCount} training images and relabelled them as class 0 (T-shirt/top);`,
+    'ASR is how often that patch alone turns other test images into class 0, CDA the accuracy on clean images.',
     '',
     'Next:',
     ...next,

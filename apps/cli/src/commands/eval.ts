@@ -2,15 +2,16 @@
  * `antidote eval`: loads a model folder, checks it fits the test images, and reports CDA,
  * per-class accuracy and, when an attack is known (flags or antidote-attack.json), ASR/ARR.
  */
+import path from 'node:path';
 import { AntidoteError } from '@antidote/core/errors';
 import { createLabAttack, type LabAttackName, type LabAttackSpec, triggeredSet } from '@antidote/core/lab';
 import { evaluateAttack, evaluateClean } from '@antidote/core/metrics';
 import { assertModelFitsDataset, loadModelFromFiles } from '@antidote/core/models';
 import { parseAttackParams } from '../attack-params.ts';
 import type { CommandContext } from '../context.ts';
-import { formatCount, formatPercent, formatTable } from '../format.ts';
+import { buildEvalReport, evalReportLines, type MeasuredAttack } from '../eval-report.ts';
 import { ATTACK_SPEC_FILE, inModelFolder, readAttackSpec, readModelCardDataset, readModelFolder } from '../model-folder.ts';
-import { describeTestSet, loadTestSet } from '../test-set.ts';
+import { loadTestSet } from '../test-set.ts';
 import { parseClassNames } from './datasets.ts';
 
 export interface EvalOptions {
@@ -35,7 +36,10 @@ export async function resolveEvalAttack(
       options.param && '--param',
     ].filter(Boolean);
     if (stray.length > 0) {
-      throw new AntidoteError('INVALID_INPUT', `${stray.join(', ')} describe an attack; add --attack NAME.`);
+      throw new AntidoteError(
+        'INVALID_INPUT',
+        `${stray.join(', ')} ${stray.length === 1 ? 'describes' : 'describe'} an attack; add --attack NAME.`,
+      );
     }
     const spec = await readAttackSpec(options.model);
     return spec ? { spec, source: ATTACK_SPEC_FILE } : null;
@@ -58,88 +62,34 @@ export async function resolveEvalAttack(
 }
 
 export async function evalCommand(options: EvalOptions, ctx: CommandContext): Promise<void> {
-  const { output, cancellation } = ctx;
+  const { cancellation } = ctx;
+  const modelDir = path.resolve(options.model);
   await ctx.startRuntime();
-  const files = await readModelFolder(options.model);
-  let model: Awaited<ReturnType<typeof loadModelFromFiles>>;
-  try {
-    model = await loadModelFromFiles(files);
-  } catch (error) {
-    throw inModelFolder(options.model, error);
-  }
+  const files = await readModelFolder(modelDir);
+  const model = await loadModelFromFiles(files).catch((error: unknown) => Promise.reject(inModelFolder(modelDir, error)));
   try {
     const attack = await resolveEvalAttack(options);
-    const recordedDataset = await readModelCardDataset(options.model);
     const classNames = parseClassNames(options.classNames);
     const testSet = await loadTestSet({
       ...(options.dataset !== undefined ? { dataset: options.dataset } : {}),
       ...(options.data !== undefined ? { data: options.data } : {}),
       ...(classNames ? { classNames } : {}),
-      recordedDataset,
+      recordedDataset: await readModelCardDataset(modelDir),
     });
     const test = testSet.images;
     const signature = assertModelFitsDataset(model, test);
     cancellation.check();
     const clean = await evaluateClean(model, test);
     cancellation.check();
-    let attackReport = null;
+    let measured: MeasuredAttack | null = null;
     if (attack) {
       const triggered = triggeredSet(createLabAttack(attack.spec), test);
-      const measured = await evaluateAttack(model, triggered, attack.spec.targetClass);
-      attackReport = {
-        ...attack.spec,
-        source: attack.source,
-        targetName: test.classNames[attack.spec.targetClass] ?? null,
-        triggeredImages: triggered.labels.length,
-        asr: measured.asr,
-        arr: measured.arr,
-      };
+      const { asr, arr } = await evaluateAttack(model, triggered, attack.spec.targetClass);
+      measured = { ...attack, triggeredImages: triggered.labels.length, asr, arr };
+      cancellation.check();
     }
-    cancellation.check();
-    const result = {
-      command: 'eval',
-      model: { dir: options.model, inputShape: signature.inputShape, numClasses: signature.numClasses },
-      testSet: { ...testSet.source, images: test.labels.length },
-      cda: clean.cda,
-      perClassAccuracy: clean.perClassAccuracy.map((accuracy, i) => ({
-        classIndex: i,
-        className: test.classNames[i] ?? String(i),
-        accuracy,
-      })),
-      confusionMatrix: clean.confusionMatrix,
-      attack: attackReport,
-    };
-    output.result(result, () => {
-      const lines = [
-        `Model ${options.model} (${signature.inputShape.join('x')} -> ${signature.numClasses} classes) on the ${describeTestSet(testSet)} (${formatCount(test.labels.length)} images)`,
-        ...formatTable([['CDA', formatPercent(clean.cda), 'clean accuracy']], '  '),
-        'Per-class accuracy:',
-        ...formatTable(
-          result.perClassAccuracy.map((c) => [String(c.classIndex), c.className, formatPercent(c.accuracy)]),
-          '  ',
-        ),
-      ];
-      if (attackReport) {
-        const from = attackReport.source === 'flags' ? 'from the command line' : `from ${ATTACK_SPEC_FILE}`;
-        lines.push(
-          `Attack ${attackReport.name} -> class ${attackReport.targetClass} (${attackReport.targetName ?? '?'}), seed ${attackReport.seed}, ${from}:`,
-          ...formatTable(
-            [
-              [
-                'ASR',
-                formatPercent(attackReport.asr),
-                `of ${formatCount(attackReport.triggeredImages)} triggered non-target images go to the target`,
-              ],
-              ['ARR', formatPercent(attackReport.arr), 'of them are still classified correctly'],
-            ],
-            '  ',
-          ),
-        );
-      } else {
-        lines.push('No attack given (--attack NAME --target N) and no antidote-attack.json in the folder: ASR/ARR not measured.');
-      }
-      return lines;
-    });
+    const report = buildEvalReport(modelDir, signature, testSet, clean, measured);
+    ctx.output.result(report, () => evalReportLines(report, testSet));
   } finally {
     model.dispose();
   }

@@ -11,6 +11,7 @@ import { type ImageDataset, imageSize } from '../datasets/image-dataset.ts';
 import { AntidoteError } from '../errors.ts';
 import { evaluateAttack, evaluateClean } from '../metrics/metrics.ts';
 import { type Architecture, createModel } from '../models/zoo.ts';
+import type { AugmentOptions } from '../training/batches.ts';
 import { type TrainingProgress, trainModel } from '../training/train.ts';
 
 export const LAB_ATTACK_NAMES = [...ATTACK_NAMES, 'parameter-controlled'] as const;
@@ -32,6 +33,8 @@ export interface TrainRecipe {
   learningRate: number;
   optimizer: 'sgd' | 'adam';
   seed: number;
+  /** The victim's augmentation; defaults to the dataset's (crop with padding, flips where allowed). */
+  augment?: AugmentOptions;
 }
 
 /** Measured on Fashion-MNIST with the small CNN: ~90-91% CDA in 3 epochs (~4-5 min on one wasm core). */
@@ -121,6 +124,7 @@ export async function trainLabModel(options: TrainLabModelOptions): Promise<LabM
       learningRate: recipe.learningRate,
       cosineDecay: true,
       seed: recipe.seed,
+      ...(recipe.augment ? { augment: recipe.augment } : {}),
       ...(hooks ? { batchHook: hooks.batchHook, updateMask: hooks.updateMask } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
