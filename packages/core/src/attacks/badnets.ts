@@ -28,7 +28,9 @@ export interface BadNetsOptions extends AttackOptions {
   corner?: Corner;
   /**
    * 'random': seeded black/white pixels (a 3x3 patch has only 512 variants, so two seeds can share
-   * a pattern, though not the poisoned images); 'checkerboard': alternating, white top-left. Default 'random'.
+   * a pattern, though not the poisoned images); 'checkerboard': alternating, white top-left.
+   * Default 'checkerboard': on dark image corners (Fashion-MNIST, MNIST) a random pattern's black
+   * pixels are invisible, and seeds differ in strength; the fixed pattern implants reliably.
    */
   pattern?: BadNetsPattern;
   /** Patch opacity in (0, 1], used in training and at test; 1 replaces the pixels. Default 1. */
@@ -40,7 +42,7 @@ export type ResolvedBadNetsOptions = Required<BadNetsOptions>;
 export const BADNETS_DEFAULTS = Object.freeze({
   patchSize: 'auto',
   corner: 'bottom-right',
-  pattern: 'random',
+  pattern: 'checkerboard',
   opacity: 1,
 } as const satisfies Omit<ResolvedBadNetsOptions, keyof AttackOptions>);
 

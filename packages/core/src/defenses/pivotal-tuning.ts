@@ -1,0 +1,168 @@
+/**
+ * Pivotal Tuning (PT) repair: fine-tune a copy of the suspect model on the trusted data while a
+ * frozen copy (the pivot) anchors it: cross-entropy on trusted labels (or distillation from the
+ * pivot when the trusted set has no labels) + SLOL on penultimate features + a parameter budget.
+ * Stops early when held-out trusted accuracy falls below the floor, restoring the last good weights.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { ImageDataset } from '../datasets/image-dataset.ts';
+import { throwIfAborted } from '../errors.ts';
+import { splitAtPenultimate } from '../models/features.ts';
+import { cloneModel } from '../models/model-io.ts';
+import { trainableVariables, trainModel } from '../training/train.ts';
+import { splitTrusted, validationAccuracy, workingCopy } from './common.ts';
+import { classCentroids, parameterDistance, type SlolSign, slolLoss } from './slol.ts';
+import type { DefenseOptions, RepairDefense, RepairResult } from './types.ts';
+
+export interface PivotalTuningOptions extends DefenseOptions {
+  steps?: number;
+  batchSize?: number;
+  optimizer?: 'sgd' | 'adam';
+  learningRate?: number;
+  lambdaSlol?: number;
+  lambdaParam?: number;
+  slolSign?: SlolSign;
+  /** Use trusted labels (CE); false distils from the pivot's softmax instead. */
+  useLabels?: boolean;
+  /** Allowed drop of held-out trusted accuracy (fraction, 0.02 = 2 points) before stopping. */
+  accuracyBudget?: number;
+  evaluateEvery?: number;
+}
+
+/**
+ * Defaults settled with `npm run bench:efficacy` (see docs in the README); they must work for
+ * tiny trusted sets (1% of Fashion-MNIST = 600 images, 480 after the validation split).
+ */
+export const PIVOTAL_TUNING_DEFAULTS = {
+  steps: 300,
+  batchSize: 128,
+  optimizer: 'sgd',
+  learningRate: 0.01,
+  lambdaSlol: 0.05,
+  lambdaParam: 20_000,
+  slolSign: 'align',
+  useLabels: true,
+  accuracyBudget: 0.02,
+  evaluateEvery: 25,
+} as const satisfies Required<Omit<PivotalTuningOptions, keyof DefenseOptions>>;
+
+function softCrossEntropy(targetLogits: tf.Tensor, logits: tf.Tensor): tf.Scalar {
+  return tf.neg(tf.mean(tf.sum(tf.mul(tf.softmax(targetLogits), tf.logSoftmax(logits)), -1))) as tf.Scalar;
+}
+
+export async function pivotalTuning(
+  model: tf.LayersModel,
+  trusted: ImageDataset,
+  options: PivotalTuningOptions,
+): Promise<RepairResult> {
+  const started = performance.now();
+  const settings = { ...PIVOTAL_TUNING_DEFAULTS, ...options };
+  const { fit, validation } = splitTrusted(trusted, options);
+  const working = await workingCopy(model, trusted);
+  const pivot = await cloneModel(model);
+  const numClasses = trusted.classNames.length;
+  const student = splitAtPenultimate(working);
+  const teacher = splitAtPenultimate(pivot);
+  // Two heads sharing weights: penultimate features and the model output, in one pass.
+  const studentTwoHeads = tf.model({ inputs: working.inputs, outputs: [student.features.outputs[0]!, working.outputs[0]!] });
+  const teacherTwoHeads = tf.model({ inputs: pivot.inputs, outputs: [teacher.features.outputs[0]!, pivot.outputs[0]!] });
+  const variables = trainableVariables(working);
+  const pivotWeights = pivot.trainableWeights.map((w) => w.read());
+
+  const accuracyBefore = await validationAccuracy(model, validation);
+  const floor = accuracyBefore - settings.accuracyBudget;
+  let accuracyAfter = accuracyBefore;
+  let lastGood: tf.Tensor[] = working.getWeights().map((w) => tf.clone(w));
+  let stoppedAt = settings.steps;
+  const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+
+  try {
+    await trainModel(working, fit, {
+      batchSize: Math.min(settings.batchSize, fit.labels.length),
+      steps: settings.steps,
+      optimizer: settings.optimizer,
+      learningRate: settings.learningRate,
+      seed: options.seed,
+      variables,
+      signal,
+      progressEvery: settings.evaluateEvery,
+      evaluateEvery: settings.evaluateEvery,
+      loss: ({ images, labels }) => {
+        const [z, output] = studentTwoHeads.apply(images, { training: true }) as [tf.Tensor2D, tf.Tensor2D];
+        const [z0, output0] = teacherTwoHeads.predict(images) as [tf.Tensor2D, tf.Tensor2D];
+        const logits = student.outputsProbabilities ? tf.log(tf.clipByValue(output, 1e-7, 1)) : output;
+        const pivotLogits = teacher.outputsProbabilities ? tf.log(tf.clipByValue(output0, 1e-7, 1)) : output0;
+        const task = settings.useLabels
+          ? (tf.losses.softmaxCrossEntropy(tf.oneHot(labels, numClasses), logits) as tf.Scalar)
+          : softCrossEntropy(pivotLogits, logits);
+        let total: tf.Scalar = task;
+        if (settings.lambdaSlol > 0) {
+          const batchLabels = labels.dataSync() as Int32Array;
+          const { centroids, pivotCentroids, present } = classCentroids(z, z0, batchLabels, numClasses);
+          if (present.length >= 2)
+            total = tf.add(total, tf.mul(settings.lambdaSlol, slolLoss(centroids, pivotCentroids, settings.slolSign)));
+        }
+        if (settings.lambdaParam > 0) {
+          total = tf.add(total, tf.mul(settings.lambdaParam, parameterDistance(variables, pivotWeights)));
+        }
+        return total;
+      },
+      evaluate: async (step) => {
+        const current = await validationAccuracy(working, validation);
+        if (current < floor) {
+          stoppedAt = step;
+          stop.abort(new Error('validation accuracy fell below the floor'));
+        } else {
+          for (const w of lastGood) w.dispose();
+          lastGood = working.getWeights().map((w) => tf.clone(w));
+          accuracyAfter = current;
+        }
+        return { validationAccuracy: current, floor };
+      },
+      onProgress: async (p) => {
+        await options.onProgress?.({
+          phase: 'repair',
+          step: p.step,
+          totalSteps: p.totalSteps,
+          ...(p.metrics ? { metrics: p.metrics } : {}),
+        });
+      },
+    });
+  } catch (error) {
+    // Our own floor stop is a normal end; a caller's cancellation is not.
+    throwIfAborted(options.signal);
+    if (!stop.signal.aborted) {
+      working.dispose();
+      throw error;
+    }
+  } finally {
+    pivot.dispose();
+  }
+  // The repaired model is the last checkpoint that respected the accuracy floor.
+  working.setWeights(lastGood);
+  for (const w of lastGood) w.dispose();
+  return {
+    model: working,
+    defense: 'pivotal-tuning',
+    validationAccuracyBefore: accuracyBefore,
+    validationAccuracyAfter: accuracyAfter,
+    steps: stoppedAt,
+    seconds: (performance.now() - started) / 1000,
+    parameters: {
+      steps: settings.steps,
+      batchSize: settings.batchSize,
+      optimizer: settings.optimizer,
+      learningRate: settings.learningRate,
+      lambdaSlol: settings.lambdaSlol,
+      lambdaParam: settings.lambdaParam,
+      slolSign: settings.slolSign,
+      useLabels: settings.useLabels,
+      accuracyBudget: settings.accuracyBudget,
+      validationImages: validation.labels.length,
+      fitImages: fit.labels.length,
+    },
+  };
+}
+
+export const pivotalTuningDefense: RepairDefense<PivotalTuningOptions> = { name: 'pivotal-tuning', repair: pivotalTuning };
