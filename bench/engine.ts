@@ -29,7 +29,11 @@ function probe(args: string[]): Row | null {
     process.stderr.write(` ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
     return JSON.parse(line) as Row;
   } catch (error) {
-    const message = (error as { stderr?: string }).stderr?.split('\n').find((l) => l.includes('Error')) ?? String(error);
+    const stderr = (error as { stderr?: string }).stderr ?? '';
+    const message =
+      /No TensorFlow\.js backend could be loaded: (.*)/.exec(stderr)?.[1] ??
+      stderr.split('\n').find((l) => /Error/.test(l)) ??
+      String(error);
     process.stderr.write(` unavailable (${message.slice(0, 160)})\n`);
     return null;
   }
@@ -82,11 +86,11 @@ function main() {
     }
   }
 
-  const byKey = (backend: string, model: string, variant?: string) =>
-    rows.find((r) => r.backend === backend && r.model === model && (variant ? r.variant === variant : r.variant !== 'stock'));
+  const find = (backend: string, model: string, variant: string) =>
+    rows.find((r) => r.backend === backend && r.model === model && r.variant === variant);
   const comparisons = ['small-cnn', 'resnet20'].map((model) => {
-    const wasm = byKey('wasm', model);
-    const cpu = byKey('cpu', model);
+    const wasm = find('wasm', model, 'antidote-kernels');
+    const cpu = find('cpu', model, 'stock');
     const wasmTrain = wasm?.trainImagesPerSec as number | undefined;
     const cpuTrain = cpu?.trainImagesPerSec as number | undefined;
     const wasmGflops = wasm?.trainGflops as number | undefined;

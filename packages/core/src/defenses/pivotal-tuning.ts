@@ -2,7 +2,11 @@
  * Pivotal Tuning (PT) repair: fine-tune a copy of the suspect model on the trusted data while a
  * frozen copy (the pivot) anchors it: cross-entropy on trusted labels (or distillation from the
  * pivot when the trusted set has no labels) + SLOL on penultimate features + a parameter budget.
- * Stops early when held-out trusted accuracy falls below the floor, restoring the last good weights.
+ * Checkpoints are scored on the held-out trusted split; the result is the LATEST checkpoint whose
+ * accuracy is within the budget (the furthest from the backdoor that still keeps clean accuracy).
+ * Measured: fine-tuning often dips below the floor in its first steps and then recovers, so
+ * stopping at the first dip returned the untouched suspect model. Training stops early only when
+ * accuracy collapses far below the floor.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ImageDataset } from '../datasets/image-dataset.ts';
@@ -24,8 +28,10 @@ export interface PivotalTuningOptions extends DefenseOptions {
   slolSign?: SlolSign;
   /** Use trusted labels (CE); false distils from the pivot's softmax instead. */
   useLabels?: boolean;
-  /** Allowed drop of held-out trusted accuracy (fraction, 0.02 = 2 points) before stopping. */
+  /** Allowed drop of held-out trusted accuracy (fraction, 0.02 = 2 points) for the returned checkpoint. */
   accuracyBudget?: number;
+  /** Stop when held-out accuracy falls this far below the floor (a collapse, not noise). */
+  collapseMargin?: number;
   evaluateEvery?: number;
 }
 
@@ -43,6 +49,7 @@ export const PIVOTAL_TUNING_DEFAULTS = {
   slolSign: 'align',
   useLabels: true,
   accuracyBudget: 0.02,
+  collapseMargin: 0.15,
   evaluateEvery: 25,
 } as const satisfies Required<Omit<PivotalTuningOptions, keyof DefenseOptions>>;
 
@@ -74,6 +81,7 @@ export async function pivotalTuning(
   let accuracyAfter = accuracyBefore;
   let lastGood: tf.Tensor[] = working.getWeights().map((w) => tf.clone(w));
   let stoppedAt = settings.steps;
+  let chosenStep = 0;
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
 
@@ -110,15 +118,16 @@ export async function pivotalTuning(
       },
       evaluate: async (step) => {
         const current = await validationAccuracy(working, validation);
-        if (current < floor) {
-          stoppedAt = step;
-          stop.abort(new Error('validation accuracy fell below the floor'));
-        } else {
+        if (current >= floor) {
           for (const w of lastGood) w.dispose();
           lastGood = working.getWeights().map((w) => tf.clone(w));
           accuracyAfter = current;
+          chosenStep = step;
+        } else if (current < floor - settings.collapseMargin) {
+          stoppedAt = step;
+          stop.abort(new Error('validation accuracy collapsed'));
         }
-        return { validationAccuracy: current, floor };
+        return { validationAccuracy: current, floor, chosenStep };
       },
       onProgress: async (p) => {
         await options.onProgress?.({
@@ -147,7 +156,7 @@ export async function pivotalTuning(
     defense: 'pivotal-tuning',
     validationAccuracyBefore: accuracyBefore,
     validationAccuracyAfter: accuracyAfter,
-    steps: stoppedAt,
+    steps: chosenStep,
     seconds: (performance.now() - started) / 1000,
     parameters: {
       steps: settings.steps,
@@ -159,6 +168,7 @@ export async function pivotalTuning(
       slolSign: settings.slolSign,
       useLabels: settings.useLabels,
       accuracyBudget: settings.accuracyBudget,
+      stepsRun: stoppedAt,
       validationImages: validation.labels.length,
       fitImages: fit.labels.length,
     },

@@ -134,3 +134,22 @@ describe('Pivotal Tuning loss terms (hand-computed)', () => {
     tf.dispose([c, c0]);
   });
 });
+
+describe('SLOL gradients', () => {
+  it('are finite even with identical centroids (zero-length pair differences)', () => {
+    const c0 = tf.tensor2d([
+      [1, 0],
+      [0, 1],
+      [1, 1],
+    ]);
+    const grad = tf.grad((c: tf.Tensor) => slolLoss(c as tf.Tensor2D, c0, 'align'))(
+      tf.tensor2d([
+        [1, 0],
+        [1, 0],
+        [0, 1],
+      ]),
+    );
+    for (const v of grad.dataSync()) expect(Number.isFinite(v)).toBe(true);
+    tf.dispose([c0, grad]);
+  });
+});

@@ -32,9 +32,17 @@ export function classCentroids(
   return { centroids, pivotCentroids, present };
 }
 
-/** Rows scaled to unit length (epsilon-guarded). */
+/**
+ * Euclidean norm along `axis` as sqrt(sum(x^2) + eps): tf.norm's gradient at a zero vector is
+ * 0/0 = NaN, and the i == j pair differences below are exactly zero.
+ */
+function safeNorm(x: tf.Tensor, axis: number, keepDims = false): tf.Tensor {
+  return tf.sqrt(tf.add(tf.sum(tf.square(x), axis, keepDims), 1e-12));
+}
+
+/** Rows scaled to unit length. */
 function normalizeRows(x: tf.Tensor2D): tf.Tensor2D {
-  return tf.div(x, tf.add(tf.norm(x, 'euclidean', 1, true), 1e-8));
+  return tf.div(x, safeNorm(x, 1, true));
 }
 
 /**
@@ -50,7 +58,7 @@ export function centroidOrthogonality(centroids: tf.Tensor2D): tf.Scalar {
     const unit = normalizeRows(centroids);
     const gram = tf.matMul(unit, unit, false, true);
     const offDiagonal = tf.mul(gram, tf.sub(1, tf.eye(k)));
-    return tf.div(tf.norm(offDiagonal), k) as tf.Scalar;
+    return tf.div(safeNorm(tf.reshape(offDiagonal, [-1]), 0), k) as tf.Scalar;
   });
 }
 
@@ -66,9 +74,9 @@ export function pivotGeometryAlignment(centroids: tf.Tensor2D, pivotCentroids: t
     const diff = tf.sub(tf.reshape(centroids, [k, 1, d]), tf.reshape(centroids, [1, k, d]));
     const pivotDiff = tf.sub(tf.reshape(pivotCentroids, [k, 1, d]), tf.reshape(pivotCentroids, [1, k, d]));
     const dot = tf.sum(tf.mul(diff, pivotDiff), -1);
-    const norms = tf.mul(tf.norm(diff, 'euclidean', -1), tf.norm(pivotDiff, 'euclidean', -1));
-    // The diagonal (i == j) has zero-length differences: the epsilon keeps it at cos = 0.
-    const cosine = tf.div(dot, tf.add(norms, 1e-8));
+    const norms = tf.mul(safeNorm(diff, -1), safeNorm(pivotDiff, -1));
+    // The diagonal (i == j) has zero-length differences: dot = 0 there, so cos = 0.
+    const cosine = tf.div(dot, norms);
     return tf.div(tf.sum(cosine), 2) as tf.Scalar;
   });
 }
