@@ -4,6 +4,7 @@
  */
 export * from './attacks/index.ts';
 export * from './datasets/index.ts';
+export * from './defenses/index.ts';
 export * from './errors.ts';
 export * from './lab/index.ts';
 export * from './metrics/index.ts';

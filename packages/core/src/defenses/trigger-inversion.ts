@@ -58,6 +58,7 @@ export async function calibratedTriggerInversion(
     options.repairedModel ??
     (
       await pivotalTuning(model, trusted, {
+        select: 'final',
         ...options.repairOptions,
         seed: options.seed,
         ...(options.signal ? { signal: options.signal } : {}),
@@ -77,7 +78,10 @@ export async function calibratedTriggerInversion(
     const source = Array.from(fit.labels.keys()).filter((i) => fit.labels[i] !== target);
     const heldOut = Array.from(validation.labels.keys()).filter((i) => validation.labels[i] !== target);
     if (source.length === 0 || heldOut.length === 0) continue;
-    const delta = tf.variable(tf.mul(tf.randomUniform([1, height, width, channels], 0, 1, 'float32', rng.seed()), 0.01));
+    // tf.variable shares the initial tensor's data but does not own the wrapper: release it.
+    const initial = tf.tidy(() => tf.mul(tf.randomUniform([1, height, width, channels], 0, 1, 'float32', rng.seed()), 0.01));
+    const delta = tf.variable(initial);
+    initial.dispose();
     const optimizer = tf.train.adam(settings.learningRate, 0.5, 0.9);
     for (let step = 0; step < settings.steps; step++) {
       const picks = Int32Array.from(

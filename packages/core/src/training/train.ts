@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { datasetSize, type ImageDataset } from '../datasets/image-dataset.ts';
 import { AntidoteError, throwIfAborted } from '../errors.ts';
+import { outputToLogits } from '../models/features.ts';
 import { loadModelFromFiles, type ModelFiles, saveModelToFiles } from '../models/model-io.ts';
 import { createRng, shuffleInPlace } from '../random.ts';
 import { type AugmentOptions, batchTensor, defaultAugment } from './batches.ts';
@@ -21,6 +22,8 @@ export interface OptimizerOptions {
   /** Cosine decay of the learning rate to `learningRate * minLearningRateFactor` over the run. */
   cosineDecay?: boolean;
   minLearningRateFactor?: number;
+  /** Share of the steps over which the learning rate ramps up linearly from ~0 (default 0). */
+  warmupFraction?: number;
 }
 
 export interface TrainingProgress {
@@ -103,8 +106,16 @@ export function createOptimizer(options: OptimizerOptions): tf.Optimizer {
     : tf.train.momentum(options.learningRate, options.momentum ?? 0.9, true);
 }
 
+/** Whether the model's last layer applies softmax (user models often do; the zoo's output logits). */
+export function outputsProbabilities(model: tf.LayersModel): boolean {
+  const last = model.layers[model.layers.length - 1];
+  return (last?.getConfig() as { activation?: string } | undefined)?.activation === 'softmax';
+}
+
+/** Cross-entropy on logits; a softmax output is turned back into log-probabilities first. */
 export function crossEntropyLoss({ model, images, labels }: Parameters<LossFunction>[0]): tf.Scalar {
-  const logits = model.apply(images, { training: true }) as tf.Tensor2D;
+  const output = model.apply(images, { training: true }) as tf.Tensor2D;
+  const logits = outputToLogits(output, outputsProbabilities(model)) as tf.Tensor2D;
   const numClasses = logits.shape[1];
   return tf.losses.softmaxCrossEntropy(tf.oneHot(labels, numClasses), logits) as tf.Scalar;
 }
@@ -115,9 +126,12 @@ export function trainableVariables(model: tf.LayersModel): tf.Variable[] {
 }
 
 function learningRateAt(options: OptimizerOptions, step: number, totalSteps: number): number {
+  const warmupSteps = Math.round((options.warmupFraction ?? 0) * totalSteps);
+  if (step < warmupSteps) return (options.learningRate * (step + 1)) / (warmupSteps + 1);
   if (!options.cosineDecay) return options.learningRate;
   const floor = options.learningRate * (options.minLearningRateFactor ?? 0.01);
-  return floor + 0.5 * (options.learningRate - floor) * (1 + Math.cos((Math.PI * step) / Math.max(1, totalSteps)));
+  const progress = (step - warmupSteps) / Math.max(1, totalSteps - warmupSteps);
+  return floor + 0.5 * (options.learningRate - floor) * (1 + Math.cos(Math.PI * progress));
 }
 
 /** SGD-family optimizers cache -lr as a scalar tensor; Adam reads its field on every step. */
@@ -180,7 +194,8 @@ export async function trainModel(model: tf.LayersModel, dataset: ImageDataset, o
   const variables = options.variables ?? trainableVariables(model);
   const optimizer = createOptimizer(options);
   const progressEvery = options.progressEvery ?? 20;
-  const kernels = new Set(model.trainableWeights.filter((w) => w.name.endsWith('kernel')).map((w) => w.read().id));
+  // Loaded or cloned models get renamed variables (`.../kernel_1`); the original name is stable.
+  const kernels = new Set(model.trainableWeights.filter((w) => /kernel$/.test(w.originalName ?? w.name)).map((w) => w.read().id));
 
   let startStep = 0;
   if (options.resumeFrom) {

@@ -1,0 +1,238 @@
+/**
+ * Neural Attention Distillation (NAD) baseline (Li et al., ICLR 2021). A teacher is the suspect
+ * fine-tuned briefly on the trusted data; the student (another copy of the suspect) is trained
+ * with cross-entropy plus beta times the distance between its attention maps and the teacher's at
+ * the last conv layers. Fine-tuning weakens the backdoor a little; matching the teacher's
+ * attention spreads that weakening through the feature maps the backdoor uses.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { ImageDataset } from '../../datasets/image-dataset.ts';
+import { AntidoteError } from '../../errors.ts';
+import { cloneModel } from '../../models/model-io.ts';
+import { splitTrusted, validationAccuracy, workingCopy } from '../common.ts';
+import type { DefenseOptions, RepairDefense, RepairResult } from '../types.ts';
+import {
+  augmentParameters,
+  convActivation,
+  crossEntropy,
+  outputsProbabilities,
+  requireConvLayers,
+  tuneWithinFloor,
+} from './shared.ts';
+
+export interface NadOptions extends DefenseOptions {
+  /** Teacher fine-tuning steps (NAD: a few epochs). Default 100. */
+  teacherSteps?: number;
+  /** Student (distillation) steps. Default 300. */
+  steps?: number;
+  /** Default 128 (capped at the size of the fit split). */
+  batchSize?: number;
+  /** SGD learning rate, teacher and student. Default 0.01 (NAD's). */
+  learningRate?: number;
+  /** Nesterov momentum. Default 0.9. */
+  momentum?: number;
+  /** L2 penalty on kernels added to the gradient. Default 5e-4 (NAD's). */
+  weightDecay?: number;
+  /**
+   * Weight of each layer's attention loss. Default 1000, NAD's CIFAR value for its deeper layers.
+   * Tuned down (divided by 10, up to `betaRetries` times) when a run cannot get through half its
+   * steps without breaking the accuracy floor; the check uses only held-out trusted accuracy.
+   */
+  beta?: number;
+  /** How many times beta may be divided by 10. Default 2. */
+  betaRetries?: number;
+  /** Exponent of the attention map (mean over channels of |a|^p). Default 2. */
+  power?: number;
+  /**
+   * Where attention is matched: the last N Conv2D layers (their activations after any directly
+   * following batch norm / ReLU), or explicit Conv2D layer names. Default 3.
+   */
+  attentionLayers?: number | readonly string[];
+  /** Allowed drop of held-out trusted accuracy before stopping (teacher and student). Default 0.02. */
+  accuracyBudget?: number;
+  /** Steps between validation checks. Default 25. */
+  evaluateEvery?: number;
+}
+
+export const NAD_DEFAULTS = {
+  teacherSteps: 100,
+  steps: 300,
+  batchSize: 128,
+  learningRate: 0.01,
+  momentum: 0.9,
+  weightDecay: 5e-4,
+  beta: 1000,
+  betaRetries: 2,
+  power: 2,
+  attentionLayers: 3,
+  accuracyBudget: 0.02,
+  evaluateEvery: 25,
+} as const satisfies Required<Omit<NadOptions, keyof DefenseOptions>>;
+
+/** NAD's attention map: mean over channels of |a|^p, flattened per image and L2-normalised. */
+export function attentionMap(activation: tf.Tensor4D, power = 2): tf.Tensor2D {
+  return tf.tidy(() => {
+    const energy = power === 2 ? tf.square(activation) : tf.pow(tf.abs(activation), power);
+    const flat = tf.reshape(tf.mean(energy, -1), [activation.shape[0], -1]);
+    // sqrt(sum + eps) rather than tf.norm: a dead layer gives an all-zero map, and d|x|/dx is NaN at 0.
+    const norm = tf.sqrt(tf.add(tf.sum(tf.square(flat), -1, true), 1e-12));
+    return tf.div(flat, norm) as tf.Tensor2D;
+  });
+}
+
+/**
+ * Squared difference of two attention maps averaged over images and positions, as NAD's code does
+ * (`(at(s) - at(t)).pow(2).mean()`); beta ~ 1000 is calibrated for that averaging, not a sum.
+ */
+export function attentionLoss(student: tf.Tensor4D, teacher: tf.Tensor4D, power = 2): tf.Scalar {
+  return tf.tidy(() => tf.mean(tf.squaredDifference(attentionMap(student, power), attentionMap(teacher, power))) as tf.Scalar);
+}
+
+function attentionTaps(model: tf.LayersModel, choice: number | readonly string[]): tf.SymbolicTensor[] {
+  const convs = requireConvLayers(model, 'NAD');
+  let chosen: tf.layers.Layer[];
+  if (typeof choice === 'number') {
+    if (!(Number.isInteger(choice) && choice >= 1)) {
+      throw new AntidoteError('INVALID_INPUT', `attentionLayers must be a positive integer, got ${choice}.`);
+    }
+    chosen = convs.slice(-choice);
+  } else {
+    chosen = choice.map((name) => {
+      const layer = convs.find((l) => l.name === name);
+      if (!layer)
+        throw new AntidoteError(
+          'INVALID_INPUT',
+          `No Conv2D layer named "${name}"; it has ${convs.map((l) => l.name).join(', ')}.`,
+        );
+      return layer;
+    });
+  }
+  return chosen.map((layer) => convActivation(layer).tensor);
+}
+
+export async function neuralAttentionDistillation(
+  model: tf.LayersModel,
+  trusted: ImageDataset,
+  options: NadOptions,
+): Promise<RepairResult> {
+  const started = performance.now();
+  const settings = { ...NAD_DEFAULTS, ...options };
+  const { fit, validation } = splitTrusted(trusted, options);
+  const probabilities = outputsProbabilities(model);
+  const teacher = await workingCopy(model, trusted);
+  let student: tf.LayersModel | null = null;
+  let best: {
+    model: tf.LayersModel;
+    beta: number;
+    steps: number;
+    accuracy: number;
+    stoppedEarly: boolean;
+    diverged: boolean;
+  } | null = null;
+  try {
+    const accuracyBefore = await validationAccuracy(model, validation);
+    const floor = accuracyBefore - settings.accuracyBudget;
+    const tuning = {
+      batchSize: settings.batchSize,
+      learningRate: settings.learningRate,
+      momentum: settings.momentum,
+      weightDecay: settings.weightDecay,
+      evaluateEvery: settings.evaluateEvery,
+      floor,
+      startAccuracy: accuracyBefore,
+    };
+    const teacherOutcome = await tuneWithinFloor(
+      teacher,
+      fit,
+      validation,
+      { ...tuning, phase: 'teacher', steps: settings.teacherSteps, loss: crossEntropy(probabilities) },
+      options,
+    );
+    const teacherTaps = tf.model({ inputs: teacher.inputs, outputs: attentionTaps(teacher, settings.attentionLayers) });
+
+    // Try beta, beta/10, ...: the first that trains through half its steps above the floor wins;
+    // failing that, the attempt that trained longest (it moved furthest from the suspect).
+    for (let attempt = 0; attempt <= settings.betaRetries; attempt++) {
+      const beta = settings.beta / 10 ** attempt;
+      student = await cloneModel(model);
+      const heads = tf.model({
+        inputs: student.inputs,
+        outputs: [...attentionTaps(student, settings.attentionLayers), student.outputs[0]!],
+      });
+      const outcome = await tuneWithinFloor(
+        student,
+        fit,
+        validation,
+        {
+          ...tuning,
+          phase: attempt === 0 ? 'distill' : `distill-retry-${attempt}`,
+          steps: settings.steps,
+          seedOffset: 1 + attempt,
+          loss: ({ images, labels }) => {
+            const outputs = heads.apply(images, { training: true }) as tf.Tensor[];
+            const output = outputs[outputs.length - 1] as tf.Tensor2D;
+            const logits = probabilities ? tf.log(tf.clipByValue(output, 1e-7, 1)) : output;
+            let total = tf.losses.softmaxCrossEntropy(tf.oneHot(labels, logits.shape[1]), logits) as tf.Scalar;
+            const targets = teacherTaps.predict(images) as tf.Tensor4D | tf.Tensor4D[];
+            const teacherMaps = Array.isArray(targets) ? targets : [targets];
+            teacherMaps.forEach((target, i) => {
+              total = tf.add(total, tf.mul(beta, attentionLoss(outputs[i] as tf.Tensor4D, target, settings.power)));
+            });
+            return total;
+          },
+        },
+        options,
+      );
+      const candidate = { model: student, beta, ...outcome };
+      student = null;
+      const good = outcome.steps >= settings.steps / 2;
+      if (!best || candidate.steps > best.steps) {
+        best?.model.dispose();
+        best = candidate;
+      } else {
+        candidate.model.dispose();
+      }
+      if (good) break;
+    }
+    if (!best) throw new AntidoteError('INTERNAL', 'NAD ran no distillation attempt.');
+    return {
+      model: best.model,
+      defense: 'nad',
+      validationAccuracyBefore: accuracyBefore,
+      validationAccuracyAfter: best.accuracy,
+      steps: best.steps,
+      seconds: (performance.now() - started) / 1000,
+      parameters: {
+        teacherSteps: settings.teacherSteps,
+        teacherStepsUsed: teacherOutcome.steps,
+        teacherValidationAccuracy: teacherOutcome.accuracy,
+        steps: settings.steps,
+        batchSize: Math.min(settings.batchSize, fit.labels.length),
+        optimizer: 'sgd-nesterov',
+        learningRate: settings.learningRate,
+        momentum: settings.momentum,
+        weightDecay: settings.weightDecay,
+        beta: best.beta,
+        betaRequested: settings.beta,
+        power: settings.power,
+        attentionLayers:
+          typeof settings.attentionLayers === 'number' ? settings.attentionLayers : settings.attentionLayers.join(','),
+        accuracyBudget: settings.accuracyBudget,
+        evaluateEvery: settings.evaluateEvery,
+        stoppedEarly: best.stoppedEarly,
+        diverged: best.diverged,
+        ...augmentParameters(fit),
+        fitImages: fit.labels.length,
+        validationImages: validation.labels.length,
+      },
+    };
+  } catch (error) {
+    best?.model.dispose();
+    throw error;
+  } finally {
+    teacher.dispose();
+    student?.dispose();
+  }
+}
+
+export const nadDefense: RepairDefense<NadOptions> = { name: 'nad', repair: neuralAttentionDistillation };

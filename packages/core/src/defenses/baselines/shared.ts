@@ -1,0 +1,224 @@
+/**
+ * Pieces the baseline defenses share: a fine-tuning loop that never returns weights below the
+ * validation accuracy floor, losses that accept logit or probability outputs, and access to conv
+ * activations. Every choice here uses only the validation split, as an honest defense must.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { ImageDataset } from '../../datasets/image-dataset.ts';
+import { AntidoteError, isAntidoteError, throwIfAborted } from '../../errors.ts';
+import { outputToLogits } from '../../models/features.ts';
+import { defaultAugment } from '../../training/batches.ts';
+import { type LossFunction, type TrainOptions, trainModel } from '../../training/train.ts';
+import { validationAccuracy } from '../common.ts';
+import type { DefenseOptions, DefenseProgress } from '../types.ts';
+
+export { outputsProbabilities } from '../../training/train.ts';
+
+/** Logits of a forward pass; log-probabilities stand in for logits when the model ends in softmax. */
+export function forwardLogits(model: tf.LayersModel, images: tf.Tensor, training: boolean, probabilities: boolean): tf.Tensor2D {
+  const output = model.apply(images, { training }) as tf.Tensor2D;
+  return outputToLogits(output, probabilities) as tf.Tensor2D;
+}
+
+/** Cross-entropy on the true labels, for logit or softmax outputs. */
+export function crossEntropy(probabilities: boolean): LossFunction {
+  return ({ model, images, labels }) => {
+    const logits = forwardLogits(model, images, true, probabilities);
+    return tf.losses.softmaxCrossEntropy(tf.oneHot(labels, logits.shape[1]), logits) as tf.Scalar;
+  };
+}
+
+/** The augmentation trainModel applies by default to `fit`, for the `parameters` of a result. */
+export function augmentParameters(fit: ImageDataset): { cropPadding: number; horizontalFlip: boolean } {
+  const { cropPadding, horizontalFlip } = defaultAugment(fit);
+  return { cropPadding, horizontalFlip: horizontalFlip && fit.flipAugment };
+}
+
+export async function report(options: DefenseOptions, progress: DefenseProgress): Promise<void> {
+  await options.onProgress?.(progress);
+}
+
+export interface FloorTuning {
+  /** Progress phase name. */
+  phase: string;
+  steps: number;
+  batchSize: number;
+  learningRate: number;
+  momentum: number;
+  weightDecay: number;
+  evaluateEvery: number;
+  /** Validation accuracy the returned weights must keep. */
+  floor: number;
+  /** Validation accuracy of the model as handed in (its weights are the first "last good" ones). */
+  startAccuracy: number;
+  loss: LossFunction;
+  updateMask?: TrainOptions['updateMask'];
+  /** Seed offset so two tuning phases of one defense do not draw the same batches. */
+  seedOffset?: number;
+}
+
+export interface FloorTuningOutcome {
+  /** Training steps behind the returned weights (the last checkpoint that respected the floor). */
+  steps: number;
+  /** Validation accuracy of the returned weights. */
+  accuracy: number;
+  /** True when a checkpoint fell below the floor (or training diverged) and training stopped there. */
+  stoppedEarly: boolean;
+  /** True when the loss became NaN or infinite. */
+  diverged: boolean;
+}
+
+/** trainModel reports a NaN/infinite loss as INVALID_INPUT with this wording. */
+function isDivergence(error: unknown): boolean {
+  return isAntidoteError(error, 'INVALID_INPUT') && /diverged/.test(error.message);
+}
+
+/** Kernels of every layer (the weights L2 decay applies to; biases and BN parameters are left alone). */
+export function kernelVariables(model: tf.LayersModel): tf.Variable[] {
+  return model.layers.flatMap((layer) => {
+    const kernel = layerVariable(layer, 'kernel');
+    return kernel ? [kernel] : [];
+  });
+}
+
+/**
+ * Adds (decay / 2) * sum(kernel^2) to the loss, whose gradient is the usual decay * kernel.
+ * trainModel's own `weightDecay` finds kernels by `name`, which no longer ends in "kernel" once a
+ * model has been cloned (`kernel_1`), so on the working copies the defenses train it would be a no-op.
+ */
+export function withWeightDecay(loss: LossFunction, kernels: readonly tf.Variable[], decay: number): LossFunction {
+  return (context) => {
+    const penalty = tf.addN(kernels.map((k) => tf.sum(tf.square(k))));
+    return tf.add(loss(context), tf.mul(decay / 2, penalty)) as tf.Scalar;
+  };
+}
+
+/**
+ * SGD (Nesterov momentum) training of `working` in place, evaluated on `validation` every
+ * `evaluateEvery` steps. When an evaluation falls below the floor, training stops and the last
+ * checkpoint at or above it is restored, so the result never breaks the accuracy budget.
+ * A caller's cancellation throws CANCELLED; the caller still owns (and must dispose) `working`.
+ */
+export async function tuneWithinFloor(
+  working: tf.LayersModel,
+  fit: ImageDataset,
+  validation: ImageDataset,
+  settings: FloorTuning,
+  options: DefenseOptions,
+): Promise<FloorTuningOutcome> {
+  throwIfAborted(options.signal);
+  if (settings.steps <= 0) return { steps: 0, accuracy: settings.startAccuracy, stoppedEarly: false, diverged: false };
+  let lastGood: tf.Tensor[] = working.getWeights().map((w) => tf.clone(w));
+  let lastGoodStep = 0;
+  let accuracy = settings.startAccuracy;
+  let diverged = false;
+  const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  try {
+    await trainModel(working, fit, {
+      batchSize: Math.min(settings.batchSize, fit.labels.length),
+      steps: settings.steps,
+      optimizer: 'sgd',
+      learningRate: settings.learningRate,
+      momentum: settings.momentum,
+      seed: (options.seed + (settings.seedOffset ?? 0)) >>> 0,
+      loss:
+        settings.weightDecay > 0 ? withWeightDecay(settings.loss, kernelVariables(working), settings.weightDecay) : settings.loss,
+      ...(settings.updateMask ? { updateMask: settings.updateMask } : {}),
+      signal,
+      progressEvery: settings.evaluateEvery,
+      evaluateEvery: settings.evaluateEvery,
+      evaluate: async (step) => {
+        const current = await validationAccuracy(working, validation);
+        if (current < settings.floor) {
+          stop.abort(new Error('validation accuracy fell below the floor'));
+        } else {
+          for (const w of lastGood) w.dispose();
+          lastGood = working.getWeights().map((w) => tf.clone(w));
+          lastGoodStep = step;
+          accuracy = current;
+        }
+        return { validationAccuracy: current, floor: settings.floor };
+      },
+      onProgress: (p) =>
+        report(options, {
+          phase: settings.phase,
+          step: p.step,
+          totalSteps: p.totalSteps,
+          metrics: { loss: p.loss, ...p.metrics },
+        }),
+    });
+  } catch (error) {
+    // Our own floor stop is a normal end, and so is divergence: a NaN model is just a checkpoint
+    // below the floor (NAD relies on this to back off from a too-large beta). A caller's
+    // cancellation or any other failure is not.
+    diverged = !options.signal?.aborted && isDivergence(error);
+    if (!(stop.signal.aborted || diverged) || options.signal?.aborted) {
+      for (const w of lastGood) w.dispose();
+      throwIfAborted(options.signal);
+      throw error;
+    }
+  }
+  working.setWeights(lastGood);
+  for (const w of lastGood) w.dispose();
+  return { steps: lastGoodStep, accuracy, stoppedEarly: stop.signal.aborted || diverged, diverged };
+}
+
+/**
+ * The trainable tf.Variable behind a layer weight whose name ends with `suffix`, if any. Matches
+ * `originalName`: TF.js uniquifies `name` when a model is loaded next to another (`kernel_1`).
+ */
+export function layerVariable(layer: tf.layers.Layer, suffix: string): tf.Variable | null {
+  const weight = layer.trainableWeights.find((w) => w.originalName.endsWith(suffix));
+  return weight ? (weight.read() as tf.Variable) : null;
+}
+
+export function conv2dLayers(model: tf.LayersModel): tf.layers.Layer[] {
+  return model.layers.filter((layer) => layer.getClassName() === 'Conv2D');
+}
+
+const FOLLOWERS = new Set(['BatchNormalization', 'Activation', 'ReLU', 'LeakyReLU', 'ELU']);
+
+export interface ConvActivation {
+  conv: tf.layers.Layer;
+  /** The channel activations: the conv output followed through BN/activation layers that only it feeds. */
+  tensor: tf.SymbolicTensor;
+  /** A batch-norm layer right after the conv (its gamma/beta must be zeroed with a pruned channel). */
+  batchNorm: tf.layers.Layer | null;
+}
+
+/**
+ * Where a conv layer's channels "fire": ResNet-style convs are linear and followed by BN + ReLU,
+ * so their raw output is not the activation Liu et al. and NAD look at. Follows single-consumer
+ * chains of BN/activation layers (stops at adds, pools and anything shared).
+ */
+export function convActivation(conv: tf.layers.Layer): ConvActivation {
+  let current = conv;
+  let tensor = conv.output as tf.SymbolicTensor;
+  let batchNorm: tf.layers.Layer | null = null;
+  for (;;) {
+    const consumers = current.outboundNodes.map((node) => node.outboundLayer);
+    const next = consumers[0];
+    if (consumers.length !== 1 || !next || !FOLLOWERS.has(next.getClassName()) || next.inboundNodes.length !== 1) break;
+    if (next.getClassName() === 'BatchNormalization') {
+      if (current !== conv) break;
+      batchNorm = next;
+    }
+    current = next;
+    tensor = next.output as tf.SymbolicTensor;
+  }
+  return { conv, tensor, batchNorm };
+}
+
+export function requireConvLayers(model: tf.LayersModel, defense: string): tf.layers.Layer[] {
+  const convs = conv2dLayers(model);
+  if (convs.length === 0) {
+    throw new AntidoteError('SHAPE_MISMATCH', `${defense} needs a model with at least one Conv2D layer; this one has none.`);
+  }
+  return convs;
+}
+
+/** Lets an abort or a progress consumer run during long loops that do not await otherwise. */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise<void>((resolve) => setImmediate(resolve));
+}

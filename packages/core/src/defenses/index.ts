@@ -1,0 +1,6 @@
+export * from './baselines/index.ts';
+export * from './common.ts';
+export * from './pivotal-tuning.ts';
+export * from './slol.ts';
+export * from './trigger-inversion.ts';
+export * from './types.ts';

@@ -1,0 +1,97 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initRuntime } from '../runtime/backend.ts';
+import { repairContract } from './baselines/repair-contract.ts';
+import { type BackdooredFixture, backdooredFixture, rates, TARGET } from './baselines/test-fixtures.ts';
+import { pivotalTuning } from './pivotal-tuning.ts';
+import { calibratedTriggerInversion, calibrateThreshold } from './trigger-inversion.ts';
+
+// The contract checks API behaviour; a gentler rate keeps 40 steps inside the budget on this fixture.
+const SMALL = { steps: 40, batchSize: 32, evaluateEvery: 10, accuracyBudget: 0.05, learningRate: 0.02 };
+
+describe('Pivotal Tuning', () => {
+  let fixture: BackdooredFixture;
+  beforeAll(async () => {
+    await initRuntime({ backend: 'wasm' });
+    fixture = await backdooredFixture();
+  });
+  afterAll(() => fixture.model.dispose());
+
+  repairContract(
+    () => fixture,
+    (f, extra) => pivotalTuning(f.model, f.trusted, { seed: 1, ...SMALL, ...extra }),
+    { defense: 'pivotal-tuning', phases: ['repair'], accuracyBudget: 0.05 },
+  );
+
+  it('lowers the attack success rate of a planted backdoor while keeping clean accuracy', async () => {
+    const result = await pivotalTuning(fixture.model, fixture.trusted, {
+      seed: 3,
+      steps: 80,
+      batchSize: 32,
+      evaluateEvery: 20,
+    });
+    const after = await rates(result.model, fixture.test, fixture.triggeredTest);
+    expect(after.asr).toBeLessThan(fixture.asr - 0.3);
+    expect(after.cda).toBeGreaterThan(fixture.cda - 0.05);
+    result.model.dispose();
+  });
+
+  it('works without labels by distilling from the pivot', async () => {
+    const result = await pivotalTuning(fixture.model, fixture.trusted, { seed: 4, ...SMALL, useLabels: false });
+    expect(result.parameters.useLabels).toBe(false);
+    expect(result.validationAccuracyAfter).toBeGreaterThan(0.85);
+    result.model.dispose();
+  });
+});
+
+describe('Calibrated Trigger Inversion', () => {
+  let fixture: BackdooredFixture;
+  beforeAll(async () => {
+    await initRuntime({ backend: 'wasm' });
+    fixture = await backdooredFixture(3, 11);
+  });
+  afterAll(() => fixture.model.dispose());
+
+  it('names the backdoor target class and scores it highest', async () => {
+    const before = tf.memory().numTensors;
+    const events: string[] = [];
+    const result = await calibratedTriggerInversion(fixture.model, fixture.trusted, {
+      seed: 1,
+      steps: 30,
+      batchSize: 32,
+      repairOptions: { steps: 60, batchSize: 32, evaluateEvery: 20 },
+      threshold: 0.2,
+      onProgress: (p) => void events.push(p.phase),
+    });
+    expect(result.suspectedTarget).toBe(TARGET);
+    expect(result.score).toBeGreaterThan(0.2);
+    expect(result.verdict).toBe('backdoored');
+    expect(result.classScores).toHaveLength(3);
+    expect(result.trigger?.pixels.length).toBe(12 * 12);
+    expect(events).toContain('repair');
+    expect(events.filter((p) => p === 'invert')).toHaveLength(3);
+    result.repairedModel.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('checks only the class the user names', async () => {
+    const result = await calibratedTriggerInversion(fixture.model, fixture.trusted, {
+      seed: 2,
+      steps: 5,
+      batchSize: 16,
+      targetClass: 1,
+      repairOptions: { steps: 10, batchSize: 32, evaluateEvery: 10 },
+    });
+    expect(result.suspectedTarget).toBe(1);
+    expect(result.classScores).toBeNull();
+    expect(result.verdict).toBe('uncalibrated');
+    result.repairedModel.dispose();
+  });
+
+  it('calibrates the threshold as a quantile of clean-model scores', () => {
+    const clean = [0.01, 0.02, 0.05, 0.03, 0.04, 0.1, 0.02, 0.0, 0.06, 0.08];
+    expect(calibrateThreshold(clean, 0.1)).toBe(0.08);
+    expect(calibrateThreshold(clean, 0)).toBe(0.1);
+    expect(() => calibrateThreshold([])).toThrow(/at least one reference clean model/);
+  });
+});
