@@ -1,0 +1,135 @@
+/**
+ * One job of `bench:efficacy`, in its own process (one wasm core each): train a victim model for
+ * (attack, seed), then run every repair defense on 1% trusted data, and detectors when asked.
+ * Test-set figures are measured after each defense returns; no defense sees them.
+ * Prints one JSON document on stdout.
+ */
+
+import {
+  BASELINE_DEFENSES,
+  calibratedTriggerInversion,
+  type DefenseOptions,
+  evaluateAttack,
+  evaluateClean,
+  initRuntime,
+  type LabAttackName,
+  loadBuiltinDataset,
+  neuralCleanseDetect,
+  pivotalTuning,
+  type RepairResult,
+  selectImages,
+  stratifiedSample,
+  trainLabModel,
+  triggeredSet,
+} from '@antidote/core';
+import type * as tf from '@tensorflow/tfjs';
+
+export interface EfficacyJob {
+  dataset: string;
+  attack: LabAttackName | 'clean';
+  poisonCount: number;
+  seed: number;
+  trainImages: number;
+  epochs: number;
+  trustedFraction: number;
+  defenses: string[];
+  detectors: string[];
+  quick: boolean;
+}
+
+const job = JSON.parse(process.argv[2] ?? '{}') as EfficacyJob;
+await initRuntime({ backend: 'wasm' });
+const { train: fullTrain, test: fullTest } = loadBuiltinDataset(job.dataset);
+// The victim trains on a seeded subset (time budget); the defender's trusted 1% comes from the rest.
+const victimSplit = stratifiedSample(fullTrain, job.trainImages / fullTrain.labels.length, job.seed);
+const trusted = stratifiedSample(
+  victimSplit.rest,
+  (job.trustedFraction * fullTrain.labels.length) / victimSplit.rest.labels.length,
+  job.seed + 1,
+).selected;
+const test = job.quick
+  ? selectImages(
+      fullTest,
+      Array.from({ length: 2000 }, (_, i) => i),
+    )
+  : fullTest;
+
+const started = performance.now();
+const lab = await trainLabModel({
+  train: victimSplit.selected,
+  test,
+  ...(job.attack === 'clean'
+    ? {}
+    : { attack: { name: job.attack, poisonCount: job.poisonCount, targetClass: 0, seed: job.seed } }),
+  recipe: { epochs: job.epochs, seed: job.seed },
+});
+const trainSeconds = (performance.now() - started) / 1000;
+const attackSpec =
+  job.attack === 'clean' ? null : { name: job.attack, poisonCount: job.poisonCount, targetClass: 0, seed: job.seed };
+// ASR of a clean model is measured with the BadNets trigger, so clean rows stay comparable.
+const { createLabAttack } = await import('@antidote/core');
+const attack = createLabAttack(attackSpec ?? { name: 'badnets', poisonCount: 1, targetClass: 0, seed: job.seed });
+const triggered = triggeredSet(attack, test);
+
+async function measure(model: tf.LayersModel) {
+  const clean = await evaluateClean(model, test);
+  const backdoor = await evaluateAttack(model, triggered, 0);
+  return { cda: clean.cda, asr: backdoor.asr, arr: backdoor.arr };
+}
+
+const before = await measure(lab.model);
+const repair: Record<string, unknown>[] = [
+  { defense: 'none', cdaBefore: before.cda, asrBefore: before.asr, cdaAfter: before.cda, asrAfter: before.asr, seconds: 0 },
+];
+const options: DefenseOptions = { seed: job.seed };
+for (const name of job.defenses) {
+  const t0 = performance.now();
+  let result: RepairResult;
+  if (name === 'pivotal-tuning') result = await pivotalTuning(lab.model, trusted, options);
+  else {
+    const defense = BASELINE_DEFENSES[name as keyof typeof BASELINE_DEFENSES];
+    if (!defense) throw new Error(`unknown defense ${name}`);
+    result = await defense.repair(lab.model, trusted, options);
+  }
+  const after = await measure(result.model);
+  repair.push({
+    defense: name,
+    cdaBefore: before.cda,
+    asrBefore: before.asr,
+    cdaAfter: after.cda,
+    asrAfter: after.asr,
+    arrAfter: after.arr,
+    validationAccuracyBefore: result.validationAccuracyBefore,
+    validationAccuracyAfter: result.validationAccuracyAfter,
+    steps: result.steps,
+    seconds: (performance.now() - t0) / 1000,
+  });
+  result.model.dispose();
+}
+
+const detection: Record<string, unknown>[] = [];
+for (const name of job.detectors) {
+  const t0 = performance.now();
+  if (name === 'cti') {
+    const r = await calibratedTriggerInversion(lab.model, trusted, { seed: job.seed });
+    r.repairedModel.dispose();
+    detection.push({
+      detector: 'cti',
+      score: r.score,
+      suspectedTarget: r.suspectedTarget,
+      seconds: (performance.now() - t0) / 1000,
+    });
+  } else if (name === 'neural-cleanse') {
+    const r = await neuralCleanseDetect(lab.model, trusted, { seed: job.seed });
+    detection.push({
+      detector: 'neural-cleanse',
+      score: r.score,
+      suspectedTarget: r.suspectedTarget,
+      seconds: (performance.now() - t0) / 1000,
+    });
+  }
+}
+lab.model.dispose();
+process.stdout.write(
+  `${JSON.stringify({ job, trainSeconds, trustedImages: trusted.labels.length, poisonedImages: lab.poisonedIndices.length, before, repair, detection, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`,
+);
