@@ -38,6 +38,9 @@ export async function report(options: DefenseOptions, progress: DefenseProgress)
   await options.onProgress?.(progress);
 }
 
+/** How far below the floor held-out accuracy may fall before tuning is abandoned as collapsed. */
+export const COLLAPSE_MARGIN = 0.15;
+
 export interface FloorTuning {
   /** Progress phase name. */
   phase: string;
@@ -62,7 +65,7 @@ export interface FloorTuningOutcome {
   steps: number;
   /** Validation accuracy of the returned weights. */
   accuracy: number;
-  /** True when a checkpoint fell below the floor (or training diverged) and training stopped there. */
+  /** True when accuracy collapsed far below the floor (or training diverged) and training stopped there. */
   stoppedEarly: boolean;
   /** True when the loss became NaN or infinite. */
   diverged: boolean;
@@ -95,8 +98,11 @@ export function withWeightDecay(loss: LossFunction, kernels: readonly tf.Variabl
 
 /**
  * SGD (Nesterov momentum) training of `working` in place, evaluated on `validation` every
- * `evaluateEvery` steps. When an evaluation falls below the floor, training stops and the last
- * checkpoint at or above it is restored, so the result never breaks the accuracy budget.
+ * `evaluateEvery` steps. The result is the LATEST checkpoint at or above the floor (the suspect's
+ * weights when none is), so it never breaks the accuracy budget. Training goes on through dips
+ * below the floor and stops early only on a collapse (COLLAPSE_MARGIN below it) or divergence:
+ * with 1% trusted data the floor is judged on ~120 images (+-2.7 points of noise), and stopping at
+ * the first dip returned the untouched suspect on Fashion-MNIST (measured with bench:efficacy).
  * A caller's cancellation throws CANCELLED; the caller still owns (and must dispose) `working`.
  */
 export async function tuneWithinFloor(
@@ -130,13 +136,13 @@ export async function tuneWithinFloor(
       evaluateEvery: settings.evaluateEvery,
       evaluate: async (step) => {
         const current = await validationAccuracy(working, validation);
-        if (current < settings.floor) {
-          stop.abort(new Error('validation accuracy fell below the floor'));
-        } else {
+        if (current >= settings.floor) {
           for (const w of lastGood) w.dispose();
           lastGood = working.getWeights().map((w) => tf.clone(w));
           lastGoodStep = step;
           accuracy = current;
+        } else if (current < settings.floor - COLLAPSE_MARGIN) {
+          stop.abort(new Error('validation accuracy collapsed'));
         }
         return { validationAccuracy: current, floor: settings.floor };
       },
