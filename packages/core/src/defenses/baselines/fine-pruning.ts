@@ -13,7 +13,6 @@ import { batchRanges, batchTensor, range } from '../../training/batches.ts';
 import { splitTrusted, validationAccuracy, workingCopy } from '../common.ts';
 import type { DefenseOptions, RepairDefense, RepairResult } from '../types.ts';
 import {
-  augmentParameters,
   convActivation,
   crossEntropy,
   layerVariable,
@@ -21,6 +20,8 @@ import {
   report,
   requireConvLayers,
   tuneWithinFloor,
+  tuningReport,
+  tuningSchedule,
 } from './shared.ts';
 
 export interface FinePruningOptions extends DefenseOptions {
@@ -188,12 +189,7 @@ export async function finePruning(
       validation,
       {
         phase: 'fine-tune',
-        steps: settings.steps,
-        batchSize: settings.batchSize,
-        learningRate: settings.learningRate,
-        momentum: settings.momentum,
-        weightDecay: settings.weightDecay,
-        evaluateEvery: settings.evaluateEvery,
+        ...tuningSchedule(settings),
         floor,
         startAccuracy: prunedAccuracy,
         loss: crossEntropy(outputsProbabilities(model)),
@@ -221,19 +217,7 @@ export async function finePruning(
         validationAccuracyPruned: prunedAccuracy,
         pruneStep: settings.pruneStep,
         maxPruneFraction: settings.maxPruneFraction,
-        accuracyBudget: settings.accuracyBudget,
-        steps: settings.steps,
-        batchSize: Math.min(settings.batchSize, fit.labels.length),
-        optimizer: 'sgd-nesterov',
-        learningRate: settings.learningRate,
-        momentum: settings.momentum,
-        weightDecay: settings.weightDecay,
-        evaluateEvery: settings.evaluateEvery,
-        stoppedEarly: outcome.stoppedEarly,
-        diverged: outcome.diverged,
-        ...augmentParameters(fit),
-        fitImages: fit.labels.length,
-        validationImages: validation.labels.length,
+        ...tuningReport(settings, outcome, fit, validation),
       },
     };
   } catch (error) {

@@ -8,7 +8,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { ImageDataset } from '../../datasets/image-dataset.ts';
 import { splitTrusted, validationAccuracy, workingCopy } from '../common.ts';
 import type { DefenseOptions, RepairDefense, RepairResult } from '../types.ts';
-import { augmentParameters, crossEntropy, outputsProbabilities, tuneWithinFloor } from './shared.ts';
+import { crossEntropy, outputsProbabilities, tuneWithinFloor, tuningReport, tuningSchedule } from './shared.ts';
 
 export interface FineTuningOptions extends DefenseOptions {
   /** Training steps. Default 300 (as Pivotal Tuning, so the two are compared at equal cost). */
@@ -54,12 +54,7 @@ export async function fineTuning(
       validation,
       {
         phase: 'fine-tune',
-        steps: settings.steps,
-        batchSize: settings.batchSize,
-        learningRate: settings.learningRate,
-        momentum: settings.momentum,
-        weightDecay: settings.weightDecay,
-        evaluateEvery: settings.evaluateEvery,
+        ...tuningSchedule(settings),
         floor: accuracyBefore - settings.accuracyBudget,
         startAccuracy: accuracyBefore,
         loss: crossEntropy(outputsProbabilities(model)),
@@ -74,19 +69,7 @@ export async function fineTuning(
       steps: outcome.steps,
       seconds: (performance.now() - started) / 1000,
       parameters: {
-        steps: settings.steps,
-        batchSize: Math.min(settings.batchSize, fit.labels.length),
-        optimizer: 'sgd-nesterov',
-        learningRate: settings.learningRate,
-        momentum: settings.momentum,
-        weightDecay: settings.weightDecay,
-        accuracyBudget: settings.accuracyBudget,
-        evaluateEvery: settings.evaluateEvery,
-        stoppedEarly: outcome.stoppedEarly,
-        diverged: outcome.diverged,
-        ...augmentParameters(fit),
-        fitImages: fit.labels.length,
-        validationImages: validation.labels.length,
+        ...tuningReport(settings, outcome, fit, validation),
       },
     };
   } catch (error) {

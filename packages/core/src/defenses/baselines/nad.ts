@@ -12,12 +12,12 @@ import { cloneModel } from '../../models/model-io.ts';
 import { splitTrusted, validationAccuracy, workingCopy } from '../common.ts';
 import type { DefenseOptions, RepairDefense, RepairResult } from '../types.ts';
 import {
-  augmentParameters,
   convActivation,
   crossEntropy,
   outputsProbabilities,
   requireConvLayers,
   tuneWithinFloor,
+  tuningReport,
 } from './shared.ts';
 
 export interface NadOptions extends DefenseOptions {
@@ -206,24 +206,12 @@ export async function neuralAttentionDistillation(
         teacherSteps: settings.teacherSteps,
         teacherStepsUsed: teacherOutcome.steps,
         teacherValidationAccuracy: teacherOutcome.accuracy,
-        steps: settings.steps,
-        batchSize: Math.min(settings.batchSize, fit.labels.length),
-        optimizer: 'sgd-nesterov',
-        learningRate: settings.learningRate,
-        momentum: settings.momentum,
-        weightDecay: settings.weightDecay,
         beta: best.beta,
         betaRequested: settings.beta,
         power: settings.power,
         attentionLayers:
           typeof settings.attentionLayers === 'number' ? settings.attentionLayers : settings.attentionLayers.join(','),
-        accuracyBudget: settings.accuracyBudget,
-        evaluateEvery: settings.evaluateEvery,
-        stoppedEarly: best.stoppedEarly,
-        diverged: best.diverged,
-        ...augmentParameters(fit),
-        fitImages: fit.labels.length,
-        validationImages: validation.labels.length,
+        ...tuningReport(settings, best, fit, validation),
       },
     };
   } catch (error) {

@@ -71,6 +71,42 @@ export interface FloorTuningOutcome {
   diverged: boolean;
 }
 
+/** The SGD schedule of a baseline's fine-tuning phase, as its options name it. */
+export interface TuningSchedule {
+  steps: number;
+  batchSize: number;
+  learningRate: number;
+  momentum: number;
+  weightDecay: number;
+  evaluateEvery: number;
+}
+
+/** Picks the schedule out of a defense's resolved settings, for `tuneWithinFloor`. */
+export function tuningSchedule(settings: TuningSchedule): TuningSchedule {
+  const { steps, batchSize, learningRate, momentum, weightDecay, evaluateEvery } = settings;
+  return { steps, batchSize, learningRate, momentum, weightDecay, evaluateEvery };
+}
+
+/** The `parameters` entries every fine-tuning baseline reports about its tuning phase. */
+export function tuningReport(
+  settings: TuningSchedule & { accuracyBudget: number },
+  outcome: Pick<FloorTuningOutcome, 'stoppedEarly' | 'diverged'>,
+  fit: ImageDataset,
+  validation: ImageDataset,
+): Record<string, number | string | boolean> {
+  return {
+    ...tuningSchedule(settings),
+    batchSize: Math.min(settings.batchSize, fit.labels.length),
+    optimizer: 'sgd-nesterov',
+    accuracyBudget: settings.accuracyBudget,
+    stoppedEarly: outcome.stoppedEarly,
+    diverged: outcome.diverged,
+    ...augmentParameters(fit),
+    fitImages: fit.labels.length,
+    validationImages: validation.labels.length,
+  };
+}
+
 /** trainModel reports a NaN/infinite loss as INVALID_INPUT with this wording. */
 function isDivergence(error: unknown): boolean {
   return isAntidoteError(error, 'INVALID_INPUT') && /diverged/.test(error.message);
