@@ -8,6 +8,7 @@
 import {
   BASELINE_DEFENSES,
   calibratedTriggerInversion,
+  createLabAttack,
   type DefenseOptions,
   evaluateAttack,
   evaluateClean,
@@ -20,7 +21,7 @@ import {
   selectImages,
   stratifiedSample,
   trainLabModel,
-  triggeredSet,
+  triggeredTestSet,
 } from '@antidote/core';
 import type * as tf from '@tensorflow/tfjs';
 
@@ -67,9 +68,8 @@ const trainSeconds = (performance.now() - started) / 1000;
 const attackSpec =
   job.attack === 'clean' ? null : { name: job.attack, poisonCount: job.poisonCount, targetClass: 0, seed: job.seed };
 // ASR of a clean model is measured with the BadNets trigger, so clean rows stay comparable.
-const { createLabAttack } = await import('@antidote/core');
 const attack = createLabAttack(attackSpec ?? { name: 'badnets', poisonCount: 1, targetClass: 0, seed: job.seed });
-const triggered = triggeredSet(attack, test);
+const triggered = triggeredTestSet(attack, test);
 
 async function measure(model: tf.LayersModel) {
   const clean = await evaluateClean(model, test);

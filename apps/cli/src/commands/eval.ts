@@ -3,8 +3,9 @@
  * per-class accuracy and, when an attack is known (flags or antidote-attack.json), ASR/ARR.
  */
 import path from 'node:path';
+import { triggeredTestSet } from '@antidote/core/attacks';
 import { AntidoteError } from '@antidote/core/errors';
-import { createLabAttack, type LabAttackName, type LabAttackSpec, triggeredSet } from '@antidote/core/lab';
+import { createLabAttack, type LabAttackName, type LabAttackSpec } from '@antidote/core/lab';
 import { evaluateAttack, evaluateClean } from '@antidote/core/metrics';
 import { assertModelFitsDataset, loadModelFromFiles } from '@antidote/core/models';
 import { parseAttackParams } from '../attack-params.ts';
@@ -83,7 +84,7 @@ export async function evalCommand(options: EvalOptions, ctx: CommandContext): Pr
     cancellation.check();
     let measured: MeasuredAttack | null = null;
     if (attack) {
-      const triggered = triggeredSet(createLabAttack(attack.spec), test);
+      const triggered = triggeredTestSet(createLabAttack(attack.spec), test);
       const { asr, arr } = await evaluateAttack(model, triggered, attack.spec.targetClass);
       measured = { ...attack, triggeredImages: triggered.labels.length, asr, arr };
       cancellation.check();

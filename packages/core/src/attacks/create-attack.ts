@@ -72,8 +72,11 @@ export function createAttack(name: AttackName, options: LooseAttackOptions): Att
   return FACTORIES[name](options);
 }
 
+/** What `triggeredTestSet` needs of an attack: data poisoning and training-control attacks both qualify. */
+export type TriggerSource = Pick<Attack, 'name' | 'options' | 'applyTrigger'>;
+
 /** The ASR/ARR evaluation set: every image whose true label != target, triggered, labels = TRUE labels. */
-export function triggeredTestSet(attack: Attack, test: ImageDataset): ImageDataset {
+export function triggeredTestSet(attack: TriggerSource, test: ImageDataset): ImageDataset {
   checkGeometry(test);
   const { targetClass } = attack.options;
   checkTargetClass(String(attack.name), targetClass, test.classNames.length);

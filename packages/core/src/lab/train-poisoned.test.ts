@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { triggeredTestSet } from '../attacks/create-attack.ts';
 import { createParameterControlledBackdoor } from '../attacks/parameter-controlled.ts';
 import { loadMnist } from '../datasets/builtin.ts';
 import { type ImageDataset, selectImages, stratifiedSample } from '../datasets/image-dataset.ts';
 import { isAntidoteError } from '../errors.ts';
 import { initRuntime } from '../runtime/backend.ts';
-import { createLabAttack, LAB_ATTACK_NAMES, trainLabModel, triggeredSet } from './train-poisoned.ts';
+import { createLabAttack, LAB_ATTACK_NAMES, trainLabModel } from './train-poisoned.ts';
 
 let train: ImageDataset;
 let test: ImageDataset;
@@ -76,7 +77,7 @@ describe('lab attacks', () => {
 
   it('triggered set keeps true labels and drops the target class', () => {
     const attack = createParameterControlledBackdoor({ poisonCount: 2, targetClass: 0, seed: 1 });
-    const triggered = triggeredSet(attack, tiny);
+    const triggered = triggeredTestSet(attack, tiny);
     expect(Array.from(triggered.labels)).toEqual([1, 2, 1, 2]);
     expect(triggered.images).not.toEqual(selectImages(tiny, [1, 2, 4, 5]).images);
   });

@@ -7,7 +7,7 @@ import { type Attack, createAttack, triggeredTestSet } from '../attacks/index.ts
 import { createParameterControlledBackdoor, type TrainingControlAttack } from '../attacks/parameter-controlled.ts';
 import type { AttackName } from '../attacks/types.ts';
 import { ATTACK_NAMES } from '../attacks/types.ts';
-import { type ImageDataset, imageSize } from '../datasets/image-dataset.ts';
+import type { ImageDataset } from '../datasets/image-dataset.ts';
 import { AntidoteError } from '../errors.ts';
 import { evaluateAttack, evaluateClean } from '../metrics/metrics.ts';
 import { type Architecture, createModel } from '../models/zoo.ts';
@@ -87,21 +87,6 @@ export function createLabAttack(spec: LabAttackSpec): AnyAttack {
   return createAttack(spec.name as AttackName, base);
 }
 
-/** Triggered copies of the non-target test images, with their true labels (for ASR and ARR). */
-export function triggeredSet(attack: AnyAttack, test: ImageDataset): ImageDataset {
-  if ('poison' in attack) return triggeredTestSet(attack, test);
-  const size = imageSize(test);
-  const keep: number[] = [];
-  test.labels.forEach((label, i) => {
-    if (label !== attack.options.targetClass) keep.push(i);
-  });
-  const images = new Uint8Array(keep.length * size);
-  keep.forEach((source, i) => {
-    images.set(attack.applyTrigger(test.images.subarray(source * size, (source + 1) * size), test), i * size);
-  });
-  return { ...test, images, labels: Int32Array.from(keep, (i) => test.labels[i] ?? 0) };
-}
-
 export async function trainLabModel(options: TrainLabModelOptions): Promise<LabModelResult> {
   const recipe = { ...DEFAULT_RECIPE, ...options.recipe };
   const { train, test } = options;
@@ -136,7 +121,7 @@ export async function trainLabModel(options: TrainLabModelOptions): Promise<LabM
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
     const clean = await evaluateClean(model, test);
-    const attackReport = attack ? await evaluateAttack(model, triggeredSet(attack, test), attack.options.targetClass) : null;
+    const attackReport = attack ? await evaluateAttack(model, triggeredTestSet(attack, test), attack.options.targetClass) : null;
     return {
       model,
       recipe,
