@@ -27,8 +27,13 @@ export function splitAtPenultimate(model: tf.LayersModel): SplitModel {
     throw new AntidoteError('SHAPE_MISMATCH', 'The classification layer has several inputs; expected one feature vector.');
   }
   const features = tf.model({ inputs: model.inputs, outputs: featureTensor });
-  const config = head.getConfig() as { activation?: string };
-  return { features, head, outputsProbabilities: config.activation === 'softmax' };
+  return { features, head, outputsProbabilities: outputsProbabilities(model) };
+}
+
+/** Whether the model's last layer applies softmax (user models often do; the zoo's output logits). */
+export function outputsProbabilities(model: tf.LayersModel): boolean {
+  const last = model.layers[model.layers.length - 1];
+  return (last?.getConfig() as { activation?: string } | undefined)?.activation === 'softmax';
 }
 
 /** Converts a model output to logits: log-probabilities are valid logits for softmax-based losses. */

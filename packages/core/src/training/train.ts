@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { datasetSize, type ImageDataset } from '../datasets/image-dataset.ts';
 import { AntidoteError, throwIfAborted } from '../errors.ts';
-import { outputToLogits } from '../models/features.ts';
+import { outputsProbabilities, outputToLogits } from '../models/features.ts';
 import { loadModelFromFiles, type ModelFiles, saveModelToFiles } from '../models/model-io.ts';
 import { createRng, shuffleInPlace } from '../random.ts';
 import { type AugmentOptions, batchTensor, defaultAugment } from './batches.ts';
@@ -45,7 +45,7 @@ export interface TrainingCheckpoint {
   optimizer: { name: string; shape: number[]; values: Float32Array }[];
 }
 
-/** The per-batch loss. The default is softmax cross-entropy of the logits. */
+/** The per-batch loss. The default is `crossEntropy` on the true labels. */
 export type LossFunction = (context: {
   model: tf.LayersModel;
   images: tf.Tensor4D;
@@ -106,18 +106,16 @@ export function createOptimizer(options: OptimizerOptions): tf.Optimizer {
     : tf.train.momentum(options.learningRate, options.momentum ?? 0.9, true);
 }
 
-/** Whether the model's last layer applies softmax (user models often do; the zoo's output logits). */
-export function outputsProbabilities(model: tf.LayersModel): boolean {
-  const last = model.layers[model.layers.length - 1];
-  return (last?.getConfig() as { activation?: string } | undefined)?.activation === 'softmax';
-}
-
-/** Cross-entropy on logits; a softmax output is turned back into log-probabilities first. */
-export function crossEntropyLoss({ model, images, labels }: Parameters<LossFunction>[0]): tf.Scalar {
-  const output = model.apply(images, { training: true }) as tf.Tensor2D;
-  const logits = outputToLogits(output, outputsProbabilities(model)) as tf.Tensor2D;
-  const numClasses = logits.shape[1];
-  return tf.losses.softmaxCrossEntropy(tf.oneHot(labels, numClasses), logits) as tf.Scalar;
+/**
+ * Cross-entropy on the true labels. A softmax output is turned back into log-probabilities;
+ * the caller decides that once (outputsProbabilities reads the layer config) instead of per step.
+ */
+export function crossEntropy(probabilities: boolean): LossFunction {
+  return ({ model, images, labels }) => {
+    const output = model.apply(images, { training: true }) as tf.Tensor2D;
+    const logits = outputToLogits(output, probabilities) as tf.Tensor2D;
+    return tf.losses.softmaxCrossEntropy(tf.oneHot(labels, logits.shape[1]), logits) as tf.Scalar;
+  };
 }
 
 /** Trainable tf.Variables of a layers model, in layer order (stable across save/load). */
@@ -190,7 +188,7 @@ export async function trainModel(model: tf.LayersModel, dataset: ImageDataset, o
   const totalSteps = options.steps ?? Math.round((options.epochs ?? 1) * stepsPerEpoch);
   if (!(totalSteps >= 1)) throw new AntidoteError('INVALID_INPUT', 'Training needs at least one step (set epochs or steps).');
   const augment = options.augment ?? defaultAugment(dataset);
-  const lossFunction = options.loss ?? crossEntropyLoss;
+  const lossFunction = options.loss ?? crossEntropy(outputsProbabilities(model));
   const variables = options.variables ?? trainableVariables(model);
   const optimizer = createOptimizer(options);
   const progressEvery = options.progressEvery ?? 20;

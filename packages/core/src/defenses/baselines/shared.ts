@@ -12,7 +12,7 @@ import { type LossFunction, type TrainOptions, trainModel } from '../../training
 import { validationAccuracy } from '../common.ts';
 import type { DefenseOptions, DefenseProgress } from '../types.ts';
 
-export { outputsProbabilities } from '../../training/train.ts';
+export { outputsProbabilities } from '../../models/features.ts';
 
 /** Logits of a forward pass; log-probabilities stand in for logits when the model ends in softmax. */
 export function forwardLogits(model: tf.LayersModel, images: tf.Tensor, training: boolean, probabilities: boolean): tf.Tensor2D {
@@ -20,13 +20,7 @@ export function forwardLogits(model: tf.LayersModel, images: tf.Tensor, training
   return outputToLogits(output, probabilities) as tf.Tensor2D;
 }
 
-/** Cross-entropy on the true labels, for logit or softmax outputs. */
-export function crossEntropy(probabilities: boolean): LossFunction {
-  return ({ model, images, labels }) => {
-    const logits = forwardLogits(model, images, true, probabilities);
-    return tf.losses.softmaxCrossEntropy(tf.oneHot(labels, logits.shape[1]), logits) as tf.Scalar;
-  };
-}
+export { crossEntropy } from '../../training/train.ts';
 
 /** The augmentation trainModel applies by default to `fit`, for the `parameters` of a result. */
 export function augmentParameters(fit: ImageDataset): { cropPadding: number; horizontalFlip: boolean } {
