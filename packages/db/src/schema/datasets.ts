@@ -1,0 +1,25 @@
+import { index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { tenantIsolation } from './roles.ts';
+import { tenants, users } from './tenancy.ts';
+
+/** Trusted datasets: the small clean sets that repairs and scans rely on. */
+export const datasets = pgTable(
+  'datasets',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    tenantId: uuid()
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    name: text().notNull(),
+    artifactSha256: text().notNull(),
+    format: text().notNull(),
+    count: integer().notNull(),
+    numClasses: integer().notNull(),
+    imageShape: integer().array().notNull(),
+    classHistogram: integer().array().notNull(),
+    labelled: integer().notNull().default(1),
+    createdBy: uuid().references(() => users.id, { onDelete: 'set null' }),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex().on(t.tenantId, t.name), index().on(t.tenantId, t.createdAt), tenantIsolation('datasets')],
+).enableRLS();
