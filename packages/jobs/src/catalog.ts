@@ -1,0 +1,99 @@
+/**
+ * The job catalog: every kind of work the queue carries, its parameter schema (validated when a
+ * job is started and again when a worker picks it up), retry policy and time limit.
+ */
+import { z } from 'zod';
+
+export const REPAIR_METHODS = ['pivotal-tuning', 'fine-tuning', 'fine-pruning', 'nad', 'neural-cleanse'] as const;
+export const ATTACK_NAMES = ['badnets', 'blend', 'wanet', 'adaptive-blend', 'adaptive-patch', 'trigger-scattered'] as const;
+
+const knownAttack = z
+  .object({ name: z.enum(ATTACK_NAMES), targetClass: z.number().int().min(0).max(999) })
+  .describe('Measure ASR for this attack too (benchmarks, demos); never used to choose anything.');
+
+export const scanParams = z.strictObject({
+  modelVersionId: z.uuid(),
+  datasetId: z.uuid(),
+  candidateClasses: z.array(z.number().int().min(0).max(999)).max(1000).optional(),
+  threshold: z.number().positive().max(1).optional(),
+  steps: z.number().int().min(1).max(5000).optional(),
+  seed: z.number().int().optional(),
+  knownAttack: knownAttack.optional(),
+});
+
+export const repairParams = z.strictObject({
+  modelVersionId: z.uuid(),
+  datasetId: z.uuid(),
+  method: z.enum(REPAIR_METHODS).default('pivotal-tuning'),
+  steps: z.number().int().min(1).max(20000).optional(),
+  cdaBudget: z.number().min(0).max(100).optional(),
+  seed: z.number().int().optional(),
+  knownAttack: knownAttack.optional(),
+});
+
+export const evaluateParams = z.strictObject({
+  modelVersionId: z.uuid(),
+  datasetId: z.uuid(),
+  knownAttack: knownAttack.optional(),
+});
+
+export const sweepParams = z.strictObject({
+  attack: z.enum(ATTACK_NAMES),
+  poisonCounts: z.array(z.number().int().min(0).max(60000)).min(1).max(10),
+  seeds: z.number().int().min(1).max(10).default(1),
+  datasetName: z.enum(['fashion-mnist', 'mnist']).default('fashion-mnist'),
+});
+
+export interface RetryPolicy {
+  /** Retries after the first attempt. */
+  retryLimit: number;
+  retryDelaySeconds: number;
+  retryBackoff: boolean;
+  /** A running attempt older than this is presumed dead (killed worker) and retried. */
+  expireInSeconds: number;
+}
+
+export const JOB_CATALOG = {
+  scan: { params: scanParams, policy: { retryLimit: 2, retryDelaySeconds: 5, retryBackoff: true, expireInSeconds: 3600 } },
+  repair: {
+    params: repairParams,
+    policy: { retryLimit: 3, retryDelaySeconds: 5, retryBackoff: true, expireInSeconds: 4 * 3600 },
+  },
+  evaluate: {
+    params: evaluateParams,
+    policy: { retryLimit: 2, retryDelaySeconds: 5, retryBackoff: true, expireInSeconds: 1800 },
+  },
+  sweep: {
+    params: sweepParams,
+    policy: { retryLimit: 1, retryDelaySeconds: 30, retryBackoff: true, expireInSeconds: 12 * 3600 },
+  },
+} as const satisfies Record<string, { params: z.ZodType; policy: RetryPolicy }>;
+
+export type JobKind = keyof typeof JOB_CATALOG;
+export const JOB_KINDS = Object.keys(JOB_CATALOG) as JobKind[];
+export type JobParams<K extends JobKind> = z.output<(typeof JOB_CATALOG)[K]['params']>;
+export type JobParamsInput<K extends JobKind> = z.input<(typeof JOB_CATALOG)[K]['params']>;
+
+export function isJobKind(value: string): value is JobKind {
+  return Object.hasOwn(JOB_CATALOG, value);
+}
+
+export class InvalidJobParamsError extends Error {
+  readonly issues: { path: string; message: string }[];
+  constructor(kind: string, issues: { path: string; message: string }[]) {
+    super(`Invalid ${kind} parameters: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`);
+    this.name = 'InvalidJobParamsError';
+    this.issues = issues;
+  }
+}
+
+export function parseJobParams<K extends JobKind>(kind: K, params: unknown): JobParams<K> {
+  const result = JOB_CATALOG[kind].params.safeParse(params);
+  if (!result.success) {
+    throw new InvalidJobParamsError(
+      kind,
+      result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+    );
+  }
+  return result.data as JobParams<K>;
+}

@@ -1,0 +1,131 @@
+/**
+ * pg-boss on the same database (PGlite or Postgres, through the Database's executeSql), so a
+ * job is queued in the store that holds everything else and any number of workers on any
+ * number of machines share it. One queue carries all analysis work; a message is only a
+ * pointer {tenantId, jobId} to the jobs row, and its pg-boss id is the job id, so enqueuing
+ * twice is harmless and `reconcile` can re-send anything a crash left behind.
+ */
+import { type Database, schema } from '@antidote/db';
+import { and, eq, lt, sql } from 'drizzle-orm';
+import PgBoss from 'pg-boss';
+import { JOB_CATALOG, type JobKind } from './catalog.ts';
+
+export const ANALYSIS_QUEUE = 'antidote-analysis';
+
+export interface QueueMessage {
+  tenantId: string;
+  jobId: string;
+  kind: JobKind;
+}
+
+export interface DeliveredJob extends QueueMessage {
+  /** 1 on the first delivery, 2 on the first retry, ... */
+  attempt: number;
+  retryLimit: number;
+}
+
+export interface JobQueueOptions {
+  /** Overrides the catalog's time limits: tests use seconds to see a killed worker's job come back. */
+  expireInSeconds?: Partial<Record<JobKind, number>>;
+  retryDelaySeconds?: number;
+  pollingIntervalSeconds?: number;
+  maintenanceIntervalSeconds?: number;
+  /** Run pg-boss's maintenance (expiry, retention) in this process; default true. */
+  supervise?: boolean;
+}
+
+export class JobQueue {
+  readonly #boss: PgBoss;
+  readonly #database: Database;
+  readonly #options: JobQueueOptions;
+  readonly #workers: string[] = [];
+
+  private constructor(database: Database, boss: PgBoss, options: JobQueueOptions) {
+    this.#database = database;
+    this.#boss = boss;
+    this.#options = options;
+  }
+
+  static async start(database: Database, options: JobQueueOptions = {}, onError?: (error: Error) => void): Promise<JobQueue> {
+    const boss = new PgBoss({
+      db: { executeSql: (text, values) => database.executeSql(text, values) },
+      schema: 'pgboss',
+      supervise: options.supervise ?? true,
+      maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 60,
+    });
+    boss.on('error', (error: Error) => onError?.(error));
+    await boss.start();
+    if (!(await boss.getQueue(ANALYSIS_QUEUE))) {
+      await boss.createQueue(ANALYSIS_QUEUE, { name: ANALYSIS_QUEUE, policy: 'standard' }).catch(async (error: unknown) => {
+        // another process created it between our check and our create
+        if (!(await boss.getQueue(ANALYSIS_QUEUE))) throw error;
+      });
+    }
+    return new JobQueue(database, boss, options);
+  }
+
+  /** True when a message was sent, false when one with this job's id already exists. */
+  async enqueue(job: { id: string; tenantId: string; kind: JobKind }): Promise<boolean> {
+    const policy = JOB_CATALOG[job.kind].policy;
+    const message: QueueMessage = { tenantId: job.tenantId, jobId: job.id, kind: job.kind };
+    const id = await this.#boss.send(ANALYSIS_QUEUE, message, {
+      id: job.id,
+      retryLimit: policy.retryLimit,
+      retryDelay: this.#options.retryDelaySeconds ?? policy.retryDelaySeconds,
+      retryBackoff: policy.retryBackoff,
+      expireInSeconds: this.#options.expireInSeconds?.[job.kind] ?? policy.expireInSeconds,
+    });
+    return id !== null;
+  }
+
+  /** Re-sends queued jobs older than `olderThanSeconds` (a crash between commit and send). */
+  async reconcile(olderThanSeconds = 30): Promise<number> {
+    const stranded = await this.#database.asService((tx) =>
+      tx
+        .select({ id: schema.jobs.id, tenantId: schema.jobs.tenantId, kind: schema.jobs.kind })
+        .from(schema.jobs)
+        .where(
+          and(
+            eq(schema.jobs.state, 'queued'),
+            lt(schema.jobs.createdAt, sql`now() - make_interval(secs => ${olderThanSeconds})`),
+          ),
+        )
+        .limit(500),
+    );
+    let sent = 0;
+    for (const job of stranded) if (await this.enqueue(job)) sent++;
+    return sent;
+  }
+
+  /**
+   * Runs `handler` for delivered jobs, `concurrency` at a time. A handler that throws lets
+   * pg-boss retry (with backoff) until the retry limit; one that returns completes the message.
+   */
+  async work(concurrency: number, handler: (job: DeliveredJob) => Promise<void>): Promise<void> {
+    for (let i = 0; i < concurrency; i++) {
+      const id = await this.#boss.work<QueueMessage>(
+        ANALYSIS_QUEUE,
+        { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: this.#options.pollingIntervalSeconds ?? 1 },
+        async ([job]) => {
+          if (!job) return;
+          await handler({ ...job.data, attempt: job.retryCount + 1, retryLimit: job.retryLimit });
+        },
+      );
+      this.#workers.push(id);
+    }
+  }
+
+  async cancel(jobId: string): Promise<void> {
+    await this.#boss.cancel(ANALYSIS_QUEUE, jobId).catch(() => {});
+  }
+
+  async state(jobId: string): Promise<string | null> {
+    const job = await this.#boss.getJobById(ANALYSIS_QUEUE, jobId, { includeArchive: true });
+    return job?.state ?? null;
+  }
+
+  /** Stops fetching; waits up to `timeoutMs` for running handlers. */
+  async stop(timeoutMs = 10_000): Promise<void> {
+    await this.#boss.stop({ graceful: true, wait: true, timeout: timeoutMs, close: false });
+  }
+}
