@@ -1,0 +1,22 @@
+import { createFilesystemStore, type FilesystemStoreOptions } from './filesystem.ts';
+import { createS3Store, type S3StoreOptions } from './s3.ts';
+import type { ArtifactStore } from './types.ts';
+
+export { isSha256 } from './digest.ts';
+export { isStorageError, STORAGE_ERROR_CODES, StorageError, type StorageErrorCode } from './errors.ts';
+export { createFilesystemStore, type FilesystemStoreOptions } from './filesystem.ts';
+export { createS3Store, type S3StoreOptions } from './s3.ts';
+export { signToken, type TokenClaims, verifyToken } from './tokens.ts';
+export type { ArtifactStore, GetOptions, PutBody, PutOptions, PutResult } from './types.ts';
+
+export type ArtifactStoreConfig = ({ kind: 'filesystem' } & FilesystemStoreOptions) | ({ kind: 's3' } & S3StoreOptions);
+
+/** The store a deployment's config names: the filesystem for a single machine, S3 for anything shared. */
+export function createArtifactStore(config: ArtifactStoreConfig): ArtifactStore {
+  switch (config.kind) {
+    case 'filesystem':
+      return createFilesystemStore(config);
+    case 's3':
+      return createS3Store(config);
+  }
+}
