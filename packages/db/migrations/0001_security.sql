@@ -33,6 +33,11 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO antidote_
 --> statement-breakpoint
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO antidote_app, antidote_service;
 --> statement-breakpoint
+-- tables added by later migrations get the same rights (they must add their own FORCE and policy)
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO antidote_app, antidote_service;
+--> statement-breakpoint
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO antidote_app, antidote_service;
+--> statement-breakpoint
 -- request work never touches global identity tables; sign-in runs as the service role.
 --> statement-breakpoint
 REVOKE ALL ON "users", "sessions" FROM antidote_app;

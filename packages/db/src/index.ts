@@ -1,4 +1,5 @@
 export * from './audit.ts';
 export * from './client.ts';
 export * from './errors.ts';
+export * from './repository.ts';
 export * as schema from './schema/index.ts';

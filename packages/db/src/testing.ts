@@ -12,7 +12,6 @@ export const TEST_BACKENDS: readonly TestBackend[] = ['pglite', 'postgres'];
 
 /** The server that test databases are created on (CI starts it; trust auth on loopback). */
 export function testServerUrl(): string {
-  // biome-ignore lint/style/noProcessEnv: test infrastructure, not app configuration
   return process.env.ANTIDOTE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 }
 

@@ -2,3 +2,4 @@ export * from './catalog.ts';
 export * from './events.ts';
 export * from './lifecycle.ts';
 export * from './queue.ts';
+export * from './webhooks.ts';

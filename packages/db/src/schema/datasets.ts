@@ -18,6 +18,8 @@ export const datasets = pgTable(
     imageShape: integer().array().notNull(),
     classHistogram: integer().array().notNull(),
     labelled: integer().notNull().default(1),
+    /** PNG grid of sample images per class, made at registration. */
+    thumbnailSha256: text(),
     createdBy: uuid().references(() => users.id, { onDelete: 'set null' }),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },

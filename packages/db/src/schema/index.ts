@@ -7,3 +7,4 @@ export * from './models.ts';
 export * from './monitors.ts';
 export * from './roles.ts';
 export * from './tenancy.ts';
+export * from './workers.ts';

@@ -1,0 +1,63 @@
+/**
+ * The only module of the gateway that reads process.env: parsed and validated once, so a bad
+ * setting stops the start with a message instead of surfacing as a 500 later.
+ */
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+
+const bool = z
+  .string()
+  .optional()
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  /** Base URL clients reach this gateway at; signed URLs are built on it. */
+  PUBLIC_URL: z.url().optional(),
+  DATABASE_URL: z.string().optional(),
+  /** PGlite data folder when DATABASE_URL is unset. */
+  ANTIDOTE_DATA_DIR: z.string().default('.antidote/data'),
+  /** Filesystem artifact store root, or S3 when ANTIDOTE_S3_BUCKET is set. */
+  ANTIDOTE_STORAGE_DIR: z.string().default('.antidote/artifacts'),
+  ANTIDOTE_S3_BUCKET: z.string().optional(),
+  ANTIDOTE_S3_ENDPOINT: z.url().optional(),
+  ANTIDOTE_S3_REGION: z.string().default('us-east-1'),
+  ANTIDOTE_S3_PREFIX: z.string().default(''),
+  /** HMAC key for signed upload/download URLs; >= 32 chars; required in production. */
+  ANTIDOTE_SIGNING_SECRET: z.string().min(32).optional(),
+  ANTIDOTE_MAX_UPLOAD_MB: z.coerce.number().positive().max(4096).default(200),
+  /** Requests per minute per caller (API key, session or IP). */
+  ANTIDOTE_RATE_LIMIT: z.coerce.number().int().positive().default(600),
+  /** Comma-separated origins allowed by CORS (the dashboard). */
+  ANTIDOTE_CORS_ORIGINS: z.string().default('http://127.0.0.1:3000,http://localhost:3000'),
+  /** Allow webhooks to loopback/private addresses (tests, demos on one machine). */
+  ANTIDOTE_ALLOW_PRIVATE_WEBHOOKS: bool,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type GatewayEnv = ReturnType<typeof readGatewayEnv>;
+
+export function readGatewayEnv(source: Readonly<Record<string, string | undefined>> = process.env) {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new Error(`Invalid gateway environment:\n${lines}`);
+  }
+  const env = parsed.data;
+  if (env.NODE_ENV === 'production' && !env.ANTIDOTE_SIGNING_SECRET) {
+    throw new Error('Invalid gateway environment:\n  ANTIDOTE_SIGNING_SECRET: required in production');
+  }
+  return {
+    ...env,
+    production: env.NODE_ENV === 'production',
+    // a per-process secret in development: signed URLs then die with the process, which is fine
+    signingSecret: env.ANTIDOTE_SIGNING_SECRET ?? randomBytes(32).toString('hex'),
+    maxUploadBytes: Math.round(env.ANTIDOTE_MAX_UPLOAD_MB * 1024 * 1024),
+    corsOrigins: env.ANTIDOTE_CORS_ORIGINS.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  };
+}

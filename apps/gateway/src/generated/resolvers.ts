@@ -1,0 +1,1829 @@
+import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
+import type { GraphQLContext } from '../context.ts';
+import type {
+  ApiKeyRow,
+  AuditRow,
+  DatasetRow,
+  FindingRow,
+  JobEventRow,
+  JobRow,
+  ModelRow,
+  ModelVersionRow,
+  MonitorRow,
+  TenantRow,
+  UserRow,
+} from '../mappers.ts';
+export type Maybe<T> = T | null;
+export type InputMaybe<T> = T | null | undefined;
+export type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+export type MakeOptional<T, K extends keyof T> = Omit<T, K> & { [SubKey in K]?: Maybe<T[SubKey]> };
+export type MakeMaybe<T, K extends keyof T> = Omit<T, K> & { [SubKey in K]: Maybe<T[SubKey]> };
+export type MakeEmpty<T extends { [key: string]: unknown }, K extends keyof T> = { [_ in K]?: never };
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
+export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
+/** All built-in and custom scalars, mapped to their actual values */
+export type Scalars = {
+  ID: { input: string; output: string };
+  String: { input: string; output: string };
+  Boolean: { input: boolean; output: boolean };
+  Int: { input: number; output: number };
+  Float: { input: number; output: number };
+  /**
+   * Antidote public API. Every object is tenant-scoped: the tenant comes from the API key, or for a
+   * signed-in user from the `x-antidote-tenant` header (id or slug; default: the first membership).
+   * IDs are opaque global IDs. Lists are Relay connections (first <= 100). Mutations never throw for
+   * user mistakes: they return `userErrors` with a stable `code`.
+   */
+  DateTime: { input: Date | string; output: Date | string };
+  JSON: { input: unknown; output: unknown };
+};
+
+export type AddModelVersionInput = {
+  modelId: Scalars['ID']['input'];
+  uploadId: Scalars['ID']['input'];
+};
+
+export type AddModelVersionPayload = {
+  __typename?: 'AddModelVersionPayload';
+  /** Scans started by monitors of this model. */
+  monitorJobs: Array<Job>;
+  userErrors: Array<UserError>;
+  version?: Maybe<ModelVersion>;
+};
+
+export type ApiKey = Node & {
+  __typename?: 'ApiKey';
+  createdAt: Scalars['DateTime']['output'];
+  expiresAt?: Maybe<Scalars['DateTime']['output']>;
+  id: Scalars['ID']['output'];
+  lastUsedAt?: Maybe<Scalars['DateTime']['output']>;
+  name: Scalars['String']['output'];
+  /** First characters of the key, to recognise it; the secret is shown once at creation. */
+  prefix: Scalars['String']['output'];
+  revokedAt?: Maybe<Scalars['DateTime']['output']>;
+  role: Role;
+  scopes: Array<Scalars['String']['output']>;
+};
+
+export type ApiKeyConnection = {
+  __typename?: 'ApiKeyConnection';
+  edges: Array<ApiKeyEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type ApiKeyEdge = {
+  __typename?: 'ApiKeyEdge';
+  cursor: Scalars['String']['output'];
+  node: ApiKey;
+};
+
+export type ApiKeyPayload = {
+  __typename?: 'ApiKeyPayload';
+  apiKey?: Maybe<ApiKey>;
+  userErrors: Array<UserError>;
+};
+
+export type AuditChainVerification = {
+  __typename?: 'AuditChainVerification';
+  brokenAtSeq?: Maybe<Scalars['Int']['output']>;
+  count: Scalars['Int']['output'];
+  headHash?: Maybe<Scalars['String']['output']>;
+  ok: Scalars['Boolean']['output'];
+};
+
+export type AuditEntry = Node & {
+  __typename?: 'AuditEntry';
+  action: Scalars['String']['output'];
+  actor: Scalars['String']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  details: Scalars['JSON']['output'];
+  hash: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  prevHash: Scalars['String']['output'];
+  seq: Scalars['Int']['output'];
+  target: Scalars['String']['output'];
+};
+
+export type AuditEntryConnection = {
+  __typename?: 'AuditEntryConnection';
+  edges: Array<AuditEntryEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type AuditEntryEdge = {
+  __typename?: 'AuditEntryEdge';
+  cursor: Scalars['String']['output'];
+  node: AuditEntry;
+};
+
+export type CancelJobInput = {
+  jobId: Scalars['ID']['input'];
+};
+
+export type CreateApiKeyInput = {
+  expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
+  name: Scalars['String']['input'];
+  role: Role;
+  scopes?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
+export type CreateApiKeyPayload = {
+  __typename?: 'CreateApiKeyPayload';
+  apiKey?: Maybe<ApiKey>;
+  /** The secret, shown this once. */
+  secret?: Maybe<Scalars['String']['output']>;
+  userErrors: Array<UserError>;
+};
+
+export type CreateMonitorInput = {
+  datasetId: Scalars['ID']['input'];
+  enabled?: InputMaybe<Scalars['Boolean']['input']>;
+  intervalMinutes?: InputMaybe<Scalars['Int']['input']>;
+  modelId: Scalars['ID']['input'];
+  name: Scalars['String']['input'];
+  scanOnNewVersion?: InputMaybe<Scalars['Boolean']['input']>;
+  scoreThreshold?: InputMaybe<Scalars['Float']['input']>;
+  webhooks?: InputMaybe<Array<WebhookInput>>;
+};
+
+export type CreateUploadInput = {
+  filename: Scalars['String']['input'];
+  purpose: UploadPurpose;
+  /** Declared size; the upload is cut off when more bytes arrive. */
+  sizeBytes: Scalars['Int']['input'];
+};
+
+export type CreateUploadPayload = {
+  __typename?: 'CreateUploadPayload';
+  upload?: Maybe<Upload>;
+  userErrors: Array<UserError>;
+};
+
+export type Dataset = Node & {
+  __typename?: 'Dataset';
+  classHistogram: Array<Scalars['Int']['output']>;
+  count: Scalars['Int']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  format: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  imageShape: Array<Scalars['Int']['output']>;
+  name: Scalars['String']['output'];
+  numClasses: Scalars['Int']['output'];
+  sha256: Scalars['String']['output'];
+  /** Signed URL of a PNG grid of sample images (one row per class). */
+  thumbnailsUrl: Scalars['String']['output'];
+};
+
+export type DatasetConnection = {
+  __typename?: 'DatasetConnection';
+  edges: Array<DatasetEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type DatasetEdge = {
+  __typename?: 'DatasetEdge';
+  cursor: Scalars['String']['output'];
+  node: Dataset;
+};
+
+export type DeleteMonitorInput = {
+  id: Scalars['ID']['input'];
+};
+
+export type DeleteMonitorPayload = {
+  __typename?: 'DeleteMonitorPayload';
+  deletedId?: Maybe<Scalars['ID']['output']>;
+  userErrors: Array<UserError>;
+};
+
+export type ErrorCode =
+  | 'CLASS_MISMATCH'
+  | 'CONFLICT'
+  | 'CORRUPT_FILE'
+  | 'FORBIDDEN'
+  | 'INTERNAL'
+  | 'INVALID_INPUT'
+  | 'NOT_FOUND'
+  | 'RATE_LIMITED'
+  | 'SHAPE_MISMATCH'
+  | 'TOO_LARGE'
+  | 'UNAUTHENTICATED'
+  | 'UNSUPPORTED_FORMAT';
+
+export type Finding = Node & {
+  __typename?: 'Finding';
+  asrAfter?: Maybe<Scalars['Float']['output']>;
+  /** Attack success rate (percent), only when the attack was known (benchmarks, demos). */
+  asrBefore?: Maybe<Scalars['Float']['output']>;
+  cdaAfter?: Maybe<Scalars['Float']['output']>;
+  /** Clean accuracy (percent) on held-out trusted data, before and after repair. */
+  cdaBefore?: Maybe<Scalars['Float']['output']>;
+  createdAt: Scalars['DateTime']['output'];
+  dataset?: Maybe<Dataset>;
+  details: Scalars['JSON']['output'];
+  id: Scalars['ID']['output'];
+  job?: Maybe<Job>;
+  /** detection | repair */
+  kind: Scalars['String']['output'];
+  method: Scalars['String']['output'];
+  modelVersion: ModelVersion;
+  params: Scalars['JSON']['output'];
+  repairedVersion?: Maybe<ModelVersion>;
+  /** Signed URLs of the report for auditors. */
+  reportHtmlUrl: Scalars['String']['output'];
+  reportPdfUrl: Scalars['String']['output'];
+  score?: Maybe<Scalars['Float']['output']>;
+  suspectedTarget?: Maybe<Scalars['Int']['output']>;
+  threshold?: Maybe<Scalars['Float']['output']>;
+  /** Signed URL of the inverted trigger (PNG), when the method produces one. */
+  triggerImageUrl?: Maybe<Scalars['String']['output']>;
+  verdict: Verdict;
+};
+
+export type FindingConnection = {
+  __typename?: 'FindingConnection';
+  edges: Array<FindingEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type FindingEdge = {
+  __typename?: 'FindingEdge';
+  cursor: Scalars['String']['output'];
+  node: Finding;
+};
+
+/** Roll-up of a model version's findings: the latest detection decides; a repaired child wins. */
+export type Health = 'BACKDOORED' | 'CLEAN' | 'REPAIRED' | 'SUSPICIOUS' | 'UNSCANNED';
+
+export type HealthCount = {
+  __typename?: 'HealthCount';
+  count: Scalars['Int']['output'];
+  health: Health;
+};
+
+export type Job = Node & {
+  __typename?: 'Job';
+  attempts: Scalars['Int']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  dataset?: Maybe<Dataset>;
+  error?: Maybe<JobError>;
+  /** Stored progress history, oldest first. */
+  events: Array<JobEvent>;
+  findings: Array<Finding>;
+  finishedAt?: Maybe<Scalars['DateTime']['output']>;
+  id: Scalars['ID']['output'];
+  idempotencyKey?: Maybe<Scalars['String']['output']>;
+  kind: JobKind;
+  modelVersion?: Maybe<ModelVersion>;
+  params: Scalars['JSON']['output'];
+  phase?: Maybe<Scalars['String']['output']>;
+  /** 0..1 */
+  progress: Scalars['Float']['output'];
+  startedAt?: Maybe<Scalars['DateTime']['output']>;
+  state: JobState;
+};
+
+export type JobEventsArgs = {
+  afterSeq?: InputMaybe<Scalars['Int']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type JobConnection = {
+  __typename?: 'JobConnection';
+  edges: Array<JobEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type JobEdge = {
+  __typename?: 'JobEdge';
+  cursor: Scalars['String']['output'];
+  node: Job;
+};
+
+export type JobError = {
+  __typename?: 'JobError';
+  code: Scalars['String']['output'];
+  message: Scalars['String']['output'];
+};
+
+export type JobEvent = {
+  __typename?: 'JobEvent';
+  createdAt: Scalars['DateTime']['output'];
+  jobId: Scalars['ID']['output'];
+  message?: Maybe<Scalars['String']['output']>;
+  metrics?: Maybe<Scalars['JSON']['output']>;
+  phase?: Maybe<Scalars['String']['output']>;
+  progress?: Maybe<Scalars['Float']['output']>;
+  seq: Scalars['Int']['output'];
+  step?: Maybe<Scalars['Int']['output']>;
+  totalSteps?: Maybe<Scalars['Int']['output']>;
+  /** queued | started | progress | checkpoint | log | retrying | succeeded | failed | cancelled */
+  type: Scalars['String']['output'];
+};
+
+export type JobKind = 'EVALUATE' | 'REPAIR' | 'SCAN' | 'SWEEP';
+
+export type JobPayload = {
+  __typename?: 'JobPayload';
+  job?: Maybe<Job>;
+  userErrors: Array<UserError>;
+};
+
+export type JobState = 'CANCELLED' | 'FAILED' | 'QUEUED' | 'RUNNING' | 'SUCCEEDED';
+
+export type KnownAttackInput = {
+  name: Scalars['String']['input'];
+  targetClass: Scalars['Int']['input'];
+};
+
+export type Membership = {
+  __typename?: 'Membership';
+  role: Role;
+  tenant: Tenant;
+};
+
+export type Model = Node & {
+  __typename?: 'Model';
+  createdAt: Scalars['DateTime']['output'];
+  description: Scalars['String']['output'];
+  health: Health;
+  id: Scalars['ID']['output'];
+  latestVersion?: Maybe<ModelVersion>;
+  monitors: Array<Monitor>;
+  name: Scalars['String']['output'];
+  versionCount: Scalars['Int']['output'];
+  versions: ModelVersionConnection;
+};
+
+export type ModelVersionsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type ModelConnection = {
+  __typename?: 'ModelConnection';
+  edges: Array<ModelEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type ModelEdge = {
+  __typename?: 'ModelEdge';
+  cursor: Scalars['String']['output'];
+  node: Model;
+};
+
+export type ModelVersion = Node & {
+  __typename?: 'ModelVersion';
+  /** Repaired versions made from this one. */
+  children: Array<ModelVersion>;
+  classNames?: Maybe<Array<Scalars['String']['output']>>;
+  createdAt: Scalars['DateTime']['output'];
+  /** Signed URL of the model archive (zip with model.json + weights), valid 15 minutes. */
+  downloadUrl: Scalars['String']['output'];
+  findings: Array<Finding>;
+  format: Scalars['String']['output'];
+  health: Health;
+  id: Scalars['ID']['output'];
+  inputShape: Array<Scalars['Int']['output']>;
+  model: Model;
+  numClasses: Scalars['Int']['output'];
+  paramCount: Scalars['Int']['output'];
+  /** The version this one was repaired from (lineage original -> repaired). */
+  parent?: Maybe<ModelVersion>;
+  sha256: Scalars['String']['output'];
+  version: Scalars['Int']['output'];
+};
+
+export type ModelVersionConnection = {
+  __typename?: 'ModelVersionConnection';
+  edges: Array<ModelVersionEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type ModelVersionEdge = {
+  __typename?: 'ModelVersionEdge';
+  cursor: Scalars['String']['output'];
+  node: ModelVersion;
+};
+
+export type Monitor = Node & {
+  __typename?: 'Monitor';
+  createdAt: Scalars['DateTime']['output'];
+  dataset: Dataset;
+  enabled: Scalars['Boolean']['output'];
+  id: Scalars['ID']['output'];
+  intervalMinutes?: Maybe<Scalars['Int']['output']>;
+  lastRunAt?: Maybe<Scalars['DateTime']['output']>;
+  model: Model;
+  name: Scalars['String']['output'];
+  nextRunAt?: Maybe<Scalars['DateTime']['output']>;
+  scanOnNewVersion: Scalars['Boolean']['output'];
+  scoreThreshold?: Maybe<Scalars['Float']['output']>;
+  webhooks: Array<Webhook>;
+};
+
+export type MonitorConnection = {
+  __typename?: 'MonitorConnection';
+  edges: Array<MonitorEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type MonitorEdge = {
+  __typename?: 'MonitorEdge';
+  cursor: Scalars['String']['output'];
+  node: Monitor;
+};
+
+export type MonitorPayload = {
+  __typename?: 'MonitorPayload';
+  monitor?: Maybe<Monitor>;
+  userErrors: Array<UserError>;
+};
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  addModelVersion: AddModelVersionPayload;
+  cancelJob: JobPayload;
+  createApiKey: CreateApiKeyPayload;
+  createMonitor: MonitorPayload;
+  createUpload: CreateUploadPayload;
+  deleteMonitor: DeleteMonitorPayload;
+  registerDataset: RegisterDatasetPayload;
+  registerModel: RegisterModelPayload;
+  revokeApiKey: ApiKeyPayload;
+  signIn: SignInPayload;
+  signOut: Scalars['Boolean']['output'];
+  startRepair: JobPayload;
+  startScan: JobPayload;
+  startSweep: JobPayload;
+  testMonitorWebhook: TestMonitorWebhookPayload;
+  updateMonitor: MonitorPayload;
+};
+
+export type MutationAddModelVersionArgs = {
+  input: AddModelVersionInput;
+};
+
+export type MutationCancelJobArgs = {
+  input: CancelJobInput;
+};
+
+export type MutationCreateApiKeyArgs = {
+  input: CreateApiKeyInput;
+};
+
+export type MutationCreateMonitorArgs = {
+  input: CreateMonitorInput;
+};
+
+export type MutationCreateUploadArgs = {
+  input: CreateUploadInput;
+};
+
+export type MutationDeleteMonitorArgs = {
+  input: DeleteMonitorInput;
+};
+
+export type MutationRegisterDatasetArgs = {
+  input: RegisterDatasetInput;
+};
+
+export type MutationRegisterModelArgs = {
+  input: RegisterModelInput;
+};
+
+export type MutationRevokeApiKeyArgs = {
+  input: RevokeApiKeyInput;
+};
+
+export type MutationSignInArgs = {
+  input: SignInInput;
+};
+
+export type MutationStartRepairArgs = {
+  input: StartRepairInput;
+};
+
+export type MutationStartScanArgs = {
+  input: StartScanInput;
+};
+
+export type MutationStartSweepArgs = {
+  input: StartSweepInput;
+};
+
+export type MutationTestMonitorWebhookArgs = {
+  input: TestMonitorWebhookInput;
+};
+
+export type MutationUpdateMonitorArgs = {
+  input: UpdateMonitorInput;
+};
+
+export type Node = {
+  id: Scalars['ID']['output'];
+};
+
+export type Overview = {
+  __typename?: 'Overview';
+  findingsTrend: Array<TrendPoint>;
+  healthCounts: Array<HealthCount>;
+  modelCount: Scalars['Int']['output'];
+  recentJobs: Array<Job>;
+  runningJobs: Scalars['Int']['output'];
+};
+
+export type OverviewFindingsTrendArgs = {
+  days?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  endCursor?: Maybe<Scalars['String']['output']>;
+  hasNextPage: Scalars['Boolean']['output'];
+};
+
+export type Query = {
+  __typename?: 'Query';
+  apiKeys: ApiKeyConnection;
+  auditLog: AuditEntryConnection;
+  datasets: DatasetConnection;
+  findings: FindingConnection;
+  jobs: JobConnection;
+  me: Viewer;
+  models: ModelConnection;
+  monitors: MonitorConnection;
+  node?: Maybe<Node>;
+  overview: Overview;
+  verifyAuditChain: AuditChainVerification;
+  workers: Array<WorkerInfo>;
+};
+
+export type QueryApiKeysArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type QueryAuditLogArgs = {
+  action?: InputMaybe<Scalars['String']['input']>;
+  actor?: InputMaybe<Scalars['String']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type QueryDatasetsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type QueryFindingsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  verdict?: InputMaybe<Verdict>;
+};
+
+export type QueryJobsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  kind?: InputMaybe<JobKind>;
+  state?: InputMaybe<JobState>;
+};
+
+export type QueryModelsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  search?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type QueryMonitorsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type QueryNodeArgs = {
+  id: Scalars['ID']['input'];
+};
+
+export type RegisterDatasetInput = {
+  name: Scalars['String']['input'];
+  uploadId: Scalars['ID']['input'];
+};
+
+export type RegisterDatasetPayload = {
+  __typename?: 'RegisterDatasetPayload';
+  dataset?: Maybe<Dataset>;
+  userErrors: Array<UserError>;
+};
+
+export type RegisterModelInput = {
+  description?: InputMaybe<Scalars['String']['input']>;
+  name: Scalars['String']['input'];
+  uploadId: Scalars['ID']['input'];
+};
+
+export type RegisterModelPayload = {
+  __typename?: 'RegisterModelPayload';
+  model?: Maybe<Model>;
+  userErrors: Array<UserError>;
+  version?: Maybe<ModelVersion>;
+};
+
+export type RepairMethod = 'FINE_PRUNING' | 'FINE_TUNING' | 'NAD' | 'NEURAL_CLEANSE' | 'PIVOTAL_TUNING';
+
+export type RevokeApiKeyInput = {
+  id: Scalars['ID']['input'];
+};
+
+export type Role = 'ADMIN' | 'ANALYST' | 'OWNER' | 'VIEWER';
+
+export type SignInInput = {
+  email: Scalars['String']['input'];
+  password: Scalars['String']['input'];
+};
+
+export type SignInPayload = {
+  __typename?: 'SignInPayload';
+  expiresAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Bearer token for the dashboard session; null on failure. */
+  token?: Maybe<Scalars['String']['output']>;
+  user?: Maybe<User>;
+  userErrors: Array<UserError>;
+};
+
+export type StartRepairInput = {
+  /** Largest clean-accuracy drop allowed, in points (default 2). */
+  cdaBudget?: InputMaybe<Scalars['Float']['input']>;
+  datasetId: Scalars['ID']['input'];
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  knownAttack?: InputMaybe<KnownAttackInput>;
+  method?: InputMaybe<RepairMethod>;
+  modelVersionId: Scalars['ID']['input'];
+  seed?: InputMaybe<Scalars['Int']['input']>;
+  steps?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type StartScanInput = {
+  candidateClasses?: InputMaybe<Array<Scalars['Int']['input']>>;
+  datasetId: Scalars['ID']['input'];
+  /** Same key -> the same job (safe retries from CI). */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  knownAttack?: InputMaybe<KnownAttackInput>;
+  modelVersionId: Scalars['ID']['input'];
+  seed?: InputMaybe<Scalars['Int']['input']>;
+  threshold?: InputMaybe<Scalars['Float']['input']>;
+};
+
+export type StartSweepInput = {
+  attack: Scalars['String']['input'];
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  poisonCounts: Array<Scalars['Int']['input']>;
+  seeds?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** Stored events after afterSeq first, then live ones; completes after the terminal event. */
+  jobProgress: JobEvent;
+  /** Live events of every job of the tenant. */
+  tenantEvents: JobEvent;
+};
+
+export type SubscriptionJobProgressArgs = {
+  afterSeq?: InputMaybe<Scalars['Int']['input']>;
+  jobId: Scalars['ID']['input'];
+};
+
+export type Tenant = Node & {
+  __typename?: 'Tenant';
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+  slug: Scalars['String']['output'];
+};
+
+export type TestMonitorWebhookInput = {
+  id: Scalars['ID']['input'];
+};
+
+export type TestMonitorWebhookPayload = {
+  __typename?: 'TestMonitorWebhookPayload';
+  deliveries: Array<WebhookDelivery>;
+  userErrors: Array<UserError>;
+};
+
+export type TrendPoint = {
+  __typename?: 'TrendPoint';
+  backdoored: Scalars['Int']['output'];
+  clean: Scalars['Int']['output'];
+  /** UTC day */
+  day: Scalars['String']['output'];
+  repaired: Scalars['Int']['output'];
+  suspicious: Scalars['Int']['output'];
+};
+
+export type UpdateMonitorInput = {
+  enabled?: InputMaybe<Scalars['Boolean']['input']>;
+  id: Scalars['ID']['input'];
+  intervalMinutes?: InputMaybe<Scalars['Int']['input']>;
+  name?: InputMaybe<Scalars['String']['input']>;
+  scanOnNewVersion?: InputMaybe<Scalars['Boolean']['input']>;
+  scoreThreshold?: InputMaybe<Scalars['Float']['input']>;
+  webhooks?: InputMaybe<Array<WebhookInput>>;
+};
+
+export type Upload = {
+  __typename?: 'Upload';
+  expiresAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  maxBytes: Scalars['Int']['output'];
+  /** PUT the raw bytes here (no other headers needed); valid until expiresAt. */
+  url: Scalars['String']['output'];
+};
+
+export type UploadPurpose = 'DATASET' | 'MODEL';
+
+export type User = {
+  __typename?: 'User';
+  email: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+};
+
+export type UserError = {
+  __typename?: 'UserError';
+  code: ErrorCode;
+  /** Path of the input field at fault, e.g. ["input", "uploadId"]. */
+  field?: Maybe<Array<Scalars['String']['output']>>;
+  message: Scalars['String']['output'];
+};
+
+export type Verdict = 'BACKDOORED' | 'CLEAN' | 'REPAIRED' | 'SUSPICIOUS';
+
+export type Viewer = {
+  __typename?: 'Viewer';
+  /** How the caller authenticated: SESSION or API_KEY. */
+  authKind: Scalars['String']['output'];
+  /** The tenants a signed-in user can switch to. */
+  memberships: Array<Membership>;
+  role: Role;
+  tenant: Tenant;
+  /** Null when the caller is an API key. */
+  user?: Maybe<User>;
+};
+
+export type Webhook = {
+  __typename?: 'Webhook';
+  url: Scalars['String']['output'];
+};
+
+export type WebhookDelivery = {
+  __typename?: 'WebhookDelivery';
+  error?: Maybe<Scalars['String']['output']>;
+  responseCode?: Maybe<Scalars['Int']['output']>;
+  status: Scalars['String']['output'];
+  url: Scalars['String']['output'];
+};
+
+export type WebhookInput = {
+  /** HMAC-SHA256 key for the X-Antidote-Signature header. */
+  secret: Scalars['String']['input'];
+  url: Scalars['String']['input'];
+};
+
+export type WorkerInfo = {
+  __typename?: 'WorkerInfo';
+  backend: Scalars['String']['output'];
+  concurrency: Scalars['Int']['output'];
+  id: Scalars['String']['output'];
+  lastSeenAt: Scalars['DateTime']['output'];
+};
+
+export type ResolverTypeWrapper<T> = Promise<T> | T;
+
+export type ResolverWithResolve<TResult, TParent, TContext, TArgs> = {
+  resolve: ResolverFn<TResult, TParent, TContext, TArgs>;
+};
+export type Resolver<
+  TResult,
+  TParent = Record<PropertyKey, never>,
+  TContext = Record<PropertyKey, never>,
+  TArgs = Record<PropertyKey, never>,
+> = ResolverFn<TResult, TParent, TContext, TArgs> | ResolverWithResolve<TResult, TParent, TContext, TArgs>;
+
+export type ResolverFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo,
+) => Promise<TResult> | TResult;
+
+export type SubscriptionSubscribeFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo,
+) => AsyncIterable<TResult> | Promise<AsyncIterable<TResult>>;
+
+export type SubscriptionResolveFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo,
+) => TResult | Promise<TResult>;
+
+export interface SubscriptionSubscriberObject<TResult, TKey extends string, TParent, TContext, TArgs> {
+  subscribe: SubscriptionSubscribeFn<{ [key in TKey]: TResult }, TParent, TContext, TArgs>;
+  resolve?: SubscriptionResolveFn<TResult, { [key in TKey]: TResult }, TContext, TArgs>;
+}
+
+export interface SubscriptionResolverObject<TResult, TParent, TContext, TArgs> {
+  subscribe: SubscriptionSubscribeFn<any, TParent, TContext, TArgs>;
+  resolve: SubscriptionResolveFn<TResult, any, TContext, TArgs>;
+}
+
+export type SubscriptionObject<TResult, TKey extends string, TParent, TContext, TArgs> =
+  | SubscriptionSubscriberObject<TResult, TKey, TParent, TContext, TArgs>
+  | SubscriptionResolverObject<TResult, TParent, TContext, TArgs>;
+
+export type SubscriptionResolver<
+  TResult,
+  TKey extends string,
+  TParent = Record<PropertyKey, never>,
+  TContext = Record<PropertyKey, never>,
+  TArgs = Record<PropertyKey, never>,
+> =
+  | ((...args: any[]) => SubscriptionObject<TResult, TKey, TParent, TContext, TArgs>)
+  | SubscriptionObject<TResult, TKey, TParent, TContext, TArgs>;
+
+export type TypeResolveFn<TTypes, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>> = (
+  parent: TParent,
+  context: TContext,
+  info: GraphQLResolveInfo,
+) => Maybe<TTypes> | Promise<Maybe<TTypes>>;
+
+export type IsTypeOfResolverFn<T = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>> = (
+  obj: T,
+  context: TContext,
+  info: GraphQLResolveInfo,
+) => boolean | Promise<boolean>;
+
+export type NextResolverFn<T> = () => Promise<T>;
+
+export type DirectiveResolverFn<
+  TResult = Record<PropertyKey, never>,
+  TParent = Record<PropertyKey, never>,
+  TContext = Record<PropertyKey, never>,
+  TArgs = Record<PropertyKey, never>,
+> = (
+  next: NextResolverFn<TResult>,
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo,
+) => TResult | Promise<TResult>;
+
+/** Mapping of interface types */
+export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = {
+  Node: ApiKeyRow | AuditRow | DatasetRow | FindingRow | JobRow | ModelRow | ModelVersionRow | MonitorRow | TenantRow;
+};
+
+/** Mapping between all available schema types and the resolvers types */
+export type ResolversTypes = {
+  AddModelVersionInput: AddModelVersionInput;
+  AddModelVersionPayload: ResolverTypeWrapper<
+    Omit<AddModelVersionPayload, 'monitorJobs' | 'version'> & {
+      monitorJobs: Array<ResolversTypes['Job']>;
+      version?: Maybe<ResolversTypes['ModelVersion']>;
+    }
+  >;
+  ApiKey: ResolverTypeWrapper<ApiKeyRow>;
+  ApiKeyConnection: ResolverTypeWrapper<Omit<ApiKeyConnection, 'edges'> & { edges: Array<ResolversTypes['ApiKeyEdge']> }>;
+  ApiKeyEdge: ResolverTypeWrapper<Omit<ApiKeyEdge, 'node'> & { node: ResolversTypes['ApiKey'] }>;
+  ApiKeyPayload: ResolverTypeWrapper<Omit<ApiKeyPayload, 'apiKey'> & { apiKey?: Maybe<ResolversTypes['ApiKey']> }>;
+  AuditChainVerification: ResolverTypeWrapper<AuditChainVerification>;
+  AuditEntry: ResolverTypeWrapper<AuditRow>;
+  AuditEntryConnection: ResolverTypeWrapper<
+    Omit<AuditEntryConnection, 'edges'> & { edges: Array<ResolversTypes['AuditEntryEdge']> }
+  >;
+  AuditEntryEdge: ResolverTypeWrapper<Omit<AuditEntryEdge, 'node'> & { node: ResolversTypes['AuditEntry'] }>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  CancelJobInput: CancelJobInput;
+  CreateApiKeyInput: CreateApiKeyInput;
+  CreateApiKeyPayload: ResolverTypeWrapper<Omit<CreateApiKeyPayload, 'apiKey'> & { apiKey?: Maybe<ResolversTypes['ApiKey']> }>;
+  CreateMonitorInput: CreateMonitorInput;
+  CreateUploadInput: CreateUploadInput;
+  CreateUploadPayload: ResolverTypeWrapper<CreateUploadPayload>;
+  Dataset: ResolverTypeWrapper<DatasetRow>;
+  DatasetConnection: ResolverTypeWrapper<Omit<DatasetConnection, 'edges'> & { edges: Array<ResolversTypes['DatasetEdge']> }>;
+  DatasetEdge: ResolverTypeWrapper<Omit<DatasetEdge, 'node'> & { node: ResolversTypes['Dataset'] }>;
+  DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DeleteMonitorInput: DeleteMonitorInput;
+  DeleteMonitorPayload: ResolverTypeWrapper<DeleteMonitorPayload>;
+  ErrorCode: ErrorCode;
+  Finding: ResolverTypeWrapper<FindingRow>;
+  FindingConnection: ResolverTypeWrapper<Omit<FindingConnection, 'edges'> & { edges: Array<ResolversTypes['FindingEdge']> }>;
+  FindingEdge: ResolverTypeWrapper<Omit<FindingEdge, 'node'> & { node: ResolversTypes['Finding'] }>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  Health: Health;
+  HealthCount: ResolverTypeWrapper<HealthCount>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
+  Job: ResolverTypeWrapper<JobRow>;
+  JobConnection: ResolverTypeWrapper<Omit<JobConnection, 'edges'> & { edges: Array<ResolversTypes['JobEdge']> }>;
+  JobEdge: ResolverTypeWrapper<Omit<JobEdge, 'node'> & { node: ResolversTypes['Job'] }>;
+  JobError: ResolverTypeWrapper<JobError>;
+  JobEvent: ResolverTypeWrapper<JobEventRow>;
+  JobKind: JobKind;
+  JobPayload: ResolverTypeWrapper<Omit<JobPayload, 'job'> & { job?: Maybe<ResolversTypes['Job']> }>;
+  JobState: JobState;
+  KnownAttackInput: KnownAttackInput;
+  Membership: ResolverTypeWrapper<Omit<Membership, 'tenant'> & { tenant: ResolversTypes['Tenant'] }>;
+  Model: ResolverTypeWrapper<ModelRow>;
+  ModelConnection: ResolverTypeWrapper<Omit<ModelConnection, 'edges'> & { edges: Array<ResolversTypes['ModelEdge']> }>;
+  ModelEdge: ResolverTypeWrapper<Omit<ModelEdge, 'node'> & { node: ResolversTypes['Model'] }>;
+  ModelVersion: ResolverTypeWrapper<ModelVersionRow>;
+  ModelVersionConnection: ResolverTypeWrapper<
+    Omit<ModelVersionConnection, 'edges'> & { edges: Array<ResolversTypes['ModelVersionEdge']> }
+  >;
+  ModelVersionEdge: ResolverTypeWrapper<Omit<ModelVersionEdge, 'node'> & { node: ResolversTypes['ModelVersion'] }>;
+  Monitor: ResolverTypeWrapper<MonitorRow>;
+  MonitorConnection: ResolverTypeWrapper<Omit<MonitorConnection, 'edges'> & { edges: Array<ResolversTypes['MonitorEdge']> }>;
+  MonitorEdge: ResolverTypeWrapper<Omit<MonitorEdge, 'node'> & { node: ResolversTypes['Monitor'] }>;
+  MonitorPayload: ResolverTypeWrapper<Omit<MonitorPayload, 'monitor'> & { monitor?: Maybe<ResolversTypes['Monitor']> }>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Node: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Node']>;
+  Overview: ResolverTypeWrapper<Omit<Overview, 'recentJobs'> & { recentJobs: Array<ResolversTypes['Job']> }>;
+  PageInfo: ResolverTypeWrapper<PageInfo>;
+  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RegisterDatasetInput: RegisterDatasetInput;
+  RegisterDatasetPayload: ResolverTypeWrapper<
+    Omit<RegisterDatasetPayload, 'dataset'> & { dataset?: Maybe<ResolversTypes['Dataset']> }
+  >;
+  RegisterModelInput: RegisterModelInput;
+  RegisterModelPayload: ResolverTypeWrapper<
+    Omit<RegisterModelPayload, 'model' | 'version'> & {
+      model?: Maybe<ResolversTypes['Model']>;
+      version?: Maybe<ResolversTypes['ModelVersion']>;
+    }
+  >;
+  RepairMethod: RepairMethod;
+  RevokeApiKeyInput: RevokeApiKeyInput;
+  Role: Role;
+  SignInInput: SignInInput;
+  SignInPayload: ResolverTypeWrapper<Omit<SignInPayload, 'user'> & { user?: Maybe<ResolversTypes['User']> }>;
+  StartRepairInput: StartRepairInput;
+  StartScanInput: StartScanInput;
+  StartSweepInput: StartSweepInput;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Tenant: ResolverTypeWrapper<TenantRow>;
+  TestMonitorWebhookInput: TestMonitorWebhookInput;
+  TestMonitorWebhookPayload: ResolverTypeWrapper<TestMonitorWebhookPayload>;
+  TrendPoint: ResolverTypeWrapper<TrendPoint>;
+  UpdateMonitorInput: UpdateMonitorInput;
+  Upload: ResolverTypeWrapper<Upload>;
+  UploadPurpose: UploadPurpose;
+  User: ResolverTypeWrapper<UserRow>;
+  UserError: ResolverTypeWrapper<UserError>;
+  Verdict: Verdict;
+  Viewer: ResolverTypeWrapper<
+    Omit<Viewer, 'memberships' | 'tenant' | 'user'> & {
+      memberships: Array<ResolversTypes['Membership']>;
+      tenant: ResolversTypes['Tenant'];
+      user?: Maybe<ResolversTypes['User']>;
+    }
+  >;
+  Webhook: ResolverTypeWrapper<Webhook>;
+  WebhookDelivery: ResolverTypeWrapper<WebhookDelivery>;
+  WebhookInput: WebhookInput;
+  WorkerInfo: ResolverTypeWrapper<WorkerInfo>;
+};
+
+/** Mapping between all available schema types and the resolvers parents */
+export type ResolversParentTypes = {
+  AddModelVersionInput: AddModelVersionInput;
+  AddModelVersionPayload: Omit<AddModelVersionPayload, 'monitorJobs' | 'version'> & {
+    monitorJobs: Array<ResolversParentTypes['Job']>;
+    version?: Maybe<ResolversParentTypes['ModelVersion']>;
+  };
+  ApiKey: ApiKeyRow;
+  ApiKeyConnection: Omit<ApiKeyConnection, 'edges'> & { edges: Array<ResolversParentTypes['ApiKeyEdge']> };
+  ApiKeyEdge: Omit<ApiKeyEdge, 'node'> & { node: ResolversParentTypes['ApiKey'] };
+  ApiKeyPayload: Omit<ApiKeyPayload, 'apiKey'> & { apiKey?: Maybe<ResolversParentTypes['ApiKey']> };
+  AuditChainVerification: AuditChainVerification;
+  AuditEntry: AuditRow;
+  AuditEntryConnection: Omit<AuditEntryConnection, 'edges'> & { edges: Array<ResolversParentTypes['AuditEntryEdge']> };
+  AuditEntryEdge: Omit<AuditEntryEdge, 'node'> & { node: ResolversParentTypes['AuditEntry'] };
+  Boolean: Scalars['Boolean']['output'];
+  CancelJobInput: CancelJobInput;
+  CreateApiKeyInput: CreateApiKeyInput;
+  CreateApiKeyPayload: Omit<CreateApiKeyPayload, 'apiKey'> & { apiKey?: Maybe<ResolversParentTypes['ApiKey']> };
+  CreateMonitorInput: CreateMonitorInput;
+  CreateUploadInput: CreateUploadInput;
+  CreateUploadPayload: CreateUploadPayload;
+  Dataset: DatasetRow;
+  DatasetConnection: Omit<DatasetConnection, 'edges'> & { edges: Array<ResolversParentTypes['DatasetEdge']> };
+  DatasetEdge: Omit<DatasetEdge, 'node'> & { node: ResolversParentTypes['Dataset'] };
+  DateTime: Scalars['DateTime']['output'];
+  DeleteMonitorInput: DeleteMonitorInput;
+  DeleteMonitorPayload: DeleteMonitorPayload;
+  Finding: FindingRow;
+  FindingConnection: Omit<FindingConnection, 'edges'> & { edges: Array<ResolversParentTypes['FindingEdge']> };
+  FindingEdge: Omit<FindingEdge, 'node'> & { node: ResolversParentTypes['Finding'] };
+  Float: Scalars['Float']['output'];
+  HealthCount: HealthCount;
+  ID: Scalars['ID']['output'];
+  Int: Scalars['Int']['output'];
+  JSON: Scalars['JSON']['output'];
+  Job: JobRow;
+  JobConnection: Omit<JobConnection, 'edges'> & { edges: Array<ResolversParentTypes['JobEdge']> };
+  JobEdge: Omit<JobEdge, 'node'> & { node: ResolversParentTypes['Job'] };
+  JobError: JobError;
+  JobEvent: JobEventRow;
+  JobPayload: Omit<JobPayload, 'job'> & { job?: Maybe<ResolversParentTypes['Job']> };
+  KnownAttackInput: KnownAttackInput;
+  Membership: Omit<Membership, 'tenant'> & { tenant: ResolversParentTypes['Tenant'] };
+  Model: ModelRow;
+  ModelConnection: Omit<ModelConnection, 'edges'> & { edges: Array<ResolversParentTypes['ModelEdge']> };
+  ModelEdge: Omit<ModelEdge, 'node'> & { node: ResolversParentTypes['Model'] };
+  ModelVersion: ModelVersionRow;
+  ModelVersionConnection: Omit<ModelVersionConnection, 'edges'> & { edges: Array<ResolversParentTypes['ModelVersionEdge']> };
+  ModelVersionEdge: Omit<ModelVersionEdge, 'node'> & { node: ResolversParentTypes['ModelVersion'] };
+  Monitor: MonitorRow;
+  MonitorConnection: Omit<MonitorConnection, 'edges'> & { edges: Array<ResolversParentTypes['MonitorEdge']> };
+  MonitorEdge: Omit<MonitorEdge, 'node'> & { node: ResolversParentTypes['Monitor'] };
+  MonitorPayload: Omit<MonitorPayload, 'monitor'> & { monitor?: Maybe<ResolversParentTypes['Monitor']> };
+  Mutation: Record<PropertyKey, never>;
+  Node: ResolversInterfaceTypes<ResolversParentTypes>['Node'];
+  Overview: Omit<Overview, 'recentJobs'> & { recentJobs: Array<ResolversParentTypes['Job']> };
+  PageInfo: PageInfo;
+  Query: Record<PropertyKey, never>;
+  RegisterDatasetInput: RegisterDatasetInput;
+  RegisterDatasetPayload: Omit<RegisterDatasetPayload, 'dataset'> & { dataset?: Maybe<ResolversParentTypes['Dataset']> };
+  RegisterModelInput: RegisterModelInput;
+  RegisterModelPayload: Omit<RegisterModelPayload, 'model' | 'version'> & {
+    model?: Maybe<ResolversParentTypes['Model']>;
+    version?: Maybe<ResolversParentTypes['ModelVersion']>;
+  };
+  RevokeApiKeyInput: RevokeApiKeyInput;
+  SignInInput: SignInInput;
+  SignInPayload: Omit<SignInPayload, 'user'> & { user?: Maybe<ResolversParentTypes['User']> };
+  StartRepairInput: StartRepairInput;
+  StartScanInput: StartScanInput;
+  StartSweepInput: StartSweepInput;
+  String: Scalars['String']['output'];
+  Subscription: Record<PropertyKey, never>;
+  Tenant: TenantRow;
+  TestMonitorWebhookInput: TestMonitorWebhookInput;
+  TestMonitorWebhookPayload: TestMonitorWebhookPayload;
+  TrendPoint: TrendPoint;
+  UpdateMonitorInput: UpdateMonitorInput;
+  Upload: Upload;
+  User: UserRow;
+  UserError: UserError;
+  Viewer: Omit<Viewer, 'memberships' | 'tenant' | 'user'> & {
+    memberships: Array<ResolversParentTypes['Membership']>;
+    tenant: ResolversParentTypes['Tenant'];
+    user?: Maybe<ResolversParentTypes['User']>;
+  };
+  Webhook: Webhook;
+  WebhookDelivery: WebhookDelivery;
+  WebhookInput: WebhookInput;
+  WorkerInfo: WorkerInfo;
+};
+
+export type AddModelVersionPayloadResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['AddModelVersionPayload'] = ResolversParentTypes['AddModelVersionPayload'],
+> = {
+  monitorJobs?: Resolver<Array<ResolversTypes['Job']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  version?: Resolver<Maybe<ResolversTypes['ModelVersion']>, ParentType, ContextType>;
+};
+
+export type ApiKeyResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['ApiKey'] = ResolversParentTypes['ApiKey'],
+> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastUsedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  prefix?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  revokedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
+  scopes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type ApiKeyConnectionResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['ApiKeyConnection'] = ResolversParentTypes['ApiKeyConnection'],
+> = {
+  edges?: Resolver<Array<ResolversTypes['ApiKeyEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ApiKeyEdgeResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['ApiKeyEdge'] = ResolversParentTypes['ApiKeyEdge'],
+> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType>;
+};
+
+export type ApiKeyPayloadResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['ApiKeyPayload'] = ResolversParentTypes['ApiKeyPayload'],
+> = {
+  apiKey?: Resolver<Maybe<ResolversTypes['ApiKey']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+};
+
+export type AuditChainVerificationResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['AuditChainVerification'] = ResolversParentTypes['AuditChainVerification'],
+> = {
+  brokenAtSeq?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  headHash?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  ok?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
+export type AuditEntryResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['AuditEntry'] = ResolversParentTypes['AuditEntry'],
+> = {
+  action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  details?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  hash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  prevHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  seq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  target?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type AuditEntryConnectionResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['AuditEntryConnection'] = ResolversParentTypes['AuditEntryConnection'],
+> = {
+  edges?: Resolver<Array<ResolversTypes['AuditEntryEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type AuditEntryEdgeResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['AuditEntryEdge'] = ResolversParentTypes['AuditEntryEdge'],
+> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['AuditEntry'], ParentType, ContextType>;
+};
+
+export type CreateApiKeyPayloadResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['CreateApiKeyPayload'] = ResolversParentTypes['CreateApiKeyPayload'],
+> = {
+  apiKey?: Resolver<Maybe<ResolversTypes['ApiKey']>, ParentType, ContextType>;
+  secret?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+};
+
+export type CreateUploadPayloadResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['CreateUploadPayload'] = ResolversParentTypes['CreateUploadPayload'],
+> = {
+  upload?: Resolver<Maybe<ResolversTypes['Upload']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+};
+
+export type DatasetResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['Dataset'] = ResolversParentTypes['Dataset'],
+> = {
+  classHistogram?: Resolver<Array<ResolversTypes['Int']>, ParentType, ContextType>;
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  format?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  imageShape?: Resolver<Array<ResolversTypes['Int']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  numClasses?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  sha256?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  thumbnailsUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type DatasetConnectionResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['DatasetConnection'] = ResolversParentTypes['DatasetConnection'],
+> = {
+  edges?: Resolver<Array<ResolversTypes['DatasetEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type DatasetEdgeResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['DatasetEdge'] = ResolversParentTypes['DatasetEdge'],
+> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Dataset'], ParentType, ContextType>;
+};
+
+export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
+  name: 'DateTime';
+}
+
+export type DeleteMonitorPayloadResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['DeleteMonitorPayload'] = ResolversParentTypes['DeleteMonitorPayload'],
+> = {
+  deletedId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+};
+
+export type FindingResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['Finding'] = ResolversParentTypes['Finding'],
+> = {
+  asrAfter?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  asrBefore?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  cdaAfter?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  cdaBefore?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  dataset?: Resolver<Maybe<ResolversTypes['Dataset']>, ParentType, ContextType>;
+  details?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  job?: Resolver<Maybe<ResolversTypes['Job']>, ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  method?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  modelVersion?: Resolver<ResolversTypes['ModelVersion'], ParentType, ContextType>;
+  params?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  repairedVersion?: Resolver<Maybe<ResolversTypes['ModelVersion']>, ParentType, ContextType>;
+  reportHtmlUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reportPdfUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  score?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  suspectedTarget?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  threshold?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  triggerImageUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  verdict?: Resolver<ResolversTypes['Verdict'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type FindingConnectionResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['FindingConnection'] = ResolversParentTypes['FindingConnection'],
+> = {
+  edges?: Resolver<Array<ResolversTypes['FindingEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type FindingEdgeResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['FindingEdge'] = ResolversParentTypes['FindingEdge'],
+> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Finding'], ParentType, ContextType>;
+};
+
+export type HealthCountResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['HealthCount'] = ResolversParentTypes['HealthCount'],
+> = {
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  health?: Resolver<ResolversTypes['Health'], ParentType, ContextType>;
+};
+
+export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
+  name: 'JSON';
+}
+
+export type JobResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['Job'] = ResolversParentTypes['Job'],
+> = {
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  dataset?: Resolver<Maybe<ResolversTypes['Dataset']>, ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['JobError']>, ParentType, ContextType>;
+  events?: Resolver<Array<ResolversTypes['JobEvent']>, ParentType, ContextType, Partial<JobEventsArgs>>;
+  findings?: Resolver<Array<ResolversTypes['Finding']>, ParentType, ContextType>;
+  finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  idempotencyKey?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['JobKind'], ParentType, ContextType>;
+  modelVersion?: Resolver<Maybe<ResolversTypes['ModelVersion']>, ParentType, ContextType>;
+  params?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  phase?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  progress?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['JobState'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type JobConnectionResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['JobConnection'] = ResolversParentTypes['JobConnection'],
+> = {
+  edges?: Resolver<Array<ResolversTypes['JobEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type JobEdgeResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['JobEdge'] = ResolversParentTypes['JobEdge'],
+> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Job'], ParentType, ContextType>;
+};
+
+export type JobErrorResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['JobError'] = ResolversParentTypes['JobError'],
+> = {
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type JobEventResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['JobEvent'] = ResolversParentTypes['JobEvent'],
+> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  jobId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  message?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  metrics?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+  phase?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  progress?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  seq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  step?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  totalSteps?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type JobPayloadResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['JobPayload'] = ResolversParentTypes['JobPayload'],
+> = {
+  job?: Resolver<Maybe<ResolversTypes['Job']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+};
+
+export type MembershipResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['Membership'] = ResolversParentTypes['Membership'],
+> = {
+  role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
+  tenant?: Resolver<ResolversTypes['Tenant'], ParentType, ContextType>;
+};
+
+export type ModelResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['Model'] = ResolversParentTypes['Model'],
+> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  health?: Resolver<ResolversTypes['Health'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  latestVersion?: Resolver<Maybe<ResolversTypes['ModelVersion']>, ParentType, ContextType>;
+  monitors?: Resolver<Array<ResolversTypes['Monitor']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  versionCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  versions?: Resolver<ResolversTypes['ModelVersionConnection'], ParentType, ContextType, Partial<ModelVersionsArgs>>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type ModelConnectionResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['ModelConnection'] = ResolversParentTypes['ModelConnection'],
+> = {
+  edges?: Resolver<Array<ResolversTypes['ModelEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ModelEdgeResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['ModelEdge'] = ResolversParentTypes['ModelEdge'],
+> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Model'], ParentType, ContextType>;
+};
+
+export type ModelVersionResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['ModelVersion'] = ResolversParentTypes['ModelVersion'],
+> = {
+  children?: Resolver<Array<ResolversTypes['ModelVersion']>, ParentType, ContextType>;
+  classNames?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  downloadUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  findings?: Resolver<Array<ResolversTypes['Finding']>, ParentType, ContextType>;
+  format?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  health?: Resolver<ResolversTypes['Health'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  inputShape?: Resolver<Array<ResolversTypes['Int']>, ParentType, ContextType>;
+  model?: Resolver<ResolversTypes['Model'], ParentType, ContextType>;
+  numClasses?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  paramCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  parent?: Resolver<Maybe<ResolversTypes['ModelVersion']>, ParentType, ContextType>;
+  sha256?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type ModelVersionConnectionResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['ModelVersionConnection'] = ResolversParentTypes['ModelVersionConnection'],
+> = {
+  edges?: Resolver<Array<ResolversTypes['ModelVersionEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ModelVersionEdgeResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['ModelVersionEdge'] = ResolversParentTypes['ModelVersionEdge'],
+> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['ModelVersion'], ParentType, ContextType>;
+};
+
+export type MonitorResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['Monitor'] = ResolversParentTypes['Monitor'],
+> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  dataset?: Resolver<ResolversTypes['Dataset'], ParentType, ContextType>;
+  enabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  intervalMinutes?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  lastRunAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  model?: Resolver<ResolversTypes['Model'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  nextRunAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  scanOnNewVersion?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  scoreThreshold?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  webhooks?: Resolver<Array<ResolversTypes['Webhook']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type MonitorConnectionResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['MonitorConnection'] = ResolversParentTypes['MonitorConnection'],
+> = {
+  edges?: Resolver<Array<ResolversTypes['MonitorEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type MonitorEdgeResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['MonitorEdge'] = ResolversParentTypes['MonitorEdge'],
+> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Monitor'], ParentType, ContextType>;
+};
+
+export type MonitorPayloadResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['MonitorPayload'] = ResolversParentTypes['MonitorPayload'],
+> = {
+  monitor?: Resolver<Maybe<ResolversTypes['Monitor']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+};
+
+export type MutationResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation'],
+> = {
+  addModelVersion?: Resolver<
+    ResolversTypes['AddModelVersionPayload'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationAddModelVersionArgs, 'input'>
+  >;
+  cancelJob?: Resolver<ResolversTypes['JobPayload'], ParentType, ContextType, RequireFields<MutationCancelJobArgs, 'input'>>;
+  createApiKey?: Resolver<
+    ResolversTypes['CreateApiKeyPayload'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationCreateApiKeyArgs, 'input'>
+  >;
+  createMonitor?: Resolver<
+    ResolversTypes['MonitorPayload'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationCreateMonitorArgs, 'input'>
+  >;
+  createUpload?: Resolver<
+    ResolversTypes['CreateUploadPayload'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationCreateUploadArgs, 'input'>
+  >;
+  deleteMonitor?: Resolver<
+    ResolversTypes['DeleteMonitorPayload'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationDeleteMonitorArgs, 'input'>
+  >;
+  registerDataset?: Resolver<
+    ResolversTypes['RegisterDatasetPayload'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationRegisterDatasetArgs, 'input'>
+  >;
+  registerModel?: Resolver<
+    ResolversTypes['RegisterModelPayload'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationRegisterModelArgs, 'input'>
+  >;
+  revokeApiKey?: Resolver<
+    ResolversTypes['ApiKeyPayload'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationRevokeApiKeyArgs, 'input'>
+  >;
+  signIn?: Resolver<ResolversTypes['SignInPayload'], ParentType, ContextType, RequireFields<MutationSignInArgs, 'input'>>;
+  signOut?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  startRepair?: Resolver<ResolversTypes['JobPayload'], ParentType, ContextType, RequireFields<MutationStartRepairArgs, 'input'>>;
+  startScan?: Resolver<ResolversTypes['JobPayload'], ParentType, ContextType, RequireFields<MutationStartScanArgs, 'input'>>;
+  startSweep?: Resolver<ResolversTypes['JobPayload'], ParentType, ContextType, RequireFields<MutationStartSweepArgs, 'input'>>;
+  testMonitorWebhook?: Resolver<
+    ResolversTypes['TestMonitorWebhookPayload'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationTestMonitorWebhookArgs, 'input'>
+  >;
+  updateMonitor?: Resolver<
+    ResolversTypes['MonitorPayload'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationUpdateMonitorArgs, 'input'>
+  >;
+};
+
+export type NodeResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node'],
+> = {
+  __resolveType: TypeResolveFn<
+    'ApiKey' | 'AuditEntry' | 'Dataset' | 'Finding' | 'Job' | 'Model' | 'ModelVersion' | 'Monitor' | 'Tenant',
+    ParentType,
+    ContextType
+  >;
+};
+
+export type OverviewResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['Overview'] = ResolversParentTypes['Overview'],
+> = {
+  findingsTrend?: Resolver<Array<ResolversTypes['TrendPoint']>, ParentType, ContextType, Partial<OverviewFindingsTrendArgs>>;
+  healthCounts?: Resolver<Array<ResolversTypes['HealthCount']>, ParentType, ContextType>;
+  modelCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  recentJobs?: Resolver<Array<ResolversTypes['Job']>, ParentType, ContextType>;
+  runningJobs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type PageInfoResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo'],
+> = {
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
+export type QueryResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query'],
+> = {
+  apiKeys?: Resolver<ResolversTypes['ApiKeyConnection'], ParentType, ContextType, Partial<QueryApiKeysArgs>>;
+  auditLog?: Resolver<ResolversTypes['AuditEntryConnection'], ParentType, ContextType, Partial<QueryAuditLogArgs>>;
+  datasets?: Resolver<ResolversTypes['DatasetConnection'], ParentType, ContextType, Partial<QueryDatasetsArgs>>;
+  findings?: Resolver<ResolversTypes['FindingConnection'], ParentType, ContextType, Partial<QueryFindingsArgs>>;
+  jobs?: Resolver<ResolversTypes['JobConnection'], ParentType, ContextType, Partial<QueryJobsArgs>>;
+  me?: Resolver<ResolversTypes['Viewer'], ParentType, ContextType>;
+  models?: Resolver<ResolversTypes['ModelConnection'], ParentType, ContextType, Partial<QueryModelsArgs>>;
+  monitors?: Resolver<ResolversTypes['MonitorConnection'], ParentType, ContextType, Partial<QueryMonitorsArgs>>;
+  node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
+  overview?: Resolver<ResolversTypes['Overview'], ParentType, ContextType>;
+  verifyAuditChain?: Resolver<ResolversTypes['AuditChainVerification'], ParentType, ContextType>;
+  workers?: Resolver<Array<ResolversTypes['WorkerInfo']>, ParentType, ContextType>;
+};
+
+export type RegisterDatasetPayloadResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['RegisterDatasetPayload'] = ResolversParentTypes['RegisterDatasetPayload'],
+> = {
+  dataset?: Resolver<Maybe<ResolversTypes['Dataset']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+};
+
+export type RegisterModelPayloadResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['RegisterModelPayload'] = ResolversParentTypes['RegisterModelPayload'],
+> = {
+  model?: Resolver<Maybe<ResolversTypes['Model']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  version?: Resolver<Maybe<ResolversTypes['ModelVersion']>, ParentType, ContextType>;
+};
+
+export type SignInPayloadResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['SignInPayload'] = ResolversParentTypes['SignInPayload'],
+> = {
+  expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  token?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+};
+
+export type SubscriptionResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription'],
+> = {
+  jobProgress?: SubscriptionResolver<
+    ResolversTypes['JobEvent'],
+    'jobProgress',
+    ParentType,
+    ContextType,
+    RequireFields<SubscriptionJobProgressArgs, 'jobId'>
+  >;
+  tenantEvents?: SubscriptionResolver<ResolversTypes['JobEvent'], 'tenantEvents', ParentType, ContextType>;
+};
+
+export type TenantResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['Tenant'] = ResolversParentTypes['Tenant'],
+> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  slug?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type TestMonitorWebhookPayloadResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['TestMonitorWebhookPayload'] = ResolversParentTypes['TestMonitorWebhookPayload'],
+> = {
+  deliveries?: Resolver<Array<ResolversTypes['WebhookDelivery']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+};
+
+export type TrendPointResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['TrendPoint'] = ResolversParentTypes['TrendPoint'],
+> = {
+  backdoored?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  clean?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  day?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  repaired?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  suspicious?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type UploadResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['Upload'] = ResolversParentTypes['Upload'],
+> = {
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  maxBytes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type UserResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'],
+> = {
+  email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type UserErrorResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['UserError'] = ResolversParentTypes['UserError'],
+> = {
+  code?: Resolver<ResolversTypes['ErrorCode'], ParentType, ContextType>;
+  field?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type ViewerResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['Viewer'] = ResolversParentTypes['Viewer'],
+> = {
+  authKind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  memberships?: Resolver<Array<ResolversTypes['Membership']>, ParentType, ContextType>;
+  role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
+  tenant?: Resolver<ResolversTypes['Tenant'], ParentType, ContextType>;
+  user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+};
+
+export type WebhookResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['Webhook'] = ResolversParentTypes['Webhook'],
+> = {
+  url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type WebhookDeliveryResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['WebhookDelivery'] = ResolversParentTypes['WebhookDelivery'],
+> = {
+  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  responseCode?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type WorkerInfoResolvers<
+  ContextType = GraphQLContext,
+  ParentType extends ResolversParentTypes['WorkerInfo'] = ResolversParentTypes['WorkerInfo'],
+> = {
+  backend?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  concurrency?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  lastSeenAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type Resolvers<ContextType = GraphQLContext> = {
+  AddModelVersionPayload?: AddModelVersionPayloadResolvers<ContextType>;
+  ApiKey?: ApiKeyResolvers<ContextType>;
+  ApiKeyConnection?: ApiKeyConnectionResolvers<ContextType>;
+  ApiKeyEdge?: ApiKeyEdgeResolvers<ContextType>;
+  ApiKeyPayload?: ApiKeyPayloadResolvers<ContextType>;
+  AuditChainVerification?: AuditChainVerificationResolvers<ContextType>;
+  AuditEntry?: AuditEntryResolvers<ContextType>;
+  AuditEntryConnection?: AuditEntryConnectionResolvers<ContextType>;
+  AuditEntryEdge?: AuditEntryEdgeResolvers<ContextType>;
+  CreateApiKeyPayload?: CreateApiKeyPayloadResolvers<ContextType>;
+  CreateUploadPayload?: CreateUploadPayloadResolvers<ContextType>;
+  Dataset?: DatasetResolvers<ContextType>;
+  DatasetConnection?: DatasetConnectionResolvers<ContextType>;
+  DatasetEdge?: DatasetEdgeResolvers<ContextType>;
+  DateTime?: GraphQLScalarType;
+  DeleteMonitorPayload?: DeleteMonitorPayloadResolvers<ContextType>;
+  Finding?: FindingResolvers<ContextType>;
+  FindingConnection?: FindingConnectionResolvers<ContextType>;
+  FindingEdge?: FindingEdgeResolvers<ContextType>;
+  HealthCount?: HealthCountResolvers<ContextType>;
+  JSON?: GraphQLScalarType;
+  Job?: JobResolvers<ContextType>;
+  JobConnection?: JobConnectionResolvers<ContextType>;
+  JobEdge?: JobEdgeResolvers<ContextType>;
+  JobError?: JobErrorResolvers<ContextType>;
+  JobEvent?: JobEventResolvers<ContextType>;
+  JobPayload?: JobPayloadResolvers<ContextType>;
+  Membership?: MembershipResolvers<ContextType>;
+  Model?: ModelResolvers<ContextType>;
+  ModelConnection?: ModelConnectionResolvers<ContextType>;
+  ModelEdge?: ModelEdgeResolvers<ContextType>;
+  ModelVersion?: ModelVersionResolvers<ContextType>;
+  ModelVersionConnection?: ModelVersionConnectionResolvers<ContextType>;
+  ModelVersionEdge?: ModelVersionEdgeResolvers<ContextType>;
+  Monitor?: MonitorResolvers<ContextType>;
+  MonitorConnection?: MonitorConnectionResolvers<ContextType>;
+  MonitorEdge?: MonitorEdgeResolvers<ContextType>;
+  MonitorPayload?: MonitorPayloadResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
+  Node?: NodeResolvers<ContextType>;
+  Overview?: OverviewResolvers<ContextType>;
+  PageInfo?: PageInfoResolvers<ContextType>;
+  Query?: QueryResolvers<ContextType>;
+  RegisterDatasetPayload?: RegisterDatasetPayloadResolvers<ContextType>;
+  RegisterModelPayload?: RegisterModelPayloadResolvers<ContextType>;
+  SignInPayload?: SignInPayloadResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
+  Tenant?: TenantResolvers<ContextType>;
+  TestMonitorWebhookPayload?: TestMonitorWebhookPayloadResolvers<ContextType>;
+  TrendPoint?: TrendPointResolvers<ContextType>;
+  Upload?: UploadResolvers<ContextType>;
+  User?: UserResolvers<ContextType>;
+  UserError?: UserErrorResolvers<ContextType>;
+  Viewer?: ViewerResolvers<ContextType>;
+  Webhook?: WebhookResolvers<ContextType>;
+  WebhookDelivery?: WebhookDeliveryResolvers<ContextType>;
+  WorkerInfo?: WorkerInfoResolvers<ContextType>;
+};

@@ -1,0 +1,128 @@
+/** One DataLoader per lookup per request, so a page of 100 models costs a handful of queries. */
+import { schema, type Tx } from '@antidote/db';
+import DataLoader from 'dataloader';
+import { and, asc, desc, inArray, sql } from 'drizzle-orm';
+import type { ModelVersionRow } from './mappers.ts';
+
+export type Health = 'UNSCANNED' | 'CLEAN' | 'SUSPICIOUS' | 'BACKDOORED' | 'REPAIRED';
+
+export function healthOf(verdict: string | null, isRepairOutput: boolean): Health {
+  if (!verdict) return isRepairOutput ? 'REPAIRED' : 'UNSCANNED';
+  if (verdict === 'clean' && isRepairOutput) return 'REPAIRED';
+  return verdict.toUpperCase() as Health;
+}
+
+type Tenant = <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>;
+
+function groupBy<T, K>(rows: T[], key: (row: T) => K): Map<K, T[]> {
+  const map = new Map<K, T[]>();
+  for (const row of rows) {
+    const k = key(row);
+    const list = map.get(k);
+    if (list) list.push(row);
+    else map.set(k, [row]);
+  }
+  return map;
+}
+
+function byIdLoader<Row extends { id: string }>(tenant: Tenant, load: (tx: Tx, ids: string[]) => Promise<Row[]>) {
+  return new DataLoader<string, Row | null>(async (ids) => {
+    const rows = await tenant((tx) => load(tx, [...ids]));
+    const map = new Map(rows.map((r) => [r.id, r]));
+    return ids.map((id) => map.get(id) ?? null);
+  });
+}
+
+export function createLoaders(tenant: Tenant) {
+  const { models, modelVersions, datasets, jobs, findings } = schema;
+  return {
+    model: byIdLoader(tenant, (tx, ids) => tx.select().from(models).where(inArray(models.id, ids))),
+    modelVersion: byIdLoader(tenant, (tx, ids) => tx.select().from(modelVersions).where(inArray(modelVersions.id, ids))),
+    dataset: byIdLoader(tenant, (tx, ids) => tx.select().from(datasets).where(inArray(datasets.id, ids))),
+    job: byIdLoader(tenant, (tx, ids) => tx.select().from(jobs).where(inArray(jobs.id, ids))),
+    versionsOfModel: new DataLoader<string, ModelVersionRow[]>(async (modelIds) => {
+      const rows = await tenant((tx) =>
+        tx
+          .select()
+          .from(modelVersions)
+          .where(inArray(modelVersions.modelId, [...modelIds]))
+          .orderBy(asc(modelVersions.version)),
+      );
+      const grouped = groupBy(rows, (r) => r.modelId);
+      return modelIds.map((id) => grouped.get(id) ?? []);
+    }),
+    childrenOfVersion: new DataLoader<string, ModelVersionRow[]>(async (ids) => {
+      const rows = await tenant((tx) =>
+        tx
+          .select()
+          .from(modelVersions)
+          .where(inArray(modelVersions.parentVersionId, [...ids])),
+      );
+      const grouped = groupBy(rows, (r) => r.parentVersionId);
+      return ids.map((id) => grouped.get(id) ?? []);
+    }),
+    findingsOfVersion: new DataLoader<string, (typeof findings.$inferSelect)[]>(async (ids) => {
+      const rows = await tenant((tx) =>
+        tx
+          .select()
+          .from(findings)
+          .where(inArray(findings.modelVersionId, [...ids]))
+          .orderBy(desc(findings.createdAt)),
+      );
+      const grouped = groupBy(rows, (r) => r.modelVersionId);
+      return ids.map((id) => grouped.get(id) ?? []);
+    }),
+    findingsOfJob: new DataLoader<string, (typeof findings.$inferSelect)[]>(async (ids) => {
+      const rows = await tenant((tx) =>
+        tx
+          .select()
+          .from(findings)
+          .where(inArray(findings.jobId, [...ids])),
+      );
+      const grouped = groupBy(rows, (r) => r.jobId);
+      return ids.map((id) => grouped.get(id) ?? []);
+    }),
+    monitorsOfModel: new DataLoader<string, (typeof schema.monitors.$inferSelect)[]>(async (ids) => {
+      const rows = await tenant((tx) =>
+        tx
+          .select()
+          .from(schema.monitors)
+          .where(inArray(schema.monitors.modelId, [...ids])),
+      );
+      const grouped = groupBy(rows, (r) => r.modelId);
+      return ids.map((id) => grouped.get(id) ?? []);
+    }),
+    /**
+     * Health per version: its latest detection verdict; a version produced by a repair is
+     * REPAIRED until a scan says otherwise than clean.
+     */
+    healthOfVersion: new DataLoader<string, Health>(async (ids) => {
+      const rows = await tenant((tx) =>
+        tx
+          .select({
+            id: modelVersions.id,
+            parent: modelVersions.parentVersionId,
+            verdict: sql<
+              string | null
+            >`(select f.verdict from findings f where f.model_version_id = ${modelVersions.id} and f.kind = 'detection' order by f.created_at desc limit 1)`,
+          })
+          .from(modelVersions)
+          .where(inArray(modelVersions.id, [...ids])),
+      );
+      const map = new Map(rows.map((r) => [r.id, healthOf(r.verdict, r.parent !== null)]));
+      return ids.map((id) => map.get(id) ?? 'UNSCANNED');
+    }),
+    activeJobOfVersion: new DataLoader<string, boolean>(async (ids) => {
+      const rows = await tenant((tx) =>
+        tx
+          .select({ id: jobs.modelVersionId })
+          .from(jobs)
+          .where(and(inArray(jobs.modelVersionId, [...ids]), inArray(jobs.state, ['queued', 'running']))),
+      );
+      const set = new Set(rows.map((r) => r.id));
+      return ids.map((id) => set.has(id));
+    }),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

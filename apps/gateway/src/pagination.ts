@@ -1,0 +1,77 @@
+/**
+ * Relay connections over keyset pagination (newest first): the cursor is the last row's
+ * (createdAt, id), so pages stay stable while rows are added, and no OFFSET scans.
+ */
+import type { Tx } from '@antidote/db';
+import { and, count, desc, type SQL, sql } from 'drizzle-orm';
+import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
+import { ApiError } from './errors.ts';
+
+export const MAX_PAGE = 100;
+const DEFAULT_PAGE = 20;
+
+export interface Page<Row> {
+  edges: { cursor: string; node: Row }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  totalCount: number;
+}
+
+function encodeCursor(createdAt: Date, id: string | number): string {
+  return Buffer.from(JSON.stringify([createdAt.toISOString(), String(id)])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [string, string] {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string') {
+      if (!Number.isNaN(Date.parse(value[0]))) return [value[0], value[1]];
+    }
+  } catch {}
+  throw new ApiError('INVALID_INPUT', 'Malformed cursor: pass back an endCursor you received.', ['after']);
+}
+
+export function pageSize(first: number | null | undefined): number {
+  if (first === null || first === undefined) return DEFAULT_PAGE;
+  if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE) {
+    throw new ApiError('INVALID_INPUT', `first must be between 0 and ${MAX_PAGE}.`, ['first']);
+  }
+  return first;
+}
+
+export async function paginate<Row extends { createdAt: Date; id: string | number }>(
+  tx: Tx,
+  options: {
+    table: PgTable;
+    createdAt: AnyPgColumn;
+    id: AnyPgColumn;
+    where?: (SQL | undefined)[];
+    first?: number | null;
+    after?: string | null;
+  },
+): Promise<Page<Row>> {
+  const limit = pageSize(options.first);
+  const filters = (options.where ?? []).filter((f): f is SQL => f !== undefined);
+  const keyset = options.after
+    ? (() => {
+        const [createdAt, id] = decodeCursor(options.after);
+        return sql`(${options.createdAt}, ${options.id}) < (${createdAt}::timestamptz, ${id})`;
+      })()
+    : undefined;
+  const rows = (await tx
+    .select()
+    .from(options.table)
+    .where(and(...filters, keyset))
+    .orderBy(desc(options.createdAt), desc(options.id))
+    .limit(limit + 1)) as Row[];
+  const [total] = await tx
+    .select({ n: count() })
+    .from(options.table)
+    .where(and(...filters));
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    edges: page.map((node) => ({ cursor: encodeCursor(node.createdAt, node.id), node })),
+    pageInfo: { hasNextPage: rows.length > limit, endCursor: last ? encodeCursor(last.createdAt, last.id) : null },
+    totalCount: total?.n ?? 0,
+  };
+}

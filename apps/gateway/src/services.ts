@@ -1,0 +1,54 @@
+/** Opens what the gateway needs from its validated env: database, artifact store, queue, event hub. */
+import { mkdirSync } from 'node:fs';
+import { type Database, openDatabase } from '@antidote/db';
+import { JobEventHub, JobQueue } from '@antidote/jobs';
+import { type ArtifactStore, createArtifactStore } from '@antidote/storage';
+import pino, { type Logger } from 'pino';
+import type { GatewayServices } from './context.ts';
+import type { GatewayEnv } from './env.ts';
+
+export function createLogger(level: string, name: string): Logger {
+  return pino({ name, level });
+}
+
+export async function openDatabaseFromEnv(env: Pick<GatewayEnv, 'DATABASE_URL' | 'ANTIDOTE_DATA_DIR'>): Promise<Database> {
+  if (!env.DATABASE_URL) mkdirSync(env.ANTIDOTE_DATA_DIR, { recursive: true });
+  return openDatabase({ url: env.DATABASE_URL, dataDir: env.DATABASE_URL ? undefined : env.ANTIDOTE_DATA_DIR });
+}
+
+export function openStoreFromEnv(env: GatewayEnv): ArtifactStore {
+  if (env.ANTIDOTE_S3_BUCKET) {
+    return createArtifactStore({
+      kind: 's3',
+      bucket: env.ANTIDOTE_S3_BUCKET,
+      prefix: env.ANTIDOTE_S3_PREFIX,
+      region: env.ANTIDOTE_S3_REGION,
+      ...(env.ANTIDOTE_S3_ENDPOINT ? { endpoint: env.ANTIDOTE_S3_ENDPOINT, forcePathStyle: true } : {}),
+    });
+  }
+  mkdirSync(env.ANTIDOTE_STORAGE_DIR, { recursive: true });
+  return createArtifactStore({ kind: 'filesystem', root: env.ANTIDOTE_STORAGE_DIR });
+}
+
+/** Everything but the public URL, which is known once the server listens. */
+export async function assembleServices(
+  env: GatewayEnv,
+  parts: { database: Database; store: ArtifactStore; log: Logger; queue?: JobQueue },
+): Promise<GatewayServices & { setPublicUrl(url: string): void }> {
+  const queue =
+    parts.queue ??
+    (await JobQueue.start(parts.database, { supervise: false }, (error) => parts.log.warn({ err: error }, 'queue error')));
+  let publicUrl = env.PUBLIC_URL ?? '';
+  return {
+    database: parts.database,
+    store: parts.store,
+    queue,
+    hub: new JobEventHub(parts.database),
+    env,
+    log: parts.log,
+    publicUrl: () => publicUrl,
+    setPublicUrl(url: string) {
+      if (!env.PUBLIC_URL) publicUrl = url;
+    },
+  };
+}
