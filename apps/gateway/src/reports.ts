@@ -40,7 +40,7 @@ export async function loadReport(tx: Tx, services: GatewayServices, findingId: s
   return { finding, version, model, dataset: dataset ?? null, repaired: repaired ?? null, tenant, trigger };
 }
 
-const escape = (value: unknown) =>
+const escapeHtml = (value: unknown) =>
   String(value ?? '').replace(
     /[&<>"']/g,
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
@@ -90,16 +90,16 @@ function tradeoffSvg(data: ReportData): string {
 
 export function renderReportHtml(data: ReportData): string {
   const trigger = data.trigger
-    ? `<h2>Inverted trigger</h2><img alt="Inverted trigger for class ${escape(data.finding.suspectedTarget)}" src="data:image/png;base64,${Buffer.from(data.trigger).toString('base64')}" width="168" style="image-rendering:pixelated;border:1px solid #ccc">`
+    ? `<h2>Inverted trigger</h2><img alt="Inverted trigger for class ${escapeHtml(data.finding.suspectedTarget)}" src="data:image/png;base64,${Buffer.from(data.trigger).toString('base64')}" width="168" style="image-rendering:pixelated;border:1px solid #ccc">`
     : '';
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Antidote report: ${escape(data.model.name)} v${data.version.version}</title>
+<html lang="en"><head><meta charset="utf-8"><title>Antidote report: ${escapeHtml(data.model.name)} v${data.version.version}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:860px;margin:2rem auto;color:#222}table{border-collapse:collapse;width:100%}th,td{border:1px solid #ddd;padding:.4rem .6rem;text-align:left;vertical-align:top;word-break:break-all}th{background:#f5f5f5;width:34%}</style>
 </head><body><main>
 <h1>Backdoor ${data.finding.kind === 'repair' ? 'repair' : 'scan'} report</h1>
-<p>Finding ${escape(data.finding.id)} for ${escape(data.model.name)} version ${data.version.version}.</p>
+<p>Finding ${escapeHtml(data.finding.id)} for ${escapeHtml(data.model.name)} version ${data.version.version}.</p>
 <table>${rows(data)
-    .map(([k, v]) => `<tr><th scope="row">${escape(k)}</th><td>${escape(v)}</td></tr>`)
+    .map(([k, v]) => `<tr><th scope="row">${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`)
     .join('')}</table>
 ${trigger}
 ${tradeoffSvg(data) ? `<h2>Trade-off</h2>${tradeoffSvg(data)}` : ''}
