@@ -17,6 +17,8 @@ export const scanParams = z.strictObject({
   candidateClasses: z.array(z.number().int().min(0).max(999)).max(1000).optional(),
   threshold: z.number().positive().max(1).optional(),
   steps: z.number().int().min(1).max(5000).optional(),
+  /** Steps of the Pivotal-Tuning reference the inverted triggers are calibrated against. */
+  referenceSteps: z.number().int().min(1).max(20000).optional(),
   seed: z.number().int().optional(),
   knownAttack: knownAttack.optional(),
 });

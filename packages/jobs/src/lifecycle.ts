@@ -66,13 +66,14 @@ export async function insertJob<K extends JobKind>(tx: Tx, input: NewJob<K>): Pr
 }
 
 /** Takes the job for an attempt; null when it is already finished or cancelled (skip it). */
-export async function claimJob(tx: Tx, tenantId: string, jobId: string, attempt: number): Promise<Job | null> {
+export async function claimJob(tx: Tx, tenantId: string, jobId: string, attempt: number, workerId?: string): Promise<Job | null> {
   const [job] = await tx
     .update(schema.jobs)
     .set({
       state: 'running',
       attempts: sql`${schema.jobs.attempts} + 1`,
       startedAt: sql`coalesce(${schema.jobs.startedAt}, now())`,
+      workerId: workerId ?? null,
     })
     .where(and(eq(schema.jobs.id, jobId), inArray(schema.jobs.state, ['queued', 'running'])))
     .returning();

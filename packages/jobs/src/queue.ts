@@ -115,6 +115,11 @@ export class JobQueue {
     }
   }
 
+  /** Fails the current attempt (pg-boss then retries it, if retries remain): used for jobs of dead workers. */
+  async failAttempt(jobId: string, reason: string): Promise<void> {
+    await this.#boss.fail(ANALYSIS_QUEUE, jobId, { reason });
+  }
+
   async cancel(jobId: string): Promise<void> {
     await this.#boss.cancel(ANALYSIS_QUEUE, jobId).catch(() => {});
   }

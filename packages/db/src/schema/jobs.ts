@@ -28,6 +28,8 @@ export const jobs = pgTable(
     phase: text(),
     error: jsonb().$type<{ code: string; message: string }>(),
     queueJobId: text(),
+    /** The worker running the current attempt; a worker whose heartbeat stops loses its jobs to a retry. */
+    workerId: text(),
     createdBy: uuid().references(() => users.id, { onDelete: 'set null' }),
     monitorId: uuid(),
     cancelRequestedAt: timestamp({ withTimezone: true }),
