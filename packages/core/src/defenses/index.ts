@@ -1,4 +1,5 @@
 export * from './baselines/index.ts';
+export * from './checkpoint.ts';
 export * from './common.ts';
 export * from './pivotal-tuning.ts';
 export * from './slol.ts';

@@ -15,6 +15,7 @@ import { outputToLogits, splitAtPenultimate } from '../models/features.ts';
 import { cloneModel } from '../models/model-io.ts';
 import type { AugmentOptions } from '../training/batches.ts';
 import { trainableVariables, trainModel } from '../training/train.ts';
+import { resumedBestWeights, singlePhaseCheckpointing, trainingCheckpointOptions } from './checkpoint.ts';
 import { splitTrusted, validationAccuracy, workingCopy } from './common.ts';
 import { classCentroids, parameterDistance, type SlolSign, slolLoss } from './slol.ts';
 import type { DefenseOptions, RepairDefense, RepairResult } from './types.ts';
@@ -83,6 +84,9 @@ export async function pivotalTuning(
   const started = performance.now();
   const settings = { ...PIVOTAL_TUNING_DEFAULTS, ...options };
   const { fit, validation } = splitTrusted(trusted, options);
+  // Checked before the copies exist, so a rejected model or checkpoint leaks nothing.
+  splitAtPenultimate(model);
+  const checkpointing = singlePhaseCheckpointing('pivotal-tuning', 'repair', settings.steps, options);
   const working = await workingCopy(model, trusted);
   const pivot = await cloneModel(model);
   const numClasses = trusted.classNames.length;
@@ -102,6 +106,23 @@ export async function pivotalTuning(
   let lastGood: tf.Tensor[] = working.getWeights().map((w) => tf.clone(w));
   let stoppedAt = settings.steps;
   let chosenStep = 0;
+  try {
+    const resume = checkpointing?.resume;
+    const resumedBest = resume ? await resumedBestWeights(resume) : null;
+    if (resume) {
+      if (resumedBest) {
+        for (const w of lastGood) w.dispose();
+        lastGood = resumedBest;
+      }
+      chosenStep = resume.bestStep;
+      accuracyAfter = resume.bestAccuracy;
+    }
+  } catch (error) {
+    working.dispose();
+    pivot.dispose();
+    for (const w of lastGood) w.dispose();
+    throw error;
+  }
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
 
@@ -119,6 +140,7 @@ export async function pivotalTuning(
       seed: options.seed,
       variables,
       signal,
+      ...trainingCheckpointOptions(checkpointing, () => ({ step: chosenStep, accuracy: accuracyAfter, weights: lastGood })),
       progressEvery: settings.evaluateEvery,
       evaluateEvery: settings.evaluateEvery,
       loss: ({ images, labels }) => {
@@ -204,6 +226,7 @@ export async function pivotalTuning(
       accuracyBudget: settings.accuracyBudget,
       select: settings.select,
       stepsRun: stoppedAt,
+      ...(checkpointing?.resume ? { resumedFromStep: checkpointing.resume.training.step } : {}),
       validationImages: validation.labels.length,
       fitImages: fit.labels.length,
     },

@@ -16,6 +16,8 @@ import type { DefenseOptions, Detector, DetectResult } from './types.ts';
 export interface TriggerInversionOptions extends DefenseOptions {
   /** Check only this class (the user's suspicion); default: every class. */
   targetClass?: number;
+  /** Check only these classes (ignored when `targetClass` is set); default: every class. */
+  candidateClasses?: readonly number[];
   steps?: number;
   batchSize?: number;
   learningRate?: number;
@@ -54,6 +56,13 @@ export async function calibratedTriggerInversion(
   if (options.targetClass !== undefined && !(options.targetClass >= 0 && options.targetClass < numClasses)) {
     throw new AntidoteError('INVALID_INPUT', `targetClass must be in 0..${numClasses - 1}, got ${options.targetClass}.`);
   }
+  if (
+    options.candidateClasses !== undefined &&
+    (options.candidateClasses.length === 0 ||
+      !options.candidateClasses.every((c) => Number.isInteger(c) && c >= 0 && c < numClasses))
+  ) {
+    throw new AntidoteError('INVALID_INPUT', `candidateClasses must be a non-empty list of classes in 0..${numClasses - 1}.`);
+  }
   const repaired =
     options.repairedModel ??
     (
@@ -67,61 +76,76 @@ export async function calibratedTriggerInversion(
     ).model;
   // Invert on the fit part, score on the held-out part, as with every defense choice.
   const { fit, validation } = splitTrusted(trusted, options);
-  const candidates = options.targetClass !== undefined ? [options.targetClass] : Array.from({ length: numClasses }, (_, c) => c);
+  const candidates =
+    options.targetClass !== undefined
+      ? [options.targetClass]
+      : options.candidateClasses !== undefined
+        ? [...new Set(options.candidateClasses)].sort((a, b) => a - b)
+        : Array.from({ length: numClasses }, (_, c) => c);
+
   const { height, width, channels } = trusted;
   const rng = createRng(options.seed ^ 0x1234567);
   const classScores = new Array<number>(numClasses).fill(0);
   const triggers = new Map<number, Float32Array>();
 
-  for (const [k, target] of candidates.entries()) {
-    throwIfAborted(options.signal);
-    const source = Array.from(fit.labels.keys()).filter((i) => fit.labels[i] !== target);
-    const heldOut = Array.from(validation.labels.keys()).filter((i) => validation.labels[i] !== target);
-    if (source.length === 0 || heldOut.length === 0) continue;
-    // tf.variable shares the initial tensor's data but does not own the wrapper: release it.
-    const initial = tf.tidy(() => tf.mul(tf.randomUniform([1, height, width, channels], 0, 1, 'float32', rng.seed()), 0.01));
-    const delta = tf.variable(initial);
-    initial.dispose();
-    const optimizer = tf.train.adam(settings.learningRate, 0.5, 0.9);
-    for (let step = 0; step < settings.steps; step++) {
-      const picks = Int32Array.from(
-        { length: Math.min(settings.batchSize, source.length) },
-        () => source[rng.int(source.length)] ?? 0,
-      );
-      const flip = trusted.flipAugment && rng.next() < 0.5;
-      tf.tidy(() => {
-        let images = batchTensor(fit, picks);
-        if (flip) images = tf.reverse(images, 2);
-        const labels = labelTensor(fit, picks);
-        const targets = tf.oneHot(tf.fill([picks.length], target, 'int32') as tf.Tensor1D, numClasses);
-        const truths = tf.oneHot(labels, numClasses);
-        optimizer.minimize(
-          () => {
-            const triggered = tf.clipByValue(tf.add(images, delta), 0, 1);
-            const flipSuspect = tf.losses.softmaxCrossEntropy(targets, model.predict(triggered) as tf.Tensor);
-            const keepRepaired = tf.losses.softmaxCrossEntropy(truths, repaired.predict(triggered) as tf.Tensor);
-            return tf.add(flipSuspect, tf.mul(settings.calibrationWeight, keepRepaired)) as tf.Scalar;
-          },
-          false,
-          [delta],
-        );
-      });
-      if (step % 10 === 9) await new Promise<void>((resolve) => setImmediate(resolve));
+  try {
+    for (const [k, target] of candidates.entries()) {
       throwIfAborted(options.signal);
+      const source = Array.from(fit.labels.keys()).filter((i) => fit.labels[i] !== target);
+      const heldOut = Array.from(validation.labels.keys()).filter((i) => validation.labels[i] !== target);
+      if (source.length === 0 || heldOut.length === 0) continue;
+      // tf.variable shares the initial tensor's data but does not own the wrapper: release it.
+      const initial = tf.tidy(() => tf.mul(tf.randomUniform([1, height, width, channels], 0, 1, 'float32', rng.seed()), 0.01));
+      const delta = tf.variable(initial);
+      initial.dispose();
+      const optimizer = tf.train.adam(settings.learningRate, 0.5, 0.9);
+      try {
+        for (let step = 0; step < settings.steps; step++) {
+          const picks = Int32Array.from(
+            { length: Math.min(settings.batchSize, source.length) },
+            () => source[rng.int(source.length)] ?? 0,
+          );
+          const flip = trusted.flipAugment && rng.next() < 0.5;
+          tf.tidy(() => {
+            let images = batchTensor(fit, picks);
+            if (flip) images = tf.reverse(images, 2);
+            const labels = labelTensor(fit, picks);
+            const targets = tf.oneHot(tf.fill([picks.length], target, 'int32') as tf.Tensor1D, numClasses);
+            const truths = tf.oneHot(labels, numClasses);
+            optimizer.minimize(
+              () => {
+                const triggered = tf.clipByValue(tf.add(images, delta), 0, 1);
+                const flipSuspect = tf.losses.softmaxCrossEntropy(targets, model.predict(triggered) as tf.Tensor);
+                const keepRepaired = tf.losses.softmaxCrossEntropy(truths, repaired.predict(triggered) as tf.Tensor);
+                return tf.add(flipSuspect, tf.mul(settings.calibrationWeight, keepRepaired)) as tf.Scalar;
+              },
+              false,
+              [delta],
+            );
+          });
+          if (step % 10 === 9) await new Promise<void>((resolve) => setImmediate(resolve));
+          throwIfAborted(options.signal);
+        }
+        const held = selectImages(validation, heldOut);
+        const images = batchTensor(held, Int32Array.from(held.labels.keys()));
+        classScores[target] = attackRate(model, images, delta, target) - attackRate(repaired, images, delta, target);
+        images.dispose();
+        triggers.set(target, Float32Array.from(await delta.data()));
+      } finally {
+        optimizer.dispose();
+        delta.dispose();
+      }
+      await options.onProgress?.({
+        phase: 'invert',
+        step: k + 1,
+        totalSteps: candidates.length,
+        metrics: { class: target, score: classScores[target] ?? 0 },
+      });
     }
-    optimizer.dispose();
-    const held = selectImages(validation, heldOut);
-    const images = batchTensor(held, Int32Array.from(held.labels.keys()));
-    classScores[target] = attackRate(model, images, delta, target) - attackRate(repaired, images, delta, target);
-    images.dispose();
-    triggers.set(target, Float32Array.from(await delta.data()));
-    delta.dispose();
-    await options.onProgress?.({
-      phase: 'invert',
-      step: k + 1,
-      totalSteps: candidates.length,
-      metrics: { class: target, score: classScores[target] ?? 0 },
-    });
+  } catch (error) {
+    // Cancelled or failed: the repaired reference is released unless the caller owns it.
+    if (repaired !== options.repairedModel) repaired.dispose();
+    throw error;
   }
 
   let best = candidates[0] ?? 0;

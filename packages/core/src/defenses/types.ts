@@ -6,6 +6,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { ImageDataset } from '../datasets/image-dataset.ts';
+import type { CheckpointOptions } from './checkpoint.ts';
 
 export const REPAIR_DEFENSES = ['fine-tuning', 'fine-pruning', 'nad', 'neural-cleanse', 'pivotal-tuning'] as const;
 export type RepairDefenseName = (typeof REPAIR_DEFENSES)[number];
@@ -22,7 +23,8 @@ export interface DefenseProgress {
   metrics?: Record<string, number>;
 }
 
-export interface DefenseOptions {
+/** Checkpoint options are honoured by the repairs (see checkpoint.ts); detectors ignore them. */
+export interface DefenseOptions extends CheckpointOptions {
   seed: number;
   signal?: AbortSignal;
   onProgress?: (progress: DefenseProgress) => void | Promise<void>;

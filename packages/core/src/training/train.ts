@@ -176,6 +176,9 @@ async function captureCheckpoint(model: tf.LayersModel, optimizer: tf.Optimizer,
   const state = await Promise.all(
     weights.map(async (w) => ({ name: w.name, shape: w.tensor.shape, values: Float32Array.from(await w.tensor.data()) })),
   );
+  // The slots are the optimizer's own variables, but getWeights() makes a fresh scalar for the
+  // iteration count on every call: release it, or every checkpoint leaks a tensor.
+  for (const w of weights) if (!(w.tensor instanceof tf.Variable)) w.tensor.dispose();
   return { step, model: await saveModelToFiles(model), optimizer: state };
 }
 

@@ -8,8 +8,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { datasetSize, type ImageDataset } from '../../datasets/image-dataset.ts';
-import { throwIfAborted } from '../../errors.ts';
+import { AntidoteError, throwIfAborted } from '../../errors.ts';
 import { batchRanges, batchTensor, range } from '../../training/batches.ts';
+import { checkResume, singlePhaseCheckpointing } from '../checkpoint.ts';
 import { splitTrusted, validationAccuracy, workingCopy } from '../common.ts';
 import type { DefenseOptions, RepairDefense, RepairResult } from '../types.ts';
 import {
@@ -120,6 +121,8 @@ export async function finePruning(
   const started = performance.now();
   const settings = { ...FINE_PRUNING_DEFAULTS, ...options };
   const { fit, validation } = splitTrusted(trusted, options);
+  // A resumed run re-applies the pruning it recorded instead of ranking and pruning again.
+  const resumed = resumedPruning(options);
   const working = await workingCopy(model, trusted);
   const masks: (tf.Tensor | null)[] = [];
   let originals: tf.Tensor[] = [];
@@ -137,14 +140,14 @@ export async function finePruning(
     const accuracyBefore = await validationAccuracy(model, validation);
     const floor = accuracyBefore - settings.accuracyBudget;
     throwIfAborted(options.signal);
-    const means = await meanChannelActivation(
-      tf.model({ inputs: working.inputs, outputs: tensor }),
-      fit,
-      channels,
-      options.signal,
-    );
-    const order = Array.from(means.keys()).sort((a, b) => (means[a] ?? 0) - (means[b] ?? 0));
-    await report(options, { phase: 'rank', step: 1, totalSteps: 1 });
+    const means = resumed
+      ? new Float64Array(channels)
+      : await meanChannelActivation(tf.model({ inputs: working.inputs, outputs: tensor }), fit, channels, options.signal);
+    const order = resumed ? resumed.prunedChannels : Array.from(means.keys()).sort((a, b) => (means[a] ?? 0) - (means[b] ?? 0));
+    if (resumed && !order.every((c) => Number.isInteger(c) && c >= 0 && c < channels)) {
+      throw new AntidoteError('CORRUPT_FILE', 'The fine-pruning checkpoint names channels this model does not have.');
+    }
+    if (!resumed) await report(options, { phase: 'rank', step: 1, totalSteps: 1 });
 
     // Liu et al. prune in increasing amounts and stop when accuracy drops; keep the last amount
     // whose held-out accuracy respects the floor (accuracy is not monotone, so stop at the first miss).
@@ -155,9 +158,9 @@ export async function finePruning(
         ).filter((n) => n > 0 && n < channels),
       ),
     ];
-    let chosen = 0;
-    let prunedAccuracy = accuracyBefore;
-    for (const [k, count] of counts.entries()) {
+    let chosen = resumed ? resumed.prunedChannels.length : 0;
+    let prunedAccuracy = resumed ? resumed.prunedAccuracy : accuracyBefore;
+    for (const [k, count] of (resumed ? [] : counts).entries()) {
       throwIfAborted(options.signal);
       applyPruning(prunable, channels, order.slice(0, count));
       const current = await validationAccuracy(working, validation);
@@ -196,6 +199,7 @@ export async function finePruning(
         ...(prunedChannels.length > 0
           ? { updateMask: (_step: number, trained: readonly tf.Variable[]) => trained.map((v) => maskById.get(v.id) ?? null) }
           : {}),
+        ...checkpointSetting(options, settings.steps, prunedChannels, prunedAccuracy),
       },
       options,
     );
@@ -218,6 +222,7 @@ export async function finePruning(
         pruneStep: settings.pruneStep,
         maxPruneFraction: settings.maxPruneFraction,
         ...tuningReport(settings, outcome, fit, validation),
+        ...(outcome.resumedFromStep !== undefined ? { resumedFromStep: outcome.resumedFromStep } : {}),
       },
     };
   } catch (error) {
@@ -226,6 +231,21 @@ export async function finePruning(
   } finally {
     for (const t of [...originals, ...masks]) t?.dispose();
   }
+}
+
+function resumedPruning(options: FinePruningOptions): { prunedChannels: number[]; prunedAccuracy: number } | null {
+  const checkpoint = checkResume(options.resumeFrom, 'fine-pruning');
+  if (!checkpoint) return null;
+  const { prunedChannels, prunedAccuracy } = checkpoint.state;
+  if (!Array.isArray(prunedChannels) || typeof prunedAccuracy !== 'number') {
+    throw new AntidoteError('CORRUPT_FILE', 'The fine-pruning checkpoint does not record its pruned channels.');
+  }
+  return { prunedChannels: prunedChannels as number[], prunedAccuracy };
+}
+
+function checkpointSetting(options: FinePruningOptions, steps: number, prunedChannels: number[], prunedAccuracy: number) {
+  const checkpoint = singlePhaseCheckpointing('fine-pruning', 'fine-tune', steps, options, { prunedChannels, prunedAccuracy });
+  return checkpoint ? { checkpoint } : {};
 }
 
 export const finePruningDefense: RepairDefense<FinePruningOptions> = { name: 'fine-pruning', repair: finePruning };

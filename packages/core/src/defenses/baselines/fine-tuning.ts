@@ -6,6 +6,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { ImageDataset } from '../../datasets/image-dataset.ts';
+import { singlePhaseCheckpointing } from '../checkpoint.ts';
 import { splitTrusted, validationAccuracy, workingCopy } from '../common.ts';
 import type { DefenseOptions, RepairDefense, RepairResult } from '../types.ts';
 import { crossEntropy, outputsProbabilities, tuneWithinFloor, tuningReport, tuningSchedule } from './shared.ts';
@@ -45,6 +46,7 @@ export async function fineTuning(
   const started = performance.now();
   const settings = { ...FINE_TUNING_DEFAULTS, ...options };
   const { fit, validation } = splitTrusted(trusted, options);
+  const checkpoint = singlePhaseCheckpointing('fine-tuning', 'fine-tune', settings.steps, options);
   const working = await workingCopy(model, trusted);
   try {
     const accuracyBefore = await validationAccuracy(model, validation);
@@ -58,6 +60,7 @@ export async function fineTuning(
         floor: accuracyBefore - settings.accuracyBudget,
         startAccuracy: accuracyBefore,
         loss: crossEntropy(outputsProbabilities(model)),
+        ...(checkpoint ? { checkpoint } : {}),
       },
       options,
     );
@@ -70,6 +73,7 @@ export async function fineTuning(
       seconds: (performance.now() - started) / 1000,
       parameters: {
         ...tuningReport(settings, outcome, fit, validation),
+        ...(outcome.resumedFromStep !== undefined ? { resumedFromStep: outcome.resumedFromStep } : {}),
       },
     };
   } catch (error) {

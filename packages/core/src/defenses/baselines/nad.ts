@@ -9,11 +9,27 @@ import * as tf from '@tensorflow/tfjs';
 import type { ImageDataset } from '../../datasets/image-dataset.ts';
 import { AntidoteError } from '../../errors.ts';
 import { cloneModel } from '../../models/model-io.ts';
+import {
+  type CheckpointPart,
+  checkResume,
+  checkTotalSteps,
+  encodeTensors,
+  type JsonObject,
+  phaseCheckpointing,
+  phaseFromJson,
+  restoreWeights,
+  stateNumber,
+  stateObject,
+  stateString,
+  tensorsFromEntry,
+  tensorsToEntry,
+} from '../checkpoint.ts';
 import { splitTrusted, validationAccuracy, workingCopy } from '../common.ts';
 import type { DefenseOptions, RepairDefense, RepairResult } from '../types.ts';
 import {
   convActivation,
   crossEntropy,
+  type FloorTuningOutcome,
   outputsProbabilities,
   requireConvLayers,
   tuneWithinFloor,
@@ -119,6 +135,13 @@ export async function neuralAttentionDistillation(
   const settings = { ...NAD_DEFAULTS, ...options };
   const { fit, validation } = splitTrusted(trusted, options);
   const probabilities = outputsProbabilities(model);
+  const totalSteps = settings.teacherSteps + settings.steps;
+  const resumeFrom = checkResume(options.resumeFrom, 'nad');
+  checkTotalSteps(resumeFrom, totalSteps);
+  const resumePhase = resumeFrom ? stateString(resumeFrom.state, 'phase') : null;
+  if (resumePhase !== null && resumePhase !== 'teacher' && resumePhase !== 'distill') {
+    throw new AntidoteError('CORRUPT_FILE', `The NAD checkpoint names an unknown phase "${resumePhase}".`);
+  }
   const teacher = await workingCopy(model, trusted);
   let student: tf.LayersModel | null = null;
   let best: {
@@ -141,20 +164,80 @@ export async function neuralAttentionDistillation(
       floor,
       startAccuracy: accuracyBefore,
     };
-    const teacherOutcome = await tuneWithinFloor(
-      teacher,
-      fit,
-      validation,
-      { ...tuning, phase: 'teacher', steps: settings.teacherSteps, loss: crossEntropy(probabilities) },
-      options,
-    );
+    let teacherOutcome: FloorTuningOutcome;
+    if (resumeFrom && resumePhase === 'distill') {
+      // The teacher finished before the checkpoint: restore it instead of training it again.
+      restoreWeights(teacher, tensorsFromEntry('teacher', resumeFrom.state.teacherSpecs, resumeFrom.files));
+      teacherOutcome = outcomeFromJson(stateObject(resumeFrom.state, 'teacherOutcome'));
+    } else {
+      const checkpoint = phaseCheckpointing({
+        defense: 'nad',
+        phase: 'teacher',
+        offset: 0,
+        totalSteps,
+        options,
+        ...(resumeFrom ? { resume: phaseFromJson(resumeFrom.state, resumeFrom.files) } : {}),
+      });
+      teacherOutcome = await tuneWithinFloor(
+        teacher,
+        fit,
+        validation,
+        {
+          ...tuning,
+          phase: 'teacher',
+          steps: settings.teacherSteps,
+          loss: crossEntropy(probabilities),
+          ...(checkpoint ? { checkpoint } : {}),
+        },
+        options,
+      );
+    }
+    // What every distillation checkpoint carries besides its own phase: the teacher and earlier attempts.
+    let teacherPart: CheckpointPart | null = null;
+    let previousPart: CheckpointPart = { state: { previousBest: null }, files: {} };
+    const distillPart = async (attempt: number): Promise<CheckpointPart> => {
+      if (!teacherPart) {
+        const entry = tensorsToEntry('teacher', await encodeTensors(teacher.getWeights()));
+        teacherPart = { state: { teacherSpecs: entry.specs, teacherOutcome: outcomeToJson(teacherOutcome) }, files: entry.files };
+      }
+      return {
+        state: { ...teacherPart.state, ...previousPart.state, attempt },
+        files: { ...teacherPart.files, ...previousPart.files },
+      };
+    };
+    let startAttempt = 0;
+    if (resumeFrom && resumePhase === 'distill') {
+      startAttempt = stateNumber(resumeFrom.state, 'attempt');
+      const previous = resumeFrom.state.previousBest;
+      if (previous !== null && previous !== undefined) {
+        const record = stateObject(resumeFrom.state, 'previousBest');
+        const restored = await cloneModel(model);
+        best = { model: restored, beta: stateNumber(record, 'beta'), ...outcomeFromJson(record) };
+        restoreWeights(restored, tensorsFromEntry('previous-best', record.specs, resumeFrom.files));
+        previousPart = {
+          state: { previousBest: record },
+          files: { 'checkpoint/previous-best.bin': resumeFrom.files['checkpoint/previous-best.bin']! },
+        };
+      }
+    }
     const teacherTaps = tf.model({ inputs: teacher.inputs, outputs: attentionTaps(teacher, settings.attentionLayers) });
 
     // Try beta, beta/10, ...: the first that trains through half its steps above the floor wins;
     // failing that, the attempt that trained longest (it moved furthest from the suspect).
-    for (let attempt = 0; attempt <= settings.betaRetries; attempt++) {
+    for (let attempt = startAttempt; attempt <= settings.betaRetries; attempt++) {
       const beta = settings.beta / 10 ** attempt;
       student = await cloneModel(model);
+      const checkpoint = phaseCheckpointing({
+        defense: 'nad',
+        phase: 'distill',
+        offset: settings.teacherSteps + attempt * settings.steps,
+        totalSteps,
+        options,
+        extra: () => distillPart(attempt),
+        ...(resumeFrom && resumePhase === 'distill' && attempt === startAttempt
+          ? { resume: phaseFromJson(resumeFrom.state, resumeFrom.files) }
+          : {}),
+      });
       const heads = tf.model({
         inputs: student.inputs,
         outputs: [...attentionTaps(student, settings.attentionLayers), student.outputs[0]!],
@@ -168,6 +251,7 @@ export async function neuralAttentionDistillation(
           phase: attempt === 0 ? 'distill' : `distill-retry-${attempt}`,
           steps: settings.steps,
           seedOffset: 1 + attempt,
+          ...(checkpoint ? { checkpoint } : {}),
           loss: ({ images, labels }) => {
             const outputs = heads.apply(images, { training: true }) as tf.Tensor[];
             const output = outputs[outputs.length - 1] as tf.Tensor2D;
@@ -189,6 +273,10 @@ export async function neuralAttentionDistillation(
       if (!best || candidate.steps > best.steps) {
         best?.model.dispose();
         best = candidate;
+        if (checkpoint?.save) {
+          const entry = tensorsToEntry('previous-best', await encodeTensors(candidate.model.getWeights()));
+          previousPart = { state: { previousBest: { beta, ...outcomeToJson(outcome), specs: entry.specs } }, files: entry.files };
+        }
       } else {
         candidate.model.dispose();
       }
@@ -212,6 +300,7 @@ export async function neuralAttentionDistillation(
         attentionLayers:
           typeof settings.attentionLayers === 'number' ? settings.attentionLayers : settings.attentionLayers.join(','),
         ...tuningReport(settings, best, fit, validation),
+        ...(resumeFrom ? { resumedFromStep: resumeFrom.step } : {}),
       },
     };
   } catch (error) {
@@ -221,6 +310,20 @@ export async function neuralAttentionDistillation(
     teacher.dispose();
     student?.dispose();
   }
+}
+
+function outcomeToJson(outcome: FloorTuningOutcome): JsonObject {
+  const { steps, accuracy, stoppedEarly, diverged } = outcome;
+  return { steps, accuracy, stoppedEarly, diverged };
+}
+
+function outcomeFromJson(state: JsonObject): FloorTuningOutcome {
+  return {
+    steps: stateNumber(state, 'steps'),
+    accuracy: stateNumber(state, 'accuracy'),
+    stoppedEarly: state.stoppedEarly === true,
+    diverged: state.diverged === true,
+  };
 }
 
 export const nadDefense: RepairDefense<NadOptions> = { name: 'nad', repair: neuralAttentionDistillation };

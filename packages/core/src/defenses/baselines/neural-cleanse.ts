@@ -9,11 +9,22 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ImageDataset } from '../../datasets/image-dataset.ts';
-import { throwIfAborted } from '../../errors.ts';
-import { assertModelFitsDataset } from '../../models/model-io.ts';
+import { AntidoteError, throwIfAborted } from '../../errors.ts';
+import { assertModelFitsDataset, type ModelFiles, saveModelToFiles } from '../../models/model-io.ts';
 import { createRng } from '../../random.ts';
 import { batchTensor } from '../../training/batches.ts';
 import type { LossFunction } from '../../training/train.ts';
+import {
+  type CheckpointPart,
+  checkpointInterval,
+  checkResume,
+  checkTotalSteps,
+  DEFENSE_CHECKPOINT_FORMAT,
+  type JsonObject,
+  phaseCheckpointing,
+  phaseFromJson,
+  stateString,
+} from '../checkpoint.ts';
 import { splitTrusted, validationAccuracy, workingCopy } from '../common.ts';
 import type { DefenseOptions, Detector, DetectResult, RepairDefense, RepairResult } from '../types.ts';
 import { augmentParameters, forwardLogits, outputsProbabilities, report, tuneWithinFloor, yieldToEventLoop } from './shared.ts';
@@ -181,10 +192,19 @@ async function reverseTrigger(
   return best ?? (last as ReversedTrigger);
 }
 
+/** Lets a repair checkpoint the per-class inversion and resume it (used by neuralCleanseRepair). */
+export interface InversionResume {
+  /** Triggers of the first classes, reversed before an interruption; those classes are skipped. */
+  done?: readonly ReversedTrigger[];
+  /** Called after each class with every trigger so far. */
+  onTrigger?: (triggers: readonly ReversedTrigger[]) => Promise<void>;
+}
+
 export async function neuralCleanseDetect(
   model: tf.LayersModel,
   trusted: ImageDataset,
   options: NeuralCleanseOptions,
+  resume: InversionResume = {},
 ): Promise<NeuralCleanseDetection> {
   const started = performance.now();
   const settings = { ...NEURAL_CLEANSE_DEFAULTS, ...options };
@@ -192,8 +212,8 @@ export async function neuralCleanseDetect(
   // Triggers are reversed on the fit split only, as every defense choice in Antidote.
   const { fit } = splitTrusted(trusted, options);
   const numClasses = trusted.classNames.length;
-  const triggers: ReversedTrigger[] = [];
-  for (let target = 0; target < numClasses; target++) {
+  const triggers: ReversedTrigger[] = [...(resume.done ?? [])].slice(0, numClasses);
+  for (let target = triggers.length; target < numClasses; target++) {
     throwIfAborted(options.signal);
     const trigger = await reverseTrigger(model, fit, target, settings, options);
     triggers.push(trigger);
@@ -203,7 +223,18 @@ export async function neuralCleanseDetect(
       totalSteps: numClasses,
       metrics: { class: target, maskNorm: trigger.norm, attackSuccess: trigger.attackSuccess },
     });
+    await resume.onTrigger?.(triggers);
   }
+  return detectionFromTriggers(triggers, trusted, settings, fit.labels.length, (performance.now() - started) / 1000);
+}
+
+function detectionFromTriggers(
+  triggers: ReversedTrigger[],
+  trusted: ImageDataset,
+  settings: Required<Omit<NeuralCleanseOptions, keyof DefenseOptions>>,
+  fitImages: number,
+  seconds: number,
+): NeuralCleanseDetection {
   const classScores = anomalyIndices(triggers.map((t) => t.norm));
   let suspected = 0;
   triggers.forEach((t, c) => {
@@ -224,7 +255,7 @@ export async function neuralCleanseDetect(
     threshold: settings.anomalyThreshold,
     verdict: score > settings.anomalyThreshold ? 'backdoored' : 'clean',
     trigger: { pixels, height, width, channels },
-    seconds: (performance.now() - started) / 1000,
+    seconds,
     parameters: {
       steps: settings.steps,
       batchSize: settings.batchSize,
@@ -234,7 +265,7 @@ export async function neuralCleanseDetect(
       attackSuccessThreshold: settings.attackSuccessThreshold,
       checkEvery: settings.checkEvery,
       anomalyThreshold: settings.anomalyThreshold,
-      fitImages: fit.labels.length,
+      fitImages,
     },
     triggers,
     flaggedClasses,
@@ -318,7 +349,18 @@ export async function neuralCleanseRepair(
 ): Promise<RepairResult & { detection: NeuralCleanseDetection }> {
   const started = performance.now();
   const settings = { ...NEURAL_CLEANSE_REPAIR_DEFAULTS, ...options };
-  const detection = options.detection ?? (await neuralCleanseDetect(model, trusted, options));
+  const checkpoints = await inversionCheckpoints(model, trusted, options);
+  const detection =
+    options.detection ??
+    (checkpoints.resumePhase === 'unlearn'
+      ? detectionFromTriggers(
+          [...checkpoints.resumedTriggers],
+          trusted,
+          { ...NEURAL_CLEANSE_DEFAULTS, ...options },
+          splitTrusted(trusted, options).fit.labels.length,
+          0,
+        )
+      : await neuralCleanseDetect(model, trusted, options, checkpoints.inversion));
   const { fit, validation } = splitTrusted(trusted, options);
   const unlearned =
     detection.flaggedClasses.length > 0 || settings.unlearn === 'flagged' || detection.suspectedTarget === null
@@ -349,6 +391,7 @@ export async function neuralCleanseRepair(
         floor: accuracyBefore - settings.accuracyBudget,
         startAccuracy: accuracyBefore,
         loss: unlearningLoss(stamps, settings.unlearnFraction, outputsProbabilities(model)),
+        ...checkpoints.unlearn(detection.triggers),
       },
       options,
     );
@@ -379,6 +422,7 @@ export async function neuralCleanseRepair(
         diverged: outcome.diverged,
         ...augmentParameters(fit),
         validationImages: validation.labels.length,
+        ...(options.resumeFrom ? { resumedFromStep: options.resumeFrom.step } : {}),
       },
       detection,
     };
@@ -388,6 +432,114 @@ export async function neuralCleanseRepair(
   } finally {
     for (const s of stamps) tf.dispose([s.mask, s.pattern]);
   }
+}
+
+function triggersToJson(triggers: readonly ReversedTrigger[]): CheckpointPart {
+  const total = triggers.reduce((n, t) => n + t.mask.length + t.pattern.length, 0);
+  const values = new Float32Array(total);
+  let offset = 0;
+  for (const t of triggers) {
+    values.set(t.mask, offset);
+    values.set(t.pattern, offset + t.mask.length);
+    offset += t.mask.length + t.pattern.length;
+  }
+  return {
+    state: {
+      triggers: triggers.map((t) => ({
+        targetClass: t.targetClass,
+        norm: t.norm,
+        reachedThreshold: t.reachedThreshold,
+        attackSuccess: t.attackSuccess,
+      })),
+    },
+    files: { 'checkpoint/triggers.bin': new Uint8Array(values.buffer) },
+  };
+}
+
+function triggersFromJson(state: JsonObject, files: ModelFiles, trusted: ImageDataset): ReversedTrigger[] {
+  const bad = () => new AntidoteError('CORRUPT_FILE', 'The Neural Cleanse checkpoint holds damaged triggers.');
+  const records = state.triggers;
+  const bytes = files['checkpoint/triggers.bin'];
+  if (!Array.isArray(records) || !bytes || bytes.byteLength % 4 !== 0) throw bad();
+  const values = new Float32Array(bytes.slice().buffer);
+  const maskSize = trusted.height * trusted.width;
+  const patternSize = maskSize * trusted.channels;
+  if (values.length !== records.length * (maskSize + patternSize) || records.length > trusted.classNames.length) throw bad();
+  return records.map((record, i) => {
+    if (typeof record !== 'object' || record === null || Array.isArray(record)) throw bad();
+    const { targetClass, norm, reachedThreshold, attackSuccess } = record;
+    if (targetClass !== i || typeof norm !== 'number' || typeof attackSuccess !== 'number') throw bad();
+    const offset = i * (maskSize + patternSize);
+    return {
+      targetClass: i,
+      mask: values.slice(offset, offset + maskSize),
+      pattern: values.slice(offset + maskSize, offset + maskSize + patternSize),
+      norm,
+      reachedThreshold: reachedThreshold === true,
+      attackSuccess,
+    };
+  });
+}
+
+/**
+ * Neural Cleanse repair checkpoints: after reversed classes during inversion (the suspect's weights
+ * plus the triggers so far) and during unlearning (the usual phase checkpoint plus all triggers).
+ */
+async function inversionCheckpoints(model: tf.LayersModel, trusted: ImageDataset, options: NeuralCleanseRepairOptions) {
+  const settings = { ...NEURAL_CLEANSE_DEFAULTS, ...NEURAL_CLEANSE_REPAIR_DEFAULTS, ...options };
+  const numClasses = trusted.classNames.length;
+  const inversionSteps = options.detection ? 0 : numClasses * settings.steps;
+  const totalSteps = inversionSteps + settings.repairSteps;
+  const resumeFrom = checkResume(options.resumeFrom, 'neural-cleanse');
+  checkTotalSteps(resumeFrom, totalSteps);
+  const resumePhase = resumeFrom ? stateString(resumeFrom.state, 'phase') : null;
+  if (resumePhase !== null && resumePhase !== 'invert' && resumePhase !== 'unlearn') {
+    throw new AntidoteError('CORRUPT_FILE', `The Neural Cleanse checkpoint names an unknown phase "${resumePhase}".`);
+  }
+  const resumedTriggers = resumeFrom ? triggersFromJson(resumeFrom.state, resumeFrom.files, trusted) : [];
+  if (resumePhase === 'unlearn' && resumedTriggers.length !== numClasses) {
+    throw new AntidoteError('CORRUPT_FILE', 'The Neural Cleanse checkpoint lacks some of its triggers.');
+  }
+  const every = checkpointInterval(options);
+  const onCheckpoint = options.onCheckpoint;
+  let suspectFiles: ModelFiles | null = null;
+  let lastCheckpoint = resumeFrom?.step ?? 0;
+  const inversion: InversionResume = {
+    done: resumePhase === 'invert' ? resumedTriggers : [],
+    ...(onCheckpoint && every !== null
+      ? {
+          onTrigger: async (triggers: readonly ReversedTrigger[]) => {
+            const step = triggers.length * settings.steps;
+            // The last class hands over to unlearning, whose checkpoints carry every trigger.
+            if (step - lastCheckpoint < every || triggers.length === numClasses) return;
+            lastCheckpoint = step;
+            suspectFiles ??= await saveModelToFiles(model);
+            const part = triggersToJson(triggers);
+            await onCheckpoint({
+              format: DEFENSE_CHECKPOINT_FORMAT,
+              defense: 'neural-cleanse',
+              step,
+              totalSteps,
+              state: { phase: 'invert', ...part.state },
+              files: { ...suspectFiles, ...part.files },
+            });
+          },
+        }
+      : {}),
+  };
+  const unlearn = (triggers: readonly ReversedTrigger[]) => {
+    const checkpoint = phaseCheckpointing({
+      defense: 'neural-cleanse',
+      phase: 'unlearn',
+      offset: inversionSteps,
+      totalSteps,
+      options,
+      extra: () => triggersToJson(triggers),
+      ...(resumeFrom && resumePhase === 'unlearn' ? { resume: phaseFromJson(resumeFrom.state, resumeFrom.files) } : {}),
+    });
+    return checkpoint ? { checkpoint } : {};
+  };
+  return { resumePhase, resumedTriggers, inversion, unlearn };
 }
 
 export const neuralCleanseDefense: RepairDefense<NeuralCleanseRepairOptions> = {

@@ -9,6 +9,7 @@ import { AntidoteError, isAntidoteError, throwIfAborted } from '../../errors.ts'
 import { outputToLogits } from '../../models/features.ts';
 import { defaultAugment } from '../../training/batches.ts';
 import { type LossFunction, type TrainOptions, trainModel } from '../../training/train.ts';
+import { type PhaseCheckpointing, resumedBestWeights, trainingCheckpointOptions } from '../checkpoint.ts';
 import { validationAccuracy } from '../common.ts';
 import type { DefenseOptions, DefenseProgress } from '../types.ts';
 
@@ -52,6 +53,8 @@ export interface FloorTuning {
   updateMask?: TrainOptions['updateMask'];
   /** Seed offset so two tuning phases of one defense do not draw the same batches. */
   seedOffset?: number;
+  /** Checkpoints of this phase and/or the snapshot to resume it from (see checkpoint.ts). */
+  checkpoint?: PhaseCheckpointing;
 }
 
 export interface FloorTuningOutcome {
@@ -63,6 +66,8 @@ export interface FloorTuningOutcome {
   stoppedEarly: boolean;
   /** True when the loss became NaN or infinite. */
   diverged: boolean;
+  /** The phase step a resumed run continued from. */
+  resumedFromStep?: number;
 }
 
 /** The SGD schedule of a baseline's fine-tuning phase, as its options name it. */
@@ -148,6 +153,21 @@ export async function tuneWithinFloor(
   let lastGoodStep = 0;
   let accuracy = settings.startAccuracy;
   let diverged = false;
+  const resume = settings.checkpoint?.resume;
+  if (resume) {
+    try {
+      const best = await resumedBestWeights(resume);
+      if (best) {
+        for (const w of lastGood) w.dispose();
+        lastGood = best;
+      }
+    } catch (error) {
+      for (const w of lastGood) w.dispose();
+      throw error;
+    }
+    lastGoodStep = resume.bestStep;
+    accuracy = resume.bestAccuracy;
+  }
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
   try {
@@ -161,6 +181,7 @@ export async function tuneWithinFloor(
       loss:
         settings.weightDecay > 0 ? withWeightDecay(settings.loss, kernelVariables(working), settings.weightDecay) : settings.loss,
       ...(settings.updateMask ? { updateMask: settings.updateMask } : {}),
+      ...trainingCheckpointOptions(settings.checkpoint, () => ({ step: lastGoodStep, accuracy, weights: lastGood })),
       signal,
       progressEvery: settings.evaluateEvery,
       evaluateEvery: settings.evaluateEvery,
@@ -197,7 +218,13 @@ export async function tuneWithinFloor(
   }
   working.setWeights(lastGood);
   for (const w of lastGood) w.dispose();
-  return { steps: lastGoodStep, accuracy, stoppedEarly: stop.signal.aborted || diverged, diverged };
+  return {
+    steps: lastGoodStep,
+    accuracy,
+    stoppedEarly: stop.signal.aborted || diverged,
+    diverged,
+    ...(resume ? { resumedFromStep: resume.training.step } : {}),
+  };
 }
 
 /**

@@ -1,0 +1,40 @@
+/** The only module of the worker that reads process.env; validated once at start. */
+import { hostname } from 'node:os';
+import { z } from 'zod';
+
+const schema = z.object({
+  DATABASE_URL: z.string().optional(),
+  ANTIDOTE_DATA_DIR: z.string().default('.antidote/data'),
+  ANTIDOTE_STORAGE_DIR: z.string().default('.antidote/artifacts'),
+  ANTIDOTE_S3_BUCKET: z.string().optional(),
+  ANTIDOTE_S3_ENDPOINT: z.url().optional(),
+  ANTIDOTE_S3_REGION: z.string().default('us-east-1'),
+  ANTIDOTE_S3_PREFIX: z.string().default(''),
+  /** Jobs run at once in this process. tfjs work is CPU/GPU bound: one per GPU or per 2 cores. */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  WORKER_ID: z.string().min(1).max(100).optional(),
+  /** Preferred tfjs backend (tensorflow-gpu, tensorflow, wasm, cpu); default: the best that loads. */
+  ANTIDOTE_BACKEND: z.string().optional(),
+  ANTIDOTE_ALLOW_PRIVATE_WEBHOOKS: z
+    .string()
+    .optional()
+    .transform((v) => v === '1' || v === 'true' || v === 'yes'),
+  /** Liveness: heartbeat period and the silence after which a worker's jobs are retried elsewhere. */
+  WORKER_HEARTBEAT_MS: z.coerce.number().int().min(200).default(15_000),
+  WORKER_STALE_MS: z.coerce.number().int().min(1000).default(60_000),
+  WORKER_MAINTENANCE_MS: z.coerce.number().int().min(500).default(30_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type WorkerEnv = ReturnType<typeof readWorkerEnv>;
+
+export function readWorkerEnv(source: Readonly<Record<string, string | undefined>> = process.env) {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new Error(
+      `Invalid worker environment:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`,
+    );
+  }
+  return { ...parsed.data, workerId: parsed.data.WORKER_ID ?? `${hostname()}-${process.pid}` };
+}

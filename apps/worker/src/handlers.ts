@@ -1,0 +1,300 @@
+/**
+ * What each job kind does with the database and the store around the pure compute in ./tasks:
+ * fetch inputs under the job's tenant, run, store outputs (trigger image, repaired model as a
+ * new version, finding), checkpoint long repairs, alert monitors.
+ */
+import { AntidoteError } from '@antidote/core/errors';
+import { describeModelArchive } from '@antidote/core/models';
+import { insertModelVersion, recordArtifact, schema, type Tx } from '@antidote/db';
+import { deliverWebhook, parseJobParams, saveJobCheckpoint } from '@antidote/jobs';
+import { eq } from 'drizzle-orm';
+import { type RepairCheckpoint, runRepair } from './tasks/repair.ts';
+import { CTI_DEFAULT_THRESHOLD, runScan } from './tasks/scan.ts';
+import type { JobContext } from './worker.ts';
+
+export interface JobOutcome {
+  message: string;
+  metrics: Record<string, number>;
+}
+
+async function readAll(ctx: JobContext, sha256: string): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of await ctx.options.store.get(sha256)) chunks.push(chunk as Buffer);
+  return new Uint8Array(Buffer.concat(chunks));
+}
+
+function tenant<T>(ctx: JobContext, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return ctx.options.database.withTenant(ctx.job.tenantId, fn);
+}
+
+async function loadInputs(ctx: JobContext, modelVersionId: string, datasetId: string) {
+  const [version] = await tenant(ctx, (tx) =>
+    tx.select().from(schema.modelVersions).where(eq(schema.modelVersions.id, modelVersionId)),
+  );
+  const [dataset] = await tenant(ctx, (tx) => tx.select().from(schema.datasets).where(eq(schema.datasets.id, datasetId)));
+  if (!version) throw new AntidoteError('NOT_FOUND', 'The model version of this job no longer exists.');
+  if (!dataset) throw new AntidoteError('NOT_FOUND', 'The dataset of this job no longer exists.');
+  await ctx.emit({
+    type: 'progress',
+    phase: 'loading',
+    progress: 0,
+    message: `model v${version.version}, ${dataset.count} trusted images`,
+  });
+  const [model, trusted] = await Promise.all([readAll(ctx, version.artifactSha256), readAll(ctx, dataset.artifactSha256)]);
+  return { version, dataset, model, trusted };
+}
+
+/** Progress from the task: the tasks report overall progress in 0..1. */
+function progressSink(ctx: JobContext) {
+  return (event: {
+    phase: string;
+    step?: number;
+    totalSteps?: number;
+    progress: number;
+    metrics?: Record<string, number>;
+    message?: string;
+  }) => {
+    void ctx
+      .emit({
+        type: 'progress',
+        phase: event.phase,
+        progress: Math.min(1, Math.max(0, event.progress)),
+        ...(event.step !== undefined ? { step: event.step } : {}),
+        ...(event.totalSteps !== undefined ? { totalSteps: event.totalSteps } : {}),
+        ...(event.metrics ? { metrics: finite(event.metrics) } : {}),
+        ...(event.message ? { message: event.message.slice(0, 500) } : {}),
+      })
+      .catch(() => {});
+  };
+}
+
+/** Tasks report fractions; the API and the database speak percent. */
+const percent = (fraction: number) => Math.round(fraction * 10_000) / 100;
+
+function finite(metrics: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(metrics).filter(([, v]) => Number.isFinite(v)));
+}
+
+async function storeBytes(ctx: JobContext, bytes: Uint8Array, contentType: string) {
+  const put = await ctx.options.store.put(bytes, { contentType });
+  await tenant(ctx, (tx) => recordArtifact(tx, ctx.job.tenantId, put.sha256, put.size, contentType));
+  return put;
+}
+
+export async function runAnalysisJob(ctx: JobContext): Promise<JobOutcome> {
+  switch (ctx.job.kind) {
+    case 'scan':
+      return scanJob(ctx);
+    case 'repair':
+      return repairJob(ctx);
+    default:
+      throw new AntidoteError('INVALID_INPUT', `${ctx.job.kind} jobs are not run by this worker version yet.`);
+  }
+}
+
+async function scanJob(ctx: JobContext): Promise<JobOutcome> {
+  const params = parseJobParams('scan', ctx.job.params);
+  const inputs = await loadInputs(ctx, params.modelVersionId, params.datasetId);
+  const result = await runScan({
+    model: inputs.model,
+    trusted: inputs.trusted,
+    options: {
+      ...(params.candidateClasses ? { candidateClasses: params.candidateClasses } : {}),
+      ...(params.threshold !== undefined ? { threshold: params.threshold } : {}),
+      // clean models score just under the default threshold (0.72-0.74 measured against 0.75):
+      // a band below it would flag every clean model, so no band; see inconclusive below
+      suspiciousThreshold: params.threshold ?? CTI_DEFAULT_THRESHOLD,
+      ...(params.steps !== undefined ? { steps: params.steps } : {}),
+      ...(params.referenceSteps !== undefined ? { repairSteps: params.referenceSteps } : {}),
+      ...(params.seed !== undefined ? { seed: params.seed } : {}),
+      ...(params.knownAttack ? { knownAttack: params.knownAttack } : {}),
+    },
+    signal: ctx.signal,
+    onProgress: progressSink(ctx),
+  });
+  // the reference repair never left the suspect: the scan could not decide, which is not "clean"
+  const verdict = result.params.inconclusive && result.verdict === 'clean' ? 'suspicious' : result.verdict;
+  const trigger = result.triggerPng ? await storeBytes(ctx, result.triggerPng, 'image/png') : null;
+  const [finding] = await tenant(ctx, (tx) =>
+    tx
+      .insert(schema.findings)
+      .values({
+        tenantId: ctx.job.tenantId,
+        jobId: ctx.job.id,
+        modelVersionId: inputs.version.id,
+        datasetId: inputs.dataset.id,
+        kind: 'detection',
+        method: result.method,
+        score: result.score,
+        threshold: result.threshold,
+        verdict,
+        suspectedTarget: result.suspectedTarget,
+        triggerSha256: trigger?.sha256 ?? null,
+        cdaBefore: percent(result.cda),
+        asrBefore: result.asr !== undefined ? percent(result.asr) : null,
+        params: result.params,
+        details: { perClassScores: result.perClassScores, durationMs: result.durationMs },
+      })
+      .returning(),
+  );
+  if (!finding) throw new Error('finding insert returned nothing');
+  await ctx.audit('finding.create', `finding:${finding.id}`, { verdict, score: result.score, job: ctx.job.id });
+  if (ctx.job.monitorId) await alertMonitor(ctx, ctx.job.monitorId, finding);
+  return {
+    message: `${verdict}${result.params.inconclusive ? ' (inconclusive)' : ''}: score ${result.score.toFixed(3)} (threshold ${result.threshold})${result.suspectedTarget !== null ? `, suspected target ${result.suspectedTarget}` : ''}`,
+    metrics: finite({
+      score: result.score,
+      cda: percent(result.cda),
+      ...(result.asr !== undefined ? { asr: percent(result.asr) } : {}),
+    }),
+  };
+}
+
+interface StoredCheckpoint {
+  step: number;
+  weightsSha256: string;
+  state: Record<string, unknown>;
+}
+
+async function repairJob(ctx: JobContext): Promise<JobOutcome> {
+  const params = parseJobParams('repair', ctx.job.params);
+  const inputs = await loadInputs(ctx, params.modelVersionId, params.datasetId);
+  const stored = ctx.job.checkpoint as StoredCheckpoint | null;
+  let resumeFrom: RepairCheckpoint | undefined;
+  if (stored?.weightsSha256 && (await ctx.options.store.stat(stored.weightsSha256))) {
+    resumeFrom = { step: stored.step, weights: await readAll(ctx, stored.weightsSha256), state: stored.state };
+    await ctx.emit({ type: 'log', phase: 'resuming', message: `resuming from checkpoint at step ${stored.step}` });
+  }
+  const result = await runRepair({
+    model: inputs.model,
+    trusted: inputs.trusted,
+    options: {
+      method: params.method,
+      ...(params.steps !== undefined ? { steps: params.steps } : {}),
+      // the API speaks percentage points, the tasks fractions
+      ...(params.cdaBudget !== undefined ? { cdaBudget: params.cdaBudget / 100 } : {}),
+      ...(params.seed !== undefined ? { seed: params.seed } : {}),
+      ...(params.knownAttack ? { knownAttack: params.knownAttack } : {}),
+    },
+    signal: ctx.signal,
+    onProgress: progressSink(ctx),
+    ...(resumeFrom ? { resumeFrom } : {}),
+    onCheckpoint: async (checkpoint) => {
+      const weights = await storeBytes(ctx, checkpoint.weights, 'application/zip');
+      await tenant(ctx, (tx) =>
+        saveJobCheckpoint(
+          tx,
+          ctx.job.tenantId,
+          ctx.job.id,
+          { step: checkpoint.step, weightsSha256: weights.sha256, state: checkpoint.state },
+          { step: checkpoint.step },
+        ),
+      );
+    },
+  });
+  const repaired = await storeBytes(ctx, result.repaired, 'application/zip');
+  const described = describeModelArchive(result.repaired);
+  const { version, finding } = await tenant(ctx, async (tx) => {
+    const version = await insertModelVersion(tx, {
+      tenantId: ctx.job.tenantId,
+      modelId: inputs.version.modelId,
+      artifactSha256: repaired.sha256,
+      format: described.format,
+      inputShape: described.inputShape,
+      numClasses: described.numClasses,
+      paramCount: described.paramCount,
+      classNames: inputs.version.classNames,
+      parentVersionId: inputs.version.id,
+      createdByJobId: ctx.job.id,
+      metadata: { repairedWith: result.method, files: described.files },
+    });
+    if (!version) throw new AntidoteError('NOT_FOUND', 'The model of this job no longer exists.');
+    const [finding] = await tx
+      .insert(schema.findings)
+      .values({
+        tenantId: ctx.job.tenantId,
+        jobId: ctx.job.id,
+        modelVersionId: inputs.version.id,
+        datasetId: inputs.dataset.id,
+        kind: 'repair',
+        method: result.method,
+        verdict: 'repaired',
+        cdaBefore: percent(result.cdaBefore),
+        cdaAfter: percent(result.cdaAfter),
+        asrBefore: result.asrBefore !== undefined ? percent(result.asrBefore) : null,
+        asrAfter: result.asrAfter !== undefined ? percent(result.asrAfter) : null,
+        repairedVersionId: version.id,
+        params: result.params,
+        details: { steps: result.steps, durationMs: result.durationMs, resumedFromStep: result.resumedFromStep },
+      })
+      .returning();
+    return { version, finding };
+  });
+  await ctx.audit('model.version.repaired', `model_version:${version.id}`, {
+    parent: inputs.version.id,
+    finding: finding?.id,
+    job: ctx.job.id,
+  });
+  const asr =
+    result.asrAfter !== undefined
+      ? `, attack success ${percent(result.asrBefore ?? 0).toFixed(1)}% -> ${percent(result.asrAfter).toFixed(1)}%`
+      : '';
+  return {
+    message: `repaired as version ${version.version}: clean accuracy ${percent(result.cdaBefore).toFixed(1)}% -> ${percent(result.cdaAfter).toFixed(1)}%${asr}`,
+    metrics: finite({
+      cdaBefore: percent(result.cdaBefore),
+      cdaAfter: percent(result.cdaAfter),
+      ...(result.asrBefore !== undefined ? { asrBefore: percent(result.asrBefore) } : {}),
+      ...(result.asrAfter !== undefined ? { asrAfter: percent(result.asrAfter) } : {}),
+    }),
+  };
+}
+
+/** Continuous monitoring, the alerting half: a finding at or over the monitor's bar fires its webhooks. */
+async function alertMonitor(ctx: JobContext, monitorId: string, finding: typeof schema.findings.$inferSelect): Promise<void> {
+  const [monitor] = await tenant(ctx, (tx) => tx.select().from(schema.monitors).where(eq(schema.monitors.id, monitorId)));
+  if (!monitor?.enabled) return;
+  const overBar =
+    monitor.scoreThreshold !== null && finding.score !== null
+      ? finding.score >= monitor.scoreThreshold
+      : finding.verdict !== 'clean';
+  if (!overBar) return;
+  const payload = {
+    monitor: { id: monitor.id, name: monitor.name },
+    finding: { id: finding.id, verdict: finding.verdict, score: finding.score, suspectedTarget: finding.suspectedTarget },
+    modelVersionId: finding.modelVersionId,
+  };
+  for (const hook of monitor.webhooks) {
+    const [delivery] = await tenant(ctx, (tx) =>
+      tx
+        .insert(schema.webhookDeliveries)
+        .values({ tenantId: ctx.job.tenantId, monitorId, findingId: finding.id, url: hook.url, event: 'finding.alert', payload })
+        .returning(),
+    );
+    let result = await deliverWebhook({
+      ...hook,
+      event: 'finding.alert',
+      payload,
+      allowPrivate: ctx.options.allowPrivateWebhooks,
+    });
+    let attempts = 1;
+    // retried with backoff; a blocked target (private address) is not retried
+    while (result.status === 'failed' && attempts < 3) {
+      await new Promise((r) => setTimeout(r, 1000 * 3 ** (attempts - 1)));
+      attempts += 1;
+      result = await deliverWebhook({ ...hook, event: 'finding.alert', payload, allowPrivate: ctx.options.allowPrivateWebhooks });
+    }
+    await tenant(ctx, (tx) =>
+      tx
+        .update(schema.webhookDeliveries)
+        .set({
+          status: result.status,
+          attempts,
+          responseCode: result.responseCode,
+          lastError: result.error,
+          deliveredAt: result.status === 'delivered' ? new Date() : null,
+        })
+        .where(eq(schema.webhookDeliveries.id, delivery?.id ?? '')),
+    );
+  }
+}

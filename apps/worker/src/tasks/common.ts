@@ -1,0 +1,249 @@
+/**
+ * What every task shares: runtime start-up, turning uploaded bytes into a model and a trusted
+ * dataset (with typed errors), progress on a 0..1 scale, and error hygiene. Tasks are pure:
+ * bytes and callbacks in, results out; no database, storage or environment access.
+ */
+import { createHash } from 'node:crypto';
+import { triggeredTestSet } from '@antidote/core/attacks';
+import { type DatasetFile, type ImageDataset, importDataset } from '@antidote/core/datasets';
+import { AntidoteError, isAntidoteError, throwIfAborted } from '@antidote/core/errors';
+import { createLabAttack, type LabAttackName } from '@antidote/core/lab';
+import { evaluateAttack } from '@antidote/core/metrics';
+import {
+  assertModelFitsDataset,
+  describeModelFiles,
+  loadModelFromFiles,
+  type ModelArchiveDescription,
+  type ModelFiles,
+  unpackModelArchive,
+} from '@antidote/core/models';
+import { initRuntime, type RuntimeDescription, type tf } from '@antidote/core/runtime';
+
+/** One progress event; `progress` is the share of the whole task done (0..1, never decreasing). */
+export interface TaskProgress {
+  phase: string;
+  step?: number;
+  totalSteps?: number;
+  progress: number;
+  metrics?: Record<string, number>;
+  message?: string;
+}
+
+export type ProgressCallback = (event: TaskProgress) => void | Promise<void>;
+
+/**
+ * An attack the user knows (or the lab planted), to measure its success rate (ASR) on held-out
+ * trusted images. `seed` and `params` must be the ones the attack was created with when its
+ * trigger depends on them (BadNets' default checkerboard does not).
+ */
+export interface KnownAttack {
+  name: string;
+  targetClass: number;
+  seed?: number;
+  params?: Record<string, unknown>;
+}
+
+/** A trusted dataset: one file (zip/tar of class folders, CIFAR-10 batch) or a pair (IDX or .npy images + labels). */
+export type TrustedInput = Uint8Array | readonly DatasetFile[];
+
+/** Loads the best backend once per process; later calls reuse it (see initRuntime). */
+export async function ensureRuntime(): Promise<RuntimeDescription> {
+  return initRuntime();
+}
+
+// ---- errors -----------------------------------------------------------------------------------
+
+/** Errors thrown by the caller's own callbacks; they are passed through untouched. */
+const callerErrors = new WeakSet<object>();
+
+/** Wraps a caller callback so its failures reach the caller as they were thrown. */
+export function callerCallback<A extends unknown[]>(
+  fn: ((...args: A) => void | Promise<void>) | undefined,
+): ((...args: A) => Promise<void>) | undefined {
+  if (!fn) return undefined;
+  return async (...args: A) => {
+    try {
+      await fn(...args);
+    } catch (error) {
+      const tagged = typeof error === 'object' && error !== null ? error : new Error(String(error));
+      callerErrors.add(tagged);
+      throw tagged;
+    }
+  };
+}
+
+/**
+ * What a task throws: AntidoteError (typed, with a user-facing message) for everything it
+ * detects, CANCELLED once the signal fired, the caller's own callback errors unchanged, and
+ * INTERNAL for anything unexpected (with the original as `cause`).
+ */
+export function toTaskError(error: unknown, signal?: AbortSignal): unknown {
+  if (typeof error === 'object' && error !== null && callerErrors.has(error)) return error;
+  if (isAntidoteError(error)) return error;
+  if (signal?.aborted) return new AntidoteError('CANCELLED', 'Cancelled before completion.', { cause: error });
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof RangeError && /allocation|Invalid (typed )?array length|out of memory/i.test(message)) {
+    return new AntidoteError('TOO_LARGE', `The input needs more memory than this worker has (${message}).`, { cause: error });
+  }
+  return new AntidoteError('INTERNAL', `Unexpected failure: ${message.split('\n')[0]}`, { cause: error });
+}
+
+export function invalid(message: string): AntidoteError {
+  return new AntidoteError('INVALID_INPUT', message);
+}
+
+export function positiveInteger(name: string, value: unknown, max = 1_000_000): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
+    throw invalid(`${name} must be an integer in 1..${max}, got ${JSON.stringify(value)}.`);
+  }
+  return value;
+}
+
+export function fraction(name: string, value: unknown, { open = false } = {}): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1 || (open && (value === 0 || value === 1))) {
+    throw invalid(`${name} must be a number in ${open ? '(0, 1)' : '[0, 1]'}, got ${JSON.stringify(value)}.`);
+  }
+  return value;
+}
+
+export function seedOption(value: unknown): number {
+  if (value === undefined) return 0;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value))
+    throw invalid(`seed must be an integer, got ${JSON.stringify(value)}.`);
+  return value >>> 0;
+}
+
+// ---- inputs -----------------------------------------------------------------------------------
+
+export interface LoadedModel {
+  model: tf.LayersModel;
+  files: ModelFiles;
+  description: ModelArchiveDescription;
+}
+
+/**
+ * Unpacks and loads a model archive. The description (from model.json alone) is checked before
+ * TensorFlow sees the model, so a hostile upload fails with the same typed error as on upload.
+ */
+export async function loadModelArchive(bytes: Uint8Array): Promise<LoadedModel> {
+  if (!(bytes instanceof Uint8Array)) throw invalid('The model must be given as the bytes of a model archive.');
+  const files = unpackModelArchive(bytes);
+  const description = describeModelFiles(files);
+  const model = await loadModelFromFiles(files);
+  return { model, files, description };
+}
+
+/** Imports the trusted data (archives get the model's channel count) and checks it fits the model. */
+export async function loadTrusted(
+  input: TrustedInput,
+  model: tf.LayersModel,
+  description: ModelArchiveDescription,
+): Promise<ImageDataset> {
+  const files: DatasetFile[] =
+    input instanceof Uint8Array ? [{ name: 'the trusted dataset', bytes: input }] : Array.isArray(input) ? [...input] : [];
+  if (files.length === 0 || !files.every((f) => f && f.bytes instanceof Uint8Array)) {
+    throw invalid('The trusted dataset must be given as bytes (one file, or a list of { name, bytes }).');
+  }
+  const channels = description.inputShape[2];
+  const dataset = await importDataset(files, channels === 1 || channels === 3 ? { channels } : {});
+  assertModelFitsDataset(model, dataset);
+  return dataset;
+}
+
+/** A digest of the inputs a resumable task depends on, so a checkpoint is never applied to other inputs. */
+export function inputsDigest(parts: readonly (Uint8Array | string)[]): string {
+  const hash = createHash('sha256');
+  for (const part of parts) {
+    const bytes = typeof part === 'string' ? Buffer.from(part) : part;
+    hash.update(String(bytes.byteLength));
+    hash.update(':');
+    hash.update(bytes);
+  }
+  return hash.digest('hex');
+}
+
+export function trustedParts(input: TrustedInput): (Uint8Array | string)[] {
+  return input instanceof Uint8Array ? [input] : input.flatMap((f) => [f.name, f.bytes]);
+}
+
+// ---- known attacks ----------------------------------------------------------------------------
+
+export function checkKnownAttack(attack: KnownAttack | undefined, numClasses: number): KnownAttack | undefined {
+  if (attack === undefined) return undefined;
+  if (typeof attack !== 'object' || attack === null || typeof attack.name !== 'string') {
+    throw invalid('knownAttack must be { name, targetClass, seed?, params? }.');
+  }
+  if (!Number.isInteger(attack.targetClass) || attack.targetClass < 0 || attack.targetClass >= numClasses) {
+    throw invalid(
+      `knownAttack.targetClass must be a class index in 0..${numClasses - 1}, got ${JSON.stringify(attack.targetClass)}.`,
+    );
+  }
+  if (attack.seed !== undefined && !Number.isSafeInteger(attack.seed)) throw invalid('knownAttack.seed must be an integer.');
+  if (
+    attack.params !== undefined &&
+    (typeof attack.params !== 'object' || attack.params === null || Array.isArray(attack.params))
+  ) {
+    throw invalid('knownAttack.params must be an object.');
+  }
+  return attack;
+}
+
+/** The held-out images with the attack's trigger stamped on (non-target classes, true labels). */
+export function triggeredSet(attack: KnownAttack, images: ImageDataset): ImageDataset {
+  const built = createLabAttack({
+    name: attack.name as LabAttackName,
+    poisonCount: 0,
+    targetClass: attack.targetClass,
+    seed: attack.seed ?? 0,
+    ...(attack.params ? { params: attack.params } : {}),
+  });
+  return triggeredTestSet(built, images);
+}
+
+export async function attackSuccess(model: tf.LayersModel, triggered: ImageDataset, attack: KnownAttack): Promise<number> {
+  return (await evaluateAttack(model, triggered, attack.targetClass)).asr;
+}
+
+// ---- progress ---------------------------------------------------------------------------------
+
+/**
+ * Maps phases with relative weights onto 0..1 and reports events through the caller's callback.
+ * Progress never goes backwards (a retried phase re-reports earlier fractions; they are clamped).
+ */
+export class ProgressReporter {
+  private readonly spans = new Map<string, { start: number; width: number }>();
+  private last = 0;
+
+  constructor(
+    phases: readonly (readonly [string, number])[],
+    private readonly callback: ((event: TaskProgress) => Promise<void>) | undefined,
+    private readonly signal?: AbortSignal,
+  ) {
+    const total = phases.reduce((n, [, w]) => n + Math.max(0, w), 0) || 1;
+    let start = 0;
+    for (const [name, weight] of phases) {
+      const width = Math.max(0, weight) / total;
+      this.spans.set(name, { start, width });
+      start += width;
+    }
+  }
+
+  /** Reports `done` of `phase` (0..1) plus what the event carries; checks the signal after. */
+  async report(
+    span: string,
+    done: number,
+    event: Omit<TaskProgress, 'progress' | 'phase'> & { phase?: string } = {},
+  ): Promise<void> {
+    const { start, width } = this.spans.get(span) ?? { start: this.last, width: 0 };
+    const value = Math.min(1, Math.max(this.last, start + width * Math.min(1, Math.max(0, done))));
+    this.last = value;
+    await this.callback?.({ ...event, phase: event.phase ?? span, progress: Number(value.toFixed(6)) });
+    throwIfAborted(this.signal);
+  }
+}
+
+export function elapsedMs(started: number): number {
+  return Math.round(performance.now() - started);
+}

@@ -1,0 +1,159 @@
+import { isAntidoteError } from '@antidote/core/errors';
+import { describeModelArchive } from '@antidote/core/models';
+import { tf } from '@antidote/core/runtime';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TaskProgress } from './common.ts';
+import { type RepairCheckpoint, type RepairMethod, runRepair } from './repair.ts';
+import { ATTACK, type TaskFixture, taskFixture } from './test-fixtures.ts';
+
+const SMALL = { batchSize: 32, evaluateEvery: 10, cdaBudget: 0.05, seed: 1 };
+
+describe('runRepair', () => {
+  let fixture: TaskFixture;
+  beforeAll(async () => {
+    fixture = await taskFixture({ backdoored: true });
+  });
+  afterAll(() => fixture.model.dispose());
+
+  it('repairs with Pivotal Tuning: lower ASR, CDA within budget, a loadable archive, no leaks', async () => {
+    const before = tf.memory().numTensors;
+    const events: TaskProgress[] = [];
+    const result = await runRepair({
+      model: fixture.modelBytes,
+      trusted: fixture.trustedBytes,
+      options: { method: 'pivotal-tuning', steps: 80, ...SMALL, evaluateEvery: 20, knownAttack: ATTACK },
+      onProgress: (e) => void events.push(e),
+    });
+    expect(result.method).toBe('pivotal-tuning');
+    expect(result.asrBefore).toBeGreaterThan(0.8);
+    expect(result.asrAfter).toBeLessThan(result.asrBefore! - 0.3);
+    expect(result.cdaAfter).toBeGreaterThanOrEqual(result.cdaBefore - 0.05);
+    expect(result.resumedFromStep).toBeNull();
+    expect(describeModelArchive(result.repaired)).toMatchObject({ inputShape: [12, 12, 1], numClasses: 3 });
+    const shares = events.map((e) => e.progress);
+    expect([...shares].sort((a, b) => a - b)).toEqual(shares);
+    expect(shares.at(-1)).toBe(1);
+    expect(events.some((e) => e.phase === 'repair' && e.step === 80)).toBe(true);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('checkpoints, is killed after the first checkpoint, and resumes from it to completion', async () => {
+    const options = { method: 'pivotal-tuning' as const, steps: 40, ...SMALL, checkpointEvery: 10 };
+    const before = tf.memory().numTensors;
+    const controller = new AbortController();
+    const checkpoints: RepairCheckpoint[] = [];
+    const interrupted = runRepair({
+      model: fixture.modelBytes,
+      trusted: fixture.trustedBytes,
+      options,
+      signal: controller.signal,
+      onCheckpoint: async (c) => {
+        checkpoints.push(c);
+        controller.abort();
+      },
+    });
+    await expect(interrupted).rejects.toSatisfy((e) => isAntidoteError(e, 'CANCELLED'));
+    expect(checkpoints).toHaveLength(1);
+    const [checkpoint] = checkpoints;
+    expect(checkpoint!.step).toBe(10);
+    expect(describeModelArchive(checkpoint!.weights).numClasses).toBe(3);
+    // As stored by the worker: state through JSON.
+    const stored: RepairCheckpoint = { ...checkpoint!, state: JSON.parse(JSON.stringify(checkpoint!.state)) };
+    expect(stored.state).toEqual(checkpoint!.state);
+
+    const events: TaskProgress[] = [];
+    const resumedCheckpoints: number[] = [];
+    const result = await runRepair({
+      model: fixture.modelBytes,
+      trusted: fixture.trustedBytes,
+      options,
+      resumeFrom: stored,
+      onProgress: (e) => void events.push(e),
+      onCheckpoint: async (c) => void resumedCheckpoints.push(c.step),
+    });
+    expect(result.resumedFromStep).toBe(10);
+    expect(result.params.resumedFromStep).toBe(10);
+    const steps = events.filter((e) => e.phase === 'repair').map((e) => e.step);
+    expect(steps[0]).toBe(20);
+    expect(steps.at(-1)).toBe(40);
+    expect(resumedCheckpoints).toEqual([20, 30]);
+    expect(result.cdaAfter).toBeGreaterThanOrEqual(result.cdaBefore - 0.05);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('refuses a checkpoint taken with other options', async () => {
+    const checkpoints: RepairCheckpoint[] = [];
+    const controller = new AbortController();
+    await runRepair({
+      model: fixture.modelBytes,
+      trusted: fixture.trustedBytes,
+      options: { method: 'fine-tuning', steps: 20, ...SMALL, checkpointEvery: 10 },
+      signal: controller.signal,
+      onCheckpoint: async (c) => {
+        checkpoints.push(c);
+        controller.abort();
+      },
+    }).catch(() => {});
+    const resume = (options: Parameters<typeof runRepair>[0]['options']) =>
+      runRepair({ model: fixture.modelBytes, trusted: fixture.trustedBytes, options, resumeFrom: checkpoints[0]! });
+    await expect(resume({ method: 'fine-tuning', steps: 30, ...SMALL })).rejects.toSatisfy(
+      (e) => isAntidoteError(e, 'INVALID_INPUT') && /other inputs or options/.test(e.message),
+    );
+    await expect(resume({ method: 'nad', steps: 20, ...SMALL })).rejects.toSatisfy((e) => isAntidoteError(e, 'INVALID_INPUT'));
+  });
+
+  it("passes the caller's checkpoint errors through and cancels within one step", async () => {
+    const before = tf.memory().numTensors;
+    const mine = new Error('artifact store unreachable');
+    const failed = await runRepair({
+      model: fixture.modelBytes,
+      trusted: fixture.trustedBytes,
+      options: { method: 'fine-tuning', steps: 20, ...SMALL, checkpointEvery: 5 },
+      onCheckpoint: async () => {
+        throw mine;
+      },
+    }).catch((e: unknown) => e);
+    expect(failed).toBe(mine);
+
+    const controller = new AbortController();
+    const events: TaskProgress[] = [];
+    const cancelled = runRepair({
+      model: fixture.modelBytes,
+      trusted: fixture.trustedBytes,
+      options: { method: 'fine-tuning', steps: 40, ...SMALL },
+      signal: controller.signal,
+      onProgress: (e) => {
+        events.push(e);
+        if (e.phase === 'fine-tune') controller.abort();
+      },
+    });
+    await expect(cancelled).rejects.toSatisfy((e) => isAntidoteError(e, 'CANCELLED'));
+    expect(events.filter((e) => e.phase === 'fine-tune')).toHaveLength(1);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  const BASELINES: [RepairMethod, object][] = [
+    ['fine-tuning', {}],
+    ['fine-pruning', {}],
+    ['nad', { teacherSteps: 10 }],
+    ['neural-cleanse', { inversionSteps: 10 }],
+  ];
+  for (const [method, extra] of BASELINES) {
+    it(`runs ${method} end to end, with a checkpoint and no leaks`, async () => {
+      const before = tf.memory().numTensors;
+      const checkpoints: number[] = [];
+      const result = await runRepair({
+        model: fixture.modelBytes,
+        trusted: fixture.trustedBytes,
+        options: { method, steps: 20, ...SMALL, ...extra, knownAttack: ATTACK },
+        onCheckpoint: async (c) => void checkpoints.push(c.step),
+      });
+      expect(result.method).toBe(method);
+      expect(result.cdaAfter).toBeGreaterThanOrEqual(result.cdaBefore - 0.05);
+      expect(result.asrAfter).toBeGreaterThanOrEqual(0);
+      expect(checkpoints.length).toBeGreaterThan(0);
+      expect(describeModelArchive(result.repaired).numClasses).toBe(3);
+      expect(tf.memory().numTensors).toBe(before);
+    });
+  }
+});

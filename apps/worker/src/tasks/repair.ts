@@ -1,0 +1,400 @@
+/**
+ * The repair job: fine-tune the backdoor out of a model with the trusted data, using Pivotal
+ * Tuning or one of the baselines, and return the repaired model as an archive.
+ *
+ * Checkpoint / resume: the defenses checkpoint through core (`DefenseCheckpoint`: JSON state +
+ * files). Every `checkpointEvery` training steps the task awaits `onCheckpoint` with a
+ * `RepairCheckpoint`: `weights` is a model archive (model.json + weights.bin = the weights being
+ * trained, plus `checkpoint/*` payloads such as optimizer slots and the best weights so far) and
+ * `state` is JSON (core's phase state plus a digest of the inputs and options). A retried job
+ * passes the last one as `resumeFrom`; the repair restores weights, optimizer and bookkeeping and
+ * continues with the step after `step`. The digest makes a checkpoint of other inputs or options
+ * fail with INVALID_INPUT instead of silently mixing runs.
+ */
+import type { ImageDataset } from '@antidote/core/datasets';
+import {
+  DEFENSE_CHECKPOINT_FORMAT,
+  type DefenseCheckpoint,
+  type DefenseProgress,
+  FINE_PRUNING_DEFAULTS,
+  FINE_TUNING_DEFAULTS,
+  finePruning,
+  fineTuning,
+  type JsonObject,
+  NAD_DEFAULTS,
+  NEURAL_CLEANSE_DEFAULTS,
+  NEURAL_CLEANSE_REPAIR_DEFAULTS,
+  neuralAttentionDistillation,
+  neuralCleanseRepair,
+  PIVOTAL_TUNING_DEFAULTS,
+  pivotalTuning,
+  REPAIR_DEFENSES,
+  type RepairDefenseName,
+  type RepairResult,
+  splitTrusted,
+} from '@antidote/core/defenses';
+import { AntidoteError, throwIfAborted } from '@antidote/core/errors';
+import { packModelArchive, saveModelToFiles, splitAtPenultimate, unpackModelArchive } from '@antidote/core/models';
+import type { tf } from '@antidote/core/runtime';
+import {
+  attackSuccess,
+  callerCallback,
+  checkKnownAttack,
+  elapsedMs,
+  ensureRuntime,
+  fraction,
+  inputsDigest,
+  invalid,
+  type KnownAttack,
+  loadModelArchive,
+  loadTrusted,
+  type ProgressCallback,
+  ProgressReporter,
+  positiveInteger,
+  seedOption,
+  type TrustedInput,
+  toTaskError,
+  triggeredSet,
+  trustedParts,
+} from './common.ts';
+
+export type RepairMethod = RepairDefenseName;
+export const REPAIR_METHODS: readonly RepairMethod[] = REPAIR_DEFENSES;
+
+export interface RepairOptions {
+  method: RepairMethod;
+  /**
+   * Training steps of the repair (PT, fine-tuning, fine-pruning: tuning steps; NAD: student
+   * steps; Neural Cleanse: unlearning steps). Default: the method's (300).
+   */
+  steps?: number;
+  /** Allowed drop of held-out trusted accuracy (0.02 = 2 points). Default 0.02. */
+  cdaBudget?: number;
+  seed?: number;
+  /** Images per training step. Default: the method's (128). */
+  batchSize?: number;
+  /** Steps between validation checks. Default: the method's (25). */
+  evaluateEvery?: number;
+  /** Learning rate. Default: the method's. */
+  learningRate?: number;
+  /** NAD: teacher fine-tuning steps. Default 100. */
+  teacherSteps?: number;
+  /** Neural Cleanse: trigger optimisation steps per class. Default 100. */
+  inversionSteps?: number;
+  /** Share of the trusted set held out for validation. Default 0.2. */
+  validationFraction?: number;
+  /** Training steps between checkpoints. Default: ~10% of the method's total steps. */
+  checkpointEvery?: number;
+  /** Also report this attack's success rate before and after, on held-out trusted images. */
+  knownAttack?: KnownAttack;
+}
+
+export interface RepairCheckpoint {
+  /** Steps done over all phases of the method; a resumed run continues after it. */
+  step: number;
+  /** A model archive: the weights being trained plus `checkpoint/*` payloads. */
+  weights: Uint8Array;
+  /** JSON-safe: method, phase, optimizer slot layout, best-so-far bookkeeping, input digest. */
+  state: Record<string, unknown>;
+}
+
+export interface RepairInput {
+  model: Uint8Array;
+  trusted: TrustedInput;
+  options: RepairOptions;
+  signal?: AbortSignal;
+  onProgress?: ProgressCallback;
+  resumeFrom?: RepairCheckpoint;
+  onCheckpoint?: (checkpoint: RepairCheckpoint) => Promise<void>;
+}
+
+export interface RepairTaskResult {
+  /** The repaired model as an archive. */
+  repaired: Uint8Array;
+  /** Accuracy on the held-out trusted images before and after. */
+  cdaBefore: number;
+  cdaAfter: number;
+  /** Success rate of `knownAttack` on the held-out trusted images, when given. */
+  asrBefore?: number;
+  asrAfter?: number;
+  method: RepairMethod;
+  /** Training steps behind the returned weights (the latest checkpoint within the CDA budget). */
+  steps: number;
+  /** Wall time of this run plus, when resumed, the runs before it. */
+  durationMs: number;
+  /** The step this run resumed after, or null for a fresh run. */
+  resumedFromStep: number | null;
+  params: Record<string, unknown>;
+}
+
+const STATE_VERSION = 1;
+
+interface Resolved {
+  method: RepairMethod;
+  steps: number;
+  seed: number;
+  cdaBudget: number;
+  batchSize: number | undefined;
+  evaluateEvery: number | undefined;
+  learningRate: number | undefined;
+  teacherSteps: number;
+  inversionSteps: number;
+  validationFraction: number | undefined;
+  checkpointEvery: number | undefined;
+}
+
+const DEFAULT_STEPS: Record<RepairMethod, number> = {
+  'pivotal-tuning': PIVOTAL_TUNING_DEFAULTS.steps,
+  'fine-tuning': FINE_TUNING_DEFAULTS.steps,
+  'fine-pruning': FINE_PRUNING_DEFAULTS.steps,
+  nad: NAD_DEFAULTS.steps,
+  'neural-cleanse': NEURAL_CLEANSE_REPAIR_DEFAULTS.repairSteps,
+};
+
+function resolveOptions(options: RepairOptions): Resolved {
+  if (typeof options !== 'object' || options === null) throw invalid('options must be an object with a method.');
+  if (!REPAIR_METHODS.includes(options.method)) {
+    throw invalid(`method must be one of ${REPAIR_METHODS.join(', ')}, got ${JSON.stringify(options.method)}.`);
+  }
+  const learningRate = options.learningRate;
+  if (learningRate !== undefined && !(typeof learningRate === 'number' && learningRate > 0 && learningRate <= 10)) {
+    throw invalid(`learningRate must be a number in (0, 10], got ${JSON.stringify(learningRate)}.`);
+  }
+  return {
+    method: options.method,
+    steps: positiveInteger('steps', options.steps, 100_000) ?? DEFAULT_STEPS[options.method],
+    seed: seedOption(options.seed),
+    cdaBudget: fraction('cdaBudget', options.cdaBudget) ?? 0.02,
+    batchSize: positiveInteger('batchSize', options.batchSize, 4096),
+    evaluateEvery: positiveInteger('evaluateEvery', options.evaluateEvery, 100_000),
+    learningRate,
+    teacherSteps: positiveInteger('teacherSteps', options.teacherSteps, 100_000) ?? NAD_DEFAULTS.teacherSteps,
+    inversionSteps: positiveInteger('inversionSteps', options.inversionSteps, 10_000) ?? NEURAL_CLEANSE_DEFAULTS.steps,
+    validationFraction: fraction('validationFraction', options.validationFraction, { open: true }),
+    checkpointEvery: positiveInteger('checkpointEvery', options.checkpointEvery, 1_000_000),
+  };
+}
+
+/** Steps over all phases, as the method's checkpoints count them. */
+function totalSteps(settings: Resolved, numClasses: number): number {
+  if (settings.method === 'nad') return settings.teacherSteps + settings.steps;
+  if (settings.method === 'neural-cleanse') return numClasses * settings.inversionSteps + settings.steps;
+  return settings.steps;
+}
+
+/** Relative cost of each phase (steps x images per step), for overall progress. */
+function progressPhases(settings: Resolved, numClasses: number, fitImages: number): [string, number][] {
+  const batch = Math.min(settings.batchSize ?? 128, fitImages);
+  const tuning = settings.steps * batch;
+  const phases: [string, number][] = [['load', 0.02 * tuning]];
+  if (settings.method === 'fine-pruning') phases.push(['prune', 0.05 * tuning]);
+  if (settings.method === 'nad') phases.push(['teacher', settings.teacherSteps * batch]);
+  if (settings.method === 'neural-cleanse') phases.push(['invert', numClasses * settings.inversionSteps * 32 * 2]);
+  phases.push(['train', tuning], ['evaluate', 0.03 * tuning]);
+  return phases;
+}
+
+/** Which progress span a defense's own phase belongs to. */
+function spanOf(phase: string): string {
+  if (phase === 'rank' || phase === 'prune') return 'prune';
+  if (phase === 'teacher' || phase === 'invert') return phase;
+  return 'train';
+}
+
+function runDefense(
+  model: tf.LayersModel,
+  trusted: ImageDataset,
+  settings: Resolved,
+  common: {
+    seed: number;
+    signal?: AbortSignal;
+    onProgress: (p: DefenseProgress) => Promise<void>;
+    validationFraction?: number;
+    checkpointEvery?: number;
+    onCheckpoint?: (c: DefenseCheckpoint) => Promise<void>;
+    resumeFrom?: DefenseCheckpoint;
+  },
+): Promise<RepairResult> {
+  const tuning = {
+    ...common,
+    accuracyBudget: settings.cdaBudget,
+    ...(settings.evaluateEvery ? { evaluateEvery: settings.evaluateEvery } : {}),
+    ...(settings.learningRate ? { learningRate: settings.learningRate } : {}),
+  };
+  const batch = settings.batchSize ? { batchSize: settings.batchSize } : {};
+  switch (settings.method) {
+    case 'pivotal-tuning':
+      return pivotalTuning(model, trusted, { ...tuning, ...batch, steps: settings.steps });
+    case 'fine-tuning':
+      return fineTuning(model, trusted, { ...tuning, ...batch, steps: settings.steps });
+    case 'fine-pruning':
+      return finePruning(model, trusted, { ...tuning, ...batch, steps: settings.steps });
+    case 'nad':
+      return neuralAttentionDistillation(model, trusted, {
+        ...tuning,
+        ...batch,
+        steps: settings.steps,
+        teacherSteps: settings.teacherSteps,
+      });
+    case 'neural-cleanse': {
+      const { learningRate: _unused, ...rest } = tuning;
+      return neuralCleanseRepair(model, trusted, {
+        ...rest,
+        steps: settings.inversionSteps,
+        repairSteps: settings.steps,
+        ...(settings.batchSize ? { repairBatchSize: settings.batchSize } : {}),
+        ...(settings.learningRate ? { repairLearningRate: settings.learningRate } : {}),
+      });
+    }
+  }
+}
+
+/** The options that shape a run: a checkpoint only resumes a run with the same ones. */
+function optionsKey(settings: Resolved): string {
+  const { checkpointEvery: _interval, ...shaping } = settings;
+  return JSON.stringify(shaping);
+}
+
+function toRepairCheckpoint(
+  checkpoint: DefenseCheckpoint,
+  digest: string,
+  method: RepairMethod,
+  elapsed: number,
+): RepairCheckpoint {
+  return {
+    step: checkpoint.step,
+    weights: packModelArchive(checkpoint.files),
+    state: {
+      version: STATE_VERSION,
+      method,
+      format: checkpoint.format,
+      defense: checkpoint.defense,
+      totalSteps: checkpoint.totalSteps,
+      inputs: digest,
+      elapsedMs: elapsed,
+      core: checkpoint.state,
+    },
+  };
+}
+
+function fromRepairCheckpoint(checkpoint: RepairCheckpoint, digest: string, method: RepairMethod): DefenseCheckpoint {
+  const state = checkpoint?.state;
+  if (typeof state !== 'object' || state === null || !(checkpoint.weights instanceof Uint8Array)) {
+    throw invalid('resumeFrom must be a RepairCheckpoint { step, weights, state }.');
+  }
+  if (state.version !== STATE_VERSION || state.format !== DEFENSE_CHECKPOINT_FORMAT) {
+    throw invalid('The checkpoint comes from another version of the worker; start the repair over.');
+  }
+  if (state.method !== method) {
+    throw invalid(`The checkpoint is of a ${String(state.method)} repair, not ${method}; start the repair over.`);
+  }
+  if (state.inputs !== digest) {
+    throw new AntidoteError('INVALID_INPUT', 'The checkpoint was taken with other inputs or options; start the repair over.', {
+      details: { reason: 'checkpoint-mismatch' },
+    });
+  }
+  if (typeof state.core !== 'object' || state.core === null || !Number.isSafeInteger(checkpoint.step) || checkpoint.step < 1) {
+    throw new AntidoteError('CORRUPT_FILE', 'The repair checkpoint is damaged; start the repair over.');
+  }
+  return {
+    format: DEFENSE_CHECKPOINT_FORMAT,
+    defense: method,
+    step: checkpoint.step,
+    totalSteps: typeof state.totalSteps === 'number' ? state.totalSteps : Number.NaN,
+    state: state.core as JsonObject,
+    files: unpackModelArchive(checkpoint.weights),
+  };
+}
+
+export async function runRepair(input: RepairInput): Promise<RepairTaskResult> {
+  const started = performance.now();
+  const { signal } = input;
+  const onProgress = callerCallback(input.onProgress);
+  const onCheckpoint = callerCallback(input.onCheckpoint);
+  let model: tf.LayersModel | null = null;
+  let repaired: tf.LayersModel | null = null;
+  try {
+    const settings = resolveOptions(input.options);
+    await ensureRuntime();
+    throwIfAborted(signal);
+    const loaded = await loadModelArchive(input.model);
+    model = loaded.model;
+    const trusted = await loadTrusted(input.trusted, model, loaded.description);
+    if (settings.method === 'pivotal-tuning') splitAtPenultimate(model);
+    const numClasses = trusted.classNames.length;
+    const knownAttack = checkKnownAttack(input.options.knownAttack, numClasses);
+    const split = {
+      seed: settings.seed,
+      ...(settings.validationFraction !== undefined ? { validationFraction: settings.validationFraction } : {}),
+    };
+    const { fit, validation } = splitTrusted(trusted, split);
+    const total = totalSteps(settings, numClasses);
+    const digest = inputsDigest([input.model, ...trustedParts(input.trusted), optionsKey(settings)]);
+    const resumeFrom = input.resumeFrom ? fromRepairCheckpoint(input.resumeFrom, digest, settings.method) : undefined;
+    const previousMs = typeof input.resumeFrom?.state.elapsedMs === 'number' ? Math.max(0, input.resumeFrom.state.elapsedMs) : 0;
+    const checkpointEvery = settings.checkpointEvery ?? Math.max(1, Math.round(total / 10));
+
+    const progress = new ProgressReporter(progressPhases(settings, numClasses, fit.labels.length), onProgress, signal);
+    await progress.report('load', 1, {
+      message: resumeFrom
+        ? `Resuming the ${settings.method} repair after step ${resumeFrom.step} of ${total}.`
+        : `Loaded a ${loaded.description.inputShape.join('x')} model with ${numClasses} classes and ${trusted.labels.length} trusted images.`,
+    });
+    const triggered = knownAttack ? triggeredSet(knownAttack, validation) : null;
+    const asrBefore = knownAttack && triggered ? await attackSuccess(model, triggered, knownAttack) : undefined;
+    throwIfAborted(signal);
+
+    const result = await runDefense(model, trusted, settings, {
+      ...split,
+      ...(signal ? { signal } : {}),
+      onProgress: async (p) => {
+        await progress.report(spanOf(p.phase), p.step / Math.max(1, p.totalSteps), {
+          phase: p.phase,
+          step: p.step,
+          totalSteps: p.totalSteps,
+          ...(p.metrics ? { metrics: p.metrics } : {}),
+        });
+      },
+      ...(onCheckpoint
+        ? {
+            checkpointEvery,
+            onCheckpoint: async (c: DefenseCheckpoint) => {
+              await onCheckpoint(toRepairCheckpoint(c, digest, settings.method, previousMs + elapsedMs(started)));
+            },
+          }
+        : {}),
+      ...(resumeFrom ? { resumeFrom } : {}),
+    });
+    repaired = result.model;
+    await progress.report('evaluate', 0, { message: 'Measuring the repaired model.' });
+    const asrAfter = knownAttack && triggered ? await attackSuccess(repaired, triggered, knownAttack) : undefined;
+    const archive = packModelArchive(await saveModelToFiles(repaired));
+    await progress.report('evaluate', 1, {
+      message: `Held-out accuracy ${(result.validationAccuracyBefore * 100).toFixed(1)}% -> ${(result.validationAccuracyAfter * 100).toFixed(1)}%.`,
+    });
+    return {
+      repaired: archive,
+      cdaBefore: result.validationAccuracyBefore,
+      cdaAfter: result.validationAccuracyAfter,
+      ...(asrBefore !== undefined ? { asrBefore } : {}),
+      ...(asrAfter !== undefined ? { asrAfter } : {}),
+      method: settings.method,
+      steps: result.steps,
+      durationMs: previousMs + elapsedMs(started),
+      resumedFromStep: resumeFrom ? resumeFrom.step : null,
+      params: {
+        ...result.parameters,
+        seed: settings.seed,
+        totalSteps: total,
+        checkpointEvery: onCheckpoint ? checkpointEvery : null,
+        trustedImages: trusted.labels.length,
+        ...(knownAttack ? { knownAttack } : {}),
+      },
+    };
+  } catch (error) {
+    throw toTaskError(error, signal);
+  } finally {
+    repaired?.dispose();
+    model?.dispose();
+  }
+}

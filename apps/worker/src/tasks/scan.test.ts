@@ -1,0 +1,111 @@
+import { isAntidoteError } from '@antidote/core/errors';
+import { tf } from '@antidote/core/runtime';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TaskProgress } from './common.ts';
+import { CTI_DEFAULT_THRESHOLD, runScan, scanVerdict, stretchContrast, triggerToPng } from './scan.ts';
+import { ATTACK, type TaskFixture, taskFixture } from './test-fixtures.ts';
+
+/** Width and height from a PNG's IHDR chunk. */
+function pngSize(bytes: Uint8Array): [number, number] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  expect(Array.from(bytes.subarray(1, 4))).toEqual([0x50, 0x4e, 0x47]);
+  return [view.getUint32(16), view.getUint32(20)];
+}
+
+const FAST = { steps: 30, repairSteps: 60, batchSize: 32, seed: 1 };
+
+describe('runScan', () => {
+  let fixture: TaskFixture;
+  beforeAll(async () => {
+    fixture = await taskFixture({ backdoored: true, seed: 11 });
+  });
+  afterAll(() => fixture.model.dispose());
+
+  it('reports score, verdict, target, trigger, CDA and ASR consistently, with progress and no leaks', async () => {
+    const before = tf.memory().numTensors;
+    const events: TaskProgress[] = [];
+    const result = await runScan({
+      model: fixture.modelBytes,
+      trusted: fixture.trustedBytes,
+      options: { ...FAST, knownAttack: ATTACK },
+      onProgress: (e) => void events.push(e),
+    });
+    expect(result.method).toBe('cti');
+    expect(result.threshold).toBe(CTI_DEFAULT_THRESHOLD);
+    expect(result.perClassScores).toHaveLength(3);
+    expect(Math.max(...result.perClassScores)).toBe(result.score);
+    // CTI's efficacy is measured by the benchmark (on this toy task its scores say little); the
+    // task must turn whatever score it gets into a consistent report.
+    expect(result.verdict).toBe(scanVerdict(result.score, result.threshold, result.threshold / 2));
+    if (result.verdict === 'clean') {
+      expect(result.suspectedTarget).toBeNull();
+      expect(result.triggerPng).toBeNull();
+    } else {
+      expect(result.perClassScores[result.suspectedTarget!]).toBe(result.score);
+      expect(pngSize(result.triggerPng!)).toEqual([96, 96]);
+    }
+    expect(result.params.inconclusive).toBe(result.params.referenceStep === 0);
+    expect(result.cda).toBeGreaterThan(0.9);
+    expect(result.asr).toBeGreaterThan(0.8);
+    expect(result.durationMs).toBeGreaterThan(0);
+    expect(result.params).toMatchObject({ steps: 30, repairSteps: 60, candidateClasses: [0, 1, 2], seed: 1 });
+    // Progress: overall share never decreases and ends at 1; both CTI phases are reported.
+    const shares = events.map((e) => e.progress);
+    expect([...shares].sort((a, b) => a - b)).toEqual(shares);
+    expect(shares.at(-1)).toBe(1);
+    expect(new Set(events.map((e) => e.phase))).toEqual(new Set(['load', 'reference-repair', 'invert', 'evaluate']));
+    expect(events.filter((e) => e.phase === 'invert').map((e) => e.step)).toEqual([1, 2, 3]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('renders an inverted trigger as a contrast-stretched, upscaled PNG', () => {
+    const pixels = Float32Array.from({ length: 12 * 12 }, (_, i) => 0.5 + (i % 2 ? 0.05 : -0.025));
+    const stretched = stretchContrast(pixels);
+    expect(Math.max(...stretched)).toBeCloseTo(1);
+    expect(Math.min(...stretched)).toBeCloseTo(0.25);
+    expect(stretchContrast(new Float32Array(4).fill(0.5))).toEqual(new Float32Array(4).fill(0.5));
+    expect(pngSize(triggerToPng({ pixels, height: 12, width: 12, channels: 1 }))).toEqual([96, 96]);
+  });
+
+  it('scans only the candidate classes', async () => {
+    const result = await runScan({
+      model: fixture.modelBytes,
+      trusted: fixture.trustedBytes,
+      options: { ...FAST, steps: 5, repairSteps: 10, candidateClasses: [2] },
+    });
+    expect(result.perClassScores[0]).toBe(0);
+    expect(result.perClassScores[1]).toBe(0);
+    expect(result.params.candidateClasses).toEqual([2]);
+  });
+
+  it('stops within one step when cancelled, in either phase, without leaking', async () => {
+    for (const phase of ['reference-repair', 'invert']) {
+      const before = tf.memory().numTensors;
+      const controller = new AbortController();
+      const events: TaskProgress[] = [];
+      const running = runScan({
+        model: fixture.modelBytes,
+        trusted: fixture.trustedBytes,
+        options: FAST,
+        signal: controller.signal,
+        onProgress: (e) => {
+          events.push(e);
+          if (e.phase === phase) controller.abort();
+        },
+      });
+      await expect(running).rejects.toSatisfy((e) => isAntidoteError(e, 'CANCELLED'));
+      expect(events.at(-1)?.phase).toBe(phase);
+      expect(events.filter((e) => e.phase === phase)).toHaveLength(1);
+      expect(tf.memory().numTensors).toBe(before);
+    }
+  });
+
+  it('applies the documented verdict rule', () => {
+    expect(scanVerdict(0.3, 0.3)).toBe('backdoored');
+    expect(scanVerdict(0.15, 0.3)).toBe('suspicious');
+    expect(scanVerdict(0.1499, 0.3)).toBe('clean');
+    expect(scanVerdict(-0.2, 0.3)).toBe('clean');
+    expect(scanVerdict(0.7, 0.8, 0.75)).toBe('clean');
+    expect(scanVerdict(0.76, 0.8, 0.75)).toBe('suspicious');
+  });
+});

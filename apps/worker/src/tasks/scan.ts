@@ -1,0 +1,307 @@
+/**
+ * The scan job: is this model backdoored? Calibrated Trigger Inversion (CTI) fine-tunes a
+ * Pivotal-Tuning reference copy of the suspect on the trusted data, then for each candidate class
+ * optimises a trigger that flips the suspect but not the reference; a real backdoor is such a
+ * shortcut. score = max over classes of ASR(trigger on suspect) - ASR(trigger on reference).
+ */
+import { encodePng } from '@antidote/core/datasets';
+import {
+  calibratedTriggerInversion,
+  PIVOTAL_TUNING_DEFAULTS,
+  pivotalTuning,
+  splitTrusted,
+  TRIGGER_INVERSION_DEFAULTS,
+} from '@antidote/core/defenses';
+import { throwIfAborted } from '@antidote/core/errors';
+import { accuracy, predictClasses } from '@antidote/core/metrics';
+import { splitAtPenultimate } from '@antidote/core/models';
+import type { tf } from '@antidote/core/runtime';
+import {
+  attackSuccess,
+  callerCallback,
+  checkKnownAttack,
+  elapsedMs,
+  ensureRuntime,
+  fraction,
+  invalid,
+  type KnownAttack,
+  loadModelArchive,
+  loadTrusted,
+  type ProgressCallback,
+  ProgressReporter,
+  positiveInteger,
+  seedOption,
+  type TrustedInput,
+  toTaskError,
+  triggeredSet,
+} from './common.ts';
+
+/**
+ * Default decision threshold on the CTI score (score >= threshold: backdoored). PROVISIONAL.
+ *
+ * Where it comes from: `calibrateThreshold(cleanScores, 0.05)` (the 95th percentile of the scores
+ * of reference CLEAN models of the same architecture) is the intended threshold, but training
+ * reference models inside every scan is too slow, so the scan uses this fixed value unless the job
+ * passes a calibrated one. It was measured with bench/efficacy-job.ts (Fashion-MNIST, small CNN
+ * trained on 10k images for 2 epochs, 1% trusted data = 600 images, CTI and PT defaults, one wasm
+ * core, ~3-5 min per scan), see CTI_THRESHOLD_MEASUREMENTS: calibrateThreshold over the clean
+ * scores that were not degenerate is 0.741, rounded up to 0.75; the backdoored models scored 0.806
+ * (BadNets) and 0.944 (Blend). Three clean and three backdoored models of one architecture on one
+ * dataset is far too few: recalibrate per architecture and dataset when reference models exist.
+ * Note the margin is thin and clean models score ~0.72-0.74, so with the default suspicious band
+ * (threshold / 2) clean Fashion-MNIST models come out 'suspicious'; pass `suspiciousThreshold`.
+ */
+export const CTI_DEFAULT_THRESHOLD = 0.75;
+
+/**
+ * The scores behind CTI_DEFAULT_THRESHOLD (seed = model seed; attacks target class 0). A score of
+ * exactly 0 on every class is the degenerate case where the reference repair collapsed at once and
+ * stayed the suspect model (reported by runScan as `params.inconclusive`); those are left out.
+ */
+export const CTI_THRESHOLD_MEASUREMENTS = {
+  setting: 'fashion-mnist, small-cnn, 10k training images x 2 epochs, 600 trusted images, CTI/PT defaults',
+  clean: [
+    { seed: 101, score: 0.7407, suspectedTarget: 0 },
+    { seed: 102, score: 0.7222, suspectedTarget: 8 },
+    { seed: 103, score: 0, suspectedTarget: 0, degenerate: true },
+  ],
+  backdoored: [
+    { attack: 'badnets', poisonCount: 200, seed: 1, asr: 0.966, score: 0.8056, suspectedTarget: 0 },
+    { attack: 'blend', poisonCount: 200, seed: 1, asr: 0.229, score: 0.9444, suspectedTarget: 0 },
+    { attack: 'badnets', poisonCount: 200, seed: 2, asr: 0.872, score: 0, suspectedTarget: 0, degenerate: true },
+  ],
+} as const;
+
+export type ScanVerdict = 'clean' | 'suspicious' | 'backdoored';
+
+export interface ScanOptions {
+  /** Classes to check (default: all). Fewer classes = a faster scan. */
+  candidateClasses?: number[];
+  /** Decision threshold on the score; default CTI_DEFAULT_THRESHOLD. */
+  threshold?: number;
+  /** Scores from here up to the threshold are 'suspicious'. Default threshold / 2. */
+  suspiciousThreshold?: number;
+  /** Trigger optimisation steps per class. Default 50 (CTI's). */
+  steps?: number;
+  /** Steps of the Pivotal-Tuning reference repair. Default 300 (PT's). */
+  repairSteps?: number;
+  /** Images per step (inversion and reference repair). Default: CTI's 64 / PT's 128. */
+  batchSize?: number;
+  /** Share of the trusted set held out for scoring and CDA. Default 0.2. */
+  validationFraction?: number;
+  seed?: number;
+  /** Also report this attack's success rate on the held-out trusted images. */
+  knownAttack?: KnownAttack;
+}
+
+export interface ScanInput {
+  /** The model archive (zip/tar of model.json + weights). */
+  model: Uint8Array;
+  /** The trusted dataset, in any format importDataset reads. */
+  trusted: TrustedInput;
+  options?: ScanOptions;
+  signal?: AbortSignal;
+  onProgress?: ProgressCallback;
+}
+
+export interface ScanResult {
+  method: 'cti';
+  /** max over candidate classes of the per-class score, in [-1, 1]; higher = more suspicious. */
+  score: number;
+  threshold: number;
+  verdict: ScanVerdict;
+  /** The class the backdoor maps to, or null when the verdict is clean. */
+  suspectedTarget: number | null;
+  /** Score per class (0 for classes not in candidateClasses). */
+  perClassScores: number[];
+  /** The inverted trigger for the suspected class (contrast-stretched, upscaled), or null when clean. */
+  triggerPng: Uint8Array | null;
+  /** Accuracy of the suspect on the held-out trusted images. */
+  cda: number;
+  /** Success rate of `knownAttack` on the held-out trusted images, when given. */
+  asr?: number;
+  durationMs: number;
+  params: Record<string, unknown>;
+}
+
+/**
+ * The verdict rule: score >= threshold -> backdoored; score >= threshold / 2 -> suspicious (worth
+ * a repair or a calibrated re-scan); otherwise clean.
+ */
+export function scanVerdict(score: number, threshold: number, suspiciousThreshold = threshold / 2): ScanVerdict {
+  if (score >= threshold) return 'backdoored';
+  if (score >= suspiciousThreshold) return 'suspicious';
+  return 'clean';
+}
+
+/**
+ * CTI's trigger is additive, shown as 0.5 + delta / 2; small deltas would be a flat grey square,
+ * so it is stretched to use the full range, and upscaled to at least ~96 px.
+ */
+export function triggerToPng(trigger: { pixels: Float32Array; height: number; width: number; channels: number }): Uint8Array {
+  const scale = Math.min(8, Math.max(1, Math.ceil(96 / Math.max(trigger.height, trigger.width))));
+  return encodePng({ ...trigger, pixels: stretchContrast(trigger.pixels) }, { scale });
+}
+
+/** Stretches pixels around mid-grey so the largest deviation reaches 0 or 1. */
+export function stretchContrast(pixels: Float32Array): Float32Array {
+  let deviation = 0;
+  for (const p of pixels) deviation = Math.max(deviation, Math.abs(p - 0.5));
+  const gain = deviation > 1e-6 ? 0.5 / deviation : 1;
+  return pixels.map((p) => 0.5 + (p - 0.5) * gain);
+}
+
+function resolveOptions(options: ScanOptions) {
+  if (typeof options !== 'object' || options === null) throw invalid('options must be an object.');
+  const threshold = options.threshold ?? CTI_DEFAULT_THRESHOLD;
+  if (typeof threshold !== 'number' || !(threshold > 0 && threshold <= 1)) {
+    throw invalid(`threshold must be a number in (0, 1], got ${JSON.stringify(options.threshold)}.`);
+  }
+  const suspiciousThreshold = options.suspiciousThreshold ?? threshold / 2;
+  if (typeof suspiciousThreshold !== 'number' || !(suspiciousThreshold >= 0 && suspiciousThreshold <= threshold)) {
+    throw invalid(`suspiciousThreshold must be a number in [0, threshold], got ${JSON.stringify(options.suspiciousThreshold)}.`);
+  }
+  if (options.candidateClasses !== undefined && !Array.isArray(options.candidateClasses)) {
+    throw invalid('candidateClasses must be a list of class indices.');
+  }
+  return {
+    threshold,
+    suspiciousThreshold,
+    steps: positiveInteger('steps', options.steps, 10_000) ?? TRIGGER_INVERSION_DEFAULTS.steps,
+    repairSteps: positiveInteger('repairSteps', options.repairSteps, 100_000) ?? PIVOTAL_TUNING_DEFAULTS.steps,
+    batchSize: positiveInteger('batchSize', options.batchSize, 4096),
+    validationFraction: fraction('validationFraction', options.validationFraction, { open: true }),
+    seed: seedOption(options.seed),
+  };
+}
+
+export async function runScan(input: ScanInput): Promise<ScanResult> {
+  const started = performance.now();
+  const { signal } = input;
+  const onProgress = callerCallback(input.onProgress);
+  let model: tf.LayersModel | null = null;
+  let reference: tf.LayersModel | null = null;
+  try {
+    const settings = resolveOptions(input.options ?? {});
+    await ensureRuntime();
+    throwIfAborted(signal);
+    const loaded = await loadModelArchive(input.model);
+    model = loaded.model;
+    const trusted = await loadTrusted(input.trusted, model, loaded.description);
+    // PT (the reference) needs a Dense classification layer last; fail before minutes of work.
+    splitAtPenultimate(model);
+    const numClasses = trusted.classNames.length;
+    const knownAttack = checkKnownAttack(input.options?.knownAttack, numClasses);
+    const candidates = input.options?.candidateClasses ?? Array.from({ length: numClasses }, (_, c) => c);
+    if (candidates.length === 0 || !candidates.every((c) => Number.isInteger(c) && c >= 0 && c < numClasses)) {
+      throw invalid(`candidateClasses must be a non-empty list of classes in 0..${numClasses - 1}.`);
+    }
+    const split = {
+      seed: settings.seed,
+      ...(settings.validationFraction !== undefined ? { validationFraction: settings.validationFraction } : {}),
+    };
+    const { fit, validation } = splitTrusted(trusted, split);
+
+    // Weights ~ cost: PT steps run student + teacher passes on 128 images, inversion steps two
+    // models' forward and backward passes on 64.
+    const repairBatch = Math.min(settings.batchSize ?? PIVOTAL_TUNING_DEFAULTS.batchSize, fit.labels.length);
+    const invertBatch = Math.min(settings.batchSize ?? TRIGGER_INVERSION_DEFAULTS.batchSize, fit.labels.length);
+    const progress = new ProgressReporter(
+      [
+        ['load', 0.02],
+        ['reference-repair', 0.9 * settings.repairSteps * repairBatch * 3],
+        ['invert', 0.9 * new Set(candidates).size * settings.steps * invertBatch * 4],
+        ['evaluate', 0.02],
+      ],
+      onProgress,
+      signal,
+    );
+    await progress.report('load', 1, {
+      message: `Loaded a ${loaded.description.inputShape.join('x')} model with ${numClasses} classes and ${trusted.labels.length} trusted images.`,
+    });
+
+    const cda = accuracy(await predictClasses(model, validation), validation.labels);
+    const asr = knownAttack ? await attackSuccess(model, triggeredSet(knownAttack, validation), knownAttack) : undefined;
+    throwIfAborted(signal);
+
+    // The reference is run here rather than inside CTI so the scan knows how it went: a reference
+    // that never left the suspect's weights (training collapsed at once) makes every score 0.
+    const referenceRun = await pivotalTuning(model, trusted, {
+      ...split,
+      select: 'final',
+      steps: settings.repairSteps,
+      ...(settings.batchSize ? { batchSize: settings.batchSize } : {}),
+      ...(signal ? { signal } : {}),
+      onProgress: async (p) => {
+        await progress.report('reference-repair', p.step / Math.max(1, p.totalSteps), {
+          step: p.step,
+          totalSteps: p.totalSteps,
+          ...(p.metrics ? { metrics: p.metrics } : {}),
+        });
+      },
+    });
+    const referenceModel = referenceRun.model;
+    reference = referenceModel;
+    const referenceUnchanged = referenceRun.steps === 0;
+    const detection = await calibratedTriggerInversion(model, trusted, {
+      ...split,
+      steps: settings.steps,
+      ...(settings.batchSize ? { batchSize: settings.batchSize } : {}),
+      ...(input.options?.candidateClasses ? { candidateClasses: input.options.candidateClasses } : {}),
+      repairedModel: referenceModel,
+      threshold: settings.threshold,
+      ...(signal ? { signal } : {}),
+      onProgress: async (p) => {
+        await progress.report('invert', p.step / Math.max(1, p.totalSteps), {
+          step: p.step,
+          totalSteps: p.totalSteps,
+          ...(p.metrics ? { metrics: p.metrics } : {}),
+        });
+      },
+    });
+    referenceModel.dispose();
+    reference = null;
+
+    const verdict = scanVerdict(detection.score, settings.threshold, settings.suspiciousThreshold);
+    const suspectedTarget = verdict === 'clean' ? null : detection.suspectedTarget;
+    const perClassScores = detection.classScores ?? new Array<number>(numClasses).fill(0);
+    await progress.report('evaluate', 1, {
+      message: referenceUnchanged
+        ? `Score ${detection.score.toFixed(3)}: ${verdict}, but inconclusive: the reference repair could not move away from the suspect within the accuracy budget.`
+        : `Score ${detection.score.toFixed(3)}: ${verdict}.`,
+    });
+    return {
+      method: 'cti',
+      score: detection.score,
+      threshold: settings.threshold,
+      verdict,
+      suspectedTarget,
+      perClassScores,
+      triggerPng: suspectedTarget !== null && detection.trigger ? triggerToPng(detection.trigger) : null,
+      cda,
+      ...(asr !== undefined ? { asr } : {}),
+      durationMs: elapsedMs(started),
+      params: {
+        ...detection.parameters,
+        repairSteps: settings.repairSteps,
+        suspiciousThreshold: settings.suspiciousThreshold,
+        referenceStep: referenceRun.steps,
+        referenceStepsRun: referenceRun.parameters.stepsRun,
+        referenceValidationAccuracy: referenceRun.validationAccuracyAfter,
+        inconclusive: referenceUnchanged,
+        seed: settings.seed,
+        validationFraction: settings.validationFraction ?? 0.2,
+        candidateClasses: [...new Set(candidates)].sort((a, b) => a - b),
+        topClass: detection.suspectedTarget,
+        validationImages: validation.labels.length,
+        trustedImages: trusted.labels.length,
+        ...(knownAttack ? { knownAttack } : {}),
+      },
+    };
+  } catch (error) {
+    throw toTaskError(error, signal);
+  } finally {
+    reference?.dispose();
+    model?.dispose();
+  }
+}
