@@ -29,6 +29,14 @@ function truthy(value: string | undefined): boolean {
   return normalized === '1' || normalized === 'true' || normalized === 'yes';
 }
 
+/**
+ * The variables the embedded service (`antidote serve`) hands to the gateway and worker env
+ * parsers, which validate them; the CLI only adds its own overrides.
+ */
+export function serviceEnvSource(): Record<string, string | undefined> {
+  return { ...process.env };
+}
+
 export function readEnv(source: Readonly<Record<string, string | undefined>> = process.env): CliEnv {
   return {
     backend: nonEmpty(source.ANTIDOTE_BACKEND),

@@ -14,6 +14,7 @@ import { DEMO_EPOCHS, demoCommand } from './commands/demo.ts';
 import { evalCommand } from './commands/eval.ts';
 import { poisonCommand } from './commands/poison.ts';
 import { runtimeCommand } from './commands/runtime.ts';
+import { serveCommand } from './commands/serve.ts';
 import { trainCommand } from './commands/train.ts';
 import type { CommandContext, GlobalOptions } from './context.ts';
 import { type CliEnv, chooseBackend } from './env.ts';
@@ -149,6 +150,18 @@ export function createProgram(deps: ProgramDeps): Command {
     .addOption(new Option('--epochs <n>', 'training epochs').argParser(parsePositiveNumber).default(DEMO_EPOCHS))
     .option('--out <dir>', 'where to save the model (default: .antidote/demo)')
     .action(async (options, command: Command) => demoCommand(options, context(command)));
+
+  program
+    .command('serve')
+    .description('run the product here: API gateway, a worker and the dashboard on embedded PGlite (zero setup)')
+    .addOption(new Option('--host <host>', 'interface to listen on').default('127.0.0.1'))
+    .addOption(new Option('--port <n>', 'API port').argParser(parseNonNegativeInteger).default(4000))
+    .addOption(new Option('--dashboard-port <n>', 'dashboard port').argParser(parseNonNegativeInteger).default(3000))
+    .option('--no-dashboard', 'serve the API only')
+    .option('--demo', 'seed a demo tenant: a backdoored Fashion-MNIST model, a 1% trusted set, a scan and a repair')
+    .option('--data-dir <dir>', 'where the database, artifacts and demo files live (default: .antidote)')
+    .addHelpText('after', '\nExample: antidote serve --demo   (what `npm start` runs)')
+    .action(async (options, command: Command) => serveCommand(options, context(command)));
 
   return program;
 }

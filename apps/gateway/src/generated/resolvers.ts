@@ -1,18 +1,6 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
+import type { TenantRow, ModelRow, ModelVersionRow, DatasetRow, JobRow, JobEventRow, FindingRow, MonitorRow, ApiKeyRow, AuditRow, UserRow } from '../mappers.ts';
 import type { GraphQLContext } from '../context.ts';
-import type {
-  ApiKeyRow,
-  AuditRow,
-  DatasetRow,
-  FindingRow,
-  JobEventRow,
-  JobRow,
-  ModelRow,
-  ModelVersionRow,
-  MonitorRow,
-  TenantRow,
-  UserRow,
-} from '../mappers.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null | undefined;
 export type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
@@ -24,19 +12,19 @@ export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
-  ID: { input: string; output: string };
-  String: { input: string; output: string };
-  Boolean: { input: boolean; output: boolean };
-  Int: { input: number; output: number };
-  Float: { input: number; output: number };
+  ID: { input: string; output: string; }
+  String: { input: string; output: string; }
+  Boolean: { input: boolean; output: boolean; }
+  Int: { input: number; output: number; }
+  Float: { input: number; output: number; }
   /**
    * Antidote public API. Every object is tenant-scoped: the tenant comes from the API key, or for a
    * signed-in user from the `x-antidote-tenant` header (id or slug; default: the first membership).
    * IDs are opaque global IDs. Lists are Relay connections (first <= 100). Mutations never throw for
    * user mistakes: they return `userErrors` with a stable `code`.
    */
-  DateTime: { input: Date | string; output: Date | string };
-  JSON: { input: unknown; output: unknown };
+  DateTime: { input: Date | string; output: Date | string; }
+  JSON: { input: unknown; output: unknown; }
 };
 
 export type AddModelVersionInput = {
@@ -258,7 +246,12 @@ export type FindingEdge = {
 };
 
 /** Roll-up of a model version's findings: the latest detection decides; a repaired child wins. */
-export type Health = 'BACKDOORED' | 'CLEAN' | 'REPAIRED' | 'SUSPICIOUS' | 'UNSCANNED';
+export type Health =
+  | 'BACKDOORED'
+  | 'CLEAN'
+  | 'REPAIRED'
+  | 'SUSPICIOUS'
+  | 'UNSCANNED';
 
 export type HealthCount = {
   __typename?: 'HealthCount';
@@ -287,6 +280,7 @@ export type Job = Node & {
   startedAt?: Maybe<Scalars['DateTime']['output']>;
   state: JobState;
 };
+
 
 export type JobEventsArgs = {
   afterSeq?: InputMaybe<Scalars['Int']['input']>;
@@ -327,7 +321,11 @@ export type JobEvent = {
   type: Scalars['String']['output'];
 };
 
-export type JobKind = 'EVALUATE' | 'REPAIR' | 'SCAN' | 'SWEEP';
+export type JobKind =
+  | 'EVALUATE'
+  | 'REPAIR'
+  | 'SCAN'
+  | 'SWEEP';
 
 export type JobPayload = {
   __typename?: 'JobPayload';
@@ -335,7 +333,12 @@ export type JobPayload = {
   userErrors: Array<UserError>;
 };
 
-export type JobState = 'CANCELLED' | 'FAILED' | 'QUEUED' | 'RUNNING' | 'SUCCEEDED';
+export type JobState =
+  | 'CANCELLED'
+  | 'FAILED'
+  | 'QUEUED'
+  | 'RUNNING'
+  | 'SUCCEEDED';
 
 export type KnownAttackInput = {
   name: Scalars['String']['input'];
@@ -360,6 +363,7 @@ export type Model = Node & {
   versionCount: Scalars['Int']['output'];
   versions: ModelVersionConnection;
 };
+
 
 export type ModelVersionsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
@@ -469,61 +473,76 @@ export type Mutation = {
   updateMonitor: MonitorPayload;
 };
 
+
 export type MutationAddModelVersionArgs = {
   input: AddModelVersionInput;
 };
+
 
 export type MutationCancelJobArgs = {
   input: CancelJobInput;
 };
 
+
 export type MutationCreateApiKeyArgs = {
   input: CreateApiKeyInput;
 };
+
 
 export type MutationCreateMonitorArgs = {
   input: CreateMonitorInput;
 };
 
+
 export type MutationCreateUploadArgs = {
   input: CreateUploadInput;
 };
+
 
 export type MutationDeleteMonitorArgs = {
   input: DeleteMonitorInput;
 };
 
+
 export type MutationRegisterDatasetArgs = {
   input: RegisterDatasetInput;
 };
+
 
 export type MutationRegisterModelArgs = {
   input: RegisterModelInput;
 };
 
+
 export type MutationRevokeApiKeyArgs = {
   input: RevokeApiKeyInput;
 };
+
 
 export type MutationSignInArgs = {
   input: SignInInput;
 };
 
+
 export type MutationStartRepairArgs = {
   input: StartRepairInput;
 };
+
 
 export type MutationStartScanArgs = {
   input: StartScanInput;
 };
 
+
 export type MutationStartSweepArgs = {
   input: StartSweepInput;
 };
 
+
 export type MutationTestMonitorWebhookArgs = {
   input: TestMonitorWebhookInput;
 };
+
 
 export type MutationUpdateMonitorArgs = {
   input: UpdateMonitorInput;
@@ -541,6 +560,7 @@ export type Overview = {
   recentJobs: Array<Job>;
   runningJobs: Scalars['Int']['output'];
 };
+
 
 export type OverviewFindingsTrendArgs = {
   days?: InputMaybe<Scalars['Int']['input']>;
@@ -568,10 +588,12 @@ export type Query = {
   workers: Array<WorkerInfo>;
 };
 
+
 export type QueryApiKeysArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
+
 
 export type QueryAuditLogArgs = {
   action?: InputMaybe<Scalars['String']['input']>;
@@ -580,16 +602,19 @@ export type QueryAuditLogArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+
 export type QueryDatasetsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
+
 
 export type QueryFindingsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   verdict?: InputMaybe<Verdict>;
 };
+
 
 export type QueryJobsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
@@ -598,16 +623,19 @@ export type QueryJobsArgs = {
   state?: InputMaybe<JobState>;
 };
 
+
 export type QueryModelsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   search?: InputMaybe<Scalars['String']['input']>;
 };
 
+
 export type QueryMonitorsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
+
 
 export type QueryNodeArgs = {
   id: Scalars['ID']['input'];
@@ -637,13 +665,22 @@ export type RegisterModelPayload = {
   version?: Maybe<ModelVersion>;
 };
 
-export type RepairMethod = 'FINE_PRUNING' | 'FINE_TUNING' | 'NAD' | 'NEURAL_CLEANSE' | 'PIVOTAL_TUNING';
+export type RepairMethod =
+  | 'FINE_PRUNING'
+  | 'FINE_TUNING'
+  | 'NAD'
+  | 'NEURAL_CLEANSE'
+  | 'PIVOTAL_TUNING';
 
 export type RevokeApiKeyInput = {
   id: Scalars['ID']['input'];
 };
 
-export type Role = 'ADMIN' | 'ANALYST' | 'OWNER' | 'VIEWER';
+export type Role =
+  | 'ADMIN'
+  | 'ANALYST'
+  | 'OWNER'
+  | 'VIEWER';
 
 export type SignInInput = {
   email: Scalars['String']['input'];
@@ -672,13 +709,19 @@ export type StartRepairInput = {
 };
 
 export type StartScanInput = {
+  /** Classes to check (default all); fewer classes scan faster. */
   candidateClasses?: InputMaybe<Array<Scalars['Int']['input']>>;
   datasetId: Scalars['ID']['input'];
   /** Same key -> the same job (safe retries from CI). */
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   knownAttack?: InputMaybe<KnownAttackInput>;
   modelVersionId: Scalars['ID']['input'];
+  /** Steps of the Pivotal-Tuning reference repair the triggers are compared against (default 300). */
+  referenceSteps?: InputMaybe<Scalars['Int']['input']>;
   seed?: InputMaybe<Scalars['Int']['input']>;
+  /** Trigger optimisation steps per class (default 50). */
+  steps?: InputMaybe<Scalars['Int']['input']>;
+  /** Decision threshold on the score (default: the calibrated one). */
   threshold?: InputMaybe<Scalars['Float']['input']>;
 };
 
@@ -696,6 +739,7 @@ export type Subscription = {
   /** Live events of every job of the tenant. */
   tenantEvents: JobEvent;
 };
+
 
 export type SubscriptionJobProgressArgs = {
   afterSeq?: InputMaybe<Scalars['Int']['input']>;
@@ -749,7 +793,9 @@ export type Upload = {
   url: Scalars['String']['output'];
 };
 
-export type UploadPurpose = 'DATASET' | 'MODEL';
+export type UploadPurpose =
+  | 'DATASET'
+  | 'MODEL';
 
 export type User = {
   __typename?: 'User';
@@ -766,7 +812,11 @@ export type UserError = {
   message: Scalars['String']['output'];
 };
 
-export type Verdict = 'BACKDOORED' | 'CLEAN' | 'REPAIRED' | 'SUSPICIOUS';
+export type Verdict =
+  | 'BACKDOORED'
+  | 'CLEAN'
+  | 'REPAIRED'
+  | 'SUSPICIOUS';
 
 export type Viewer = {
   __typename?: 'Viewer';
@@ -807,37 +857,35 @@ export type WorkerInfo = {
   lastSeenAt: Scalars['DateTime']['output'];
 };
 
+
+
 export type ResolverTypeWrapper<T> = Promise<T> | T;
+
 
 export type ResolverWithResolve<TResult, TParent, TContext, TArgs> = {
   resolve: ResolverFn<TResult, TParent, TContext, TArgs>;
 };
-export type Resolver<
-  TResult,
-  TParent = Record<PropertyKey, never>,
-  TContext = Record<PropertyKey, never>,
-  TArgs = Record<PropertyKey, never>,
-> = ResolverFn<TResult, TParent, TContext, TArgs> | ResolverWithResolve<TResult, TParent, TContext, TArgs>;
+export type Resolver<TResult, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> = ResolverFn<TResult, TParent, TContext, TArgs> | ResolverWithResolve<TResult, TParent, TContext, TArgs>;
 
 export type ResolverFn<TResult, TParent, TContext, TArgs> = (
   parent: TParent,
   args: TArgs,
   context: TContext,
-  info: GraphQLResolveInfo,
+  info: GraphQLResolveInfo
 ) => Promise<TResult> | TResult;
 
 export type SubscriptionSubscribeFn<TResult, TParent, TContext, TArgs> = (
   parent: TParent,
   args: TArgs,
   context: TContext,
-  info: GraphQLResolveInfo,
+  info: GraphQLResolveInfo
 ) => AsyncIterable<TResult> | Promise<AsyncIterable<TResult>>;
 
 export type SubscriptionResolveFn<TResult, TParent, TContext, TArgs> = (
   parent: TParent,
   args: TArgs,
   context: TContext,
-  info: GraphQLResolveInfo,
+  info: GraphQLResolveInfo
 ) => TResult | Promise<TResult>;
 
 export interface SubscriptionSubscriberObject<TResult, TKey extends string, TParent, TContext, TArgs> {
@@ -854,66 +902,57 @@ export type SubscriptionObject<TResult, TKey extends string, TParent, TContext, 
   | SubscriptionSubscriberObject<TResult, TKey, TParent, TContext, TArgs>
   | SubscriptionResolverObject<TResult, TParent, TContext, TArgs>;
 
-export type SubscriptionResolver<
-  TResult,
-  TKey extends string,
-  TParent = Record<PropertyKey, never>,
-  TContext = Record<PropertyKey, never>,
-  TArgs = Record<PropertyKey, never>,
-> =
+export type SubscriptionResolver<TResult, TKey extends string, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> =
   | ((...args: any[]) => SubscriptionObject<TResult, TKey, TParent, TContext, TArgs>)
   | SubscriptionObject<TResult, TKey, TParent, TContext, TArgs>;
 
 export type TypeResolveFn<TTypes, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>> = (
   parent: TParent,
   context: TContext,
-  info: GraphQLResolveInfo,
+  info: GraphQLResolveInfo
 ) => Maybe<TTypes> | Promise<Maybe<TTypes>>;
 
-export type IsTypeOfResolverFn<T = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>> = (
-  obj: T,
-  context: TContext,
-  info: GraphQLResolveInfo,
-) => boolean | Promise<boolean>;
+export type IsTypeOfResolverFn<T = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>> = (obj: T, context: TContext, info: GraphQLResolveInfo) => boolean | Promise<boolean>;
 
 export type NextResolverFn<T> = () => Promise<T>;
 
-export type DirectiveResolverFn<
-  TResult = Record<PropertyKey, never>,
-  TParent = Record<PropertyKey, never>,
-  TContext = Record<PropertyKey, never>,
-  TArgs = Record<PropertyKey, never>,
-> = (
+export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> = (
   next: NextResolverFn<TResult>,
   parent: TParent,
   args: TArgs,
   context: TContext,
-  info: GraphQLResolveInfo,
+  info: GraphQLResolveInfo
 ) => TResult | Promise<TResult>;
+
+
+
 
 /** Mapping of interface types */
 export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = {
-  Node: ApiKeyRow | AuditRow | DatasetRow | FindingRow | JobRow | ModelRow | ModelVersionRow | MonitorRow | TenantRow;
+  Node:
+    | ( ApiKeyRow )
+    | ( AuditRow )
+    | ( DatasetRow )
+    | ( FindingRow )
+    | ( JobRow )
+    | ( ModelRow )
+    | ( ModelVersionRow )
+    | ( MonitorRow )
+    | ( TenantRow )
+  ;
 };
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
   AddModelVersionInput: AddModelVersionInput;
-  AddModelVersionPayload: ResolverTypeWrapper<
-    Omit<AddModelVersionPayload, 'monitorJobs' | 'version'> & {
-      monitorJobs: Array<ResolversTypes['Job']>;
-      version?: Maybe<ResolversTypes['ModelVersion']>;
-    }
-  >;
+  AddModelVersionPayload: ResolverTypeWrapper<Omit<AddModelVersionPayload, 'monitorJobs' | 'version'> & { monitorJobs: Array<ResolversTypes['Job']>, version?: Maybe<ResolversTypes['ModelVersion']> }>;
   ApiKey: ResolverTypeWrapper<ApiKeyRow>;
   ApiKeyConnection: ResolverTypeWrapper<Omit<ApiKeyConnection, 'edges'> & { edges: Array<ResolversTypes['ApiKeyEdge']> }>;
   ApiKeyEdge: ResolverTypeWrapper<Omit<ApiKeyEdge, 'node'> & { node: ResolversTypes['ApiKey'] }>;
   ApiKeyPayload: ResolverTypeWrapper<Omit<ApiKeyPayload, 'apiKey'> & { apiKey?: Maybe<ResolversTypes['ApiKey']> }>;
   AuditChainVerification: ResolverTypeWrapper<AuditChainVerification>;
   AuditEntry: ResolverTypeWrapper<AuditRow>;
-  AuditEntryConnection: ResolverTypeWrapper<
-    Omit<AuditEntryConnection, 'edges'> & { edges: Array<ResolversTypes['AuditEntryEdge']> }
-  >;
+  AuditEntryConnection: ResolverTypeWrapper<Omit<AuditEntryConnection, 'edges'> & { edges: Array<ResolversTypes['AuditEntryEdge']> }>;
   AuditEntryEdge: ResolverTypeWrapper<Omit<AuditEntryEdge, 'node'> & { node: ResolversTypes['AuditEntry'] }>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CancelJobInput: CancelJobInput;
@@ -952,9 +991,7 @@ export type ResolversTypes = {
   ModelConnection: ResolverTypeWrapper<Omit<ModelConnection, 'edges'> & { edges: Array<ResolversTypes['ModelEdge']> }>;
   ModelEdge: ResolverTypeWrapper<Omit<ModelEdge, 'node'> & { node: ResolversTypes['Model'] }>;
   ModelVersion: ResolverTypeWrapper<ModelVersionRow>;
-  ModelVersionConnection: ResolverTypeWrapper<
-    Omit<ModelVersionConnection, 'edges'> & { edges: Array<ResolversTypes['ModelVersionEdge']> }
-  >;
+  ModelVersionConnection: ResolverTypeWrapper<Omit<ModelVersionConnection, 'edges'> & { edges: Array<ResolversTypes['ModelVersionEdge']> }>;
   ModelVersionEdge: ResolverTypeWrapper<Omit<ModelVersionEdge, 'node'> & { node: ResolversTypes['ModelVersion'] }>;
   Monitor: ResolverTypeWrapper<MonitorRow>;
   MonitorConnection: ResolverTypeWrapper<Omit<MonitorConnection, 'edges'> & { edges: Array<ResolversTypes['MonitorEdge']> }>;
@@ -966,16 +1003,9 @@ export type ResolversTypes = {
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RegisterDatasetInput: RegisterDatasetInput;
-  RegisterDatasetPayload: ResolverTypeWrapper<
-    Omit<RegisterDatasetPayload, 'dataset'> & { dataset?: Maybe<ResolversTypes['Dataset']> }
-  >;
+  RegisterDatasetPayload: ResolverTypeWrapper<Omit<RegisterDatasetPayload, 'dataset'> & { dataset?: Maybe<ResolversTypes['Dataset']> }>;
   RegisterModelInput: RegisterModelInput;
-  RegisterModelPayload: ResolverTypeWrapper<
-    Omit<RegisterModelPayload, 'model' | 'version'> & {
-      model?: Maybe<ResolversTypes['Model']>;
-      version?: Maybe<ResolversTypes['ModelVersion']>;
-    }
-  >;
+  RegisterModelPayload: ResolverTypeWrapper<Omit<RegisterModelPayload, 'model' | 'version'> & { model?: Maybe<ResolversTypes['Model']>, version?: Maybe<ResolversTypes['ModelVersion']> }>;
   RepairMethod: RepairMethod;
   RevokeApiKeyInput: RevokeApiKeyInput;
   Role: Role;
@@ -996,13 +1026,7 @@ export type ResolversTypes = {
   User: ResolverTypeWrapper<UserRow>;
   UserError: ResolverTypeWrapper<UserError>;
   Verdict: Verdict;
-  Viewer: ResolverTypeWrapper<
-    Omit<Viewer, 'memberships' | 'tenant' | 'user'> & {
-      memberships: Array<ResolversTypes['Membership']>;
-      tenant: ResolversTypes['Tenant'];
-      user?: Maybe<ResolversTypes['User']>;
-    }
-  >;
+  Viewer: ResolverTypeWrapper<Omit<Viewer, 'memberships' | 'tenant' | 'user'> & { memberships: Array<ResolversTypes['Membership']>, tenant: ResolversTypes['Tenant'], user?: Maybe<ResolversTypes['User']> }>;
   Webhook: ResolverTypeWrapper<Webhook>;
   WebhookDelivery: ResolverTypeWrapper<WebhookDelivery>;
   WebhookInput: WebhookInput;
@@ -1012,10 +1036,7 @@ export type ResolversTypes = {
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
   AddModelVersionInput: AddModelVersionInput;
-  AddModelVersionPayload: Omit<AddModelVersionPayload, 'monitorJobs' | 'version'> & {
-    monitorJobs: Array<ResolversParentTypes['Job']>;
-    version?: Maybe<ResolversParentTypes['ModelVersion']>;
-  };
+  AddModelVersionPayload: Omit<AddModelVersionPayload, 'monitorJobs' | 'version'> & { monitorJobs: Array<ResolversParentTypes['Job']>, version?: Maybe<ResolversParentTypes['ModelVersion']> };
   ApiKey: ApiKeyRow;
   ApiKeyConnection: Omit<ApiKeyConnection, 'edges'> & { edges: Array<ResolversParentTypes['ApiKeyEdge']> };
   ApiKeyEdge: Omit<ApiKeyEdge, 'node'> & { node: ResolversParentTypes['ApiKey'] };
@@ -1071,10 +1092,7 @@ export type ResolversParentTypes = {
   RegisterDatasetInput: RegisterDatasetInput;
   RegisterDatasetPayload: Omit<RegisterDatasetPayload, 'dataset'> & { dataset?: Maybe<ResolversParentTypes['Dataset']> };
   RegisterModelInput: RegisterModelInput;
-  RegisterModelPayload: Omit<RegisterModelPayload, 'model' | 'version'> & {
-    model?: Maybe<ResolversParentTypes['Model']>;
-    version?: Maybe<ResolversParentTypes['ModelVersion']>;
-  };
+  RegisterModelPayload: Omit<RegisterModelPayload, 'model' | 'version'> & { model?: Maybe<ResolversParentTypes['Model']>, version?: Maybe<ResolversParentTypes['ModelVersion']> };
   RevokeApiKeyInput: RevokeApiKeyInput;
   SignInInput: SignInInput;
   SignInPayload: Omit<SignInPayload, 'user'> & { user?: Maybe<ResolversParentTypes['User']> };
@@ -1091,30 +1109,20 @@ export type ResolversParentTypes = {
   Upload: Upload;
   User: UserRow;
   UserError: UserError;
-  Viewer: Omit<Viewer, 'memberships' | 'tenant' | 'user'> & {
-    memberships: Array<ResolversParentTypes['Membership']>;
-    tenant: ResolversParentTypes['Tenant'];
-    user?: Maybe<ResolversParentTypes['User']>;
-  };
+  Viewer: Omit<Viewer, 'memberships' | 'tenant' | 'user'> & { memberships: Array<ResolversParentTypes['Membership']>, tenant: ResolversParentTypes['Tenant'], user?: Maybe<ResolversParentTypes['User']> };
   Webhook: Webhook;
   WebhookDelivery: WebhookDelivery;
   WebhookInput: WebhookInput;
   WorkerInfo: WorkerInfo;
 };
 
-export type AddModelVersionPayloadResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['AddModelVersionPayload'] = ResolversParentTypes['AddModelVersionPayload'],
-> = {
+export type AddModelVersionPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AddModelVersionPayload'] = ResolversParentTypes['AddModelVersionPayload']> = {
   monitorJobs?: Resolver<Array<ResolversTypes['Job']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
   version?: Resolver<Maybe<ResolversTypes['ModelVersion']>, ParentType, ContextType>;
 };
 
-export type ApiKeyResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['ApiKey'] = ResolversParentTypes['ApiKey'],
-> = {
+export type ApiKeyResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ApiKey'] = ResolversParentTypes['ApiKey']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -1127,45 +1135,30 @@ export type ApiKeyResolvers<
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
-export type ApiKeyConnectionResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['ApiKeyConnection'] = ResolversParentTypes['ApiKeyConnection'],
-> = {
+export type ApiKeyConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ApiKeyConnection'] = ResolversParentTypes['ApiKeyConnection']> = {
   edges?: Resolver<Array<ResolversTypes['ApiKeyEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
   totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
-export type ApiKeyEdgeResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['ApiKeyEdge'] = ResolversParentTypes['ApiKeyEdge'],
-> = {
+export type ApiKeyEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ApiKeyEdge'] = ResolversParentTypes['ApiKeyEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType>;
 };
 
-export type ApiKeyPayloadResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['ApiKeyPayload'] = ResolversParentTypes['ApiKeyPayload'],
-> = {
+export type ApiKeyPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ApiKeyPayload'] = ResolversParentTypes['ApiKeyPayload']> = {
   apiKey?: Resolver<Maybe<ResolversTypes['ApiKey']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 };
 
-export type AuditChainVerificationResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['AuditChainVerification'] = ResolversParentTypes['AuditChainVerification'],
-> = {
+export type AuditChainVerificationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditChainVerification'] = ResolversParentTypes['AuditChainVerification']> = {
   brokenAtSeq?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   headHash?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   ok?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
-export type AuditEntryResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['AuditEntry'] = ResolversParentTypes['AuditEntry'],
-> = {
+export type AuditEntryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditEntry'] = ResolversParentTypes['AuditEntry']> = {
   action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   actor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -1178,44 +1171,29 @@ export type AuditEntryResolvers<
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
-export type AuditEntryConnectionResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['AuditEntryConnection'] = ResolversParentTypes['AuditEntryConnection'],
-> = {
+export type AuditEntryConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditEntryConnection'] = ResolversParentTypes['AuditEntryConnection']> = {
   edges?: Resolver<Array<ResolversTypes['AuditEntryEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
   totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
-export type AuditEntryEdgeResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['AuditEntryEdge'] = ResolversParentTypes['AuditEntryEdge'],
-> = {
+export type AuditEntryEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditEntryEdge'] = ResolversParentTypes['AuditEntryEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['AuditEntry'], ParentType, ContextType>;
 };
 
-export type CreateApiKeyPayloadResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['CreateApiKeyPayload'] = ResolversParentTypes['CreateApiKeyPayload'],
-> = {
+export type CreateApiKeyPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CreateApiKeyPayload'] = ResolversParentTypes['CreateApiKeyPayload']> = {
   apiKey?: Resolver<Maybe<ResolversTypes['ApiKey']>, ParentType, ContextType>;
   secret?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 };
 
-export type CreateUploadPayloadResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['CreateUploadPayload'] = ResolversParentTypes['CreateUploadPayload'],
-> = {
+export type CreateUploadPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CreateUploadPayload'] = ResolversParentTypes['CreateUploadPayload']> = {
   upload?: Resolver<Maybe<ResolversTypes['Upload']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 };
 
-export type DatasetResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['Dataset'] = ResolversParentTypes['Dataset'],
-> = {
+export type DatasetResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Dataset'] = ResolversParentTypes['Dataset']> = {
   classHistogram?: Resolver<Array<ResolversTypes['Int']>, ParentType, ContextType>;
   count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -1229,19 +1207,13 @@ export type DatasetResolvers<
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
-export type DatasetConnectionResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['DatasetConnection'] = ResolversParentTypes['DatasetConnection'],
-> = {
+export type DatasetConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DatasetConnection'] = ResolversParentTypes['DatasetConnection']> = {
   edges?: Resolver<Array<ResolversTypes['DatasetEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
   totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
-export type DatasetEdgeResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['DatasetEdge'] = ResolversParentTypes['DatasetEdge'],
-> = {
+export type DatasetEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DatasetEdge'] = ResolversParentTypes['DatasetEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Dataset'], ParentType, ContextType>;
 };
@@ -1250,18 +1222,12 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
-export type DeleteMonitorPayloadResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['DeleteMonitorPayload'] = ResolversParentTypes['DeleteMonitorPayload'],
-> = {
+export type DeleteMonitorPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DeleteMonitorPayload'] = ResolversParentTypes['DeleteMonitorPayload']> = {
   deletedId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 };
 
-export type FindingResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['Finding'] = ResolversParentTypes['Finding'],
-> = {
+export type FindingResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Finding'] = ResolversParentTypes['Finding']> = {
   asrAfter?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   asrBefore?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   cdaAfter?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
@@ -1286,27 +1252,18 @@ export type FindingResolvers<
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
-export type FindingConnectionResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['FindingConnection'] = ResolversParentTypes['FindingConnection'],
-> = {
+export type FindingConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FindingConnection'] = ResolversParentTypes['FindingConnection']> = {
   edges?: Resolver<Array<ResolversTypes['FindingEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
   totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
-export type FindingEdgeResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['FindingEdge'] = ResolversParentTypes['FindingEdge'],
-> = {
+export type FindingEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FindingEdge'] = ResolversParentTypes['FindingEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Finding'], ParentType, ContextType>;
 };
 
-export type HealthCountResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['HealthCount'] = ResolversParentTypes['HealthCount'],
-> = {
+export type HealthCountResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['HealthCount'] = ResolversParentTypes['HealthCount']> = {
   count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   health?: Resolver<ResolversTypes['Health'], ParentType, ContextType>;
 };
@@ -1315,10 +1272,7 @@ export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes
   name: 'JSON';
 }
 
-export type JobResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['Job'] = ResolversParentTypes['Job'],
-> = {
+export type JobResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Job'] = ResolversParentTypes['Job']> = {
   attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   dataset?: Resolver<Maybe<ResolversTypes['Dataset']>, ParentType, ContextType>;
@@ -1338,35 +1292,23 @@ export type JobResolvers<
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
-export type JobConnectionResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['JobConnection'] = ResolversParentTypes['JobConnection'],
-> = {
+export type JobConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['JobConnection'] = ResolversParentTypes['JobConnection']> = {
   edges?: Resolver<Array<ResolversTypes['JobEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
   totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
-export type JobEdgeResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['JobEdge'] = ResolversParentTypes['JobEdge'],
-> = {
+export type JobEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['JobEdge'] = ResolversParentTypes['JobEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Job'], ParentType, ContextType>;
 };
 
-export type JobErrorResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['JobError'] = ResolversParentTypes['JobError'],
-> = {
+export type JobErrorResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['JobError'] = ResolversParentTypes['JobError']> = {
   code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
-export type JobEventResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['JobEvent'] = ResolversParentTypes['JobEvent'],
-> = {
+export type JobEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['JobEvent'] = ResolversParentTypes['JobEvent']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   jobId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   message?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -1379,26 +1321,17 @@ export type JobEventResolvers<
   type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
-export type JobPayloadResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['JobPayload'] = ResolversParentTypes['JobPayload'],
-> = {
+export type JobPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['JobPayload'] = ResolversParentTypes['JobPayload']> = {
   job?: Resolver<Maybe<ResolversTypes['Job']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 };
 
-export type MembershipResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['Membership'] = ResolversParentTypes['Membership'],
-> = {
+export type MembershipResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Membership'] = ResolversParentTypes['Membership']> = {
   role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
   tenant?: Resolver<ResolversTypes['Tenant'], ParentType, ContextType>;
 };
 
-export type ModelResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['Model'] = ResolversParentTypes['Model'],
-> = {
+export type ModelResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Model'] = ResolversParentTypes['Model']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   health?: Resolver<ResolversTypes['Health'], ParentType, ContextType>;
@@ -1411,27 +1344,18 @@ export type ModelResolvers<
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
-export type ModelConnectionResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['ModelConnection'] = ResolversParentTypes['ModelConnection'],
-> = {
+export type ModelConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ModelConnection'] = ResolversParentTypes['ModelConnection']> = {
   edges?: Resolver<Array<ResolversTypes['ModelEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
   totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
-export type ModelEdgeResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['ModelEdge'] = ResolversParentTypes['ModelEdge'],
-> = {
+export type ModelEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ModelEdge'] = ResolversParentTypes['ModelEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Model'], ParentType, ContextType>;
 };
 
-export type ModelVersionResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['ModelVersion'] = ResolversParentTypes['ModelVersion'],
-> = {
+export type ModelVersionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ModelVersion'] = ResolversParentTypes['ModelVersion']> = {
   children?: Resolver<Array<ResolversTypes['ModelVersion']>, ParentType, ContextType>;
   classNames?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -1450,27 +1374,18 @@ export type ModelVersionResolvers<
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
-export type ModelVersionConnectionResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['ModelVersionConnection'] = ResolversParentTypes['ModelVersionConnection'],
-> = {
+export type ModelVersionConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ModelVersionConnection'] = ResolversParentTypes['ModelVersionConnection']> = {
   edges?: Resolver<Array<ResolversTypes['ModelVersionEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
   totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
-export type ModelVersionEdgeResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['ModelVersionEdge'] = ResolversParentTypes['ModelVersionEdge'],
-> = {
+export type ModelVersionEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ModelVersionEdge'] = ResolversParentTypes['ModelVersionEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['ModelVersion'], ParentType, ContextType>;
 };
 
-export type MonitorResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['Monitor'] = ResolversParentTypes['Monitor'],
-> = {
+export type MonitorResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Monitor'] = ResolversParentTypes['Monitor']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   dataset?: Resolver<ResolversTypes['Dataset'], ParentType, ContextType>;
   enabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -1486,118 +1401,46 @@ export type MonitorResolvers<
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
-export type MonitorConnectionResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['MonitorConnection'] = ResolversParentTypes['MonitorConnection'],
-> = {
+export type MonitorConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MonitorConnection'] = ResolversParentTypes['MonitorConnection']> = {
   edges?: Resolver<Array<ResolversTypes['MonitorEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
   totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
-export type MonitorEdgeResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['MonitorEdge'] = ResolversParentTypes['MonitorEdge'],
-> = {
+export type MonitorEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MonitorEdge'] = ResolversParentTypes['MonitorEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Monitor'], ParentType, ContextType>;
 };
 
-export type MonitorPayloadResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['MonitorPayload'] = ResolversParentTypes['MonitorPayload'],
-> = {
+export type MonitorPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MonitorPayload'] = ResolversParentTypes['MonitorPayload']> = {
   monitor?: Resolver<Maybe<ResolversTypes['Monitor']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 };
 
-export type MutationResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation'],
-> = {
-  addModelVersion?: Resolver<
-    ResolversTypes['AddModelVersionPayload'],
-    ParentType,
-    ContextType,
-    RequireFields<MutationAddModelVersionArgs, 'input'>
-  >;
+export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  addModelVersion?: Resolver<ResolversTypes['AddModelVersionPayload'], ParentType, ContextType, RequireFields<MutationAddModelVersionArgs, 'input'>>;
   cancelJob?: Resolver<ResolversTypes['JobPayload'], ParentType, ContextType, RequireFields<MutationCancelJobArgs, 'input'>>;
-  createApiKey?: Resolver<
-    ResolversTypes['CreateApiKeyPayload'],
-    ParentType,
-    ContextType,
-    RequireFields<MutationCreateApiKeyArgs, 'input'>
-  >;
-  createMonitor?: Resolver<
-    ResolversTypes['MonitorPayload'],
-    ParentType,
-    ContextType,
-    RequireFields<MutationCreateMonitorArgs, 'input'>
-  >;
-  createUpload?: Resolver<
-    ResolversTypes['CreateUploadPayload'],
-    ParentType,
-    ContextType,
-    RequireFields<MutationCreateUploadArgs, 'input'>
-  >;
-  deleteMonitor?: Resolver<
-    ResolversTypes['DeleteMonitorPayload'],
-    ParentType,
-    ContextType,
-    RequireFields<MutationDeleteMonitorArgs, 'input'>
-  >;
-  registerDataset?: Resolver<
-    ResolversTypes['RegisterDatasetPayload'],
-    ParentType,
-    ContextType,
-    RequireFields<MutationRegisterDatasetArgs, 'input'>
-  >;
-  registerModel?: Resolver<
-    ResolversTypes['RegisterModelPayload'],
-    ParentType,
-    ContextType,
-    RequireFields<MutationRegisterModelArgs, 'input'>
-  >;
-  revokeApiKey?: Resolver<
-    ResolversTypes['ApiKeyPayload'],
-    ParentType,
-    ContextType,
-    RequireFields<MutationRevokeApiKeyArgs, 'input'>
-  >;
+  createApiKey?: Resolver<ResolversTypes['CreateApiKeyPayload'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
+  createMonitor?: Resolver<ResolversTypes['MonitorPayload'], ParentType, ContextType, RequireFields<MutationCreateMonitorArgs, 'input'>>;
+  createUpload?: Resolver<ResolversTypes['CreateUploadPayload'], ParentType, ContextType, RequireFields<MutationCreateUploadArgs, 'input'>>;
+  deleteMonitor?: Resolver<ResolversTypes['DeleteMonitorPayload'], ParentType, ContextType, RequireFields<MutationDeleteMonitorArgs, 'input'>>;
+  registerDataset?: Resolver<ResolversTypes['RegisterDatasetPayload'], ParentType, ContextType, RequireFields<MutationRegisterDatasetArgs, 'input'>>;
+  registerModel?: Resolver<ResolversTypes['RegisterModelPayload'], ParentType, ContextType, RequireFields<MutationRegisterModelArgs, 'input'>>;
+  revokeApiKey?: Resolver<ResolversTypes['ApiKeyPayload'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'input'>>;
   signIn?: Resolver<ResolversTypes['SignInPayload'], ParentType, ContextType, RequireFields<MutationSignInArgs, 'input'>>;
   signOut?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   startRepair?: Resolver<ResolversTypes['JobPayload'], ParentType, ContextType, RequireFields<MutationStartRepairArgs, 'input'>>;
   startScan?: Resolver<ResolversTypes['JobPayload'], ParentType, ContextType, RequireFields<MutationStartScanArgs, 'input'>>;
   startSweep?: Resolver<ResolversTypes['JobPayload'], ParentType, ContextType, RequireFields<MutationStartSweepArgs, 'input'>>;
-  testMonitorWebhook?: Resolver<
-    ResolversTypes['TestMonitorWebhookPayload'],
-    ParentType,
-    ContextType,
-    RequireFields<MutationTestMonitorWebhookArgs, 'input'>
-  >;
-  updateMonitor?: Resolver<
-    ResolversTypes['MonitorPayload'],
-    ParentType,
-    ContextType,
-    RequireFields<MutationUpdateMonitorArgs, 'input'>
-  >;
+  testMonitorWebhook?: Resolver<ResolversTypes['TestMonitorWebhookPayload'], ParentType, ContextType, RequireFields<MutationTestMonitorWebhookArgs, 'input'>>;
+  updateMonitor?: Resolver<ResolversTypes['MonitorPayload'], ParentType, ContextType, RequireFields<MutationUpdateMonitorArgs, 'input'>>;
 };
 
-export type NodeResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node'],
-> = {
-  __resolveType: TypeResolveFn<
-    'ApiKey' | 'AuditEntry' | 'Dataset' | 'Finding' | 'Job' | 'Model' | 'ModelVersion' | 'Monitor' | 'Tenant',
-    ParentType,
-    ContextType
-  >;
+export type NodeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node']> = {
+  __resolveType: TypeResolveFn<'ApiKey' | 'AuditEntry' | 'Dataset' | 'Finding' | 'Job' | 'Model' | 'ModelVersion' | 'Monitor' | 'Tenant', ParentType, ContextType>;
 };
 
-export type OverviewResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['Overview'] = ResolversParentTypes['Overview'],
-> = {
+export type OverviewResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Overview'] = ResolversParentTypes['Overview']> = {
   findingsTrend?: Resolver<Array<ResolversTypes['TrendPoint']>, ParentType, ContextType, Partial<OverviewFindingsTrendArgs>>;
   healthCounts?: Resolver<Array<ResolversTypes['HealthCount']>, ParentType, ContextType>;
   modelCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -1605,18 +1448,12 @@ export type OverviewResolvers<
   runningJobs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
-export type PageInfoResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo'],
-> = {
+export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
-export type QueryResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query'],
-> = {
+export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   apiKeys?: Resolver<ResolversTypes['ApiKeyConnection'], ParentType, ContextType, Partial<QueryApiKeysArgs>>;
   auditLog?: Resolver<ResolversTypes['AuditEntryConnection'], ParentType, ContextType, Partial<QueryAuditLogArgs>>;
   datasets?: Resolver<ResolversTypes['DatasetConnection'], ParentType, ContextType, Partial<QueryDatasetsArgs>>;
@@ -1631,51 +1468,30 @@ export type QueryResolvers<
   workers?: Resolver<Array<ResolversTypes['WorkerInfo']>, ParentType, ContextType>;
 };
 
-export type RegisterDatasetPayloadResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['RegisterDatasetPayload'] = ResolversParentTypes['RegisterDatasetPayload'],
-> = {
+export type RegisterDatasetPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RegisterDatasetPayload'] = ResolversParentTypes['RegisterDatasetPayload']> = {
   dataset?: Resolver<Maybe<ResolversTypes['Dataset']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 };
 
-export type RegisterModelPayloadResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['RegisterModelPayload'] = ResolversParentTypes['RegisterModelPayload'],
-> = {
+export type RegisterModelPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RegisterModelPayload'] = ResolversParentTypes['RegisterModelPayload']> = {
   model?: Resolver<Maybe<ResolversTypes['Model']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
   version?: Resolver<Maybe<ResolversTypes['ModelVersion']>, ParentType, ContextType>;
 };
 
-export type SignInPayloadResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['SignInPayload'] = ResolversParentTypes['SignInPayload'],
-> = {
+export type SignInPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SignInPayload'] = ResolversParentTypes['SignInPayload']> = {
   expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   token?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 };
 
-export type SubscriptionResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription'],
-> = {
-  jobProgress?: SubscriptionResolver<
-    ResolversTypes['JobEvent'],
-    'jobProgress',
-    ParentType,
-    ContextType,
-    RequireFields<SubscriptionJobProgressArgs, 'jobId'>
-  >;
-  tenantEvents?: SubscriptionResolver<ResolversTypes['JobEvent'], 'tenantEvents', ParentType, ContextType>;
+export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  jobProgress?: SubscriptionResolver<ResolversTypes['JobEvent'], "jobProgress", ParentType, ContextType, RequireFields<SubscriptionJobProgressArgs, 'jobId'>>;
+  tenantEvents?: SubscriptionResolver<ResolversTypes['JobEvent'], "tenantEvents", ParentType, ContextType>;
 };
 
-export type TenantResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['Tenant'] = ResolversParentTypes['Tenant'],
-> = {
+export type TenantResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Tenant'] = ResolversParentTypes['Tenant']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1683,18 +1499,12 @@ export type TenantResolvers<
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
-export type TestMonitorWebhookPayloadResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['TestMonitorWebhookPayload'] = ResolversParentTypes['TestMonitorWebhookPayload'],
-> = {
+export type TestMonitorWebhookPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TestMonitorWebhookPayload'] = ResolversParentTypes['TestMonitorWebhookPayload']> = {
   deliveries?: Resolver<Array<ResolversTypes['WebhookDelivery']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 };
 
-export type TrendPointResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['TrendPoint'] = ResolversParentTypes['TrendPoint'],
-> = {
+export type TrendPointResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TrendPoint'] = ResolversParentTypes['TrendPoint']> = {
   backdoored?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   clean?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   day?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1702,38 +1512,26 @@ export type TrendPointResolvers<
   suspicious?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
-export type UploadResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['Upload'] = ResolversParentTypes['Upload'],
-> = {
+export type UploadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Upload'] = ResolversParentTypes['Upload']> = {
   expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   maxBytes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
-export type UserResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'],
-> = {
+export type UserResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = {
   email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
-export type UserErrorResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['UserError'] = ResolversParentTypes['UserError'],
-> = {
+export type UserErrorResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['UserError'] = ResolversParentTypes['UserError']> = {
   code?: Resolver<ResolversTypes['ErrorCode'], ParentType, ContextType>;
   field?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
-export type ViewerResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['Viewer'] = ResolversParentTypes['Viewer'],
-> = {
+export type ViewerResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Viewer'] = ResolversParentTypes['Viewer']> = {
   authKind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   memberships?: Resolver<Array<ResolversTypes['Membership']>, ParentType, ContextType>;
   role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
@@ -1741,27 +1539,18 @@ export type ViewerResolvers<
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
 };
 
-export type WebhookResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['Webhook'] = ResolversParentTypes['Webhook'],
-> = {
+export type WebhookResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Webhook'] = ResolversParentTypes['Webhook']> = {
   url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
-export type WebhookDeliveryResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['WebhookDelivery'] = ResolversParentTypes['WebhookDelivery'],
-> = {
+export type WebhookDeliveryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WebhookDelivery'] = ResolversParentTypes['WebhookDelivery']> = {
   error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   responseCode?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
-export type WorkerInfoResolvers<
-  ContextType = GraphQLContext,
-  ParentType extends ResolversParentTypes['WorkerInfo'] = ResolversParentTypes['WorkerInfo'],
-> = {
+export type WorkerInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WorkerInfo'] = ResolversParentTypes['WorkerInfo']> = {
   backend?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   concurrency?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1827,3 +1616,4 @@ export type Resolvers<ContextType = GraphQLContext> = {
   WebhookDelivery?: WebhookDeliveryResolvers<ContextType>;
   WorkerInfo?: WorkerInfoResolvers<ContextType>;
 };
+

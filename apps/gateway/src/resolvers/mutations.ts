@@ -329,6 +329,8 @@ export const mutationResolvers: Resolvers = {
             datasetId,
             threshold: input.threshold,
             candidateClasses: input.candidateClasses,
+            steps: input.steps,
+            referenceSteps: input.referenceSteps,
             seed: input.seed,
             ...knownAttack(input.knownAttack),
           }),

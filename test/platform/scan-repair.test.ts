@@ -1,0 +1,212 @@
+import { startTestGateway, type TestGateway } from '@antidote/gateway/testing';
+import { type RunningWorker, startWorker } from '@antidote/worker';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ApiClient, apiClient } from './client.ts';
+import { backdooredFashionMnist } from './fixtures.ts';
+
+interface Event {
+  seq: number;
+  type: string;
+  phase: string | null;
+  progress: number | null;
+  step: number | null;
+}
+
+const EVENT_FIELDS = 'jobId seq type phase progress step totalSteps message metrics createdAt';
+
+describe('scan and repair over GraphQL on a backdoored Fashion-MNIST model (PGlite, in-process worker)', {
+  timeout: 600_000,
+}, () => {
+  let gw: TestGateway;
+  let worker: RunningWorker;
+  let api: ApiClient;
+
+  beforeAll(async () => {
+    gw = await startTestGateway({ backend: 'pglite' });
+    worker = await startWorker({
+      database: gw.database,
+      store: gw.services.store,
+      queue: gw.services.queue,
+      log: pino({ level: 'silent' }),
+      workerId: 'test-worker',
+      concurrency: 1,
+      allowPrivateWebhooks: true,
+      progressIntervalMs: 50,
+    });
+    const owner = await gw.signUp('lab', 'owner');
+    api = apiClient(gw.url, owner.token);
+  });
+  afterAll(async () => {
+    await worker?.stop();
+    await gw?.close();
+  });
+
+  it('finishes a scan and a repair with findings, ordered live progress and a full replay for a late subscriber', async () => {
+    const fixture = await backdooredFashionMnist();
+    expect(fixture.asr ?? 0).toBeGreaterThan(0.5);
+    const modelUpload = await api.upload('MODEL', 'victim.zip', fixture.modelZip);
+    const { registerModel } = await api.gql<{
+      registerModel: { version: { id: string; numClasses: number; inputShape: number[] }; userErrors: unknown[] };
+    }>(
+      'mutation($u: ID!) { registerModel(input: { name: "victim", uploadId: $u }) { version { id numClasses inputShape } userErrors { code message } } }',
+      { u: modelUpload },
+    );
+    expect(registerModel.userErrors).toEqual([]);
+    expect(registerModel.version).toMatchObject({ numClasses: 10, inputShape: [28, 28, 1] });
+    const datasetUpload = await api.upload('DATASET', 'trusted.zip', fixture.trustedZip);
+    const { registerDataset } = await api.gql<{
+      registerDataset: { dataset: { id: string; count: number; classHistogram: number[] }; userErrors: unknown[] };
+    }>(
+      'mutation($u: ID!) { registerDataset(input: { name: "trusted", uploadId: $u }) { dataset { id count classHistogram } userErrors { code message } } }',
+      { u: datasetUpload },
+    );
+    expect(registerDataset.userErrors).toEqual([]);
+    expect(registerDataset.dataset.classHistogram).toHaveLength(10);
+
+    const knownAttack = { name: 'badnets', targetClass: 0 };
+    const { startScan } = await api.gql<{ startScan: { job: { id: string } } }>(
+      'mutation($i: StartScanInput!) { startScan(input: $i) { job { id } userErrors { code message } } }',
+      {
+        i: {
+          modelVersionId: registerModel.version.id,
+          datasetId: registerDataset.dataset.id,
+          knownAttack,
+          // a short scan: the test checks the plumbing, the efficacy benchmark checks the science
+          candidateClasses: [0, 1, 2],
+          steps: 10,
+          referenceSteps: 30,
+          idempotencyKey: 'scan-1',
+        },
+      },
+    );
+    const scanEvents = await api.subscribe<{ jobProgress: Event }>(
+      `subscription($id: ID!) { jobProgress(jobId: $id) { ${EVENT_FIELDS} } }`,
+      {
+        id: startScan.job.id,
+      },
+    );
+    const scanSeqs = scanEvents.map((e) => e.jobProgress.seq);
+    expect(scanSeqs).toEqual(scanSeqs.map((_, i) => i + 1));
+    expect(scanEvents.at(-1)?.jobProgress.type).toBe('succeeded');
+    const progress = scanEvents.map((e) => e.jobProgress.progress).filter((p): p is number => p !== null);
+    expect(progress.length).toBeGreaterThan(3);
+
+    const { node: scanned } = await api.gql<{
+      node: {
+        state: string;
+        findings: {
+          kind: string;
+          verdict: string;
+          score: number;
+          suspectedTarget: number | null;
+          triggerImageUrl: string | null;
+          reportHtmlUrl: string;
+          reportPdfUrl: string;
+        }[];
+      };
+    }>(
+      'query($id: ID!) { node(id: $id) { ... on Job { state findings { kind verdict score suspectedTarget triggerImageUrl reportHtmlUrl reportPdfUrl } } } }',
+      { id: startScan.job.id },
+    );
+    expect(scanned.state).toBe('SUCCEEDED');
+    expect(scanned.findings).toHaveLength(1);
+    const finding = scanned.findings[0];
+    expect(finding?.kind).toBe('detection');
+    expect(Number.isFinite(finding?.score)).toBe(true);
+    if (finding?.triggerImageUrl) {
+      const png = await fetch(finding.triggerImageUrl);
+      expect(png.headers.get('content-type')).toBe('image/png');
+    }
+    const html = await fetch(finding?.reportHtmlUrl ?? '');
+    expect(await html.text()).toContain('victim');
+    const pdf = await fetch(finding?.reportPdfUrl ?? '');
+    expect(
+      Buffer.from(await pdf.arrayBuffer())
+        .subarray(0, 5)
+        .toString(),
+    ).toBe('%PDF-');
+
+    const { startRepair } = await api.gql<{ startRepair: { job: { id: string } } }>(
+      'mutation($i: StartRepairInput!) { startRepair(input: $i) { job { id } userErrors { code message } } }',
+      {
+        i: {
+          modelVersionId: registerModel.version.id,
+          datasetId: registerDataset.dataset.id,
+          knownAttack,
+          steps: 40,
+          idempotencyKey: 'repair-1',
+        },
+      },
+    );
+    // two subscribers: one from the start, one that joins once the job is well under way
+    const early = api.subscribe<{ jobProgress: Event }>(
+      `subscription($id: ID!) { jobProgress(jobId: $id) { ${EVENT_FIELDS} } }`,
+      {
+        id: startRepair.job.id,
+      },
+    );
+    await expect
+      .poll(
+        async () =>
+          (
+            await api.gql<{ node: { events: unknown[] } }>(
+              'query($id: ID!) { node(id: $id) { ... on Job { events { seq } } } }',
+              { id: startRepair.job.id },
+            )
+          ).node.events.length,
+        { timeout: 120_000, interval: 200 },
+      )
+      .toBeGreaterThanOrEqual(4);
+    const midway = api.subscribe<{ jobProgress: Event }>(
+      `subscription($id: ID!) { jobProgress(jobId: $id) { ${EVENT_FIELDS} } }`,
+      {
+        id: startRepair.job.id,
+      },
+    );
+    const earlyEvents = await early;
+    expect((await midway).map((e) => e.jobProgress)).toEqual(earlyEvents.map((e) => e.jobProgress));
+    expect(earlyEvents.map((e) => e.jobProgress.seq)).toEqual(earlyEvents.map((_, i) => i + 1));
+    const late = await api.subscribe<{ jobProgress: Event }>(
+      `subscription($id: ID!) { jobProgress(jobId: $id) { ${EVENT_FIELDS} } }`,
+      {
+        id: startRepair.job.id,
+      },
+    );
+    expect(late.map((e) => e.jobProgress)).toEqual(earlyEvents.map((e) => e.jobProgress));
+    expect(earlyEvents.at(-1)?.jobProgress.type).toBe('succeeded');
+
+    const { node: repairedJob } = await api.gql<{
+      node: {
+        state: string;
+        findings: {
+          kind: string;
+          cdaBefore: number;
+          cdaAfter: number;
+          asrBefore: number;
+          asrAfter: number;
+          repairedVersion: { id: string; version: number; parent: { id: string } };
+        }[];
+      };
+    }>(
+      'query($id: ID!) { node(id: $id) { ... on Job { state findings { kind cdaBefore cdaAfter asrBefore asrAfter repairedVersion { id version parent { id } } } } } }',
+      { id: startRepair.job.id },
+    );
+    expect(repairedJob.state).toBe('SUCCEEDED');
+    const repair = repairedJob.findings[0];
+    expect(repair?.kind).toBe('repair');
+    expect(repair?.repairedVersion).toMatchObject({ version: 2, parent: { id: registerModel.version.id } });
+    expect(repair?.cdaBefore).toBeGreaterThan(0);
+    expect(repair?.asrBefore).toBeGreaterThanOrEqual(0);
+
+    const { models } = await api.gql<{ models: { edges: { node: { health: string; versionCount: number } }[] } }>(
+      '{ models { edges { node { health versionCount } } } }',
+    );
+    expect(models.edges[0]?.node).toEqual({ health: 'REPAIRED', versionCount: 2 });
+    const { verifyAuditChain } = await api.gql<{ verifyAuditChain: { ok: boolean; count: number } }>(
+      '{ verifyAuditChain { ok count } }',
+    );
+    expect(verifyAuditChain.ok).toBe(true);
+    expect(verifyAuditChain.count).toBeGreaterThanOrEqual(6);
+  });
+});
