@@ -1,0 +1,23 @@
+import type { Health, JobState, Role, Verdict } from '@/lib/graphql/generated';
+import { roleLabel } from '@/lib/permissions';
+import { HEALTH_LABEL, STATE_LABEL } from '@/lib/vocabulary';
+
+export function HealthBadge({ health }: { health: Health }) {
+  return <span className={`badge badge-${health.toLowerCase()}`}>{HEALTH_LABEL[health]}</span>;
+}
+
+export function VerdictBadge({ verdict }: { verdict: Verdict }) {
+  return <span className={`badge badge-${verdict.toLowerCase()}`}>{HEALTH_LABEL[verdict]}</span>;
+}
+
+export function JobStateBadge({ state }: { state: JobState }) {
+  return <span className={`badge badge-${state.toLowerCase()}`}>{STATE_LABEL[state]}</span>;
+}
+
+export function RoleBadge({ role }: { role: Role }) {
+  return (
+    <span className="badge badge-role" title="Your role in this tenant">
+      {roleLabel(role)}
+    </span>
+  );
+}
