@@ -199,10 +199,28 @@ describe('scan and repair over GraphQL on a backdoored Fashion-MNIST model (PGli
     expect(repair?.cdaBefore).toBeGreaterThan(0);
     expect(repair?.asrBefore).toBeGreaterThanOrEqual(0);
 
+    const { startEvaluation } = await api.gql<{ startEvaluation: { job: { id: string } } }>(
+      'mutation($i: StartEvaluationInput!) { startEvaluation(input: $i) { job { id } userErrors { code message } } }',
+      { i: { modelVersionId: repair?.repairedVersion.id, datasetId: registerDataset.dataset.id, knownAttack } },
+    );
+    const evaluation = await api.subscribe<{ jobProgress: Event & { metrics: Record<string, number> | null } }>(
+      `subscription($id: ID!) { jobProgress(jobId: $id) { ${EVENT_FIELDS} } }`,
+      { id: startEvaluation.job.id },
+    );
+    const done = evaluation.at(-1)?.jobProgress;
+    expect(done?.type).toBe('succeeded');
+    expect(done?.metrics?.cda).toBeGreaterThan(10);
+    expect(done?.metrics?.asr).toBeGreaterThanOrEqual(0);
+
     const { models } = await api.gql<{ models: { edges: { node: { health: string; versionCount: number } }[] } }>(
       '{ models { edges { node { health versionCount } } } }',
     );
     expect(models.edges[0]?.node).toEqual({ health: 'REPAIRED', versionCount: 2 });
+    const { node: original } = await api.gql<{ node: { health: string } }>('query($id: ID!) { node(id: $id) { ... on ModelVersion { health } } }', {
+      id: registerModel.version.id,
+    });
+    // the original keeps its own scan verdict; the model rolls up to its latest (repaired) version
+    expect(original.health).toBe(finding?.verdict.toUpperCase());
     const { verifyAuditChain } = await api.gql<{ verifyAuditChain: { ok: boolean; count: number } }>(
       '{ verifyAuditChain { ok count } }',
     );

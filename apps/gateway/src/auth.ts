@@ -10,6 +10,7 @@ import { type Database, schema } from '@antidote/db';
 import { and, asc, eq, gt, isNull, or, sql } from 'drizzle-orm';
 import { ApiError } from './errors.ts';
 import type { Role } from './generated/resolvers.ts';
+import { decodeId } from './ids.ts';
 
 const scrypt = promisify(scryptCallback) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
 
@@ -58,11 +59,12 @@ export async function verifyPassword(password: string, stored: string | null): P
 
 const SESSION_DAYS = 7;
 
-export async function createSession(database: Database, email: string, password: string) {
+/** A password to check, or the word of the identity provider (verified by `verifyIdToken`). */
+export async function createSession(database: Database, email: string, password: string | { verifiedBySso: true }) {
   const [user] = await database.asService((tx) =>
     tx.select().from(schema.users).where(eq(schema.users.email, email.toLowerCase())),
   );
-  const ok = await verifyPassword(password, user?.passwordHash ?? null);
+  const ok = typeof password === 'string' ? await verifyPassword(password, user?.passwordHash ?? null) : password.verifiedBySso;
   if (!user || !ok) return null;
   const token = `st_${randomBytes(32).toString('base64url')}`;
   const expiresAt = new Date(Date.now() + SESSION_DAYS * 86_400_000);
@@ -134,8 +136,10 @@ async function authenticateSession(database: Database, token: string, tenantChoi
     return { session, memberships };
   });
   if (!found) throw new ApiError('UNAUTHENTICATED', 'Session expired or unknown: sign in again.');
+  // the header may carry the tenant's slug, its uuid, or its global ID from the API
+  const chosenId = tenantChoice ? (decodeId(tenantChoice, 'Tenant') ?? tenantChoice) : undefined;
   const membership = tenantChoice
-    ? found.memberships.find((m) => m.tenantId === tenantChoice || m.slug === tenantChoice)
+    ? found.memberships.find((m) => m.tenantId === chosenId || m.slug === tenantChoice)
     : found.memberships[0];
   if (!membership)
     throw new ApiError('FORBIDDEN', tenantChoice ? 'You are not a member of that tenant.' : 'You belong to no tenant.');

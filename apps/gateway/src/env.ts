@@ -34,6 +34,9 @@ const schema = z.object({
   ANTIDOTE_CORS_ORIGINS: z.string().default('http://127.0.0.1:3000,http://localhost:3000'),
   /** Allow webhooks to loopback/private addresses (tests, demos on one machine). */
   ANTIDOTE_ALLOW_PRIVATE_WEBHOOKS: bool,
+  /** Single sign-on: the dashboard's OIDC provider, whose id_tokens `signInWithOidc` accepts. */
+  OIDC_ISSUER: z.url().optional(),
+  OIDC_CLIENT_ID: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -55,6 +58,7 @@ export function readGatewayEnv(source: Readonly<Record<string, string | undefine
     production: env.NODE_ENV === 'production',
     // a per-process secret in development: signed URLs then die with the process, which is fine
     signingSecret: env.ANTIDOTE_SIGNING_SECRET ?? randomBytes(32).toString('hex'),
+    oidc: env.OIDC_ISSUER && env.OIDC_CLIENT_ID ? { issuer: env.OIDC_ISSUER, clientId: env.OIDC_CLIENT_ID } : null,
     maxUploadBytes: Math.round(env.ANTIDOTE_MAX_UPLOAD_MB * 1024 * 1024),
     corsOrigins: env.ANTIDOTE_CORS_ORIGINS.split(',')
       .map((s) => s.trim())

@@ -161,8 +161,8 @@ export type Dataset = Node & {
   name: Scalars['String']['output'];
   numClasses: Scalars['Int']['output'];
   sha256: Scalars['String']['output'];
-  /** Signed URL of a PNG grid of sample images (one row per class). */
-  thumbnailsUrl: Scalars['String']['output'];
+  /** Signed URL of a PNG grid of sample images (one row per class); null when none was made. */
+  thumbnailsUrl?: Maybe<Scalars['String']['output']>;
 };
 
 export type DatasetConnection = {
@@ -465,7 +465,11 @@ export type Mutation = {
   registerModel: RegisterModelPayload;
   revokeApiKey: ApiKeyPayload;
   signIn: SignInPayload;
+  /** Single sign-on: exchanges a verified OIDC id_token of an existing user for a session. */
+  signInWithOidc: SignInPayload;
   signOut: Scalars['Boolean']['output'];
+  /** Clean accuracy (and a known attack's success) of a version on a dataset; figures in the job's final event. */
+  startEvaluation: JobPayload;
   startRepair: JobPayload;
   startScan: JobPayload;
   startSweep: JobPayload;
@@ -521,6 +525,16 @@ export type MutationRevokeApiKeyArgs = {
 
 export type MutationSignInArgs = {
   input: SignInInput;
+};
+
+
+export type MutationSignInWithOidcArgs = {
+  input: SignInWithOidcInput;
+};
+
+
+export type MutationStartEvaluationArgs = {
+  input: StartEvaluationInput;
 };
 
 
@@ -694,6 +708,18 @@ export type SignInPayload = {
   token?: Maybe<Scalars['String']['output']>;
   user?: Maybe<User>;
   userErrors: Array<UserError>;
+};
+
+export type SignInWithOidcInput = {
+  /** The id_token the dashboard received from the configured OIDC provider. */
+  idToken: Scalars['String']['input'];
+};
+
+export type StartEvaluationInput = {
+  datasetId: Scalars['ID']['input'];
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  knownAttack?: InputMaybe<KnownAttackInput>;
+  modelVersionId: Scalars['ID']['input'];
 };
 
 export type StartRepairInput = {
@@ -1011,6 +1037,8 @@ export type ResolversTypes = {
   Role: Role;
   SignInInput: SignInInput;
   SignInPayload: ResolverTypeWrapper<Omit<SignInPayload, 'user'> & { user?: Maybe<ResolversTypes['User']> }>;
+  SignInWithOidcInput: SignInWithOidcInput;
+  StartEvaluationInput: StartEvaluationInput;
   StartRepairInput: StartRepairInput;
   StartScanInput: StartScanInput;
   StartSweepInput: StartSweepInput;
@@ -1096,6 +1124,8 @@ export type ResolversParentTypes = {
   RevokeApiKeyInput: RevokeApiKeyInput;
   SignInInput: SignInInput;
   SignInPayload: Omit<SignInPayload, 'user'> & { user?: Maybe<ResolversParentTypes['User']> };
+  SignInWithOidcInput: SignInWithOidcInput;
+  StartEvaluationInput: StartEvaluationInput;
   StartRepairInput: StartRepairInput;
   StartScanInput: StartScanInput;
   StartSweepInput: StartSweepInput;
@@ -1203,7 +1233,7 @@ export type DatasetResolvers<ContextType = GraphQLContext, ParentType extends Re
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   numClasses?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   sha256?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  thumbnailsUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  thumbnailsUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -1428,7 +1458,9 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   registerModel?: Resolver<ResolversTypes['RegisterModelPayload'], ParentType, ContextType, RequireFields<MutationRegisterModelArgs, 'input'>>;
   revokeApiKey?: Resolver<ResolversTypes['ApiKeyPayload'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'input'>>;
   signIn?: Resolver<ResolversTypes['SignInPayload'], ParentType, ContextType, RequireFields<MutationSignInArgs, 'input'>>;
+  signInWithOidc?: Resolver<ResolversTypes['SignInPayload'], ParentType, ContextType, RequireFields<MutationSignInWithOidcArgs, 'input'>>;
   signOut?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  startEvaluation?: Resolver<ResolversTypes['JobPayload'], ParentType, ContextType, RequireFields<MutationStartEvaluationArgs, 'input'>>;
   startRepair?: Resolver<ResolversTypes['JobPayload'], ParentType, ContextType, RequireFields<MutationStartRepairArgs, 'input'>>;
   startScan?: Resolver<ResolversTypes['JobPayload'], ParentType, ContextType, RequireFields<MutationStartScanArgs, 'input'>>;
   startSweep?: Resolver<ResolversTypes['JobPayload'], ParentType, ContextType, RequireFields<MutationStartSweepArgs, 'input'>>;

@@ -15,6 +15,7 @@ import type { GraphQLContext } from '../context.ts';
 import { ApiError, toUserError } from '../errors.ts';
 import type { KnownAttackInput, Resolvers, UserError } from '../generated/resolvers.ts';
 import { decodeId, type NodeType, toGlobalId } from '../ids.ts';
+import { verifyIdToken } from '../oidc.ts';
 
 const UPLOAD_TTL_MS = 60 * 60_000;
 const NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._()-]{0,99}$/u;
@@ -145,6 +146,16 @@ export const mutationResolvers: Resolvers = {
       attempt(async () => {
         const session = await createSession(ctx.services.database, input.email.trim(), input.password);
         if (!session) throw new ApiError('UNAUTHENTICATED', 'Wrong email or password.', ['input', 'password']);
+        return session;
+      }),
+    signInWithOidc: (_p, { input }, ctx) =>
+      attempt(async () => {
+        const config = ctx.services.env.oidc;
+        if (!config) throw new ApiError('INVALID_INPUT', 'Single sign-on is not configured on this gateway.');
+        const email = await verifyIdToken(input.idToken, config);
+        const session = await createSession(ctx.services.database, email, { verifiedBySso: true as const });
+        if (!session)
+          throw new ApiError('UNAUTHENTICATED', `No Antidote user has the email ${email}; ask an admin to invite you.`);
         return session;
       }),
     signOut: async (_p, _a, ctx) => {
@@ -353,6 +364,17 @@ export const mutationResolvers: Resolvers = {
             seed: input.seed,
             ...knownAttack(input.knownAttack),
           }),
+          input.idempotencyKey,
+        );
+      }),
+
+    startEvaluation: (_p, { input }, ctx) =>
+      attempt(async () => {
+        const { versionId, datasetId } = await compatiblePair(ctx, input.modelVersionId, input.datasetId);
+        return startJob(
+          ctx,
+          'evaluate',
+          { modelVersionId: versionId, datasetId, ...knownAttack(input.knownAttack) },
           input.idempotencyKey,
         );
       }),

@@ -92,7 +92,7 @@ export const typeResolvers: Resolvers = {
     id: (d) => toGlobalId('Dataset', d.id),
     sha256: (d) => d.artifactSha256,
     thumbnailsUrl: (d, _a, ctx) =>
-      d.thumbnailSha256 ? downloadUrl(ctx.services, tenantOf(ctx), d.thumbnailSha256, `${d.name}-samples.png`) : '',
+      d.thumbnailSha256 ? downloadUrl(ctx.services, tenantOf(ctx), d.thumbnailSha256, `${d.name}-samples.png`) : null,
   },
   Job: {
     id: (j) => toGlobalId('Job', j.id),

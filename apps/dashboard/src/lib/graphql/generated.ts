@@ -434,7 +434,7 @@ export type DatasetDetailQuery = {
         imageShape: Array<number>;
         classHistogram: Array<number>;
         sha256: string;
-        thumbnailsUrl: string;
+        thumbnailsUrl: string | null;
         createdAt: string;
       }
     | { __typename: 'Finding' }
