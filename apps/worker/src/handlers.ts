@@ -8,6 +8,7 @@ import { describeModelArchive } from '@antidote/core/models';
 import { insertModelVersion, recordArtifact, schema, type Tx } from '@antidote/db';
 import { deliverWebhook, parseJobParams, saveJobCheckpoint } from '@antidote/jobs';
 import { eq } from 'drizzle-orm';
+import { runEvaluate } from './tasks/evaluate.ts';
 import { type RepairCheckpoint, runRepair } from './tasks/repair.ts';
 import { CTI_DEFAULT_THRESHOLD, runScan } from './tasks/scan.ts';
 import type { JobContext } from './worker.ts';
@@ -87,6 +88,8 @@ export async function runAnalysisJob(ctx: JobContext): Promise<JobOutcome> {
       return scanJob(ctx);
     case 'repair':
       return repairJob(ctx);
+    case 'evaluate':
+      return evaluateJob(ctx);
     default:
       throw new AntidoteError('INVALID_INPUT', `${ctx.job.kind} jobs are not run by this worker version yet.`);
   }
@@ -146,6 +149,30 @@ async function scanJob(ctx: JobContext): Promise<JobOutcome> {
       score: result.score,
       cda: percent(result.cda),
       ...(result.asr !== undefined ? { asr: percent(result.asr) } : {}),
+    }),
+  };
+}
+
+/** Clean accuracy (and a known attack's success) of a version on a dataset; figures go in the final event. */
+async function evaluateJob(ctx: JobContext): Promise<JobOutcome> {
+  const params = parseJobParams('evaluate', ctx.job.params);
+  const inputs = await loadInputs(ctx, params.modelVersionId, params.datasetId);
+  const result = await runEvaluate({
+    model: inputs.model,
+    dataset: inputs.trusted,
+    options: params.knownAttack ? { knownAttack: params.knownAttack } : {},
+    signal: ctx.signal,
+    onProgress: progressSink(ctx),
+  });
+  const perClass = Object.fromEntries(result.perClassAccuracy.map((a, i) => [`class${i}`, percent(a)]));
+  return {
+    message: `clean accuracy ${percent(result.cda).toFixed(1)}% on ${result.images} images${result.asr !== undefined ? `, attack success ${percent(result.asr).toFixed(1)}%` : ''}`,
+    metrics: finite({
+      cda: percent(result.cda),
+      images: result.images,
+      ...(result.asr !== undefined ? { asr: percent(result.asr) } : {}),
+      ...(result.arr !== undefined ? { arr: percent(result.arr) } : {}),
+      ...perClass,
     }),
   };
 }
