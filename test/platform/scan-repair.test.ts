@@ -216,9 +216,12 @@ describe('scan and repair over GraphQL on a backdoored Fashion-MNIST model (PGli
       '{ models { edges { node { health versionCount } } } }',
     );
     expect(models.edges[0]?.node).toEqual({ health: 'REPAIRED', versionCount: 2 });
-    const { node: original } = await api.gql<{ node: { health: string } }>('query($id: ID!) { node(id: $id) { ... on ModelVersion { health } } }', {
-      id: registerModel.version.id,
-    });
+    const { node: original } = await api.gql<{ node: { health: string } }>(
+      'query($id: ID!) { node(id: $id) { ... on ModelVersion { health } } }',
+      {
+        id: registerModel.version.id,
+      },
+    );
     // the original keeps its own scan verdict; the model rolls up to its latest (repaired) version
     expect(original.health).toBe(finding?.verdict.toUpperCase());
     const { verifyAuditChain } = await api.gql<{ verifyAuditChain: { ok: boolean; count: number } }>(

@@ -103,6 +103,7 @@ export function mountHttpRoutes(app: Express, services: GatewayServices): void {
       stream.on('error', () => res.destroy());
       stream.pipe(res);
     } catch (error) {
+      if ((error as { status?: number }).status === 403) return fail(res, 403, 'FORBIDDEN', 'Not allowed.');
       const user = toUserError(error);
       if (user) return fail(res, user.code === 'UNAUTHENTICATED' ? 401 : 404, user.code, user.message);
       services.log.error({ err: error }, 'download failed');
@@ -127,6 +128,7 @@ export function mountHttpRoutes(app: Express, services: GatewayServices): void {
         res.end(renderReportHtml(data));
       }
     } catch (error) {
+      if ((error as { status?: number }).status === 403) return fail(res, 403, 'FORBIDDEN', 'Not allowed.');
       const user = toUserError(error);
       if (user) return fail(res, 401, user.code, user.message);
       services.log.error({ err: error }, 'report failed');

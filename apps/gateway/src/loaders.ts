@@ -102,9 +102,10 @@ export function createLoaders(tenant: Tenant) {
           .select({
             id: modelVersions.id,
             parent: modelVersions.parentVersionId,
+            // spelled out: drizzle renders the column as a bare "id" here, which would bind to findings.id
             verdict: sql<
               string | null
-            >`(select f.verdict from findings f where f.model_version_id = ${modelVersions.id} and f.kind = 'detection' order by f.created_at desc limit 1)`,
+            >`(select f.verdict from findings f where f.model_version_id = "model_versions"."id" and f.kind = 'detection' order by f.created_at desc limit 1)`,
           })
           .from(modelVersions)
           .where(inArray(modelVersions.id, [...ids])),

@@ -67,21 +67,24 @@ export async function startGateway(services: GatewayServices, listen: { host: st
   const { env, log } = services;
 
   const wsServer = new WebSocketServer({ server, path: '/graphql' });
-  const wsCleanup = useServer<Record<string, unknown>, { gql?: GraphQLContext }>(
+  const wsCleanup = useServer<Record<string, unknown>>(
     {
       schema,
       onConnect: async (ctx) => {
         try {
-          const auth = await authFrom(services, ctx.connectionParams?.authorization, ctx.connectionParams?.tenant);
-          if (!auth) return false;
-          ctx.extra.gql = createContext(services, auth);
-          return true;
+          return (await authFrom(services, ctx.connectionParams?.authorization, ctx.connectionParams?.tenant)) !== null;
         } catch {
           return false;
         }
       },
-      // a fresh context per operation: DataLoader caches must not outlive one subscription event
-      context: (ctx) => createContext(services, ctx.extra.gql?.auth ?? null),
+      // the credential is checked again for every operation: a key revoked or a session ended
+      // while the socket stays open must stop working there too
+      // (a dead credential becomes "no caller": resolvers answer UNAUTHENTICATED as over HTTP)
+      context: async (ctx) =>
+        createContext(
+          services,
+          await authFrom(services, ctx.connectionParams?.authorization, ctx.connectionParams?.tenant).catch(() => null),
+        ),
     },
     wsServer,
   );
@@ -110,6 +113,8 @@ export async function startGateway(services: GatewayServices, listen: { host: st
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
+    // the process owns its signals (main.ts drains and exits); Apollo's handler would swallow them
+    stopOnTerminationSignals: false,
     introspection: !env.production,
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
