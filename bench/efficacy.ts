@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { rocAuc } from '@antidote/core/metrics';
 import type { EfficacyJob } from './efficacy-job.ts';
 
 const run = promisify(execFile);
@@ -91,13 +92,7 @@ async function worker(id: number) {
 }
 await Promise.all(Array.from({ length: workers }, (_, i) => worker(i + 1)));
 
-/** ROC AUC by the rank statistic: P(score of a poisoned model > score of a clean one), ties count half. */
-function auc(positives: number[], negatives: number[]): number | null {
-  if (!positives.length || !negatives.length) return null;
-  let wins = 0;
-  for (const p of positives) for (const n of negatives) wins += p > n ? 1 : p === n ? 0.5 : 0;
-  return wins / (positives.length * negatives.length);
-}
+const auc = rocAuc;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
 const spread = (xs: number[]) => (xs.length ? Math.max(...xs) - Math.min(...xs) : 0);
 

@@ -96,6 +96,8 @@ export function mountHttpRoutes(app: Express, services: GatewayServices): void {
       res.setHeader('content-length', String(artifact.size));
       res.setHeader('cache-control', 'private, max-age=600, immutable');
       res.setHeader('x-content-type-options', 'nosniff');
+      // stored SVGs and images are shown, never run
+      res.setHeader('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:");
       if (artifact.contentType !== 'image/png') {
         res.setHeader('content-disposition', `attachment; filename="${String(req.params.filename).replace(/[^\w.-]/g, '_')}"`);
       }

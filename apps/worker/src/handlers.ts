@@ -11,6 +11,7 @@ import { eq } from 'drizzle-orm';
 import { runEvaluate } from './tasks/evaluate.ts';
 import { type RepairCheckpoint, runRepair } from './tasks/repair.ts';
 import { CTI_DEFAULT_THRESHOLD, runScan } from './tasks/scan.ts';
+import { runSweep, type SweepModelResult } from './tasks/sweep.ts';
 import type { JobContext } from './worker.ts';
 
 export interface JobOutcome {
@@ -90,6 +91,8 @@ export async function runAnalysisJob(ctx: JobContext): Promise<JobOutcome> {
       return repairJob(ctx);
     case 'evaluate':
       return evaluateJob(ctx);
+    case 'sweep':
+      return sweepJob(ctx);
     default:
       throw new AntidoteError('INVALID_INPUT', `${ctx.job.kind} jobs are not run by this worker version yet.`);
   }
@@ -165,6 +168,14 @@ async function evaluateJob(ctx: JobContext): Promise<JobOutcome> {
     onProgress: progressSink(ctx),
   });
   const perClass = Object.fromEntries(result.perClassAccuracy.map((a, i) => [`class${i}`, percent(a)]));
+  await saveResult(ctx, {
+    cda: percent(result.cda),
+    asr: result.asr !== undefined ? percent(result.asr) : null,
+    arr: result.arr !== undefined ? percent(result.arr) : null,
+    images: result.images,
+    perClassAccuracy: result.perClassAccuracy.map(percent),
+    confusionMatrix: result.confusionMatrix,
+  });
   return {
     message: `clean accuracy ${percent(result.cda).toFixed(1)}% on ${result.images} images${result.asr !== undefined ? `, attack success ${percent(result.asr).toFixed(1)}%` : ''}`,
     metrics: finite({
@@ -174,6 +185,56 @@ async function evaluateJob(ctx: JobContext): Promise<JobOutcome> {
       ...(result.arr !== undefined ? { arr: percent(result.arr) } : {}),
       ...perClass,
     }),
+  };
+}
+
+async function saveResult(ctx: JobContext, result: Record<string, unknown>): Promise<void> {
+  await tenant(ctx, (tx) => tx.update(schema.jobs).set({ result }).where(eq(schema.jobs.id, ctx.job.id)));
+}
+
+/** A sweep checkpoints after every finished model; a retry goes on with the rest. */
+async function sweepJob(ctx: JobContext): Promise<JobOutcome> {
+  const params = parseJobParams('sweep', ctx.job.params);
+  const done = ((ctx.job.checkpoint as { models?: SweepModelResult[] } | null)?.models ?? []).slice();
+  if (done.length > 0) await ctx.emit({ type: 'log', phase: 'resuming', message: `${done.length} model(s) already done` });
+  const result = await runSweep({
+    options: {
+      attack: params.attack,
+      poisonCounts: params.poisonCounts,
+      seeds: params.seeds,
+      dataset: params.datasetName,
+      ...(params.trainImages ? { trainImages: params.trainImages } : {}),
+      ...(params.epochs ? { epochs: params.epochs } : {}),
+      ...(params.scanSteps ? { scanSteps: params.scanSteps } : {}),
+      ...(params.referenceSteps ? { referenceSteps: params.referenceSteps } : {}),
+      ...(params.repairSteps ? { repairSteps: params.repairSteps } : {}),
+    },
+    signal: ctx.signal,
+    onProgress: progressSink(ctx),
+    done,
+    onModelDone: async (model) => {
+      done.push(model);
+      await tenant(ctx, (tx) => saveJobCheckpoint(tx, ctx.job.tenantId, ctx.job.id, { models: done }, { step: done.length }));
+    },
+  });
+  const plot = await storeBytes(ctx, new TextEncoder().encode(result.plotSvg), 'image/svg+xml');
+  await saveResult(ctx, {
+    attack: result.attack,
+    dataset: result.dataset,
+    targetClass: result.targetClass,
+    rows: result.rows,
+    models: result.models,
+    plotSha256: plot.sha256,
+  });
+  const summary = result.rows
+    .map(
+      (r) =>
+        `${r.poisonCount}: AUC ${r.detectionAuc?.toFixed(2) ?? '-'}, ASR after ${r.meanAsrAfter === null ? '-' : percent(r.meanAsrAfter).toFixed(1)}%`,
+    )
+    .join('; ');
+  return {
+    message: `sweep of ${result.attack} over ${result.models.length} models (${summary})`,
+    metrics: { models: result.models.length },
   };
 }
 

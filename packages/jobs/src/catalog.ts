@@ -5,7 +5,8 @@
 import { z } from 'zod';
 
 export const REPAIR_METHODS = ['pivotal-tuning', 'fine-tuning', 'fine-pruning', 'nad', 'neural-cleanse'] as const;
-export const ATTACK_NAMES = ['badnets', 'blend', 'wanet', 'adaptive-blend', 'adaptive-patch', 'trigger-scattered'] as const;
+export const ATTACK_NAMES = ['badnets', 'blend', 'wanet', 'adaptive-blend', 'adaptive-patch', 'trigger-scattered-badnets'] as const;
+export const SWEEP_ATTACKS = [...ATTACK_NAMES, 'parameter-controlled'] as const;
 
 const knownAttack = z
   .object({ name: z.enum(ATTACK_NAMES), targetClass: z.number().int().min(0).max(999) })
@@ -40,10 +41,15 @@ export const evaluateParams = z.strictObject({
 });
 
 export const sweepParams = z.strictObject({
-  attack: z.enum(ATTACK_NAMES),
+  attack: z.enum(SWEEP_ATTACKS),
   poisonCounts: z.array(z.number().int().min(0).max(60000)).min(1).max(10),
   seeds: z.number().int().min(1).max(10).default(1),
   datasetName: z.enum(['fashion-mnist', 'mnist']).default('fashion-mnist'),
+  trainImages: z.number().int().min(100).max(60000).optional(),
+  epochs: z.number().min(0.1).max(50).optional(),
+  scanSteps: z.number().int().min(1).max(5000).optional(),
+  referenceSteps: z.number().int().min(1).max(20000).optional(),
+  repairSteps: z.number().int().min(1).max(20000).optional(),
 });
 
 export interface RetryPolicy {

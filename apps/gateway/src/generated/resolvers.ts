@@ -277,6 +277,10 @@ export type Job = Node & {
   phase?: Maybe<Scalars['String']['output']>;
   /** 0..1 */
   progress: Scalars['Float']['output'];
+  /** What the job produced beyond findings: a sweep's table per poison count, an evaluation's figures. */
+  result?: Maybe<Scalars['JSON']['output']>;
+  /** Signed URL of the job's plot (sweeps: robustness and detectability against poison count), SVG. */
+  resultPlotUrl?: Maybe<Scalars['String']['output']>;
   startedAt?: Maybe<Scalars['DateTime']['output']>;
   state: JobState;
 };
@@ -752,10 +756,20 @@ export type StartScanInput = {
 };
 
 export type StartSweepInput = {
+  /** badnets | blend | wanet | adaptive-blend | adaptive-patch | trigger-scattered | parameter-controlled */
   attack: Scalars['String']['input'];
+  /** fashion-mnist (default) or mnist. */
+  dataset?: InputMaybe<Scalars['String']['input']>;
+  epochs?: InputMaybe<Scalars['Float']['input']>;
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   poisonCounts: Array<Scalars['Int']['input']>;
+  referenceSteps?: InputMaybe<Scalars['Int']['input']>;
+  repairSteps?: InputMaybe<Scalars['Int']['input']>;
+  scanSteps?: InputMaybe<Scalars['Int']['input']>;
+  /** Models per poison count, and clean models (seeds 1..n). */
   seeds?: InputMaybe<Scalars['Int']['input']>;
+  /** Victim training images (default 10,000) and epochs (default 2). */
+  trainImages?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type Subscription = {
@@ -1317,6 +1331,8 @@ export type JobResolvers<ContextType = GraphQLContext, ParentType extends Resolv
   params?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
   phase?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   progress?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  result?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+  resultPlotUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   state?: Resolver<ResolversTypes['JobState'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;

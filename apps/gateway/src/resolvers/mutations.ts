@@ -384,7 +384,17 @@ export const mutationResolvers: Resolvers = {
         startJob(
           ctx,
           'sweep',
-          defined({ attack: input.attack, poisonCounts: input.poisonCounts, seeds: input.seeds }),
+          defined({
+            attack: input.attack,
+            poisonCounts: input.poisonCounts,
+            seeds: input.seeds,
+            datasetName: input.dataset,
+            trainImages: input.trainImages,
+            epochs: input.epochs,
+            scanSteps: input.scanSteps,
+            referenceSteps: input.referenceSteps,
+            repairSteps: input.repairSteps,
+          }),
           input.idempotencyKey,
         ),
       ),

@@ -102,6 +102,10 @@ export const typeResolvers: Resolvers = {
     dataset: (j, _a, ctx) => (j.datasetId ? ctx.loaders.dataset.load(j.datasetId) : null),
     events: (j, args, ctx) => ctx.tenant((tx) => listJobEvents(tx, j.id, args.afterSeq ?? 0, Math.min(args.first ?? 1000, 1000))),
     findings: (j, _a, ctx) => ctx.loaders.findingsOfJob.load(j.id),
+    resultPlotUrl: (j, _a, ctx) => {
+      const sha = (j.result as { plotSha256?: unknown } | null)?.plotSha256;
+      return typeof sha === 'string' ? downloadUrl(ctx.services, tenantOf(ctx), sha, `${j.kind}-${j.id}.svg`) : null;
+    },
   },
   JobEvent: {
     jobId: (e) => toGlobalId('Job', e.jobId),

@@ -3,3 +3,4 @@ export * from './common.ts';
 export * from './evaluate.ts';
 export * from './repair.ts';
 export * from './scan.ts';
+export * from './sweep.ts';

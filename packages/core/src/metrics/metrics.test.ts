@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accuracy, attackRecoveryRate, attackSuccessRate, confusionMatrix, perClassAccuracy } from './metrics.ts';
+import { accuracy, attackRecoveryRate, attackSuccessRate, confusionMatrix, perClassAccuracy, rocAuc } from './metrics.ts';
 
 describe('metrics (hand-computed)', () => {
   // True labels and predictions of six triggered images; the target class is 2.
@@ -30,5 +30,15 @@ describe('metrics (hand-computed)', () => {
       [0, 0, 1],
     ]);
     expect(perClassAccuracy(matrix)).toEqual([0, 1 / 3, 1]);
+  });
+});
+
+describe('rocAuc', () => {
+  it('is 1 for perfect separation, 0.5 for ties, 0 when inverted, null without a population', () => {
+    expect(rocAuc([0.9, 0.8], [0.1, 0.2])).toBe(1);
+    expect(rocAuc([0.5], [0.5])).toBe(0.5);
+    expect(rocAuc([0.1], [0.9, 0.8])).toBe(0);
+    expect(rocAuc([0.6, 0.2], [0.4])).toBe(0.5);
+    expect(rocAuc([], [0.1])).toBeNull();
   });
 });

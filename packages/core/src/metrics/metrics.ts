@@ -100,3 +100,15 @@ export async function evaluateAttack(model: tf.LayersModel, triggered: ImageData
     targetClass,
   };
 }
+
+/**
+ * Detectability: ROC AUC of a detector's scores over poisoned (positive) vs clean (negative)
+ * models, by the rank statistic P(poisoned score > clean score), ties counting half. Null when
+ * either population is empty.
+ */
+export function rocAuc(positives: readonly number[], negatives: readonly number[]): number | null {
+  if (positives.length === 0 || negatives.length === 0) return null;
+  let wins = 0;
+  for (const p of positives) for (const n of negatives) wins += p > n ? 1 : p === n ? 0.5 : 0;
+  return wins / (positives.length * negatives.length);
+}

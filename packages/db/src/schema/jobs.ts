@@ -27,6 +27,8 @@ export const jobs = pgTable(
     progress: real().notNull().default(0),
     phase: text(),
     error: jsonb().$type<{ code: string; message: string }>(),
+    /** What a job produced beyond findings (a sweep's table; an evaluation's figures). */
+    result: jsonb().$type<Record<string, unknown>>(),
     queueJobId: text(),
     /** The worker running the current attempt; a worker whose heartbeat stops loses its jobs to a retry. */
     workerId: text(),
