@@ -491,6 +491,8 @@ export type JobDetailQuery = {
         __typename: 'Job';
         params: unknown;
         idempotencyKey: string | null;
+        result: unknown;
+        resultPlotUrl: string | null;
         id: string;
         kind: JobKind;
         state: JobState;

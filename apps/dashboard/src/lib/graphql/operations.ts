@@ -395,6 +395,8 @@ export const JobDetailQuery = operation<G.JobDetailQuery, G.JobDetailQueryVariab
           ...JobSummary
           params
           idempotencyKey
+          result
+          resultPlotUrl
           events(first: $events) {
             ...JobEventFields
           }

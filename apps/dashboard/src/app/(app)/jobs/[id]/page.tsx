@@ -103,6 +103,26 @@ export default async function JobPage({ params }: { params: Promise<{ id: string
           </div>
         </section>
       ) : null}
+      {job.resultPlotUrl || job.result ? (
+        <section className="card" aria-labelledby="result-heading">
+          <h2 id="result-heading">Result</h2>
+          {job.resultPlotUrl ? (
+            // biome-ignore lint/performance/noImgElement: a signed SVG from the gateway, not an optimisable asset
+            <img
+              src={job.resultPlotUrl}
+              alt="Attack success after repair and detection AUC against poison count"
+              style={{ maxWidth: '100%' }}
+            />
+          ) : null}
+          <SweepRows result={job.result} />
+          <details>
+            <summary>Raw result</summary>
+            <pre className="mono small" style={{ whiteSpace: 'pre-wrap', margin: 0 }}>
+              {JSON.stringify(job.result, null, 2)}
+            </pre>
+          </details>
+        </section>
+      ) : null}
       <section className="card" aria-labelledby="params-heading">
         <h2 id="params-heading">Parameters</h2>
         <pre className="mono small" style={{ whiteSpace: 'pre-wrap', margin: 0 }}>
@@ -115,5 +135,61 @@ export default async function JobPage({ params }: { params: Promise<{ id: string
         ) : null}
       </section>
     </>
+  );
+}
+
+interface SweepRow {
+  poisonCount: number;
+  models: number;
+  detectionAuc: number | null;
+  targetHitRate: number | null;
+  meanAsrAfter: number | null;
+  meanCdaDrop: number;
+}
+
+/** A sweep's table: detectability and robustness per poison count. */
+function SweepRows({ result }: { result: unknown }) {
+  const rows = (result as { rows?: SweepRow[] } | null)?.rows;
+  if (!Array.isArray(rows) || rows.length === 0) return null;
+  return (
+    <div className="table-wrap">
+      <table>
+        <caption className="visually-hidden">Sweep results per poison count</caption>
+        <thead>
+          <tr>
+            <th scope="col" className="num">
+              Poison count
+            </th>
+            <th scope="col" className="num">
+              Models
+            </th>
+            <th scope="col" className="num">
+              Detection AUC
+            </th>
+            <th scope="col" className="num">
+              Target found
+            </th>
+            <th scope="col" className="num">
+              ASR after repair
+            </th>
+            <th scope="col" className="num">
+              CDA drop
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.poisonCount}>
+              <td className="num">{r.poisonCount}</td>
+              <td className="num">{r.models}</td>
+              <td className="num">{formatNumber(r.detectionAuc)}</td>
+              <td className="num">{r.targetHitRate === null ? '—' : formatPercent(r.targetHitRate * 100)}</td>
+              <td className="num">{r.meanAsrAfter === null ? '—' : formatPercent(r.meanAsrAfter * 100)}</td>
+              <td className="num">{formatPercent(r.meanCdaDrop * 100)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
