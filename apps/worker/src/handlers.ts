@@ -8,10 +8,11 @@ import { describeModelArchive } from '@antidote/core/models';
 import { insertModelVersion, recordArtifact, schema, type Tx } from '@antidote/db';
 import { deliverWebhook, parseJobParams, saveJobCheckpoint } from '@antidote/jobs';
 import { eq } from 'drizzle-orm';
-import { runEvaluate } from './tasks/evaluate.ts';
-import { type RepairCheckpoint, runRepair } from './tasks/repair.ts';
-import { CTI_DEFAULT_THRESHOLD, runScan } from './tasks/scan.ts';
-import { runSweep, type SweepModelResult } from './tasks/sweep.ts';
+import { runTaskInThread } from './task-runner.ts';
+import type { EvaluateResult } from './tasks/evaluate.ts';
+import type { RepairCheckpoint, RepairTaskResult } from './tasks/repair.ts';
+import { CTI_DEFAULT_THRESHOLD, type ScanResult } from './tasks/scan.ts';
+import type { SweepModelResult, SweepResult } from './tasks/sweep.ts';
 import type { JobContext } from './worker.ts';
 
 export interface JobOutcome {
@@ -44,6 +45,11 @@ async function loadInputs(ctx: JobContext, modelVersionId: string, datasetId: st
   });
   const [model, trusted] = await Promise.all([readAll(ctx, version.artifactSha256), readAll(ctx, dataset.artifactSha256)]);
   return { version, dataset, model, trusted };
+}
+
+/** The task runs on its own thread with the worker's backend, this job's signal and progress sink. */
+function threadHooks(ctx: JobContext) {
+  return { backend: ctx.options.backend, signal: ctx.signal, onProgress: progressSink(ctx) as (event: unknown) => void };
 }
 
 /** Progress from the task: the tasks report overall progress in 0..1. */
@@ -101,23 +107,25 @@ export async function runAnalysisJob(ctx: JobContext): Promise<JobOutcome> {
 async function scanJob(ctx: JobContext): Promise<JobOutcome> {
   const params = parseJobParams('scan', ctx.job.params);
   const inputs = await loadInputs(ctx, params.modelVersionId, params.datasetId);
-  const result = await runScan({
-    model: inputs.model,
-    trusted: inputs.trusted,
-    options: {
-      ...(params.candidateClasses ? { candidateClasses: params.candidateClasses } : {}),
-      ...(params.threshold !== undefined ? { threshold: params.threshold } : {}),
-      // clean models score just under the default threshold (0.72-0.74 measured against 0.75):
-      // a band below it would flag every clean model, so no band; see inconclusive below
-      suspiciousThreshold: params.threshold ?? CTI_DEFAULT_THRESHOLD,
-      ...(params.steps !== undefined ? { steps: params.steps } : {}),
-      ...(params.referenceSteps !== undefined ? { repairSteps: params.referenceSteps } : {}),
-      ...(params.seed !== undefined ? { seed: params.seed } : {}),
-      ...(params.knownAttack ? { knownAttack: params.knownAttack } : {}),
+  const result = await runTaskInThread<ScanResult>(
+    'scan',
+    {
+      model: inputs.model,
+      trusted: inputs.trusted,
+      options: {
+        ...(params.candidateClasses ? { candidateClasses: params.candidateClasses } : {}),
+        ...(params.threshold !== undefined ? { threshold: params.threshold } : {}),
+        // clean models score just under the default threshold (0.72-0.74 measured against 0.75):
+        // a band below it would flag every clean model, so no band; see inconclusive below
+        suspiciousThreshold: params.threshold ?? CTI_DEFAULT_THRESHOLD,
+        ...(params.steps !== undefined ? { steps: params.steps } : {}),
+        ...(params.referenceSteps !== undefined ? { repairSteps: params.referenceSteps } : {}),
+        ...(params.seed !== undefined ? { seed: params.seed } : {}),
+        ...(params.knownAttack ? { knownAttack: params.knownAttack } : {}),
+      },
     },
-    signal: ctx.signal,
-    onProgress: progressSink(ctx),
-  });
+    threadHooks(ctx),
+  );
   // the reference repair never left the suspect: the scan could not decide, which is not "clean"
   const verdict = result.params.inconclusive && result.verdict === 'clean' ? 'suspicious' : result.verdict;
   const trigger = result.triggerPng ? await storeBytes(ctx, result.triggerPng, 'image/png') : null;
@@ -160,13 +168,15 @@ async function scanJob(ctx: JobContext): Promise<JobOutcome> {
 async function evaluateJob(ctx: JobContext): Promise<JobOutcome> {
   const params = parseJobParams('evaluate', ctx.job.params);
   const inputs = await loadInputs(ctx, params.modelVersionId, params.datasetId);
-  const result = await runEvaluate({
-    model: inputs.model,
-    dataset: inputs.trusted,
-    options: params.knownAttack ? { knownAttack: params.knownAttack } : {},
-    signal: ctx.signal,
-    onProgress: progressSink(ctx),
-  });
+  const result = await runTaskInThread<EvaluateResult>(
+    'evaluate',
+    {
+      model: inputs.model,
+      dataset: inputs.trusted,
+      options: params.knownAttack ? { knownAttack: params.knownAttack } : {},
+    },
+    threadHooks(ctx),
+  );
   const perClass = Object.fromEntries(result.perClassAccuracy.map((a, i) => [`class${i}`, percent(a)]));
   await saveResult(ctx, {
     cda: percent(result.cda),
@@ -197,26 +207,31 @@ async function sweepJob(ctx: JobContext): Promise<JobOutcome> {
   const params = parseJobParams('sweep', ctx.job.params);
   const done = ((ctx.job.checkpoint as { models?: SweepModelResult[] } | null)?.models ?? []).slice();
   if (done.length > 0) await ctx.emit({ type: 'log', phase: 'resuming', message: `${done.length} model(s) already done` });
-  const result = await runSweep({
-    options: {
-      attack: params.attack,
-      poisonCounts: params.poisonCounts,
-      seeds: params.seeds,
-      dataset: params.datasetName,
-      ...(params.trainImages ? { trainImages: params.trainImages } : {}),
-      ...(params.epochs ? { epochs: params.epochs } : {}),
-      ...(params.scanSteps ? { scanSteps: params.scanSteps } : {}),
-      ...(params.referenceSteps ? { referenceSteps: params.referenceSteps } : {}),
-      ...(params.repairSteps ? { repairSteps: params.repairSteps } : {}),
+  const result = await runTaskInThread<SweepResult>(
+    'sweep',
+    {
+      options: {
+        attack: params.attack,
+        poisonCounts: params.poisonCounts,
+        seeds: params.seeds,
+        dataset: params.datasetName,
+        ...(params.trainImages ? { trainImages: params.trainImages } : {}),
+        ...(params.epochs ? { epochs: params.epochs } : {}),
+        ...(params.scanSteps ? { scanSteps: params.scanSteps } : {}),
+        ...(params.referenceSteps ? { referenceSteps: params.referenceSteps } : {}),
+        ...(params.repairSteps ? { repairSteps: params.repairSteps } : {}),
+      },
+      done,
     },
-    signal: ctx.signal,
-    onProgress: progressSink(ctx),
-    done,
-    onModelDone: async (model) => {
-      done.push(model);
-      await tenant(ctx, (tx) => saveJobCheckpoint(tx, ctx.job.tenantId, ctx.job.id, { models: done }, { step: done.length }));
+    {
+      ...threadHooks(ctx),
+      onCheckpoint: async (payload) => {
+        const model = payload as SweepModelResult;
+        done.push(model);
+        await tenant(ctx, (tx) => saveJobCheckpoint(tx, ctx.job.tenantId, ctx.job.id, { models: done }, { step: done.length }));
+      },
     },
-  });
+  );
   const plot = await storeBytes(ctx, new TextEncoder().encode(result.plotSvg), 'image/svg+xml');
   await saveResult(ctx, {
     attack: result.attack,
@@ -253,33 +268,38 @@ async function repairJob(ctx: JobContext): Promise<JobOutcome> {
     resumeFrom = { step: stored.step, weights: await readAll(ctx, stored.weightsSha256), state: stored.state };
     await ctx.emit({ type: 'log', phase: 'resuming', message: `resuming from checkpoint at step ${stored.step}` });
   }
-  const result = await runRepair({
-    model: inputs.model,
-    trusted: inputs.trusted,
-    options: {
-      method: params.method,
-      ...(params.steps !== undefined ? { steps: params.steps } : {}),
-      // the API speaks percentage points, the tasks fractions
-      ...(params.cdaBudget !== undefined ? { cdaBudget: params.cdaBudget / 100 } : {}),
-      ...(params.seed !== undefined ? { seed: params.seed } : {}),
-      ...(params.knownAttack ? { knownAttack: params.knownAttack } : {}),
+  const result = await runTaskInThread<RepairTaskResult>(
+    'repair',
+    {
+      model: inputs.model,
+      trusted: inputs.trusted,
+      options: {
+        method: params.method,
+        ...(params.steps !== undefined ? { steps: params.steps } : {}),
+        // the API speaks percentage points, the tasks fractions
+        ...(params.cdaBudget !== undefined ? { cdaBudget: params.cdaBudget / 100 } : {}),
+        ...(params.seed !== undefined ? { seed: params.seed } : {}),
+        ...(params.knownAttack ? { knownAttack: params.knownAttack } : {}),
+      },
+      ...(resumeFrom ? { resumeFrom } : {}),
     },
-    signal: ctx.signal,
-    onProgress: progressSink(ctx),
-    ...(resumeFrom ? { resumeFrom } : {}),
-    onCheckpoint: async (checkpoint) => {
-      const weights = await storeBytes(ctx, checkpoint.weights, 'application/zip');
-      await tenant(ctx, (tx) =>
-        saveJobCheckpoint(
-          tx,
-          ctx.job.tenantId,
-          ctx.job.id,
-          { step: checkpoint.step, weightsSha256: weights.sha256, state: checkpoint.state },
-          { step: checkpoint.step },
-        ),
-      );
+    {
+      ...threadHooks(ctx),
+      onCheckpoint: async (payload) => {
+        const checkpoint = payload as RepairCheckpoint;
+        const weights = await storeBytes(ctx, checkpoint.weights, 'application/zip');
+        await tenant(ctx, (tx) =>
+          saveJobCheckpoint(
+            tx,
+            ctx.job.tenantId,
+            ctx.job.id,
+            { step: checkpoint.step, weightsSha256: weights.sha256, state: checkpoint.state },
+            { step: checkpoint.step },
+          ),
+        );
+      },
     },
-  });
+  );
   const repaired = await storeBytes(ctx, result.repaired, 'application/zip');
   const described = describeModelArchive(result.repaired);
   const { version, finding } = await tenant(ctx, async (tx) => {

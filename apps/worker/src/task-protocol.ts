@@ -1,0 +1,14 @@
+/** Messages between the worker's main thread and a task thread. */
+export type TaskName = 'scan' | 'repair' | 'evaluate' | 'sweep';
+
+export interface ThreadRequest {
+  task: TaskName;
+  input: unknown;
+  backend: string | undefined;
+}
+
+export type ThreadMessage =
+  | { type: 'progress'; event: unknown }
+  | { type: 'checkpoint'; payload: unknown; ackId?: number }
+  | { type: 'result'; result: unknown }
+  | { type: 'error'; error: { code: string; message: string; details?: Readonly<Record<string, unknown>> } };
