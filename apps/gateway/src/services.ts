@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { type Database, openDatabase } from '@antidote/db';
 import { JobEventHub, JobQueue } from '@antidote/jobs';
-import { type ArtifactStore, createArtifactStore } from '@antidote/storage';
+import { type ArtifactStore, artifactStoreFromSettings } from '@antidote/storage';
 import pino, { type Logger } from 'pino';
 import type { GatewayServices } from './context.ts';
 import type { GatewayEnv } from './env.ts';
@@ -17,17 +17,13 @@ export async function openDatabaseFromEnv(env: Pick<GatewayEnv, 'DATABASE_URL' |
 }
 
 export function openStoreFromEnv(env: GatewayEnv): ArtifactStore {
-  if (env.ANTIDOTE_S3_BUCKET) {
-    return createArtifactStore({
-      kind: 's3',
-      bucket: env.ANTIDOTE_S3_BUCKET,
-      prefix: env.ANTIDOTE_S3_PREFIX,
-      region: env.ANTIDOTE_S3_REGION,
-      ...(env.ANTIDOTE_S3_ENDPOINT ? { endpoint: env.ANTIDOTE_S3_ENDPOINT, forcePathStyle: true } : {}),
-    });
-  }
-  mkdirSync(env.ANTIDOTE_STORAGE_DIR, { recursive: true });
-  return createArtifactStore({ kind: 'filesystem', root: env.ANTIDOTE_STORAGE_DIR });
+  return artifactStoreFromSettings({
+    bucket: env.ANTIDOTE_S3_BUCKET,
+    endpoint: env.ANTIDOTE_S3_ENDPOINT,
+    region: env.ANTIDOTE_S3_REGION,
+    prefix: env.ANTIDOTE_S3_PREFIX,
+    directory: env.ANTIDOTE_STORAGE_DIR,
+  });
 }
 
 /** Everything but the public URL, which is known once the server listens. */

@@ -1,8 +1,7 @@
 /** Standalone worker process: `WORKER_CONCURRENCY` jobs at a time from the shared queue. */
-import { mkdirSync } from 'node:fs';
 import { openDatabase } from '@antidote/db';
 import { JobQueue } from '@antidote/jobs';
-import { createArtifactStore } from '@antidote/storage';
+import { artifactStoreFromSettings } from '@antidote/storage';
 import pino from 'pino';
 import { readWorkerEnv } from './env.ts';
 import { startWorker } from './worker.ts';
@@ -15,16 +14,13 @@ if (!env.DATABASE_URL) {
   process.exit(2);
 }
 const database = await openDatabase({ url: env.DATABASE_URL });
-const store = env.ANTIDOTE_S3_BUCKET
-  ? createArtifactStore({
-      kind: 's3',
-      bucket: env.ANTIDOTE_S3_BUCKET,
-      prefix: env.ANTIDOTE_S3_PREFIX,
-      region: env.ANTIDOTE_S3_REGION,
-      ...(env.ANTIDOTE_S3_ENDPOINT ? { endpoint: env.ANTIDOTE_S3_ENDPOINT, forcePathStyle: true } : {}),
-    })
-  : (mkdirSync(env.ANTIDOTE_STORAGE_DIR, { recursive: true }),
-    createArtifactStore({ kind: 'filesystem', root: env.ANTIDOTE_STORAGE_DIR }));
+const store = artifactStoreFromSettings({
+  bucket: env.ANTIDOTE_S3_BUCKET,
+  endpoint: env.ANTIDOTE_S3_ENDPOINT,
+  region: env.ANTIDOTE_S3_REGION,
+  prefix: env.ANTIDOTE_S3_PREFIX,
+  directory: env.ANTIDOTE_STORAGE_DIR,
+});
 const queue = await JobQueue.start(database, {}, (error) => log.warn({ err: error }, 'queue error'));
 const worker = await startWorker({
   database,

@@ -5,7 +5,14 @@
 import { z } from 'zod';
 
 export const REPAIR_METHODS = ['pivotal-tuning', 'fine-tuning', 'fine-pruning', 'nad', 'neural-cleanse'] as const;
-export const ATTACK_NAMES = ['badnets', 'blend', 'wanet', 'adaptive-blend', 'adaptive-patch', 'trigger-scattered-badnets'] as const;
+export const ATTACK_NAMES = [
+  'badnets',
+  'blend',
+  'wanet',
+  'adaptive-blend',
+  'adaptive-patch',
+  'trigger-scattered-badnets',
+] as const;
 export const SWEEP_ATTACKS = [...ATTACK_NAMES, 'parameter-controlled'] as const;
 
 const knownAttack = z

@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { createFilesystemStore, type FilesystemStoreOptions } from './filesystem.ts';
 import { createS3Store, type S3StoreOptions } from './s3.ts';
 import type { ArtifactStore } from './types.ts';
@@ -19,4 +20,26 @@ export function createArtifactStore(config: ArtifactStoreConfig): ArtifactStore 
     case 's3':
       return createS3Store(config);
   }
+}
+
+/** The store an app's validated settings describe: S3 when a bucket is named, else a local folder. */
+export function artifactStoreFromSettings(settings: {
+  bucket?: string | undefined;
+  endpoint?: string | undefined;
+  region: string;
+  prefix: string;
+  directory: string;
+}): ArtifactStore {
+  if (settings.bucket) {
+    return createArtifactStore({
+      kind: 's3',
+      bucket: settings.bucket,
+      prefix: settings.prefix,
+      region: settings.region,
+      // S3-compatible servers (MinIO, Ceph) want path-style addressing
+      ...(settings.endpoint ? { endpoint: settings.endpoint, forcePathStyle: true } : {}),
+    });
+  }
+  mkdirSync(settings.directory, { recursive: true });
+  return createArtifactStore({ kind: 'filesystem', root: settings.directory });
 }
