@@ -65,6 +65,10 @@ export function JobLive({ job }: { job: LiveJob }) {
   );
 
   const series = useMemo(() => metricSeries(events), [events]);
+  // until the server data refreshes, the stream tells when attempts started
+  const starts = events.filter((e) => e.type === 'started');
+  const startedAt = job.startedAt ?? starts[0]?.createdAt ?? null;
+  const attempts = Math.max(job.attempts, starts.length);
   const log = events.slice(-LOG_LIMIT).reverse();
   const failure = job.error ?? (summary.failure ? { code: 'FAILED', message: summary.failure } : null);
   const stepText =
@@ -105,11 +109,11 @@ export function JobLive({ job }: { job: LiveJob }) {
           <dt>Created</dt>
           <dd>{formatDateTime(job.createdAt)}</dd>
           <dt>Started</dt>
-          <dd>{formatDateTime(job.startedAt)}</dd>
+          <dd>{formatDateTime(startedAt)}</dd>
           <dt>Finished</dt>
           <dd>{formatDateTime(job.finishedAt)}</dd>
           <dt>Attempts</dt>
-          <dd>{job.attempts}</dd>
+          <dd>{attempts}</dd>
         </dl>
         {!terminal ? (
           <div style={{ marginTop: '1rem' }}>
