@@ -3,7 +3,7 @@
  * fetch inputs under the job's tenant, run, store outputs (trigger image, repaired model as a
  * new version, finding), checkpoint long repairs, alert monitors.
  */
-import { AntidoteError } from '@antidote/core/errors';
+import { AntidoteError, isAntidoteError } from '@antidote/core/errors';
 import { describeModelArchive } from '@antidote/core/models';
 import { insertModelVersion, recordArtifact, schema, type Tx } from '@antidote/db';
 import { deliverWebhook, parseJobParams, saveJobCheckpoint } from '@antidote/jobs';
@@ -90,6 +90,21 @@ async function storeBytes(ctx: JobContext, bytes: Uint8Array, contentType: strin
 }
 
 export async function runAnalysisJob(ctx: JobContext): Promise<JobOutcome> {
+  try {
+    return await dispatch(ctx);
+  } catch (error) {
+    // the bytes were accepted at upload; if they cannot be read now, say so in those terms
+    if (isAntidoteError(error) && (error.code === 'UNSUPPORTED_FORMAT' || error.code === 'CORRUPT_FILE')) {
+      throw new AntidoteError(error.code, `A stored input of this job cannot be read: ${error.message}`, {
+        cause: error,
+        details: { ...error.details },
+      });
+    }
+    throw error;
+  }
+}
+
+async function dispatch(ctx: JobContext): Promise<JobOutcome> {
   switch (ctx.job.kind) {
     case 'scan':
       return scanJob(ctx);
