@@ -144,7 +144,8 @@ export async function serveCommand(options: ServeOptions, ctx: CommandContext): 
       (text) => ctx.output.note(text),
       ctx.cancellation.signal,
     );
-    ctx.output.note(`demo model: BadNets-backdoored Fashion-MNIST CNN, X${artifacts.trained ? '' : ' (cached)'}`);
+    const measured = `clean accuracy ${(artifacts.cda * 100).toFixed(1)}%, attack success ${artifacts.asr === null ? '?' : (artifacts.asr * 100).toFixed(1)}%`;
+    ctx.output.note(`demo model: BadNets-backdoored Fashion-MNIST CNN, ${measured}${artifacts.trained ? '' : ' (cached)'}`);
     const session = await createSession(database, email, password);
     if (!session) throw new Error('demo sign-in failed');
     const seeded = await seedDemoThroughApi(graphqlClient(gateway.url, session.token), artifacts);
