@@ -159,7 +159,7 @@ describe('dashboard in a real browser (next start + gateway on PGlite + in-proce
   async function signIn(page: Page, user: Session, options: { wrongPasswordFirst?: boolean } = {}) {
     // a deep link without a session goes to the sign-in page
     await page.goto(`${origin}/models`);
-    await page.waitForURL(/\/signin/);
+    await page.waitForURL(/\/signin\?callbackUrl=%2Fmodels/);
     await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
     await page.getByLabel('Email').fill(user.email);
     if (options.wrongPasswordFirst) {
@@ -173,9 +173,9 @@ describe('dashboard in a real browser (next start + gateway on PGlite + in-proce
     }
     await page.getByLabel('Password').pressSequentially(user.password);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-    // (the deep link is not kept as callbackUrl: requireSession redirects to a bare /signin)
-    await page.waitForURL(`${origin}/`);
-    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    // back where the deep link pointed
+    await page.waitForURL(`${origin}/models`);
+    await page.getByRole('heading', { level: 1, name: 'Models' }).waitFor();
   }
 
   /** The page rendered its heading and shows no error (failed query panel, error boundary). */

@@ -153,6 +153,20 @@ export function StartScanForm(props: Props) {
         >
           <input type="number" name="steps" min={1} step={1} {...fieldProps('scan-steps', errors.steps, true)} />
         </Field>
+        <Field
+          id="scan-reference-steps"
+          label="Reference repair steps (optional)"
+          hint="Pivotal Tuning steps of the reference the triggers are calibrated against; default 300. Fewer = faster, less reliable."
+          error={errors.referenceSteps}
+        >
+          <input
+            type="number"
+            name="referenceSteps"
+            min={1}
+            step={1}
+            {...fieldProps('scan-reference-steps', errors.referenceSteps, true)}
+          />
+        </Field>
       </div>
       <Advanced prefix="scan" errors={errors} />
       <div>

@@ -40,6 +40,7 @@ function common(formData: FormData, errors: Fields) {
 }
 
 const SCAN_FIELDS = [
+  'referenceSteps',
   'modelVersionId',
   'datasetId',
   'threshold',
@@ -57,6 +58,10 @@ export async function startScanAction(_previous: FormState, formData: FormData):
   if (threshold !== undefined && !(threshold > 0 && threshold <= 1)) errors.threshold = 'The threshold is a score in (0, 1].';
   const steps = numberField(formData, 'steps');
   if (steps !== undefined && !(Number.isInteger(steps) && steps >= 1)) errors.steps = 'Steps is a whole number, 1 or more.';
+  const referenceSteps = numberField(formData, 'referenceSteps');
+  if (referenceSteps !== undefined && !(Number.isInteger(referenceSteps) && referenceSteps >= 1)) {
+    errors.referenceSteps = 'Reference steps is a whole number, 1 or more.';
+  }
   const classesText = text(formData, 'candidateClasses');
   const candidateClasses = classesText
     ?.split(/[\s,]+/)
@@ -64,7 +69,7 @@ export async function startScanAction(_previous: FormState, formData: FormData):
     .map(Number);
   if (candidateClasses?.some((c) => !Number.isInteger(c) || c < 0)) errors.candidateClasses = 'List class indices, e.g. 0, 3, 7.';
   if (Object.keys(errors).length) return invalid(errors);
-  const result = await gateway(StartScanMutation, { input: { ...input, threshold, steps, candidateClasses } });
+  const result = await gateway(StartScanMutation, { input: { ...input, threshold, steps, referenceSteps, candidateClasses } });
   if (!result.ok) return fromFailure(result.error);
   const { job, userErrors } = result.data.startScan;
   if (!job)
