@@ -134,15 +134,6 @@ function tamperClaims(token: string, changes: Record<string, unknown>): string {
   return `${version}.${forged}.${signature}`;
 }
 
-/**
- * A bug this suite found in code it may not change: passes while `present` holds and fails once the
- * bug is fixed, so whoever fixes it replaces the call with a plain assertion of the right behaviour.
- */
-function knownBug(description: string, present: boolean): void {
-  if (!present) throw new Error(`Looks fixed: ${description}. Replace this knownBug() with a plain assertion.`);
-  console.warn(`[known bug] ${description}`);
-}
-
 describe.each(['pglite', 'postgres'] as const)('tenant isolation (%s)', (backend) => {
   let gw: TestGateway;
   let hook: Awaited<ReturnType<typeof startHookServer>>;
@@ -1077,21 +1068,14 @@ describe.each(['pglite', 'postgres'] as const)('tenant isolation (%s)', (backend
     expect(res.node.health).toBe('BACKDOORED');
   });
 
-  it('KNOWN GAP: the database accepts rows of B that reference A rows by foreign key (RLS does not apply to FK checks)', async () => {
-    const rollback = new Error('rollback');
+  it('the database refuses rows of B that reference A rows by foreign key (tenant-composite keys)', async () => {
     const outcome = await gw.database
-      .withTenant(B.tenantId, async (tx) => {
-        await tx
+      .withTenant(B.tenantId, (tx) =>
+        tx
           .insert(schema.monitors)
-          .values({ tenantId: B.tenantId, modelId: rawId(A.model), datasetId: rawId(A.dataset), name: 'x' });
-        throw rollback;
-      })
+          .values({ tenantId: B.tenantId, modelId: rawId(A.model), datasetId: rawId(A.dataset), name: 'x' }),
+      )
       .catch((error: unknown) => error);
-    // the API checks visibility before every such insert (see the NOT_FOUND test above); the schema does not
-    knownBug(
-      'foreign keys are (model_id) -> models(id), not (tenant_id, model_id) -> models(tenant_id, id): a resolver that forgot its ' +
-        'visibility check could link B rows to A rows, and the FK error vs success is an existence oracle for foreign IDs',
-      outcome === rollback,
-    );
+    expect(String((outcome as { cause?: unknown })?.cause ?? outcome)).toMatch(/foreign key/);
   });
 });

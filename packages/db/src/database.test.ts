@@ -2,7 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendAudit, verifyAuditChain } from './audit.ts';
 import { postgresError } from './errors.ts';
-import { apiKeys, auditLog, jobEvents, jobs, models, tenants, users } from './schema/index.ts';
+import { apiKeys, auditLog, jobEvents, jobs, models, modelVersions, tenants, users } from './schema/index.ts';
 import { createTestDatabase, TEST_BACKENDS, type TestDatabase } from './testing.ts';
 
 /** The Postgres message under drizzle's wrapper, so assertions name the database's reason. */
@@ -142,6 +142,27 @@ describe.each(TEST_BACKENDS)('database on %s', (backend) => {
     await unlisten();
     const hidden = await database.withTenant(tenantB, (tx) => tx.select().from(jobEvents));
     expect(hidden).toEqual([]);
+  });
+
+  it('rejects rows that reference rows of another tenant, even where RLS is not consulted (foreign keys)', async () => {
+    const [aModel] = await database.withTenant(tenantA, (tx) => tx.select().from(models));
+    // the service role bypasses RLS, as a buggy admin path would: the composite key still refuses
+    expect(
+      await failure(
+        database.asService((tx) =>
+          tx.insert(modelVersions).values({
+            tenantId: tenantB,
+            modelId: aModel?.id ?? '',
+            version: 1,
+            artifactSha256: 'x',
+            format: 'tfjs-layers',
+            inputShape: [1],
+            numClasses: 2,
+            paramCount: 1,
+          }),
+        ),
+      ),
+    ).toMatch(/foreign key/);
   });
 
   it('stores api keys hashed and unique', async () => {
