@@ -2,7 +2,7 @@
  * How a failure becomes an exit code and a one-line message. Codes: 0 ok, 1 unexpected,
  * 2 bad input (the user can fix it), 130 cancelled (Ctrl-C, like a shell's 128 + SIGINT).
  */
-import { type ErrorCode, isAntidoteError } from '@antidote/core/errors';
+import { type ErrorCode, INPUT_ERROR_CODES, isAntidoteError } from '@antidote/core/errors';
 import { CommanderError } from 'commander';
 
 export const EXIT_OK = 0;
@@ -11,15 +11,7 @@ export const EXIT_BAD_INPUT = 2;
 export const EXIT_CANCELLED = 130;
 
 /** AntidoteError codes that mean "fix your input and retry". */
-export const BAD_INPUT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  'INVALID_INPUT',
-  'UNSUPPORTED_FORMAT',
-  'CORRUPT_FILE',
-  'SHAPE_MISMATCH',
-  'CLASS_MISMATCH',
-  'TOO_LARGE',
-  'NOT_FOUND',
-]);
+export const BAD_INPUT_CODES: ReadonlySet<ErrorCode> = INPUT_ERROR_CODES;
 
 /** Commander "errors" that are really successful early exits. */
 const COMMANDER_SUCCESS = new Set(['commander.helpDisplayed', 'commander.version']);

@@ -4,7 +4,7 @@
  * versions, and stops a job when its user cancels it. Any number run against one database.
  */
 import { hostname } from 'node:os';
-import { isAntidoteError } from '@antidote/core/errors';
+import { INPUT_ERROR_CODES, isAntidoteError } from '@antidote/core/errors';
 import { BACKEND_PREFERENCE, type BackendChoice, initRuntime } from '@antidote/core/runtime';
 import { appendAudit, type Database, schema } from '@antidote/db';
 import {
@@ -23,17 +23,6 @@ import { eq, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { runAnalysisJob } from './handlers.ts';
 import { startMonitorScheduler } from './monitors.ts';
-
-/** Failures that retrying cannot fix: the user's bytes or parameters are wrong. */
-const PERMANENT_CODES = new Set([
-  'INVALID_INPUT',
-  'UNSUPPORTED_FORMAT',
-  'CORRUPT_FILE',
-  'SHAPE_MISMATCH',
-  'CLASS_MISMATCH',
-  'TOO_LARGE',
-  'NOT_FOUND',
-]);
 
 export interface WorkerOptions {
   database: Database;
@@ -198,7 +187,8 @@ async function handleDelivery(
     }
     const code = isAntidoteError(error) ? error.code : 'INTERNAL';
     const message = error instanceof Error ? error.message : String(error);
-    if (PERMANENT_CODES.has(code) || attempt > delivered.retryLimit) {
+    // the user's bytes or parameters are wrong: retrying cannot fix that
+    if ((isAntidoteError(error) && INPUT_ERROR_CODES.has(error.code)) || attempt > delivered.retryLimit) {
       await database.withTenant(tenantId, (tx) => finishJob(tx, tenantId, jobId, { state: 'failed', error: { code, message } }));
       log.warn({ jobId, code, message }, 'job failed');
       return;

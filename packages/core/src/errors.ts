@@ -17,6 +17,17 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/** Codes that mean "fix the input and try again": retrying the same input cannot succeed. */
+export const INPUT_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'INVALID_INPUT',
+  'UNSUPPORTED_FORMAT',
+  'CORRUPT_FILE',
+  'SHAPE_MISMATCH',
+  'CLASS_MISMATCH',
+  'TOO_LARGE',
+  'NOT_FOUND',
+]);
+
 export class AntidoteError extends Error {
   readonly code: ErrorCode;
   readonly details: Readonly<Record<string, unknown>>;
