@@ -3,7 +3,7 @@
  * (createdAt, id), so pages stay stable while rows are added, and no OFFSET scans.
  */
 import type { Tx } from '@antidote/db';
-import { and, count, desc, type SQL, sql } from 'drizzle-orm';
+import { and, count, desc, type InferSelectModel, type SQL, sql } from 'drizzle-orm';
 import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { ApiError } from './errors.ts';
 
@@ -38,34 +38,34 @@ export function pageSize(first: number | null | undefined): number {
   return first;
 }
 
-export async function paginate<Row extends { createdAt: Date; id: string | number }>(
+/** Newest-first pages of any tenant table with `createdAt` and `id` columns (the keyset). */
+export async function paginate<T extends PgTable & { createdAt: AnyPgColumn; id: AnyPgColumn }>(
   tx: Tx,
+  table: T,
   options: {
-    table: PgTable;
-    createdAt: AnyPgColumn;
-    id: AnyPgColumn;
     where?: (SQL | undefined)[];
     first?: number | null;
     after?: string | null;
   },
-): Promise<Page<Row>> {
+): Promise<Page<InferSelectModel<T> & { createdAt: Date; id: string | number }>> {
+  type Row = InferSelectModel<T> & { createdAt: Date; id: string | number };
   const limit = pageSize(options.first);
   const filters = (options.where ?? []).filter((f): f is SQL => f !== undefined);
   const keyset = options.after
     ? (() => {
         const [createdAt, id] = decodeCursor(options.after);
-        return sql`(${options.createdAt}, ${options.id}) < (${createdAt}::timestamptz, ${id})`;
+        return sql`(${table.createdAt}, ${table.id}) < (${createdAt}::timestamptz, ${id})`;
       })()
     : undefined;
   const rows = (await tx
     .select()
-    .from(options.table)
+    .from(table as PgTable)
     .where(and(...filters, keyset))
-    .orderBy(desc(options.createdAt), desc(options.id))
+    .orderBy(desc(table.createdAt), desc(table.id))
     .limit(limit + 1)) as Row[];
   const [total] = await tx
     .select({ n: count() })
-    .from(options.table)
+    .from(table as PgTable)
     .where(and(...filters));
   const page = rows.slice(0, limit);
   const last = page.at(-1);

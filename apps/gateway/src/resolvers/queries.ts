@@ -5,7 +5,7 @@ import type { GraphQLContext } from '../context.ts';
 import type { Resolvers } from '../generated/resolvers.ts';
 import { fromGlobalId } from '../ids.ts';
 import { healthOf } from '../loaders.ts';
-import type { ApiKeyRow, AuditRow, DatasetRow, FindingRow, JobRow, ModelRow, MonitorRow } from '../mappers.ts';
+import type { FindingRow, JobRow } from '../mappers.ts';
 import { paginate } from '../pagination.ts';
 
 const lower = <T extends string>(value: string) => value.toLowerCase().replaceAll('_', '-') as T;
@@ -116,31 +116,16 @@ export const queryResolvers: Resolvers = {
     },
     models: (_p, args, ctx) =>
       ctx.tenant((tx) =>
-        paginate<ModelRow>(tx, {
-          table: schema.models,
-          createdAt: schema.models.createdAt,
-          id: schema.models.id,
+        paginate(tx, schema.models, {
           where: [args.search ? ilike(schema.models.name, `%${args.search.replace(/[%_\\]/g, '\\$&')}%`) : undefined],
           first: args.first,
           after: args.after,
         }),
       ),
-    datasets: (_p, args, ctx) =>
-      ctx.tenant((tx) =>
-        paginate<DatasetRow>(tx, {
-          table: schema.datasets,
-          createdAt: schema.datasets.createdAt,
-          id: schema.datasets.id,
-          first: args.first,
-          after: args.after,
-        }),
-      ),
+    datasets: (_p, args, ctx) => ctx.tenant((tx) => paginate(tx, schema.datasets, { first: args.first, after: args.after })),
     jobs: (_p, args, ctx) =>
       ctx.tenant((tx) =>
-        paginate<JobRow>(tx, {
-          table: schema.jobs,
-          createdAt: schema.jobs.createdAt,
-          id: schema.jobs.id,
+        paginate(tx, schema.jobs, {
           where: [
             args.state ? eq(schema.jobs.state, lower(args.state) as JobRow['state']) : undefined,
             args.kind ? eq(schema.jobs.kind, lower(args.kind) as JobRow['kind']) : undefined,
@@ -151,41 +136,17 @@ export const queryResolvers: Resolvers = {
       ),
     findings: (_p, args, ctx) =>
       ctx.tenant((tx) =>
-        paginate<FindingRow>(tx, {
-          table: schema.findings,
-          createdAt: schema.findings.createdAt,
-          id: schema.findings.id,
+        paginate(tx, schema.findings, {
           where: [args.verdict ? eq(schema.findings.verdict, lower(args.verdict) as FindingRow['verdict']) : undefined],
           first: args.first,
           after: args.after,
         }),
       ),
-    monitors: (_p, args, ctx) =>
-      ctx.tenant((tx) =>
-        paginate<MonitorRow>(tx, {
-          table: schema.monitors,
-          createdAt: schema.monitors.createdAt,
-          id: schema.monitors.id,
-          first: args.first,
-          after: args.after,
-        }),
-      ),
-    apiKeys: (_p, args, ctx) =>
-      ctx.tenant((tx) =>
-        paginate<ApiKeyRow>(tx, {
-          table: schema.apiKeys,
-          createdAt: schema.apiKeys.createdAt,
-          id: schema.apiKeys.id,
-          first: args.first,
-          after: args.after,
-        }),
-      ),
+    monitors: (_p, args, ctx) => ctx.tenant((tx) => paginate(tx, schema.monitors, { first: args.first, after: args.after })),
+    apiKeys: (_p, args, ctx) => ctx.tenant((tx) => paginate(tx, schema.apiKeys, { first: args.first, after: args.after })),
     auditLog: (_p, args, ctx) =>
       ctx.tenant((tx) =>
-        paginate<AuditRow>(tx, {
-          table: schema.auditLog,
-          createdAt: schema.auditLog.createdAt,
-          id: schema.auditLog.id,
+        paginate(tx, schema.auditLog, {
           where: [
             args.action ? ilike(schema.auditLog.action, `${args.action.replace(/[%_\\]/g, '\\$&')}%`) : undefined,
             args.actor ? eq(schema.auditLog.actor, args.actor) : undefined,

@@ -9,7 +9,6 @@ import type { GraphQLContext } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import type { JobKind, JobState, Resolvers, Verdict } from '../generated/resolvers.ts';
 import { toGlobalId } from '../ids.ts';
-import type { ModelVersionRow } from '../mappers.ts';
 import { paginate } from '../pagination.ts';
 
 const upper = <T extends string>(value: string) => value.toUpperCase().replaceAll('-', '_') as T;
@@ -64,10 +63,7 @@ export const typeResolvers: Resolvers = {
     },
     versions: (m, args, ctx) =>
       ctx.tenant((tx) =>
-        paginate<ModelVersionRow>(tx, {
-          table: schema.modelVersions,
-          createdAt: schema.modelVersions.createdAt,
-          id: schema.modelVersions.id,
+        paginate(tx, schema.modelVersions, {
           where: [eq(schema.modelVersions.modelId, m.id)],
           first: args.first,
           after: args.after,
