@@ -127,3 +127,9 @@ export function createLoaders(tenant: Tenant) {
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;
+
+/** A model's health is its latest version's (the overview and Model.health both ask this). */
+export async function modelHealth(loaders: Loaders, modelId: string): Promise<Health> {
+  const latest = (await loaders.versionsOfModel.load(modelId)).at(-1);
+  return latest ? loaders.healthOfVersion.load(latest.id) : 'UNSCANNED';
+}

@@ -4,7 +4,7 @@ import { toApiRole } from '../auth.ts';
 import type { GraphQLContext } from '../context.ts';
 import type { Resolvers } from '../generated/resolvers.ts';
 import { fromGlobalId } from '../ids.ts';
-import { healthOf } from '../loaders.ts';
+import { modelHealth } from '../loaders.ts';
 import type { FindingRow, JobRow } from '../mappers.ts';
 import { paginate } from '../pagination.ts';
 
@@ -83,36 +83,30 @@ export const queryResolvers: Resolvers = {
     },
     overview: async (_p, _a, ctx) => {
       ctx.requireAuth();
-      return ctx.tenant(async (tx) => {
-        const latest = await tx.execute<{ verdict: string | null; parent: string | null; has_version: boolean }>(sql`
-          select v.parent_version_id as parent, v.id is not null as has_version,
-            (select f.verdict from findings f where f.model_version_id = v.id and f.kind = 'detection' order by f.created_at desc limit 1) as verdict
-          from models m
-          left join lateral (select * from model_versions mv where mv.model_id = m.id order by mv.version desc limit 1) v on true`);
-        const counts = new Map<string, number>();
-        for (const row of (latest as unknown as { rows: unknown[] }).rows as {
-          verdict: string | null;
-          parent: string | null;
-        }[]) {
-          const health = healthOf(row.verdict, row.parent !== null);
-          counts.set(health, (counts.get(health) ?? 0) + 1);
-        }
-        const [running] = await tx
-          .select({ n: count() })
-          .from(schema.jobs)
-          .where(inArray(schema.jobs.state, ['queued', 'running']));
-        const recentJobs = await tx.select().from(schema.jobs).orderBy(desc(schema.jobs.createdAt)).limit(10);
-        return {
-          modelCount: (latest as unknown as { rows: unknown[] }).rows.length,
-          healthCounts: (['UNSCANNED', 'CLEAN', 'SUSPICIOUS', 'BACKDOORED', 'REPAIRED'] as const).map((health) => ({
-            health,
-            count: counts.get(health) ?? 0,
-          })),
-          runningJobs: running?.n ?? 0,
-          recentJobs,
-          findingsTrend: [],
-        };
-      });
+      const { models, running, recentJobs } = await ctx.tenant(async (tx) => ({
+        models: await tx.select({ id: schema.models.id }).from(schema.models),
+        running: (
+          await tx
+            .select({ n: count() })
+            .from(schema.jobs)
+            .where(inArray(schema.jobs.state, ['queued', 'running']))
+        )[0],
+        recentJobs: await tx.select().from(schema.jobs).orderBy(desc(schema.jobs.createdAt)).limit(10),
+      }));
+      // outside the transaction above: the loaders open their own (PGlite has one connection)
+      const healths = await Promise.all(models.map((m) => modelHealth(ctx.loaders, m.id)));
+      const counts = new Map<string, number>();
+      for (const health of healths) counts.set(health, (counts.get(health) ?? 0) + 1);
+      return {
+        modelCount: models.length,
+        healthCounts: (['UNSCANNED', 'CLEAN', 'SUSPICIOUS', 'BACKDOORED', 'REPAIRED'] as const).map((health) => ({
+          health,
+          count: counts.get(health) ?? 0,
+        })),
+        runningJobs: running?.n ?? 0,
+        recentJobs,
+        findingsTrend: [],
+      };
     },
     models: (_p, args, ctx) =>
       ctx.tenant((tx) =>

@@ -9,6 +9,7 @@ import type { GraphQLContext } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import type { JobKind, JobState, Resolvers, Verdict } from '../generated/resolvers.ts';
 import { toGlobalId } from '../ids.ts';
+import { modelHealth } from '../loaders.ts';
 import { paginate } from '../pagination.ts';
 
 const upper = <T extends string>(value: string) => value.toUpperCase().replaceAll('-', '_') as T;
@@ -57,10 +58,7 @@ export const typeResolvers: Resolvers = {
     id: (m) => toGlobalId('Model', m.id),
     latestVersion: async (m, _a, ctx) => (await ctx.loaders.versionsOfModel.load(m.id)).at(-1) ?? null,
     versionCount: async (m, _a, ctx) => (await ctx.loaders.versionsOfModel.load(m.id)).length,
-    health: async (m, _a, ctx) => {
-      const latest = (await ctx.loaders.versionsOfModel.load(m.id)).at(-1);
-      return latest ? ctx.loaders.healthOfVersion.load(latest.id) : 'UNSCANNED';
-    },
+    health: (m, _a, ctx) => modelHealth(ctx.loaders, m.id),
     versions: (m, args, ctx) =>
       ctx.tenant((tx) =>
         paginate(tx, schema.modelVersions, {
