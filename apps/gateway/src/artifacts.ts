@@ -1,5 +1,5 @@
 /** Reading stored bytes under a cap, and the signed links the API hands out. */
-import { signToken } from '@antidote/storage';
+import { readAllBytes, signToken } from '@antidote/storage';
 import type { GatewayServices } from './context.ts';
 import { ApiError } from './errors.ts';
 
@@ -9,9 +9,7 @@ export async function readArtifact(services: GatewayServices, sha256: string, ma
   const stat = await services.store.stat(sha256);
   if (!stat) throw new ApiError('NOT_FOUND', 'The uploaded bytes are gone; upload again.');
   if (stat.size > maxBytes) throw new ApiError('TOO_LARGE', `The file is ${stat.size} bytes; the limit is ${maxBytes}.`);
-  const chunks: Buffer[] = [];
-  for await (const chunk of await services.store.get(sha256)) chunks.push(chunk as Buffer);
-  return new Uint8Array(Buffer.concat(chunks));
+  return readAllBytes(services.store, sha256);
 }
 
 export function downloadUrl(services: GatewayServices, tenantId: string, sha256: string, filename: string): string {

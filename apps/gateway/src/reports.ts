@@ -3,6 +3,7 @@
  * checked (model, version, sha256, trusted data), how (method, parameters), and the outcome.
  */
 import { schema, type Tx } from '@antidote/db';
+import { readAllBytes } from '@antidote/storage';
 import { eq } from 'drizzle-orm';
 import PDFDocument from 'pdfkit';
 import type { GatewayServices } from './context.ts';
@@ -31,12 +32,10 @@ export async function loadReport(tx: Tx, services: GatewayServices, findingId: s
   const [repaired] = finding.repairedVersionId
     ? await tx.select().from(schema.modelVersions).where(eq(schema.modelVersions.id, finding.repairedVersionId))
     : [];
-  let trigger: Uint8Array | null = null;
-  if (finding.triggerSha256 && (await services.store.stat(finding.triggerSha256))) {
-    const chunks: Buffer[] = [];
-    for await (const chunk of await services.store.get(finding.triggerSha256)) chunks.push(chunk as Buffer);
-    trigger = Buffer.concat(chunks);
-  }
+  const trigger =
+    finding.triggerSha256 && (await services.store.stat(finding.triggerSha256))
+      ? await readAllBytes(services.store, finding.triggerSha256)
+      : null;
   return { finding, version, model, dataset: dataset ?? null, repaired: repaired ?? null, tenant, trigger };
 }
 

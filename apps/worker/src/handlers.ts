@@ -7,6 +7,7 @@ import { AntidoteError, isAntidoteError } from '@antidote/core/errors';
 import { describeModelArchive } from '@antidote/core/models';
 import { insertModelVersion, recordArtifact, schema, type Tx } from '@antidote/db';
 import { deliverWebhook, parseJobParams, saveJobCheckpoint } from '@antidote/jobs';
+import { readAllBytes } from '@antidote/storage';
 import { eq } from 'drizzle-orm';
 import { runTaskInThread } from './task-runner.ts';
 import type { EvaluateResult } from './tasks/evaluate.ts';
@@ -20,11 +21,7 @@ export interface JobOutcome {
   metrics: Record<string, number>;
 }
 
-async function readAll(ctx: JobContext, sha256: string): Promise<Uint8Array> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of await ctx.options.store.get(sha256)) chunks.push(chunk as Buffer);
-  return new Uint8Array(Buffer.concat(chunks));
-}
+const readAll = (ctx: JobContext, sha256: string) => readAllBytes(ctx.options.store, sha256);
 
 function tenant<T>(ctx: JobContext, fn: (tx: Tx) => Promise<T>): Promise<T> {
   return ctx.options.database.withTenant(ctx.job.tenantId, fn);

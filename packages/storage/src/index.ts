@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { buffer } from 'node:stream/consumers';
 import { createFilesystemStore, type FilesystemStoreOptions } from './filesystem.ts';
 import { createS3Store, type S3StoreOptions } from './s3.ts';
 import type { ArtifactStore } from './types.ts';
@@ -42,4 +43,9 @@ export function artifactStoreFromSettings(settings: {
   }
   mkdirSync(settings.directory, { recursive: true });
   return createArtifactStore({ kind: 'filesystem', root: settings.directory });
+}
+
+/** The whole content as bytes, for inputs that are parsed in memory anyway (cap them with `stat` first). */
+export async function readAllBytes(store: ArtifactStore, sha256: string): Promise<Uint8Array> {
+  return new Uint8Array(await buffer(await store.get(sha256)));
 }
