@@ -10,6 +10,7 @@ import { deliverWebhook, parseJobParams, saveJobCheckpoint } from '@antidote/job
 import { readAllBytes } from '@antidote/storage';
 import { eq } from 'drizzle-orm';
 import { runTaskInThread } from './task-runner.ts';
+import type { TaskProgress } from './tasks/common.ts';
 import type { EvaluateResult } from './tasks/evaluate.ts';
 import type { RepairCheckpoint, RepairTaskResult } from './tasks/repair.ts';
 import { CTI_DEFAULT_THRESHOLD, type ScanResult } from './tasks/scan.ts';
@@ -51,14 +52,7 @@ function threadHooks(ctx: JobContext) {
 
 /** Progress from the task: the tasks report overall progress in 0..1. */
 function progressSink(ctx: JobContext) {
-  return (event: {
-    phase: string;
-    step?: number;
-    totalSteps?: number;
-    progress: number;
-    metrics?: Record<string, number>;
-    message?: string;
-  }) => {
+  return (event: TaskProgress) => {
     void ctx
       .emit({
         type: 'progress',
