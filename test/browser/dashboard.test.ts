@@ -16,11 +16,11 @@ import { fileURLToPath } from 'node:url';
 import { packModelArchive, unpackModelArchive } from '@antidote/core/models';
 import { schema } from '@antidote/db';
 import { startTestGateway, type TestGateway } from '@antidote/gateway/testing';
-import { type RunningWorker, startWorker } from '@antidote/worker';
-import pino from 'pino';
+import type { RunningWorker } from '@antidote/worker';
 import { type Browser, type BrowserContext, chromium, type Dialog, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BackdooredFixture, backdooredFashionMnist } from '../platform/fixtures.ts';
+import { startTestWorker } from '../platform/worker.ts';
 
 type Session = Awaited<ReturnType<TestGateway['signUp']>>;
 
@@ -222,16 +222,7 @@ describe('dashboard in a real browser (next start + gateway on PGlite + in-proce
    * the event loop the gateway and PGlite share, and every page load slows to seconds.)
    */
   async function startTheWorker() {
-    worker ??= await startWorker({
-      database: gw.database,
-      store: gw.services.store,
-      queue: gw.services.queue,
-      log: pino({ level: 'silent' }),
-      workerId: 'browser-test-worker',
-      concurrency: 1,
-      allowPrivateWebhooks: true,
-      progressIntervalMs: 200,
-    });
+    worker ??= await startTestWorker(gw, 'browser-test-worker', 200);
   }
 
   beforeAll(async () => {

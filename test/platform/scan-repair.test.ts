@@ -1,9 +1,9 @@
 import { startTestGateway, type TestGateway } from '@antidote/gateway/testing';
-import { type RunningWorker, startWorker } from '@antidote/worker';
-import pino from 'pino';
+import type { RunningWorker } from '@antidote/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiClient, apiClient } from './client.ts';
 import { backdooredFashionMnist } from './fixtures.ts';
+import { startTestWorker } from './worker.ts';
 
 interface Event {
   seq: number;
@@ -24,16 +24,7 @@ describe('scan and repair over GraphQL on a backdoored Fashion-MNIST model (PGli
 
   beforeAll(async () => {
     gw = await startTestGateway({ backend: 'pglite' });
-    worker = await startWorker({
-      database: gw.database,
-      store: gw.services.store,
-      queue: gw.services.queue,
-      log: pino({ level: 'silent' }),
-      workerId: 'test-worker',
-      concurrency: 1,
-      allowPrivateWebhooks: true,
-      progressIntervalMs: 50,
-    });
+    worker = await startTestWorker(gw, 'test-worker', 50);
     const owner = await gw.signUp('lab', 'owner');
     api = apiClient(gw.url, owner.token);
   });

@@ -1,9 +1,9 @@
 /** A sweep started over GraphQL trains, scans and repairs every model and reports per poison count. */
 import { startTestGateway, type TestGateway } from '@antidote/gateway/testing';
-import { type RunningWorker, startWorker } from '@antidote/worker';
-import pino from 'pino';
+import type { RunningWorker } from '@antidote/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiClient, apiClient } from './client.ts';
+import { startTestWorker } from './worker.ts';
 
 describe('a sweep over GraphQL (tiny settings: it checks the plumbing, not the science)', { timeout: 600_000 }, () => {
   let gw: TestGateway;
@@ -12,16 +12,7 @@ describe('a sweep over GraphQL (tiny settings: it checks the plumbing, not the s
 
   beforeAll(async () => {
     gw = await startTestGateway({ backend: 'pglite' });
-    worker = await startWorker({
-      database: gw.database,
-      store: gw.services.store,
-      queue: gw.services.queue,
-      log: pino({ level: 'silent' }),
-      workerId: 'sweep-worker',
-      concurrency: 1,
-      allowPrivateWebhooks: true,
-      progressIntervalMs: 100,
-    });
+    worker = await startTestWorker(gw, 'sweep-worker', 100);
     api = apiClient(gw.url, (await gw.signUp('research', 'analyst')).token);
   });
   afterAll(async () => {
