@@ -2,18 +2,15 @@
  * The job catalog: every kind of work the queue carries, its parameter schema (validated when a
  * job is started and again when a worker picks it up), retry policy and time limit.
  */
+import { type AttackName, ATTACK_NAMES as CORE_ATTACKS } from '@antidote/core/attacks';
+import { REPAIR_DEFENSES } from '@antidote/core/defenses';
+import { LAB_ATTACK_NAMES } from '@antidote/core/lab';
 import { z } from 'zod';
 
-export const REPAIR_METHODS = ['pivotal-tuning', 'fine-tuning', 'fine-pruning', 'nad', 'neural-cleanse'] as const;
-export const ATTACK_NAMES = [
-  'badnets',
-  'blend',
-  'wanet',
-  'adaptive-blend',
-  'adaptive-patch',
-  'trigger-scattered-badnets',
-] as const;
-export const SWEEP_ATTACKS = [...ATTACK_NAMES, 'parameter-controlled'] as const;
+// the names core implements, so a job can never name an attack or defense core does not know
+export const REPAIR_METHODS = REPAIR_DEFENSES;
+export const ATTACK_NAMES = CORE_ATTACKS as readonly [AttackName, ...AttackName[]];
+export const SWEEP_ATTACKS = LAB_ATTACK_NAMES;
 
 const knownAttack = z
   .object({ name: z.enum(ATTACK_NAMES), targetClass: z.number().int().min(0).max(999) })
