@@ -11,6 +11,8 @@ import { packModelArchive, saveModelToFiles } from '@antidote/core/models';
 
 /** Demo victim: 1/3 of Fashion-MNIST (20,000 images), 200 of them poisoned (1%), 2 epochs (~1 min on 2 cores). */
 export const DEMO_VICTIM = { fraction: 1 / 3, poisonCount: 200, targetClass: 0, epochs: 2, seed: 7 } as const;
+/** Pivotal-Tuning steps of the demo scan and repair (the default is 600; 300 keeps the demo short). */
+export const DEMO_PT_STEPS = 300;
 
 export interface DemoArtifacts {
   modelZip: Uint8Array;
@@ -166,7 +168,16 @@ export async function seedDemoThroughApi(
     (
       await gql<{ startScan: { job: { id: string }; userErrors: { message: string }[] } }>(
         'mutation($i: StartScanInput!) { startScan(input: $i) { job { id } userErrors { message } } }',
-        { i: { modelVersionId: versionId, datasetId, knownAttack, idempotencyKey: `demo-scan-${versionId}` } },
+        // Half the default Pivotal-Tuning steps keep the demo's scan + repair under five minutes.
+        {
+          i: {
+            modelVersionId: versionId,
+            datasetId,
+            knownAttack,
+            referenceSteps: DEMO_PT_STEPS,
+            idempotencyKey: `demo-scan-${versionId}`,
+          },
+        },
       )
     ).startScan,
   );
@@ -179,6 +190,7 @@ export async function seedDemoThroughApi(
             modelVersionId: versionId,
             datasetId,
             method: 'PIVOTAL_TUNING',
+            steps: DEMO_PT_STEPS,
             knownAttack,
             idempotencyKey: `demo-repair-${versionId}`,
           },

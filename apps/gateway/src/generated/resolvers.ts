@@ -746,7 +746,7 @@ export type StartScanInput = {
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   knownAttack?: InputMaybe<KnownAttackInput>;
   modelVersionId: Scalars['ID']['input'];
-  /** Steps of the Pivotal-Tuning reference repair the triggers are compared against (default 300). */
+  /** Steps of the Pivotal-Tuning reference repair the triggers are compared against (default 600). */
   referenceSteps?: InputMaybe<Scalars['Int']['input']>;
   seed?: InputMaybe<Scalars['Int']['input']>;
   /** Trigger optimisation steps per class (default 50). */
@@ -756,7 +756,7 @@ export type StartScanInput = {
 };
 
 export type StartSweepInput = {
-  /** badnets | blend | wanet | adaptive-blend | adaptive-patch | trigger-scattered | parameter-controlled */
+  /** badnets | blend | wanet | adaptive-blend | adaptive-patch | trigger-scattered-badnets | parameter-controlled */
   attack: Scalars['String']['input'];
   /** fashion-mnist (default) or mnist. */
   dataset?: InputMaybe<Scalars['String']['input']>;

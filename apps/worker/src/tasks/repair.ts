@@ -65,7 +65,7 @@ export interface RepairOptions {
   method: RepairMethod;
   /**
    * Training steps of the repair (PT, fine-tuning, fine-pruning: tuning steps; NAD: student
-   * steps; Neural Cleanse: unlearning steps). Default: the method's (300).
+   * steps; Neural Cleanse: unlearning steps). Default: the method's (Pivotal Tuning 600, the baselines 300).
    */
   steps?: number;
   /** Allowed drop of held-out trusted accuracy (0.02 = 2 points). Default 0.02. */

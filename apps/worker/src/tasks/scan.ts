@@ -83,7 +83,7 @@ export interface ScanOptions {
   suspiciousThreshold?: number;
   /** Trigger optimisation steps per class. Default 50 (CTI's). */
   steps?: number;
-  /** Steps of the Pivotal-Tuning reference repair. Default 300 (PT's). */
+  /** Steps of the Pivotal-Tuning reference repair. Default: PT's (600). */
   repairSteps?: number;
   /** Images per step (inversion and reference repair). Default: CTI's 64 / PT's 128. */
   batchSize?: number;

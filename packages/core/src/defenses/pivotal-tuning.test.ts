@@ -2,9 +2,26 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initRuntime } from '../runtime/backend.ts';
 import { repairContract } from './baselines/repair-contract.ts';
-import { type BackdooredFixture, backdooredFixture, rates, TARGET } from './baselines/test-fixtures.ts';
+import { type BackdooredFixture, backdooredFixture, rates, TARGET, weightValues } from './baselines/test-fixtures.ts';
 import { pivotalTuning } from './pivotal-tuning.ts';
 import { calibratedTriggerInversion, calibrateThreshold } from './trigger-inversion.ts';
+
+function headKernel(model: tf.LayersModel): Float32Array {
+  const head = model.layers[model.layers.length - 1]!;
+  return head.getWeights()[0]!.dataSync() as Float32Array;
+}
+
+function cosine(a: Float32Array, b: Float32Array): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    na += a[i]! * a[i]!;
+    nb += b[i]! * b[i]!;
+  }
+  return dot / Math.sqrt(na * nb);
+}
 
 // The contract checks API behaviour; a gentler rate keeps 40 steps inside the budget on this fixture.
 const SMALL = { steps: 40, batchSize: 32, evaluateEvery: 10, accuracyBudget: 0.05, learningRate: 0.02 };
@@ -34,6 +51,33 @@ describe('Pivotal Tuning', () => {
     expect(after.asr).toBeLessThan(fixture.asr - 0.3);
     expect(after.cda).toBeGreaterThan(fixture.cda - 0.05);
     result.model.dispose();
+  });
+
+  it('returns the suspect itself, not a half-trained re-initialised head, when no checkpoint stays in budget', async () => {
+    const suspect = await weightValues(fixture.model);
+    const result = await pivotalTuning(fixture.model, fixture.trusted, {
+      seed: 5,
+      steps: 2,
+      batchSize: 16,
+      evaluateEvery: 1,
+      // A floor above 100%: no checkpoint can be within budget.
+      accuracyBudget: -0.01,
+    });
+    expect(result.parameters.headInit).toBe('random');
+    expect(result.steps).toBe(0);
+    expect(await weightValues(result.model)).toEqual(suspect);
+    result.model.dispose();
+  });
+
+  it('moves the head away from the pivot head when the head-shift weight is on', async () => {
+    const pivotHead = headKernel(fixture.model);
+    const cosines: number[] = [];
+    for (const lambdaHeadShift of [0, 2]) {
+      const result = await pivotalTuning(fixture.model, fixture.trusted, { seed: 6, ...SMALL, lambdaHeadShift, select: 'final' });
+      cosines.push(cosine(headKernel(result.model), pivotHead));
+      result.model.dispose();
+    }
+    expect(cosines[1]).toBeLessThan((cosines[0] ?? 0) - 0.1);
   });
 
   it('works without labels by distilling from the pivot', async () => {

@@ -1,7 +1,12 @@
 /**
  * Pivotal Tuning (PT) repair: fine-tune a copy of the suspect model on the trusted data while a
  * frozen copy (the pivot) anchors it: cross-entropy on trusted labels (or distillation from the
- * pivot when the trusted set has no labels) + SLOL on penultimate features + a parameter budget.
+ * pivot when the trusted set has no labels) + SLOL on penultimate features + a parameter budget,
+ * plus two terms of our own that settled the benchmark: the head starts re-initialised and a
+ * cosine term keeps it away from the pivot's head, while distillation from the pivot on clean
+ * images keeps clean accuracy (measured on Fashion-MNIST BadNets, 600 steps: pivot head and the
+ * paper's terms alone left ASR at 55%; re-initialised head + shift 0.5 + distillation 0.3 -> 8.6%
+ * at -1.3 points; see README "Defaults and why").
  * Checkpoints are scored on the held-out trusted split; the result is the LATEST checkpoint whose
  * accuracy is within the budget (the furthest from the backdoor that still keeps clean accuracy).
  * Measured: fine-tuning often dips below the floor in its first steps and then recovers, so
@@ -15,6 +20,7 @@ import { outputToLogits, splitAtPenultimate } from '../models/features.ts';
 import { cloneModel } from '../models/model-io.ts';
 import type { AugmentOptions } from '../training/batches.ts';
 import { trainableVariables, trainModel } from '../training/train.ts';
+import { layerVariable } from './baselines/shared.ts';
 import { resumedBestWeights, singlePhaseCheckpointing, trainingCheckpointOptions } from './checkpoint.ts';
 import { splitTrusted, validationAccuracy, workingCopy } from './common.ts';
 import { classCentroids, parameterDistance, type SlolSign, slolLoss } from './slol.ts';
@@ -48,6 +54,26 @@ export interface PivotalTuningOptions extends DefenseOptions {
   select?: 'latest-within-budget' | 'final';
   /** Augmentation while tuning; defaults to the dataset's (crop with padding, flips where allowed). */
   augment?: AugmentOptions;
+  /**
+   * How the classification head starts: the pivot's weights, or re-initialised (Glorot uniform,
+   * zero bias). A re-initialised head forgets the pivot's mapping from trigger features to the
+   * target class; clean trusted data teaches the mapping of clean features back, and nothing
+   * teaches the trigger's (it never occurs in trusted data).
+   */
+  headInit?: 'pivot' | 'random';
+  /**
+   * Weight of cos(head kernel, pivot's head kernel) in the loss: pushes the head's geometry away
+   * from the pivot's, so feature directions only the trigger excites stop voting for the target
+   * (the head re-learns clean directions through CE; nothing keeps the trigger's). Bounded, unlike
+   * an inner product, so it cannot run away.
+   */
+  lambdaHeadShift?: number;
+  /**
+   * Weight of soft cross-entropy to the pivot's softmax on the trusted images (added to CE on
+   * labels): the pivot is right on clean images, so it passes on its clean knowledge beyond the
+   * 480 labels and keeps clean accuracy up while the head moves away.
+   */
+  lambdaDistill?: number;
 }
 
 /**
@@ -55,18 +81,23 @@ export interface PivotalTuningOptions extends DefenseOptions {
  * tiny trusted sets (1% of Fashion-MNIST = 600 images, 480 after the validation split).
  */
 export const PIVOTAL_TUNING_DEFAULTS = {
-  steps: 300,
+  steps: 600,
   batchSize: 128,
   optimizer: 'sgd',
   learningRate: 0.05,
   lambdaSlol: 0.05,
-  lambdaParam: 20_000,
+  lambdaParam: 0,
   slolSign: 'align',
   useLabels: true,
   accuracyBudget: 0.02,
-  collapseMargin: 0.15,
+  // A re-initialised head starts ~20 points below the floor (measured: 0.63-0.70 held-out
+  // accuracy at step 25 against a floor of 0.84), so only a fall to chance level is a collapse.
+  collapseMargin: 0.5,
   evaluateEvery: 25,
   select: 'latest-within-budget',
+  headInit: 'random',
+  lambdaHeadShift: 0.5,
+  lambdaDistill: 0.3,
 } as const satisfies Required<Omit<PivotalTuningOptions, keyof DefenseOptions | 'augment'>>;
 
 /** Parameter count of the CIFAR PreAct-ResNet-18 the reference code's lambda_param was tuned on. */
@@ -96,14 +127,33 @@ export async function pivotalTuning(
   const studentTwoHeads = tf.model({ inputs: working.inputs, outputs: [student.features.outputs[0]!, working.outputs[0]!] });
   const teacherTwoHeads = tf.model({ inputs: pivot.inputs, outputs: [teacher.features.outputs[0]!, pivot.outputs[0]!] });
   const variables = trainableVariables(working);
+  const headKernel = layerVariable(student.head, 'kernel');
+  const pivotHeadKernel = layerVariable(teacher.head, 'kernel');
+  const headBias = layerVariable(student.head, 'bias');
+  const reinitializeHead = settings.headInit !== 'pivot';
+  if (settings.headInit === 'random' && headKernel) {
+    const [fanIn = 1, fanOut = 1] = headKernel.shape;
+    const limit = Math.sqrt(6 / (fanIn + fanOut));
+    tf.tidy(() => {
+      headKernel.assign(tf.randomUniform(headKernel.shape, -limit, limit, 'float32', options.seed));
+      headBias?.assign(tf.zerosLike(headBias));
+    });
+  }
   const pivotWeights = pivot.trainableWeights.map((w) => w.read());
+  // A re-initialised head is meant to move freely; the parameter budget anchors the rest.
+  const anchored = variables
+    .map((v, i) => ({ v, p: pivotWeights[i]! }))
+    .filter(({ v }) => !(reinitializeHead && (v === headKernel || v === headBias)));
+  const anchoredVariables = anchored.map(({ v }) => v);
+  const anchoredPivot = anchored.map(({ p }) => p);
   const parameterCount = variables.reduce((n, v) => n + v.size, 0);
   const lambdaParam = (settings.lambdaParam * parameterCount) / REFERENCE_PARAMETER_COUNT;
 
   const accuracyBefore = await validationAccuracy(model, validation);
   const floor = accuracyBefore - settings.accuracyBudget;
   let accuracyAfter = accuracyBefore;
-  let lastGood: tf.Tensor[] = working.getWeights().map((w) => tf.clone(w));
+  // The suspect's own weights (not a re-initialised head) are the fallback when nothing stays in budget.
+  let lastGood: tf.Tensor[] = model.getWeights().map((w) => tf.clone(w));
   let stoppedAt = settings.steps;
   let chosenStep = 0;
   try {
@@ -152,14 +202,23 @@ export async function pivotalTuning(
           ? (tf.losses.softmaxCrossEntropy(tf.oneHot(labels, numClasses), logits) as tf.Scalar)
           : softCrossEntropy(pivotLogits, logits);
         let total: tf.Scalar = task;
+        if (settings.useLabels && settings.lambdaDistill > 0)
+          total = tf.add(total, tf.mul(settings.lambdaDistill, softCrossEntropy(pivotLogits, logits)));
         if (settings.lambdaSlol > 0) {
           const batchLabels = labels.dataSync() as Int32Array;
           const { centroids, pivotCentroids, present } = classCentroids(z, z0, batchLabels, numClasses);
           if (present.length >= 2)
             total = tf.add(total, tf.mul(settings.lambdaSlol, slolLoss(centroids, pivotCentroids, settings.slolSign)));
         }
+        if (settings.lambdaHeadShift !== 0 && headKernel && pivotHeadKernel) {
+          const cos = tf.div(
+            tf.sum(tf.mul(headKernel, pivotHeadKernel)),
+            tf.add(tf.mul(tf.norm(headKernel), tf.norm(pivotHeadKernel)), 1e-8),
+          );
+          total = tf.add(total, tf.mul(settings.lambdaHeadShift, cos));
+        }
         if (lambdaParam > 0) {
-          total = tf.add(total, tf.mul(lambdaParam, parameterDistance(variables, pivotWeights)));
+          total = tf.add(total, tf.mul(lambdaParam, parameterDistance(anchoredVariables, anchoredPivot)));
         }
         return total;
       },
@@ -222,6 +281,9 @@ export async function pivotalTuning(
       lambdaParam: settings.lambdaParam,
       lambdaParamEffective: lambdaParam,
       slolSign: settings.slolSign,
+      headInit: settings.headInit,
+      lambdaHeadShift: settings.lambdaHeadShift,
+      lambdaDistill: settings.lambdaDistill,
       useLabels: settings.useLabels,
       accuracyBudget: settings.accuracyBudget,
       select: settings.select,

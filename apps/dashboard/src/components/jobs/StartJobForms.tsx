@@ -156,7 +156,7 @@ export function StartScanForm(props: Props) {
         <Field
           id="scan-reference-steps"
           label="Reference repair steps (optional)"
-          hint="Pivotal Tuning steps of the reference the triggers are calibrated against; default 300. Fewer = faster, less reliable."
+          hint="Pivotal Tuning steps of the reference the triggers are calibrated against; default 600. Fewer = faster, less reliable."
           error={errors.referenceSteps}
         >
           <input

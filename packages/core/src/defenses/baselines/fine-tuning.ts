@@ -12,7 +12,7 @@ import type { DefenseOptions, RepairDefense, RepairResult } from '../types.ts';
 import { crossEntropy, outputsProbabilities, tuneWithinFloor, tuningReport, tuningSchedule } from './shared.ts';
 
 export interface FineTuningOptions extends DefenseOptions {
-  /** Training steps. Default 300 (as Pivotal Tuning, so the two are compared at equal cost). */
+  /** Training steps. Default 300 (Pivotal Tuning runs 600: its re-initialised head needs them to climb back within the accuracy budget). */
   steps?: number;
   /** Default 128 (capped at the size of the fit split). */
   batchSize?: number;
