@@ -13,7 +13,7 @@ import { runTaskInThread } from './task-runner.ts';
 import type { TaskProgress } from './tasks/common.ts';
 import type { EvaluateResult } from './tasks/evaluate.ts';
 import type { RepairCheckpoint, RepairTaskResult } from './tasks/repair.ts';
-import { CTI_DEFAULT_THRESHOLD, type ScanResult } from './tasks/scan.ts';
+import type { ScanResult } from './tasks/scan.ts';
 import type { SweepModelResult, SweepResult } from './tasks/sweep.ts';
 import type { JobContext } from './worker.ts';
 
@@ -121,9 +121,6 @@ async function scanJob(ctx: JobContext): Promise<JobOutcome> {
       options: {
         ...(params.candidateClasses ? { candidateClasses: params.candidateClasses } : {}),
         ...(params.threshold !== undefined ? { threshold: params.threshold } : {}),
-        // clean models score just under the default threshold (0.72-0.74 measured against 0.75):
-        // a band below it would flag every clean model, so no band; see inconclusive below
-        suspiciousThreshold: params.threshold ?? CTI_DEFAULT_THRESHOLD,
         ...(params.steps !== undefined ? { steps: params.steps } : {}),
         ...(params.referenceSteps !== undefined ? { repairSteps: params.referenceSteps } : {}),
         ...(params.seed !== undefined ? { seed: params.seed } : {}),

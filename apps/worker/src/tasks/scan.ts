@@ -42,16 +42,14 @@ import {
  * Where it comes from: `calibrateThreshold(cleanScores, 0.05)` (the 95th percentile of the scores
  * of reference CLEAN models of the same architecture) is the intended threshold, but training
  * reference models inside every scan is too slow, so the scan uses this fixed value unless the job
- * passes a calibrated one. It was measured with bench/efficacy-job.ts (Fashion-MNIST, small CNN
- * trained on 10k images for 2 epochs, 1% trusted data = 600 images, CTI and PT defaults, one wasm
- * core, ~3-5 min per scan), see CTI_THRESHOLD_MEASUREMENTS: calibrateThreshold over the clean
- * scores that were not degenerate is 0.741, rounded up to 0.75; the backdoored models scored 0.806
- * (BadNets) and 0.944 (Blend). Three clean and three backdoored models of one architecture on one
- * dataset is far too few: recalibrate per architecture and dataset when reference models exist.
- * Note the margin is thin and clean models score ~0.72-0.74, so with the default suspicious band
- * (threshold / 2) clean Fashion-MNIST models come out 'suspicious'; pass `suspiciousThreshold`.
+ * passes a calibrated one. Measured (scratch runs of the benchmark's victims: Fashion-MNIST, small
+ * CNN trained on 10k images for 2 epochs, 1% trusted data = 600 images, CTI and PT defaults with
+ * the trigger size penalty), see CTI_THRESHOLD_MEASUREMENTS: clean models 0.065 and 0.093,
+ * BadNets models 0.48 and 0.52; 0.25 sits between them. Two models per side is far too few for a
+ * false-positive rate: `npm run bench:efficacy` measures more, and a tenant should recalibrate
+ * per architecture and dataset when reference models exist. Suspicious band: from threshold / 2.
  */
-export const CTI_DEFAULT_THRESHOLD = 0.75;
+export const CTI_DEFAULT_THRESHOLD = 0.25;
 
 /**
  * The scores behind CTI_DEFAULT_THRESHOLD (seed = model seed; attacks target class 0). A score of
@@ -61,14 +59,12 @@ export const CTI_DEFAULT_THRESHOLD = 0.75;
 export const CTI_THRESHOLD_MEASUREMENTS = {
   setting: 'fashion-mnist, small-cnn, 10k training images x 2 epochs, 600 trusted images, CTI/PT defaults',
   clean: [
-    { seed: 101, score: 0.7407, suspectedTarget: 0 },
-    { seed: 102, score: 0.7222, suspectedTarget: 8 },
-    { seed: 103, score: 0, suspectedTarget: 0, degenerate: true },
+    { seed: 101, score: 0.065, suspectedTarget: 6 },
+    { seed: 102, score: 0.093, suspectedTarget: 2 },
   ],
   backdoored: [
-    { attack: 'badnets', poisonCount: 200, seed: 1, asr: 0.966, score: 0.8056, suspectedTarget: 0 },
-    { attack: 'blend', poisonCount: 200, seed: 1, asr: 0.229, score: 0.9444, suspectedTarget: 0 },
-    { attack: 'badnets', poisonCount: 200, seed: 2, asr: 0.872, score: 0, suspectedTarget: 0, degenerate: true },
+    { attack: 'badnets', poisonCount: 200, seed: 1, asr: 0.966, score: 0.481, suspectedTarget: 0 },
+    { attack: 'badnets', poisonCount: 200, seed: 2, asr: 0.875, score: 0.519, suspectedTarget: 0 },
   ],
 } as const;
 

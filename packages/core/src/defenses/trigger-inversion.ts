@@ -23,6 +23,15 @@ export interface TriggerInversionOptions extends DefenseOptions {
   learningRate?: number;
   /** Weight of the calibration term CE(repaired(x'), y). */
   calibrationWeight?: number;
+  /**
+   * Weight of mean |delta| (an L1 size penalty on the trigger) in the inversion loss. The reference
+   * code uses none; on Fashion-MNIST's small CNN an unpenalised full-image trigger flipped clean
+   * models as readily as backdoored ones (score 0.84 clean vs 0.86 BadNets, both naming class 0,
+   * measured with 50 Adam steps), because a 28x28 grey image has no room to spare. A real trigger
+   * is small, so a size penalty keeps only those: with 100, clean models scored 0.065 and 0.093
+   * and BadNets models 0.48 and 0.52, each naming the true target (30 separated less: 0.34 vs 0.69).
+   */
+  normPenalty?: number;
   /** A PT-repaired model to reuse (repair and detection share it); computed when absent. */
   repairedModel?: tf.LayersModel;
   repairOptions?: Omit<PivotalTuningOptions, keyof DefenseOptions>;
@@ -35,6 +44,7 @@ export const TRIGGER_INVERSION_DEFAULTS = {
   batchSize: 64,
   learningRate: 0.01,
   calibrationWeight: 0.5,
+  normPenalty: 100,
 } as const;
 
 function attackRate(model: tf.LayersModel, images: tf.Tensor4D, delta: tf.Tensor, target: number): number {
@@ -117,7 +127,10 @@ export async function calibratedTriggerInversion(
                 const triggered = tf.clipByValue(tf.add(images, delta), 0, 1);
                 const flipSuspect = tf.losses.softmaxCrossEntropy(targets, model.predict(triggered) as tf.Tensor);
                 const keepRepaired = tf.losses.softmaxCrossEntropy(truths, repaired.predict(triggered) as tf.Tensor);
-                return tf.add(flipSuspect, tf.mul(settings.calibrationWeight, keepRepaired)) as tf.Scalar;
+                const loss = tf.add(flipSuspect, tf.mul(settings.calibrationWeight, keepRepaired)) as tf.Scalar;
+                return settings.normPenalty > 0
+                  ? (tf.add(loss, tf.mul(settings.normPenalty, tf.mean(tf.abs(delta)))) as tf.Scalar)
+                  : loss;
               },
               false,
               [delta],
@@ -168,6 +181,7 @@ export async function calibratedTriggerInversion(
       batchSize: settings.batchSize,
       learningRate: settings.learningRate,
       calibrationWeight: settings.calibrationWeight,
+      normPenalty: settings.normPenalty,
       candidates: candidates.length,
     },
     repairedModel: repaired,
