@@ -28,7 +28,10 @@ const attacks = option(
   '--attacks',
   quick ? 'badnets,blend' : 'badnets,blend,wanet,adaptive-blend,adaptive-patch,trigger-scattered-badnets,parameter-controlled',
 ).split(',') as EfficacyJob['attack'][];
-const defenses = option('--defenses', 'fine-tuning,fine-pruning,nad,neural-cleanse,pivotal-tuning').split(',');
+const defenses = option('--defenses', 'fine-tuning,fine-pruning,nad,neural-cleanse,pivotal-tuning').split(',').filter(Boolean);
+const detectors = option('--detectors', 'cti,neural-cleanse').split(',').filter(Boolean);
+// A partial run (say, detection only) can save under its own name instead of overwriting the full one.
+const resultName = option('--name', quick ? 'efficacy-quick' : 'efficacy');
 const base = {
   dataset,
   poisonCount: Number(option('--poison-count', '200')),
@@ -46,12 +49,12 @@ for (const attack of attacks) {
       attack,
       seed,
       defenses: seed <= seeds ? defenses : [],
-      detectors: seed <= detectionModels ? ['cti', 'neural-cleanse'] : [],
+      detectors: seed <= detectionModels ? detectors : [],
     });
   }
 }
 for (let seed = 1; seed <= detectionModels; seed++) {
-  jobs.push({ ...base, attack: 'clean', seed: 100 + seed, defenses: [], detectors: ['cti', 'neural-cleanse'] });
+  jobs.push({ ...base, attack: 'clean', seed: 100 + seed, defenses: [], detectors });
 }
 
 type JobResult = {
@@ -104,7 +107,7 @@ const cleanScores = (detector: string) =>
     .filter((r) => r.job.attack === 'clean')
     .flatMap((r) => r.detection.filter((d) => d.detector === detector).map((d) => d.score));
 const detectionRows = attacks.flatMap((attack) =>
-  ['cti', 'neural-cleanse'].map((detector) => {
+  detectors.map((detector) => {
     const poisoned = results
       .filter((r) => r.job.attack === attack)
       .flatMap((r) => r.detection.filter((d) => d.detector === detector));
@@ -159,14 +162,14 @@ const output = {
 };
 const resultsDir = path.join(here, 'results');
 mkdirSync(resultsDir, { recursive: true });
-const name = quick ? 'efficacy-quick' : 'efficacy';
+const name = resultName;
 writeFileSync(path.join(resultsDir, `${name}.json`), `${JSON.stringify(output, null, 2)}\n`);
 const pct = (v: number) => (100 * v).toFixed(1);
 const lines = [
   `# bench:efficacy${quick ? ' --quick' : ''} (${output.createdAt}, ${wallSeconds.toFixed(0)} s)`,
   '',
   `${dataset}, small CNN trained on ${base.trainImages} images for ${base.epochs} epochs, poison count ${base.poisonCount}, ` +
-    `1% trusted data (${Math.round(base.trustedFraction * 60000)} images, 20% of it held out for validation), ${seeds} seed(s).`,
+    `1% trusted data (${Math.round(base.trustedFraction * 60000)} images, 20% of it held out for validation), ${seeds} seed(s) per defense, ${detectionModels} clean and ${detectionModels} poisoned models per attack for detection (${detectors.join(', ') || 'none'}).`,
   '',
   '| attack | defense | runs | CDA before | CDA drop (pts, spread) | ASR before | ASR after (spread) | seconds |',
   '|---|---|---|---|---|---|---|---|',
