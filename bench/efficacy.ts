@@ -123,6 +123,9 @@ const detectionRows = attacks.flatMap((attack) =>
         clean,
       ),
       targetHitRate: poisoned.length ? poisoned.filter((d) => d.suspectedTarget === 0).length / poisoned.length : null,
+      // Every model's score, so a threshold can be calibrated from the clean ones afterwards.
+      cleanScores: clean,
+      poisonedScores: poisoned.map((d) => ({ score: d.score, suspectedTarget: d.suspectedTarget })),
       seconds: mean(poisoned.map((d) => d.seconds)),
     };
   }),
