@@ -131,12 +131,10 @@ export async function pivotalTuning(
   const headKernel = layerVariable(student.head, 'kernel');
   const pivotHeadKernel = layerVariable(teacher.head, 'kernel');
   const headBias = layerVariable(student.head, 'bias');
-  const reinitializeHead = settings.headInit !== 'pivot';
-  if (settings.headInit === 'random' && headKernel) {
-    const [fanIn = 1, fanOut = 1] = headKernel.shape;
-    const limit = Math.sqrt(6 / (fanIn + fanOut));
+  const reinitializeHead = settings.headInit === 'random';
+  if (reinitializeHead && headKernel) {
     tf.tidy(() => {
-      headKernel.assign(tf.randomUniform(headKernel.shape, -limit, limit, 'float32', options.seed));
+      headKernel.assign(tf.initializers.glorotUniform({ seed: options.seed }).apply(headKernel.shape));
       headBias?.assign(tf.zerosLike(headBias));
     });
   }
