@@ -107,6 +107,17 @@ describe('repair checkpoints', () => {
     expect(events.some((e) => e.phase === 'teacher')).toBe(false);
   });
 
+  it('pivotal-tuning: resumes inside its second run without repeating the first', async () => {
+    // A floor above 100% sends PT to its second run; the checkpoint is taken there.
+    const run: Run = (f, extra) =>
+      pivotalTuning(f.model, f.trusted, { seed: 1, ...TUNE, learningRate: 0.02, accuracyBudget: -0.01, ...extra });
+    const checkpoint = await interrupt(fixture, run, (c) => c.state.phase === 'repair-retry');
+    expect(checkpoint.step).toBe(30);
+    const events = await resume(fixture, run, checkpoint);
+    expect(events.some((e) => e.phase === 'repair')).toBe(false);
+    expect(events[0]?.step).toBeGreaterThan(10);
+  });
+
   it('neural-cleanse: resumes inside unlearning without reversing triggers again', async () => {
     const run = RUNS['neural-cleanse']!;
     const checkpoint = await interrupt(fixture, run, (c) => c.state.phase === 'unlearn');

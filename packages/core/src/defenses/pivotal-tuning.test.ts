@@ -69,6 +69,46 @@ describe('Pivotal Tuning', () => {
     result.model.dispose();
   });
 
+  it('tries once more with stronger distillation when the first run keeps nothing within budget', async () => {
+    const before = tf.memory().numTensors;
+    const suspect = await weightValues(fixture.model);
+    // A floor above 100%: neither run can come back within budget, so both must run.
+    const impossible = { seed: 5, steps: 4, batchSize: 16, evaluateEvery: 2, accuracyBudget: -0.01 };
+    const phases: string[] = [];
+    const result = await pivotalTuning(fixture.model, fixture.trusted, {
+      ...impossible,
+      onProgress: (p) => void phases.push(p.phase),
+    });
+    expect([...new Set(phases)]).toEqual(['repair', 'repair-retry']);
+    expect(result.parameters).toMatchObject({ attempts: 2, lambdaHeadShift: 1, lambdaDistill: 1 });
+    expect(await weightValues(result.model)).toEqual(suspect);
+    result.model.dispose();
+
+    const single: string[] = [];
+    const once = await pivotalTuning(fixture.model, fixture.trusted, {
+      ...impossible,
+      retry: null,
+      onProgress: (p) => void single.push(p.phase),
+    });
+    expect([...new Set(single)]).toEqual(['repair']);
+    expect(once.parameters).toMatchObject({ attempts: 1, lambdaHeadShift: 0.5, lambdaDistill: 0.3 });
+    once.model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('does not retry when the first run comes back within budget', async () => {
+    const phases: string[] = [];
+    const result = await pivotalTuning(fixture.model, fixture.trusted, {
+      seed: 1,
+      ...SMALL,
+      onProgress: (p) => void phases.push(p.phase),
+    });
+    expect(result.steps).toBeGreaterThan(0);
+    expect(new Set(phases)).toEqual(new Set(['repair']));
+    expect(result.parameters.attempts).toBe(1);
+    result.model.dispose();
+  });
+
   it('moves the head away from the pivot head when the head-shift weight is on', async () => {
     const pivotHead = headKernel(fixture.model);
     const cosines: number[] = [];

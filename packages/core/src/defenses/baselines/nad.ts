@@ -313,8 +313,8 @@ export async function neuralAttentionDistillation(
 }
 
 function outcomeToJson(outcome: FloorTuningOutcome): JsonObject {
-  const { steps, accuracy, stoppedEarly, diverged } = outcome;
-  return { steps, accuracy, stoppedEarly, diverged };
+  const { steps, accuracy, stoppedEarly, diverged, stepsRun } = outcome;
+  return { steps, accuracy, stoppedEarly, diverged, stepsRun };
 }
 
 function outcomeFromJson(state: JsonObject): FloorTuningOutcome {
@@ -323,6 +323,8 @@ function outcomeFromJson(state: JsonObject): FloorTuningOutcome {
     accuracy: stateNumber(state, 'accuracy'),
     stoppedEarly: state.stoppedEarly === true,
     diverged: state.diverged === true,
+    // Checkpoints written before stepsRun was recorded lack it; their outcome's steps is the best estimate.
+    stepsRun: typeof state.stepsRun === 'number' ? state.stepsRun : stateNumber(state, 'steps'),
   };
 }
 

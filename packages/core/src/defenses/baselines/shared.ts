@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ImageDataset } from '../../datasets/image-dataset.ts';
 import { AntidoteError, isAntidoteError, throwIfAborted } from '../../errors.ts';
 import { outputToLogits } from '../../models/features.ts';
-import { defaultAugment } from '../../training/batches.ts';
+import { type AugmentOptions, defaultAugment } from '../../training/batches.ts';
 import { type LossFunction, type TrainOptions, trainModel } from '../../training/train.ts';
 import { type PhaseCheckpointing, resumedBestWeights, trainingCheckpointOptions } from '../checkpoint.ts';
 import { validationAccuracy } from '../common.ts';
@@ -55,6 +55,26 @@ export interface FloorTuning {
   seedOffset?: number;
   /** Checkpoints of this phase and/or the snapshot to resume it from (see checkpoint.ts). */
   checkpoint?: PhaseCheckpointing;
+  /** SGD with Nesterov momentum unless told otherwise. */
+  optimizer?: 'sgd' | 'adam';
+  /** Learning-rate warm-up share and cosine decay (trainModel's), off unless set. */
+  warmupFraction?: number;
+  cosineDecay?: boolean;
+  augment?: AugmentOptions;
+  /** The variables to train; all of the model's trainable weights unless set. */
+  variables?: tf.Variable[];
+  /** Distance below the floor that counts as a collapse; COLLAPSE_MARGIN unless set. */
+  collapseMargin?: number;
+  /** A collapse is judged only after this phase step (a re-initialised head starts at chance). */
+  collapseAfterStep?: number;
+  /**
+   * Weights returned when no checkpoint respects the floor; the weights `working` starts with
+   * unless set (PT starts from a re-initialised head, so it falls back to the suspect's weights).
+   * Copied; the caller keeps ownership.
+   */
+  fallbackWeights?: readonly tf.Tensor[];
+  /** Return the final weights instead of the latest within the floor, unless training collapsed. */
+  keepFinal?: boolean;
 }
 
 export interface FloorTuningOutcome {
@@ -68,6 +88,8 @@ export interface FloorTuningOutcome {
   diverged: boolean;
   /** The phase step a resumed run continued from. */
   resumedFromStep?: number;
+  /** Phase steps actually trained (fewer than planned after a collapse). */
+  stepsRun: number;
 }
 
 /** The SGD schedule of a baseline's fine-tuning phase, as its options name it. */
@@ -148,8 +170,14 @@ export async function tuneWithinFloor(
   options: DefenseOptions,
 ): Promise<FloorTuningOutcome> {
   throwIfAborted(options.signal);
-  if (settings.steps <= 0) return { steps: 0, accuracy: settings.startAccuracy, stoppedEarly: false, diverged: false };
-  let lastGood: tf.Tensor[] = working.getWeights().map((w) => tf.clone(w));
+  if (settings.steps <= 0) {
+    if (settings.fallbackWeights) working.setWeights([...settings.fallbackWeights]);
+    return { steps: 0, accuracy: settings.startAccuracy, stoppedEarly: false, diverged: false, stepsRun: 0 };
+  }
+  let lastGood: tf.Tensor[] = (settings.fallbackWeights ?? working.getWeights()).map((w) => tf.clone(w));
+  const collapseMargin = settings.collapseMargin ?? COLLAPSE_MARGIN;
+  let stepsRun = settings.steps;
+  let evaluatedStep = 0;
   let lastGoodStep = 0;
   let accuracy = settings.startAccuracy;
   let diverged = false;
@@ -174,9 +202,13 @@ export async function tuneWithinFloor(
     await trainModel(working, fit, {
       batchSize: Math.min(settings.batchSize, fit.labels.length),
       steps: settings.steps,
-      optimizer: 'sgd',
+      optimizer: settings.optimizer ?? 'sgd',
       learningRate: settings.learningRate,
       momentum: settings.momentum,
+      ...(settings.warmupFraction !== undefined ? { warmupFraction: settings.warmupFraction } : {}),
+      ...(settings.cosineDecay !== undefined ? { cosineDecay: settings.cosineDecay } : {}),
+      ...(settings.augment ? { augment: settings.augment } : {}),
+      ...(settings.variables ? { variables: settings.variables } : {}),
       seed: (options.seed + (settings.seedOffset ?? 0)) >>> 0,
       loss:
         settings.weightDecay > 0 ? withWeightDecay(settings.loss, kernelVariables(working), settings.weightDecay) : settings.loss,
@@ -186,16 +218,18 @@ export async function tuneWithinFloor(
       progressEvery: settings.evaluateEvery,
       evaluateEvery: settings.evaluateEvery,
       evaluate: async (step) => {
+        evaluatedStep = step;
         const current = await validationAccuracy(working, validation);
         if (current >= settings.floor) {
           for (const w of lastGood) w.dispose();
           lastGood = working.getWeights().map((w) => tf.clone(w));
           lastGoodStep = step;
           accuracy = current;
-        } else if (current < settings.floor - COLLAPSE_MARGIN) {
+        } else if (current < settings.floor - collapseMargin && step > (settings.collapseAfterStep ?? 0)) {
+          stepsRun = step;
           stop.abort(new Error('validation accuracy collapsed'));
         }
-        return { validationAccuracy: current, floor: settings.floor };
+        return { validationAccuracy: current, floor: settings.floor, chosenStep: lastGoodStep };
       },
       onProgress: (p) =>
         report(options, {
@@ -210,19 +244,27 @@ export async function tuneWithinFloor(
     // below the floor (NAD relies on this to back off from a too-large beta). A caller's
     // cancellation or any other failure is not.
     diverged = !options.signal?.aborted && isDivergence(error);
+    if (diverged) stepsRun = evaluatedStep;
     if (!(stop.signal.aborted || diverged) || options.signal?.aborted) {
       for (const w of lastGood) w.dispose();
       throwIfAborted(options.signal);
       throw error;
     }
   }
-  working.setWeights(lastGood);
+  const stoppedEarly = stop.signal.aborted || diverged;
+  if (settings.keepFinal && !stoppedEarly) {
+    lastGoodStep = stepsRun;
+    accuracy = await validationAccuracy(working, validation);
+  } else {
+    working.setWeights(lastGood);
+  }
   for (const w of lastGood) w.dispose();
   return {
     steps: lastGoodStep,
     accuracy,
-    stoppedEarly: stop.signal.aborted || diverged,
+    stoppedEarly,
     diverged,
+    stepsRun,
     ...(resume ? { resumedFromStep: resume.training.step } : {}),
   };
 }
