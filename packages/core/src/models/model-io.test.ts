@@ -88,6 +88,7 @@ describe('model zoo', () => {
 
   it.each([
     ['small-cnn', [28, 28, 1]],
+    ['tiny-cnn', [28, 28, 1]],
     ['resnet20', [32, 32, 3]],
     ['preact-resnet18', [32, 32, 3]],
   ] as const)('%s outputs logits and exposes penultimate features', (architecture, inputShape) => {
@@ -104,6 +105,17 @@ describe('model zoo', () => {
     expect(tf.memory().numTensors).toBe(before);
     expect(forwardFlops(model)).toBeGreaterThan(0);
     model.dispose();
+  });
+
+  it('makes tiny-cnn the small CNN at half the width (about a quarter of its work)', () => {
+    const small = createModel({ architecture: 'small-cnn', inputShape: [28, 28, 1], numClasses: 10, seed: 1 });
+    const tiny = createModel({ architecture: 'tiny-cnn', inputShape: [28, 28, 1], numClasses: 10, seed: 1 });
+    const ratio = forwardFlops(small) / forwardFlops(tiny);
+    expect(ratio).toBeGreaterThan(3);
+    expect(ratio).toBeLessThan(4.5);
+    expect(splitAtPenultimate(tiny).features.outputs[0]?.shape).toEqual([null, 64]);
+    small.dispose();
+    tiny.dispose();
   });
 
   it('gives the same initial weights for the same seed', async () => {
