@@ -6,6 +6,7 @@
  */
 
 import {
+  type Architecture,
   BASELINE_DEFENSES,
   calibratedTriggerInversion,
   createLabAttack,
@@ -15,7 +16,9 @@ import {
   initRuntime,
   type LabAttackName,
   loadBuiltinDataset,
+  type NeuralCleanseDetection,
   neuralCleanseDetect,
+  neuralCleanseRepair,
   pivotalTuning,
   type RepairResult,
   selectImages,
@@ -27,15 +30,19 @@ import type * as tf from '@tensorflow/tfjs';
 
 export interface EfficacyJob {
   dataset: string;
+  architecture: Architecture;
   attack: LabAttackName | 'clean';
   poisonCount: number;
+  /** Attack knobs beyond the defaults (e.g. WaNet's warp strength). */
+  attackParams: Record<string, number>;
   seed: number;
   trainImages: number;
   epochs: number;
   trustedFraction: number;
   defenses: string[];
   detectors: string[];
-  quick: boolean;
+  /** Test images to measure on (the first N of the test split); all when null. */
+  testImages: number | null;
 }
 
 const job = JSON.parse(process.argv[2] ?? '{}') as EfficacyJob;
@@ -48,12 +55,13 @@ const trusted = stratifiedSample(
   (job.trustedFraction * fullTrain.labels.length) / victimSplit.rest.labels.length,
   job.seed + 1,
 ).selected;
-const test = job.quick
-  ? selectImages(
-      fullTest,
-      Array.from({ length: 2000 }, (_, i) => i),
-    )
-  : fullTest;
+const test =
+  job.testImages === null
+    ? fullTest
+    : selectImages(
+        fullTest,
+        Array.from({ length: Math.min(job.testImages, fullTest.labels.length) }, (_, i) => i),
+      );
 
 const started = performance.now();
 const lab = await trainLabModel({
@@ -61,12 +69,14 @@ const lab = await trainLabModel({
   test,
   ...(job.attack === 'clean'
     ? {}
-    : { attack: { name: job.attack, poisonCount: job.poisonCount, targetClass: 0, seed: job.seed } }),
-  recipe: { epochs: job.epochs, seed: job.seed },
+    : { attack: { name: job.attack, poisonCount: job.poisonCount, targetClass: 0, seed: job.seed, params: job.attackParams } }),
+  recipe: { epochs: job.epochs, seed: job.seed, architecture: job.architecture },
 });
 const trainSeconds = (performance.now() - started) / 1000;
 const attackSpec =
-  job.attack === 'clean' ? null : { name: job.attack, poisonCount: job.poisonCount, targetClass: 0, seed: job.seed };
+  job.attack === 'clean'
+    ? null
+    : { name: job.attack, poisonCount: job.poisonCount, targetClass: 0, seed: job.seed, params: job.attackParams };
 // ASR of a clean model is measured with the BadNets trigger, so clean rows stay comparable.
 const attack = createLabAttack(attackSpec ?? { name: 'badnets', poisonCount: 1, targetClass: 0, seed: job.seed });
 const triggered = triggeredTestSet(attack, test);
@@ -82,11 +92,18 @@ const repair: Record<string, unknown>[] = [
   { defense: 'none', cdaBefore: before.cda, asrBefore: before.asr, cdaAfter: before.cda, asrAfter: before.asr, seconds: 0 },
 ];
 const options: DefenseOptions = { seed: job.seed };
+// Neural Cleanse's repair starts with exactly the detection its detector runs (same seed and
+// options), so a job that runs both keeps that detection instead of reversing triggers twice.
+let neuralCleanseDetection: NeuralCleanseDetection | null = null;
 for (const name of job.defenses) {
   const t0 = performance.now();
   let result: RepairResult;
   if (name === 'pivotal-tuning') result = await pivotalTuning(lab.model, trusted, options);
-  else {
+  else if (name === 'neural-cleanse') {
+    const repaired = await neuralCleanseRepair(lab.model, trusted, options);
+    neuralCleanseDetection = repaired.detection;
+    result = repaired;
+  } else {
     const defense = BASELINE_DEFENSES[name as keyof typeof BASELINE_DEFENSES];
     if (!defense) throw new Error(`unknown defense ${name}`);
     result = await defense.repair(lab.model, trusted, options);
@@ -102,6 +119,7 @@ for (const name of job.defenses) {
     validationAccuracyBefore: result.validationAccuracyBefore,
     validationAccuracyAfter: result.validationAccuracyAfter,
     steps: result.steps,
+    ...(typeof result.parameters.attempts === 'number' ? { attempts: result.parameters.attempts } : {}),
     seconds: (performance.now() - t0) / 1000,
   });
   result.model.dispose();
@@ -120,12 +138,14 @@ for (const name of job.detectors) {
       seconds: (performance.now() - t0) / 1000,
     });
   } else if (name === 'neural-cleanse') {
-    const r = await neuralCleanseDetect(lab.model, trusted, { seed: job.seed });
+    const r = neuralCleanseDetection ?? (await neuralCleanseDetect(lab.model, trusted, { seed: job.seed }));
     detection.push({
       detector: 'neural-cleanse',
       score: r.score,
       suspectedTarget: r.suspectedTarget,
-      seconds: (performance.now() - t0) / 1000,
+      // Reused from the repair: its cost is inside the repair's seconds.
+      seconds: neuralCleanseDetection ? 0 : (performance.now() - t0) / 1000,
+      reusedFromRepair: neuralCleanseDetection !== null,
     });
   }
 }

@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { calibrateThreshold } from '@antidote/core';
 import { rocAuc } from '@antidote/core/metrics';
 import type { EfficacyJob } from './efficacy-job.ts';
 
@@ -21,40 +22,78 @@ const option = (name: string, fallback: string) => {
 };
 const quick = args.includes('--quick');
 const dataset = option('--dataset', 'fashion-mnist');
+const architecture = option('--arch', 'tiny-cnn') as EfficacyJob['architecture'];
 const seeds = Number(option('--seeds', quick ? '1' : '3'));
-const detectionModels = Number(option('--detection-models', quick ? '0' : '5'));
+const detectionModels = Number(option('--detection-models', quick ? '1' : '5'));
 const workers = Number(option('--workers', '2'));
 const attacks = option(
   '--attacks',
-  quick ? 'badnets,blend' : 'badnets,blend,wanet,adaptive-blend,adaptive-patch,trigger-scattered-badnets,parameter-controlled',
+  quick ? 'badnets' : 'badnets,blend,wanet,adaptive-blend,adaptive-patch,trigger-scattered-badnets,parameter-controlled',
 ).split(',') as EfficacyJob['attack'][];
-const defenses = option('--defenses', 'fine-tuning,fine-pruning,nad,neural-cleanse,pivotal-tuning').split(',').filter(Boolean);
-const detectors = option('--detectors', 'cti,neural-cleanse').split(',').filter(Boolean);
+const defenses = option(
+  '--defenses',
+  quick ? 'fine-tuning,pivotal-tuning' : 'fine-tuning,fine-pruning,nad,neural-cleanse,pivotal-tuning',
+)
+  .split(',')
+  .filter(Boolean);
+const detectors = option('--detectors', quick ? 'cti' : 'cti,neural-cleanse')
+  .split(',')
+  .filter(Boolean);
 // A partial run (say, detection only) can save under its own name instead of overwriting the full one.
 const resultName = option('--name', quick ? 'efficacy-quick' : 'efficacy');
+const resultsDir = path.resolve(option('--out', path.join(here, 'results')));
+/**
+ * The attack side of each victim, chosen on the victim alone so each backdoor implants (no defense
+ * sees these). Rule: the smallest of 200 / 600 / 1,500 poisoned images (of 10,000) whose test ASR
+ * reaches 80% on tiny-cnn after 3 epochs (seed 1), else 1,500 (the adaptive attacks trade ASR
+ * for stealth: 69% and 98% at 1,500). WaNet reached only 18% that way (its noise mode teaches
+ * the model to ignore small warps), so it trains 10 epochs with warp strength s = 1 (default
+ * 0.5): 82.7% ASR at 85.0% CDA. Measured figures are in the README's benchmark section.
+ */
+const ATTACK_SETTINGS: Record<string, { poisonCount: number; epochs?: number; params?: Record<string, number> }> = {
+  badnets: { poisonCount: 200 },
+  blend: { poisonCount: 600 },
+  wanet: { poisonCount: 1500, epochs: 10, params: { s: 1 } },
+  'adaptive-blend': { poisonCount: 1500 },
+  'adaptive-patch': { poisonCount: 1500 },
+  'trigger-scattered-badnets': { poisonCount: 600 },
+  'parameter-controlled': { poisonCount: 200 },
+};
+const poisonCountOverride = option('--poison-count', '');
+const poisonCountOf = (attack: string) =>
+  poisonCountOverride ? Number(poisonCountOverride) : (ATTACK_SETTINGS[attack]?.poisonCount ?? 200);
 const base = {
   dataset,
-  poisonCount: Number(option('--poison-count', '200')),
-  trainImages: Number(option('--train-images', quick ? '10000' : '30000')),
+  architecture,
+  trainImages: Number(option('--train-images', '10000')),
   epochs: Number(option('--epochs', quick ? '2' : '3')),
+  attackParams: {},
   trustedFraction: 0.01,
-  quick,
+  testImages: quick ? 2000 : null,
 };
 
+// Longest jobs first (victims with every repair), then detection-only victims, then clean ones,
+// so neither worker idles at the end while the other runs a long job.
+const epochsOverride = option('--epochs', '');
+const victimOf = (attack: string) => ({
+  ...base,
+  poisonCount: poisonCountOf(attack),
+  epochs: epochsOverride ? base.epochs : (ATTACK_SETTINGS[attack]?.epochs ?? base.epochs),
+  attackParams: ATTACK_SETTINGS[attack]?.params ?? {},
+});
 const jobs: EfficacyJob[] = [];
 for (const attack of attacks) {
-  for (let seed = 1; seed <= Math.max(seeds, detectionModels); seed++) {
-    jobs.push({
-      ...base,
-      attack,
-      seed,
-      defenses: seed <= seeds ? defenses : [],
-      detectors: seed <= detectionModels ? detectors : [],
-    });
+  for (let seed = 1; seed <= seeds; seed++) {
+    jobs.push({ ...victimOf(attack), attack, seed, defenses, detectors: seed <= detectionModels ? detectors : [] });
+  }
+}
+for (const attack of attacks) {
+  for (let seed = seeds + 1; seed <= detectionModels; seed++) {
+    jobs.push({ ...victimOf(attack), attack, seed, defenses: [], detectors });
   }
 }
 for (let seed = 1; seed <= detectionModels; seed++) {
-  jobs.push({ ...base, attack: 'clean', seed: 100 + seed, defenses: [], detectors });
+  jobs.push({ ...base, attack: 'clean', poisonCount: 0, seed: 100 + seed, defenses: [], detectors });
 }
 
 type JobResult = {
@@ -112,9 +151,12 @@ const detectionRows = attacks.flatMap((attack) =>
       .filter((r) => r.job.attack === attack)
       .flatMap((r) => r.detection.filter((d) => d.detector === detector));
     const clean = cleanScores(detector);
+    // The threshold a tenant would calibrate from these clean models at a 5% false-positive rate,
+    // and the share of this attack's models it flags (score above it, as the verdict rule reads).
+    const threshold = clean.length > 0 ? calibrateThreshold(clean, 0.05) : null;
     return {
       attack,
-      poisonCount: base.poisonCount,
+      poisonCount: poisonCountOf(attack),
       detector,
       clean: clean.length,
       poisoned: poisoned.length,
@@ -123,6 +165,9 @@ const detectionRows = attacks.flatMap((attack) =>
         clean,
       ),
       targetHitRate: poisoned.length ? poisoned.filter((d) => d.suspectedTarget === 0).length / poisoned.length : null,
+      thresholdAt5PercentFpr: threshold,
+      detectedAtThreshold:
+        threshold !== null && poisoned.length ? poisoned.filter((d) => d.score > threshold).length / poisoned.length : null,
       // Every model's score, so a threshold can be calibrated from the clean ones afterwards.
       cleanScores: clean,
       poisonedScores: poisoned.map((d) => ({ score: d.score, suspectedTarget: d.suspectedTarget })),
@@ -156,14 +201,20 @@ const output = {
   dataset,
   trustedFraction: base.trustedFraction,
   quick,
-  model: 'small-cnn',
-  victim: { trainImages: base.trainImages, epochs: base.epochs, poisonCount: base.poisonCount },
+  model: architecture,
+  victim: {
+    trainImages: base.trainImages,
+    epochs: base.epochs,
+    perAttack: Object.fromEntries(
+      attacks.map((a) => [a, { poisonCount: poisonCountOf(a), epochs: victimOf(a).epochs, params: victimOf(a).attackParams }]),
+    ),
+    testImages: base.testImages ?? 'all',
+  },
   wallSeconds,
   repair: repairRows,
   detection: detectionRows,
   summary,
 };
-const resultsDir = path.join(here, 'results');
 mkdirSync(resultsDir, { recursive: true });
 const name = resultName;
 writeFileSync(path.join(resultsDir, `${name}.json`), `${JSON.stringify(output, null, 2)}\n`);
@@ -171,7 +222,7 @@ const pct = (v: number) => (100 * v).toFixed(1);
 const lines = [
   `# bench:efficacy${quick ? ' --quick' : ''} (${output.createdAt}, ${wallSeconds.toFixed(0)} s)`,
   '',
-  `${dataset}, small CNN trained on ${base.trainImages} images for ${base.epochs} epochs, poison count ${base.poisonCount}, ` +
+  `${dataset}, ${architecture} trained on ${base.trainImages} images for ${base.epochs} epochs, poisoned images ${attacks.map((a) => `${a} ${poisonCountOf(a)}${victimOf(a).epochs !== base.epochs ? ` (${victimOf(a).epochs} epochs, ${JSON.stringify(victimOf(a).attackParams)})` : ''}`).join(', ')}, ` +
     `1% trusted data (${Math.round(base.trustedFraction * 60000)} images, 20% of it held out for validation), ${seeds} seed(s) per defense, ${detectionModels} clean and ${detectionModels} poisoned models per attack for detection (${detectors.join(', ') || 'none'}).`,
   '',
   '| attack | defense | runs | CDA before | CDA drop (pts, spread) | ASR before | ASR after (spread) | seconds |',
@@ -181,13 +232,79 @@ const lines = [
       `| ${s.attack} | ${s.defense} | ${s.runs} | ${pct(s.meanCdaBefore)} | ${pct(s.meanCdaDrop)} (${pct(s.cdaDropSpread)}) | ${pct(s.meanAsrBefore)} | ${pct(s.meanAsrAfter)} (${pct(s.asrAfterSpread)}) | ${s.meanSeconds.toFixed(0)} |`,
   ),
   '',
-  '| attack | detector | clean | poisoned | ROC AUC | target hit rate |',
-  '|---|---|---|---|---|---|',
+  '| attack | detector | clean | poisoned | ROC AUC | target hit rate | threshold (5% FPR on clean) | detected at it |',
+  '|---|---|---|---|---|---|---|---|',
   ...detectionRows.map(
     (d) =>
-      `| ${d.attack} | ${d.detector} | ${d.clean} | ${d.poisoned} | ${d.auc === null ? '-' : d.auc.toFixed(2)} | ${d.targetHitRate === null ? '-' : d.targetHitRate.toFixed(2)} |`,
+      `| ${d.attack} | ${d.detector} | ${d.clean} | ${d.poisoned} | ${d.auc === null ? '-' : d.auc.toFixed(2)} | ${d.targetHitRate === null ? '-' : d.targetHitRate.toFixed(2)} | ${d.thresholdAt5PercentFpr === null ? '-' : d.thresholdAt5PercentFpr.toFixed(3)} | ${d.detectedAtThreshold === null ? '-' : d.detectedAtThreshold.toFixed(2)} |`,
   ),
   '',
 ];
 writeFileSync(path.join(resultsDir, `${name}.md`), lines.join('\n'));
 process.stdout.write(`${lines.join('\n')}\n`);
+
+/**
+ * `--check`: the bars of the benchmark, as pass/fail lines and the exit code. The full run checks
+ * the product claim (PT: mean ASR <= 10% at <= 2 points, no worse than the best baseline; CTI:
+ * AUC >= 0.9, target right >= 80%); `--quick` looser bars (one seed, 2,000 test images) that
+ * still catch a regression: a PT that stops removing BadNets or a CTI that stops telling a
+ * backdoored model from a clean one.
+ */
+if (args.includes('--check')) {
+  const bars = quick
+    ? { asr: 0.25, cdaDrop: 0.03, auc: 1, target: 1, implanted: 0.5 }
+    : { asr: 0.1, cdaDrop: 0.02, auc: 0.9, target: 0.8, implanted: 0.5 };
+  const checks: { check: string; pass: boolean; value: string }[] = [];
+  for (const attack of attacks) {
+    const row = (defense: string) => summary.find((s) => s.attack === attack && s.defense === defense && s.runs > 0);
+    const pt = row('pivotal-tuning');
+    if (pt) {
+      checks.push({
+        check: `${attack}: backdoor implanted (ASR before >= ${pct(bars.implanted)}%)`,
+        pass: pt.meanAsrBefore >= bars.implanted,
+        value: `${pct(pt.meanAsrBefore)}%`,
+      });
+      checks.push({
+        check: `${attack}: PT mean ASR after <= ${pct(bars.asr)}%`,
+        pass: pt.meanAsrAfter <= bars.asr,
+        value: `${pct(pt.meanAsrAfter)}%`,
+      });
+      checks.push({
+        check: `${attack}: PT mean CDA drop <= ${pct(bars.cdaDrop)} pts`,
+        pass: pt.meanCdaDrop <= bars.cdaDrop,
+        value: `${pct(pt.meanCdaDrop)} pts`,
+      });
+      const baselines = defenses.filter((d) => d !== 'pivotal-tuning').flatMap((d) => row(d) ?? []);
+      const withinBudget = baselines.filter((b) => b.meanCdaDrop <= bars.cdaDrop);
+      if (withinBudget.length > 0) {
+        const best = withinBudget.reduce((a, b) => (b.meanAsrAfter < a.meanAsrAfter ? b : a));
+        checks.push({
+          check: `${attack}: PT mean ASR after <= best baseline within the CDA budget (${best.defense})`,
+          pass: pt.meanAsrAfter <= best.meanAsrAfter,
+          value: `${pct(pt.meanAsrAfter)}% vs ${pct(best.meanAsrAfter)}%`,
+        });
+      }
+    }
+    for (const d of detectionRows.filter((r) => r.attack === attack && r.detector === 'cti' && r.auc !== null)) {
+      checks.push({
+        check: `${attack}: CTI ROC AUC >= ${bars.auc}`,
+        pass: (d.auc ?? 0) >= bars.auc,
+        value: (d.auc ?? 0).toFixed(2),
+      });
+      checks.push({
+        check: `${attack}: CTI target right >= ${pct(bars.target)}%`,
+        pass: (d.targetHitRate ?? 0) >= bars.target,
+        value: `${pct(d.targetHitRate ?? 0)}%`,
+      });
+    }
+  }
+  const failed = checks.filter((c) => !c.pass);
+  const report = [
+    '| check | result | value |',
+    '|---|---|---|',
+    ...checks.map((c) => `| ${c.check} | ${c.pass ? 'pass' : 'FAIL'} | ${c.value} |`),
+  ];
+  writeFileSync(path.join(resultsDir, `${name}-checks.md`), `${report.join('\n')}\n`);
+  process.stdout.write(`\n${report.join('\n')}\n${checks.length - failed.length} checks passed, ${failed.length} failed\n`);
+  if (checks.length === 0 || failed.length > 0) process.exitCode = 1;
+}
