@@ -37,7 +37,7 @@ import {
 } from './common.ts';
 
 /**
- * Default decision threshold on the CTI score (score >= threshold: backdoored). PROVISIONAL.
+ * Default decision threshold on the CTI score (score > threshold: backdoored). PROVISIONAL.
  *
  * Where it comes from: `calibrateThreshold(cleanScores, 0.05)` (the 95th percentile of the scores
  * of reference CLEAN models of the same architecture) is the intended threshold, but training
@@ -121,12 +121,14 @@ export interface ScanResult {
 }
 
 /**
- * The verdict rule: score >= threshold -> backdoored; score >= threshold / 2 -> suspicious (worth
- * a repair or a calibrated re-scan); otherwise clean.
+ * The verdict rule: score > threshold -> backdoored; score > threshold / 2 -> suspicious (worth
+ * a repair or a calibrated re-scan); otherwise clean. Strictly above, as core's CTI verdict reads
+ * it: `calibrateThreshold` returns a clean reference model's own score (with 5 reference models
+ * at 5% false positives, the highest), which must not itself count as backdoored.
  */
 export function scanVerdict(score: number, threshold: number, suspiciousThreshold = threshold / 2): ScanVerdict {
-  if (score >= threshold) return 'backdoored';
-  if (score >= suspiciousThreshold) return 'suspicious';
+  if (score > threshold) return 'backdoored';
+  if (score > suspiciousThreshold) return 'suspicious';
   return 'clean';
 }
 
