@@ -42,12 +42,14 @@ import {
  * Where it comes from: `calibrateThreshold(cleanScores, 0.05)` (the 95th percentile of the scores
  * of reference CLEAN models of the same architecture) is the intended threshold, but training
  * reference models inside every scan is too slow, so the scan uses this fixed value unless the job
- * passes a calibrated one. Measured (scratch runs of the benchmark's victims: Fashion-MNIST, small
- * CNN trained on 10k images for 2 epochs, 1% trusted data = 600 images, CTI and PT defaults with
- * the trigger size penalty), see CTI_THRESHOLD_MEASUREMENTS: clean models 0.065 and 0.093,
- * BadNets models 0.48 and 0.52; 0.25 sits between them. Two models per side is far too few for a
- * false-positive rate: `npm run bench:efficacy` measures more, and a tenant should recalibrate
- * per architecture and dataset when reference models exist. Suspicious band: from threshold / 2.
+ * passes a calibrated one. Measured with CTI and PT defaults, 1% trusted data (600 images):
+ * - scratch runs, small CNN (CTI_THRESHOLD_MEASUREMENTS): clean 0.065 and 0.093, BadNets 0.48, 0.52;
+ * - `npm run bench:efficacy` (tiny-cnn, 5 clean and 35 poisoned models over 7 attacks): clean
+ *   0.046-0.120 (so 0.120 at 5% FPR), poisoned 0.046-0.778; 0.25 flags none of the clean models
+ *   and 32 of the 35 poisoned ones (Adaptive-Patch 2 of 5), README "Measured".
+ * 0.25 keeps a margin over the highest clean score seen (7 clean models are too few for a 5%
+ * rate); a tenant should recalibrate per architecture and dataset when reference models exist.
+ * Suspicious band: above threshold / 2 (0.125, just over the highest clean score).
  */
 export const CTI_DEFAULT_THRESHOLD = 0.25;
 
