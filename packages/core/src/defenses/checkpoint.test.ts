@@ -118,6 +118,24 @@ describe('repair checkpoints', () => {
     expect(events[0]?.step).toBeGreaterThan(10);
   });
 
+  it('pivotal-tuning: refuses a second-run checkpoint when the options turn the second run off', async () => {
+    const run: Run = (f, extra) =>
+      pivotalTuning(f.model, f.trusted, { seed: 1, ...TUNE, learningRate: 0.02, accuracyBudget: -0.01, ...extra });
+    const checkpoint = await interrupt(fixture, run, (c) => c.state.phase === 'repair-retry');
+    const before = tf.memory().numTensors;
+    await expect(
+      pivotalTuning(fixture.model, fixture.trusted, {
+        seed: 1,
+        ...TUNE,
+        learningRate: 0.02,
+        accuracyBudget: -0.01,
+        retry: null,
+        resumeFrom: checkpoint,
+      }),
+    ).rejects.toSatisfy((e) => isAntidoteError(e, 'INVALID_INPUT') && /second run/.test(e.message));
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('neural-cleanse: resumes inside unlearning without reversing triggers again', async () => {
     const run = RUNS['neural-cleanse']!;
     const checkpoint = await interrupt(fixture, run, (c) => c.state.phase === 'unlearn');

@@ -154,37 +154,46 @@ export async function pivotalTuning(
   const floor = accuracyBefore - settings.accuracyBudget;
   // A checkpoint of the retry means the first attempt kept nothing within budget.
   const firstAttempt = resumePhase === 'repair-retry' ? 1 : 0;
+  if (firstAttempt >= attempts.length) {
+    throw new AntidoteError(
+      'INVALID_INPUT',
+      "The checkpoint was taken in Pivotal Tuning's second run, which these options turn off; resume with the same options.",
+    );
+  }
+  // The frozen copy every attempt is anchored to; the suspect itself is never trained.
+  const pivot = await cloneModel(model);
   let outcome: FloorTuningOutcome | null = null;
   let working: tf.LayersModel | null = null;
-  let attempt = firstAttempt;
-  for (; attempt < attempts.length; attempt++) {
-    working?.dispose();
-    working = await cloneModel(model);
-    const checkpoint = phaseCheckpointing({
-      defense: 'pivotal-tuning',
-      phase: PHASES[attempt]!,
-      offset: attempt * settings.steps,
-      totalSteps: settings.steps,
-      options,
-      ...(resumeFrom && attempt === firstAttempt ? { resume: phaseFromJson(resumeFrom.state, resumeFrom.files) } : {}),
-    });
-    try {
-      outcome = await tuneAttempt(model, working, fit, validation, attempts[attempt]!, {
-        phase: PHASES[attempt]!,
+  let kept = firstAttempt;
+  try {
+    for (; kept < attempts.length; kept++) {
+      working?.dispose();
+      working = await cloneModel(model);
+      const checkpoint = phaseCheckpointing({
+        defense: 'pivotal-tuning',
+        phase: PHASES[kept]!,
+        offset: kept * settings.steps,
+        totalSteps: settings.steps,
+        options,
+        ...(resumeFrom && kept === firstAttempt ? { resume: phaseFromJson(resumeFrom.state, resumeFrom.files) } : {}),
+      });
+      outcome = await tuneAttempt(pivot, working, fit, validation, attempts[kept]!, {
+        phase: PHASES[kept]!,
         floor,
         startAccuracy: accuracyBefore,
         checkpoint,
         options,
       });
-    } catch (error) {
-      working.dispose();
-      throw error;
+      // Something within budget, or no run left: this one is the result.
+      if (outcome.steps > 0 || kept === attempts.length - 1) break;
     }
-    // Something within budget (or the caller wants the final weights): no retry.
-    if (outcome.steps > 0 || settings.select === 'final') break;
+  } catch (error) {
+    working?.dispose();
+    throw error;
+  } finally {
+    pivot.dispose();
   }
   if (!working || !outcome) throw new AntidoteError('INTERNAL', 'Pivotal Tuning ran no attempt.');
-  const attemptUsed = Math.min(attempt, attempts.length - 1);
   return {
     model: working,
     defense: 'pivotal-tuning',
@@ -202,12 +211,12 @@ export async function pivotalTuning(
       lambdaParamEffective: effectiveLambdaParam(settings.lambdaParam, model),
       slolSign: settings.slolSign,
       headInit: settings.headInit,
-      lambdaHeadShift: attempts[attemptUsed]!.lambdaHeadShift,
-      lambdaDistill: attempts[attemptUsed]!.lambdaDistill,
+      lambdaHeadShift: attempts[kept]!.lambdaHeadShift,
+      lambdaDistill: attempts[kept]!.lambdaDistill,
       useLabels: settings.useLabels,
       accuracyBudget: settings.accuracyBudget,
       select: settings.select,
-      attempts: attemptUsed + 1,
+      attempts: kept + 1,
       stepsRun: outcome.stepsRun,
       stoppedEarly: outcome.stoppedEarly,
       ...(resumeFrom ? { resumedFromStep: resumeFrom.step } : {}),
@@ -224,11 +233,12 @@ function effectiveLambdaParam(lambdaParam: number, model: tf.LayersModel): numbe
 
 /**
  * One PT run on `working` (a fresh copy of the suspect): re-initialise the head if asked, then
- * tune against the pivot with the floor rule of every repair. Leaves in `working` the latest
- * checkpoint within the floor, the suspect's own weights when there is none.
+ * tune against the pivot (a frozen copy of the suspect) with the floor rule of every repair.
+ * Leaves in `working` the latest checkpoint within the floor, the suspect's own weights when
+ * there is none.
  */
 async function tuneAttempt(
-  suspect: tf.LayersModel,
+  pivot: tf.LayersModel,
   working: tf.LayersModel,
   fit: ImageDataset,
   validation: ImageDataset,
@@ -242,7 +252,6 @@ async function tuneAttempt(
   },
 ): Promise<FloorTuningOutcome> {
   const { options } = run;
-  const pivot = await cloneModel(suspect);
   const numClasses = fit.classNames.length;
   const student = splitAtPenultimate(working);
   const teacher = splitAtPenultimate(pivot);
@@ -269,69 +278,65 @@ async function tuneAttempt(
   const anchoredPivot = anchored.map(({ p }) => p);
   const lambdaParam = effectiveLambdaParam(settings.lambdaParam, working);
   // The suspect's own weights (not a re-initialised head) are the fallback when nothing stays in budget.
-  const suspectWeights = suspect.getWeights();
-  try {
-    return await tuneWithinFloor(
-      working,
-      fit,
-      validation,
-      {
-        phase: run.phase,
-        steps: settings.steps,
-        batchSize: settings.batchSize,
-        optimizer: settings.optimizer,
-        learningRate: settings.learningRate,
-        momentum: 0.9,
-        weightDecay: 0,
-        // Warm-up and decay: a full learning rate on step one knocks held-out accuracy below the
-        // floor before the model settles (measured on Fashion-MNIST and the test fixture).
-        warmupFraction: 0.1,
-        cosineDecay: true,
-        ...(options.augment ? { augment: options.augment } : {}),
-        variables,
-        evaluateEvery: settings.evaluateEvery,
-        floor: run.floor,
-        startAccuracy: run.startAccuracy,
-        collapseMargin: settings.collapseMargin,
-        ...(reinitializeHead ? { collapseAfterStep: settings.steps / 2 } : {}),
-        fallbackWeights: suspectWeights,
-        keepFinal: settings.select === 'final',
-        ...(run.checkpoint ? { checkpoint: run.checkpoint } : {}),
-        loss: ({ images, labels }) => {
-          const [z, output] = studentTwoHeads.apply(images, { training: true }) as [tf.Tensor2D, tf.Tensor2D];
-          const [z0, output0] = teacherTwoHeads.predict(images) as [tf.Tensor2D, tf.Tensor2D];
-          const logits = outputToLogits(output, student.outputsProbabilities);
-          const pivotLogits = outputToLogits(output0, teacher.outputsProbabilities);
-          const task = settings.useLabels
-            ? (tf.losses.softmaxCrossEntropy(tf.oneHot(labels, numClasses), logits) as tf.Scalar)
-            : softCrossEntropy(pivotLogits, logits);
-          let total: tf.Scalar = task;
-          if (settings.useLabels && settings.lambdaDistill > 0)
-            total = tf.add(total, tf.mul(settings.lambdaDistill, softCrossEntropy(pivotLogits, logits)));
-          if (settings.lambdaSlol > 0) {
-            const batchLabels = labels.dataSync() as Int32Array;
-            const { centroids, pivotCentroids, present } = classCentroids(z, z0, batchLabels, numClasses);
-            if (present.length >= 2)
-              total = tf.add(total, tf.mul(settings.lambdaSlol, slolLoss(centroids, pivotCentroids, settings.slolSign)));
-          }
-          if (settings.lambdaHeadShift !== 0 && headKernel && pivotHeadKernel) {
-            const cos = tf.div(
-              tf.sum(tf.mul(headKernel, pivotHeadKernel)),
-              tf.add(tf.mul(tf.norm(headKernel), tf.norm(pivotHeadKernel)), 1e-8),
-            );
-            total = tf.add(total, tf.mul(settings.lambdaHeadShift, cos));
-          }
-          if (lambdaParam > 0) {
-            total = tf.add(total, tf.mul(lambdaParam, parameterDistance(anchoredVariables, anchoredPivot)));
-          }
-          return total;
-        },
+  const suspectWeights = pivot.getWeights();
+  return tuneWithinFloor(
+    working,
+    fit,
+    validation,
+    {
+      phase: run.phase,
+      steps: settings.steps,
+      batchSize: settings.batchSize,
+      optimizer: settings.optimizer,
+      learningRate: settings.learningRate,
+      momentum: 0.9,
+      weightDecay: 0,
+      // Warm-up and decay: a full learning rate on step one knocks held-out accuracy below the
+      // floor before the model settles (measured on Fashion-MNIST and the test fixture).
+      warmupFraction: 0.1,
+      cosineDecay: true,
+      ...(options.augment ? { augment: options.augment } : {}),
+      variables,
+      evaluateEvery: settings.evaluateEvery,
+      floor: run.floor,
+      startAccuracy: run.startAccuracy,
+      collapseMargin: settings.collapseMargin,
+      ...(reinitializeHead ? { collapseAfterStep: settings.steps / 2 } : {}),
+      fallbackWeights: suspectWeights,
+      keepFinal: settings.select === 'final',
+      ...(run.checkpoint ? { checkpoint: run.checkpoint } : {}),
+      loss: ({ images, labels }) => {
+        const [z, output] = studentTwoHeads.apply(images, { training: true }) as [tf.Tensor2D, tf.Tensor2D];
+        const [z0, output0] = teacherTwoHeads.predict(images) as [tf.Tensor2D, tf.Tensor2D];
+        const logits = outputToLogits(output, student.outputsProbabilities);
+        const pivotLogits = outputToLogits(output0, teacher.outputsProbabilities);
+        const task = settings.useLabels
+          ? (tf.losses.softmaxCrossEntropy(tf.oneHot(labels, numClasses), logits) as tf.Scalar)
+          : softCrossEntropy(pivotLogits, logits);
+        let total: tf.Scalar = task;
+        if (settings.useLabels && settings.lambdaDistill > 0)
+          total = tf.add(total, tf.mul(settings.lambdaDistill, softCrossEntropy(pivotLogits, logits)));
+        if (settings.lambdaSlol > 0) {
+          const batchLabels = labels.dataSync() as Int32Array;
+          const { centroids, pivotCentroids, present } = classCentroids(z, z0, batchLabels, numClasses);
+          if (present.length >= 2)
+            total = tf.add(total, tf.mul(settings.lambdaSlol, slolLoss(centroids, pivotCentroids, settings.slolSign)));
+        }
+        if (settings.lambdaHeadShift !== 0 && headKernel && pivotHeadKernel) {
+          const cos = tf.div(
+            tf.sum(tf.mul(headKernel, pivotHeadKernel)),
+            tf.add(tf.mul(tf.norm(headKernel), tf.norm(pivotHeadKernel)), 1e-8),
+          );
+          total = tf.add(total, tf.mul(settings.lambdaHeadShift, cos));
+        }
+        if (lambdaParam > 0) {
+          total = tf.add(total, tf.mul(lambdaParam, parameterDistance(anchoredVariables, anchoredPivot)));
+        }
+        return total;
       },
-      options,
-    );
-  } finally {
-    pivot.dispose();
-  }
+    },
+    options,
+  );
 }
 
 export const pivotalTuningDefense: RepairDefense<PivotalTuningOptions> = { name: 'pivotal-tuning', repair: pivotalTuning };
