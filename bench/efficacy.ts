@@ -60,27 +60,28 @@ const ATTACK_SETTINGS: Record<string, { poisonCount: number; epochs?: number; pa
   'parameter-controlled': { poisonCount: 200 },
 };
 const poisonCountOverride = option('--poison-count', '');
+// Set, it overrides every attack's own epochs (ATTACK_SETTINGS).
+const epochsOverride = option('--epochs', '');
 const poisonCountOf = (attack: string) =>
   poisonCountOverride ? Number(poisonCountOverride) : (ATTACK_SETTINGS[attack]?.poisonCount ?? 200);
 const base = {
   dataset,
   architecture,
   trainImages: Number(option('--train-images', '10000')),
-  epochs: Number(option('--epochs', quick ? '2' : '3')),
+  epochs: epochsOverride ? Number(epochsOverride) : quick ? 2 : 3,
   attackParams: {},
   trustedFraction: 0.01,
   testImages: quick ? 2000 : null,
 };
 
-// Longest jobs first (victims with every repair), then detection-only victims, then clean ones,
-// so neither worker idles at the end while the other runs a long job.
-const epochsOverride = option('--epochs', '');
 const victimOf = (attack: string) => ({
   ...base,
   poisonCount: poisonCountOf(attack),
   epochs: epochsOverride ? base.epochs : (ATTACK_SETTINGS[attack]?.epochs ?? base.epochs),
   attackParams: ATTACK_SETTINGS[attack]?.params ?? {},
 });
+// Longest jobs first (victims with every repair), then detection-only victims, then clean ones,
+// so neither worker idles at the end while the other runs a long job.
 const jobs: EfficacyJob[] = [];
 for (const attack of attacks) {
   for (let seed = 1; seed <= seeds; seed++) {
