@@ -14,6 +14,7 @@ import {
   evaluateAttack,
   evaluateClean,
   initRuntime,
+  isFinalPivotalTuning,
   type LabAttackName,
   loadBuiltinDataset,
   type NeuralCleanseDetection,
@@ -95,6 +96,8 @@ const options: DefenseOptions = { seed: job.seed };
 // Neural Cleanse's repair starts with exactly the detection its detector runs (same seed and
 // options), so a job that runs both keeps that detection instead of reversing triggers twice.
 let neuralCleanseDetection: NeuralCleanseDetection | null = null;
+// Likewise CTI's reference is PT's final weights: when the repair kept exactly those, it is reused.
+let ctiReference: tf.LayersModel | null = null;
 for (const name of job.defenses) {
   const t0 = performance.now();
   let result: RepairResult;
@@ -122,20 +125,26 @@ for (const name of job.defenses) {
     ...(typeof result.parameters.attempts === 'number' ? { attempts: result.parameters.attempts } : {}),
     seconds: (performance.now() - t0) / 1000,
   });
-  result.model.dispose();
+  if (name === 'pivotal-tuning' && job.detectors.includes('cti') && isFinalPivotalTuning(result)) ctiReference = result.model;
+  else result.model.dispose();
 }
 
 const detection: Record<string, unknown>[] = [];
 for (const name of job.detectors) {
   const t0 = performance.now();
   if (name === 'cti') {
-    const r = await calibratedTriggerInversion(lab.model, trusted, { seed: job.seed });
+    const r = await calibratedTriggerInversion(lab.model, trusted, {
+      seed: job.seed,
+      ...(ctiReference ? { repairedModel: ctiReference } : {}),
+    });
     r.repairedModel.dispose();
     detection.push({
       detector: 'cti',
       score: r.score,
       suspectedTarget: r.suspectedTarget,
+      // Reusing the repair's model skips CTI's own PT run; that cost is inside the repair's seconds.
       seconds: (performance.now() - t0) / 1000,
+      reusedRepair: ctiReference !== null,
     });
   } else if (name === 'neural-cleanse') {
     const r = neuralCleanseDetection ?? (await neuralCleanseDetect(lab.model, trusted, { seed: job.seed }));

@@ -109,7 +109,14 @@ type JobResult = {
     asrAfter: number;
     seconds: number;
   } & Record<string, number | string>)[];
-  detection: { detector: string; score: number; suspectedTarget: number | null; seconds: number }[];
+  detection: {
+    detector: string;
+    score: number;
+    suspectedTarget: number | null;
+    seconds: number;
+    reusedRepair?: boolean;
+    reusedFromRepair?: boolean;
+  }[];
 };
 
 const started = Date.now();
@@ -172,7 +179,9 @@ const detectionRows = attacks.flatMap((attack) =>
       // Every model's score, so a threshold can be calibrated from the clean ones afterwards.
       cleanScores: clean,
       poisonedScores: poisoned.map((d) => ({ score: d.score, suspectedTarget: d.suspectedTarget })),
-      seconds: mean(poisoned.map((d) => d.seconds)),
+      // A standalone scan's cost: models whose detector reused the repair's work are left out.
+      seconds: mean(poisoned.filter((d) => !(d.reusedRepair || d.reusedFromRepair)).map((d) => d.seconds)),
+      reusedRepair: poisoned.filter((d) => d.reusedRepair || d.reusedFromRepair).length,
     };
   }),
 );
@@ -233,11 +242,11 @@ const lines = [
       `| ${s.attack} | ${s.defense} | ${s.runs} | ${pct(s.meanCdaBefore)} | ${pct(s.meanCdaDrop)} (${pct(s.cdaDropSpread)}) | ${pct(s.meanAsrBefore)} | ${pct(s.meanAsrAfter)} (${pct(s.asrAfterSpread)}) | ${s.meanSeconds.toFixed(0)} |`,
   ),
   '',
-  '| attack | detector | clean | poisoned | ROC AUC | target hit rate | threshold (5% FPR on clean) | detected at it |',
-  '|---|---|---|---|---|---|---|---|',
+  '| attack | detector | clean | poisoned | ROC AUC | target hit rate | threshold (5% FPR on clean) | detected at it | seconds per model (standalone) |',
+  '|---|---|---|---|---|---|---|---|---|',
   ...detectionRows.map(
     (d) =>
-      `| ${d.attack} | ${d.detector} | ${d.clean} | ${d.poisoned} | ${d.auc === null ? '-' : d.auc.toFixed(2)} | ${d.targetHitRate === null ? '-' : d.targetHitRate.toFixed(2)} | ${d.thresholdAt5PercentFpr === null ? '-' : d.thresholdAt5PercentFpr.toFixed(3)} | ${d.detectedAtThreshold === null ? '-' : d.detectedAtThreshold.toFixed(2)} |`,
+      `| ${d.attack} | ${d.detector} | ${d.clean} | ${d.poisoned} | ${d.auc === null ? '-' : d.auc.toFixed(2)} | ${d.targetHitRate === null ? '-' : d.targetHitRate.toFixed(2)} | ${d.thresholdAt5PercentFpr === null ? '-' : d.thresholdAt5PercentFpr.toFixed(3)} | ${d.detectedAtThreshold === null ? '-' : d.detectedAtThreshold.toFixed(2)} | ${d.seconds.toFixed(0)} |`,
   ),
   '',
 ];

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initRuntime } from '../runtime/backend.ts';
 import { repairContract } from './baselines/repair-contract.ts';
 import { type BackdooredFixture, backdooredFixture, rates, TARGET, weightValues } from './baselines/test-fixtures.ts';
-import { pivotalTuning } from './pivotal-tuning.ts';
+import { isFinalPivotalTuning, pivotalTuning } from './pivotal-tuning.ts';
 import { calibratedTriggerInversion, calibrateThreshold } from './trigger-inversion.ts';
 
 function headKernel(model: tf.LayersModel): Float32Array {
@@ -170,6 +170,29 @@ describe('Calibrated Trigger Inversion', () => {
     expect(result.classScores).toBeNull();
     expect(result.verdict).toBe('uncalibrated');
     result.repairedModel.dispose();
+  });
+
+  it('reuses a repair that kept its final weights as the reference, with the same weights CTI would train', async () => {
+    // A 100-point budget puts every checkpoint within it, so the repair keeps its last step.
+    const shared = { seed: 6, steps: 20, batchSize: 32, evaluateEvery: 10, accuracyBudget: 1 };
+    const repair = await pivotalTuning(fixture.model, fixture.trusted, shared);
+    expect(isFinalPivotalTuning(repair)).toBe(true);
+    const reference = await pivotalTuning(fixture.model, fixture.trusted, { ...shared, select: 'final' });
+    expect(await weightValues(repair.model)).toEqual(await weightValues(reference.model));
+    const before = tf.memory().numTensors;
+    const detection = await calibratedTriggerInversion(fixture.model, fixture.trusted, {
+      seed: 6,
+      steps: 5,
+      batchSize: 16,
+      repairedModel: repair.model,
+    });
+    // The caller's model is used as is and stays the caller's to dispose.
+    expect(detection.repairedModel).toBe(repair.model);
+    expect(tf.memory().numTensors).toBe(before);
+    // A repair that kept nothing (a floor above 100%) is not the final reference.
+    const earlier = await pivotalTuning(fixture.model, fixture.trusted, { ...shared, accuracyBudget: -0.01 });
+    expect(isFinalPivotalTuning(earlier)).toBe(false);
+    for (const m of [repair.model, reference.model, earlier.model]) m.dispose();
   });
 
   it('calibrates the threshold as a quantile of clean-model scores', () => {
