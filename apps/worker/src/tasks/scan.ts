@@ -79,11 +79,11 @@ export interface ScanOptions {
   threshold?: number;
   /** Scores from here up to the threshold are 'suspicious'. Default threshold / 2. */
   suspiciousThreshold?: number;
-  /** Trigger optimisation steps per class. Default 50 (CTI's). */
+  /** Trigger optimisation steps per class. Default: `TRIGGER_INVERSION_DEFAULTS.steps`. */
   steps?: number;
-  /** Steps of the Pivotal-Tuning reference repair. Default: PT's (600). */
+  /** Steps of the Pivotal-Tuning reference repair. Default: `PIVOTAL_TUNING_DEFAULTS.steps`. */
   repairSteps?: number;
-  /** Images per step (inversion and reference repair). Default: CTI's 64 / PT's 128. */
+  /** Images per step (inversion and reference repair). Default: each one's own `batchSize` default. */
   batchSize?: number;
   /** Share of the trusted set held out for scoring and CDA. Default 0.2. */
   validationFraction?: number;
