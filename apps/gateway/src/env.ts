@@ -3,6 +3,8 @@
  * setting stops the start with a message instead of surfacing as a 500 later.
  */
 import { randomBytes } from 'node:crypto';
+import { databaseEnvShape } from '@antidote/db';
+import { storageEnvShape } from '@antidote/storage';
 import { z } from 'zod';
 
 const bool = z
@@ -16,15 +18,8 @@ const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   /** Base URL clients reach this gateway at; signed URLs are built on it. */
   PUBLIC_URL: z.url().optional(),
-  DATABASE_URL: z.string().optional(),
-  /** PGlite data folder when DATABASE_URL is unset. */
-  ANTIDOTE_DATA_DIR: z.string().default('.antidote/data'),
-  /** Filesystem artifact store root, or S3 when ANTIDOTE_S3_BUCKET is set. */
-  ANTIDOTE_STORAGE_DIR: z.string().default('.antidote/artifacts'),
-  ANTIDOTE_S3_BUCKET: z.string().optional(),
-  ANTIDOTE_S3_ENDPOINT: z.url().optional(),
-  ANTIDOTE_S3_REGION: z.string().default('us-east-1'),
-  ANTIDOTE_S3_PREFIX: z.string().default(''),
+  ...databaseEnvShape,
+  ...storageEnvShape,
   /** HMAC key for signed upload/download URLs; >= 32 chars; required in production. */
   ANTIDOTE_SIGNING_SECRET: z.string().min(32).optional(),
   ANTIDOTE_MAX_UPLOAD_MB: z.coerce.number().positive().max(4096).default(200),

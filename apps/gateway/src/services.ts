@@ -1,8 +1,8 @@
 /** Opens what the gateway needs from its validated env: database, artifact store, queue, event hub. */
 import { mkdirSync } from 'node:fs';
-import { type Database, openDatabase } from '@antidote/db';
+import { type Database, type DatabaseEnv, openDatabase } from '@antidote/db';
 import { JobEventHub, JobQueue } from '@antidote/jobs';
-import { type ArtifactStore, artifactStoreFromSettings } from '@antidote/storage';
+import type { ArtifactStore } from '@antidote/storage';
 import pino, { type Logger } from 'pino';
 import type { GatewayServices } from './context.ts';
 import type { GatewayEnv } from './env.ts';
@@ -11,19 +11,9 @@ export function createLogger(level: string, name: string): Logger {
   return pino({ name, level });
 }
 
-export async function openDatabaseFromEnv(env: Pick<GatewayEnv, 'DATABASE_URL' | 'ANTIDOTE_DATA_DIR'>): Promise<Database> {
+export async function openDatabaseFromEnv(env: DatabaseEnv): Promise<Database> {
   if (!env.DATABASE_URL) mkdirSync(env.ANTIDOTE_DATA_DIR, { recursive: true });
   return openDatabase({ url: env.DATABASE_URL, dataDir: env.DATABASE_URL ? undefined : env.ANTIDOTE_DATA_DIR });
-}
-
-export function openStoreFromEnv(env: GatewayEnv): ArtifactStore {
-  return artifactStoreFromSettings({
-    bucket: env.ANTIDOTE_S3_BUCKET,
-    endpoint: env.ANTIDOTE_S3_ENDPOINT,
-    region: env.ANTIDOTE_S3_REGION,
-    prefix: env.ANTIDOTE_S3_PREFIX,
-    directory: env.ANTIDOTE_STORAGE_DIR,
-  });
 }
 
 /** Everything but the public URL, which is known once the server listens. */

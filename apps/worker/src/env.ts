@@ -1,15 +1,12 @@
 /** The only module of the worker that reads process.env; validated once at start. */
 import { hostname } from 'node:os';
+import { databaseEnvShape } from '@antidote/db';
+import { storageEnvShape } from '@antidote/storage';
 import { z } from 'zod';
 
 const schema = z.object({
-  DATABASE_URL: z.string().optional(),
-  ANTIDOTE_DATA_DIR: z.string().default('.antidote/data'),
-  ANTIDOTE_STORAGE_DIR: z.string().default('.antidote/artifacts'),
-  ANTIDOTE_S3_BUCKET: z.string().optional(),
-  ANTIDOTE_S3_ENDPOINT: z.url().optional(),
-  ANTIDOTE_S3_REGION: z.string().default('us-east-1'),
-  ANTIDOTE_S3_PREFIX: z.string().default(''),
+  ...databaseEnvShape,
+  ...storageEnvShape,
   /** Jobs run at once in this process. tfjs work is CPU/GPU bound: one per GPU or per 2 cores. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   WORKER_ID: z.string().min(1).max(100).optional(),

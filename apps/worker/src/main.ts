@@ -1,7 +1,7 @@
 /** Standalone worker process: `WORKER_CONCURRENCY` jobs at a time from the shared queue. */
 import { openDatabase } from '@antidote/db';
 import { JobQueue } from '@antidote/jobs';
-import { artifactStoreFromSettings } from '@antidote/storage';
+import { artifactStoreFromEnv } from '@antidote/storage';
 import pino from 'pino';
 import { readWorkerEnv } from './env.ts';
 import { startWorker } from './worker.ts';
@@ -14,13 +14,7 @@ if (!env.DATABASE_URL) {
   process.exit(2);
 }
 const database = await openDatabase({ url: env.DATABASE_URL });
-const store = artifactStoreFromSettings({
-  bucket: env.ANTIDOTE_S3_BUCKET,
-  endpoint: env.ANTIDOTE_S3_ENDPOINT,
-  region: env.ANTIDOTE_S3_REGION,
-  prefix: env.ANTIDOTE_S3_PREFIX,
-  directory: env.ANTIDOTE_STORAGE_DIR,
-});
+const store = artifactStoreFromEnv(env);
 const queue = await JobQueue.start(database, {}, (error) => log.warn({ err: error }, 'queue error'));
 const worker = await startWorker({
   database,

@@ -1,10 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { buffer } from 'node:stream/consumers';
+import type { StorageEnv } from './env.ts';
 import { createFilesystemStore, type FilesystemStoreOptions } from './filesystem.ts';
 import { createS3Store, type S3StoreOptions } from './s3.ts';
 import type { ArtifactStore } from './types.ts';
 
 export { isSha256 } from './digest.ts';
+export { type StorageEnv, storageEnvShape } from './env.ts';
 export { isStorageError, STORAGE_ERROR_CODES, StorageError, type StorageErrorCode } from './errors.ts';
 export { createFilesystemStore, type FilesystemStoreOptions } from './filesystem.ts';
 export { createS3Store, type S3StoreOptions } from './s3.ts';
@@ -43,6 +45,17 @@ export function artifactStoreFromSettings(settings: {
   }
   mkdirSync(settings.directory, { recursive: true });
   return createArtifactStore({ kind: 'filesystem', root: settings.directory });
+}
+
+/** The store a parsed environment (see `storageEnvShape`) describes. */
+export function artifactStoreFromEnv(env: StorageEnv): ArtifactStore {
+  return artifactStoreFromSettings({
+    bucket: env.ANTIDOTE_S3_BUCKET,
+    endpoint: env.ANTIDOTE_S3_ENDPOINT,
+    region: env.ANTIDOTE_S3_REGION,
+    prefix: env.ANTIDOTE_S3_PREFIX,
+    directory: env.ANTIDOTE_STORAGE_DIR,
+  });
 }
 
 /** The whole content as bytes, for inputs that are parsed in memory anyway (cap them with `stat` first). */

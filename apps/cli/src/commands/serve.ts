@@ -15,11 +15,11 @@ import {
   createSession,
   hashPassword,
   openDatabaseFromEnv,
-  openStoreFromEnv,
   readGatewayEnv,
   startGateway,
 } from '@antidote/gateway';
 import { JobQueue } from '@antidote/jobs';
+import { artifactStoreFromEnv } from '@antidote/storage';
 import { readWorkerEnv, startWorker } from '@antidote/worker';
 import { eq } from 'drizzle-orm';
 import type { CommandContext } from '../context.ts';
@@ -108,7 +108,7 @@ export async function serveCommand(options: ServeOptions, ctx: CommandContext): 
   const workerEnv = readWorkerEnv(source);
   const log = createLogger(env.LOG_LEVEL, 'antidote');
   const database = await openDatabaseFromEnv(env);
-  const store = openStoreFromEnv(env);
+  const store = artifactStoreFromEnv(env);
   const queue = await JobQueue.start(database, {}, (error) => log.warn({ err: error }, 'queue error'));
   const services = await assembleServices(env, { database, store, log, queue });
   const gateway = await startGateway(services, { host: env.HOST, port: env.PORT });
