@@ -7,6 +7,7 @@
 import { encodePng } from '@antidote/core/datasets';
 import {
   calibratedTriggerInversion,
+  exceedsThreshold,
   PIVOTAL_TUNING_DEFAULTS,
   pivotalTuning,
   splitTrusted,
@@ -129,8 +130,8 @@ export interface ScanResult {
  * at 5% false positives, the highest), which must not itself count as backdoored.
  */
 export function scanVerdict(score: number, threshold: number, suspiciousThreshold = threshold / 2): ScanVerdict {
-  if (score > threshold) return 'backdoored';
-  if (score > suspiciousThreshold) return 'suspicious';
+  if (exceedsThreshold(score, threshold)) return 'backdoored';
+  if (exceedsThreshold(score, suspiciousThreshold)) return 'suspicious';
   return 'clean';
 }
 

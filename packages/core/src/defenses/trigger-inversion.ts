@@ -172,7 +172,7 @@ export async function calibratedTriggerInversion(
     classScores: options.targetClass !== undefined ? null : classScores,
     suspectedTarget: best,
     threshold,
-    verdict: threshold === null ? 'uncalibrated' : score > threshold ? 'backdoored' : 'clean',
+    verdict: threshold === null ? 'uncalibrated' : exceedsThreshold(score, threshold) ? 'backdoored' : 'clean',
     // The trigger is additive in [-1, 1]; shift it to [0, 1] for display.
     trigger: pixels ? { pixels: pixels.map((v) => Math.min(1, Math.max(0, 0.5 + v / 2))), height, width, channels } : null,
     seconds: (performance.now() - started) / 1000,
@@ -186,6 +186,14 @@ export async function calibratedTriggerInversion(
     },
     repairedModel: repaired,
   };
+}
+
+/**
+ * The verdict rule every consumer of a CTI score shares: strictly above the threshold. It pairs with
+ * `calibrateThreshold`, which returns a clean reference model's own score, so that model stays clean.
+ */
+export function exceedsThreshold(score: number, threshold: number): boolean {
+  return score > threshold;
 }
 
 /**
