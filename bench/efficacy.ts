@@ -149,6 +149,10 @@ const spread = (xs: number[]) => (xs.length ? Math.max(...xs) - Math.min(...xs) 
 const repairRows = results.flatMap((r) =>
   r.repair.map((row) => ({ attack: r.job.attack, poisonCount: r.job.poisonCount, seed: r.job.seed, ...row })),
 );
+function standaloneSeconds(rows: JobResult['detection']): number | null {
+  const standalone = rows.filter((d) => !(d.reusedRepair || d.reusedFromRepair));
+  return standalone.length > 0 ? mean(standalone.map((d) => d.seconds)) : null;
+}
 const cleanScores = (detector: string) =>
   results
     .filter((r) => r.job.attack === 'clean')
@@ -179,8 +183,9 @@ const detectionRows = attacks.flatMap((attack) =>
       // Every model's score, so a threshold can be calibrated from the clean ones afterwards.
       cleanScores: clean,
       poisonedScores: poisoned.map((d) => ({ score: d.score, suspectedTarget: d.suspectedTarget })),
-      // A standalone scan's cost: models whose detector reused the repair's work are left out.
-      seconds: mean(poisoned.filter((d) => !(d.reusedRepair || d.reusedFromRepair)).map((d) => d.seconds)),
+      // A standalone scan's cost: models whose detector reused the repair's work are left out
+      // (null when every model reused it).
+      seconds: standaloneSeconds(poisoned),
       reusedRepair: poisoned.filter((d) => d.reusedRepair || d.reusedFromRepair).length,
     };
   }),
@@ -246,7 +251,7 @@ const lines = [
   '|---|---|---|---|---|---|---|---|---|',
   ...detectionRows.map(
     (d) =>
-      `| ${d.attack} | ${d.detector} | ${d.clean} | ${d.poisoned} | ${d.auc === null ? '-' : d.auc.toFixed(2)} | ${d.targetHitRate === null ? '-' : d.targetHitRate.toFixed(2)} | ${d.thresholdAt5PercentFpr === null ? '-' : d.thresholdAt5PercentFpr.toFixed(3)} | ${d.detectedAtThreshold === null ? '-' : d.detectedAtThreshold.toFixed(2)} | ${d.seconds.toFixed(0)} |`,
+      `| ${d.attack} | ${d.detector} | ${d.clean} | ${d.poisoned} | ${d.auc === null ? '-' : d.auc.toFixed(2)} | ${d.targetHitRate === null ? '-' : d.targetHitRate.toFixed(2)} | ${d.thresholdAt5PercentFpr === null ? '-' : d.thresholdAt5PercentFpr.toFixed(3)} | ${d.detectedAtThreshold === null ? '-' : d.detectedAtThreshold.toFixed(2)} | ${d.seconds === null ? '-' : d.seconds.toFixed(0)} |`,
   ),
   '',
 ];
