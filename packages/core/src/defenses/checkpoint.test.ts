@@ -132,7 +132,7 @@ describe('repair checkpoints', () => {
         retry: null,
         resumeFrom: checkpoint,
       }),
-    ).rejects.toSatisfy((e) => isAntidoteError(e, 'INVALID_INPUT') && /second run/.test(e.message));
+    ).rejects.toSatisfy((e) => isAntidoteError(e, 'INVALID_INPUT') && /"repair-retry" run/.test(e.message));
     expect(tf.memory().numTensors).toBe(before);
   });
 

@@ -62,6 +62,7 @@ describe('Pivotal Tuning', () => {
       evaluateEvery: 1,
       // A floor above 100%: no checkpoint can be within budget.
       accuracyBudget: -0.01,
+      pivotHeadFallback: false,
     });
     expect(result.parameters.headInit).toBe('random');
     expect(result.steps).toBe(0);
@@ -69,31 +70,66 @@ describe('Pivotal Tuning', () => {
     result.model.dispose();
   });
 
-  it('tries once more with stronger distillation when the first run keeps nothing within budget', async () => {
+  it('tries again with stronger distillation, then with the pivot head, while no run keeps anything within budget', async () => {
     const before = tf.memory().numTensors;
     const suspect = await weightValues(fixture.model);
-    // A floor above 100%: neither run can come back within budget, so both must run.
+    // A floor above 100%: no run can come back within budget, so every run must run.
     const impossible = { seed: 5, steps: 4, batchSize: 16, evaluateEvery: 2, accuracyBudget: -0.01 };
     const phases: string[] = [];
     const result = await pivotalTuning(fixture.model, fixture.trusted, {
       ...impossible,
       onProgress: (p) => void phases.push(p.phase),
     });
-    expect([...new Set(phases)]).toEqual(['repair', 'repair-retry']);
-    expect(result.parameters).toMatchObject({ attempts: 2, lambdaHeadShift: 1, lambdaDistill: 1 });
+    expect([...new Set(phases)]).toEqual(['repair', 'repair-retry', 'repair-pivot-head']);
+    expect(result.parameters).toMatchObject({
+      attempts: 3,
+      keptRun: 'repair-pivot-head',
+      headInit: 'pivot',
+      lambdaHeadShift: 0.5,
+      lambdaDistill: 0.3,
+    });
     expect(await weightValues(result.model)).toEqual(suspect);
     result.model.dispose();
+
+    const second: string[] = [];
+    const twice = await pivotalTuning(fixture.model, fixture.trusted, {
+      ...impossible,
+      pivotHeadFallback: false,
+      onProgress: (p) => void second.push(p.phase),
+    });
+    expect([...new Set(second)]).toEqual(['repair', 'repair-retry']);
+    expect(twice.parameters).toMatchObject({ attempts: 2, lambdaHeadShift: 1, lambdaDistill: 1 });
+    twice.model.dispose();
 
     const single: string[] = [];
     const once = await pivotalTuning(fixture.model, fixture.trusted, {
       ...impossible,
       retry: null,
+      pivotHeadFallback: false,
       onProgress: (p) => void single.push(p.phase),
     });
     expect([...new Set(single)]).toEqual(['repair']);
     expect(once.parameters).toMatchObject({ attempts: 1, lambdaHeadShift: 0.5, lambdaDistill: 0.3 });
     once.model.dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('keeps the pivot head in its last run, which comes back within a budget no new head reaches', async () => {
+    const pivotHead = headKernel(fixture.model);
+    // A zero budget at a negligible learning rate: a re-initialised head stays near chance, far
+    // below the floor, while the pivot's head keeps the suspect's own held-out accuracy.
+    const result = await pivotalTuning(fixture.model, fixture.trusted, {
+      seed: 7,
+      steps: 4,
+      batchSize: 16,
+      evaluateEvery: 2,
+      learningRate: 1e-6,
+      accuracyBudget: 0,
+    });
+    expect(result.parameters).toMatchObject({ attempts: 3, keptRun: 'repair-pivot-head', headInit: 'pivot' });
+    expect(result.steps).toBeGreaterThan(0);
+    expect(cosine(headKernel(result.model), pivotHead)).toBeGreaterThan(0.99);
+    result.model.dispose();
   });
 
   it('does not retry when the first run comes back within budget', async () => {

@@ -93,6 +93,15 @@ export interface PivotalTuningOptions extends DefenseOptions {
    */
   retry?: { lambdaHeadShift: number; lambdaDistill: number } | null;
   /**
+   * When no earlier run keeps a checkpoint within budget, a last run that keeps the pivot's head
+   * instead of re-initialising it (the other terms as in the first run): a head that starts right
+   * on clean images stays within a tight budget where a new head cannot climb back in time, and
+   * the noise patches, distillation and head shift still pull it off the trigger. Measured on the
+   * WaNet victim (10 epochs, CDA 85.0%) where both earlier runs stayed out of budget and the
+   * suspect was returned (ASR 82.7%): kept step 550, CDA -2.0 points, ASR 6.0%.
+   */
+  pivotHeadFallback?: boolean;
+  /**
    * Share of each batch the working model sees with random noise patches (`stampNoisePatches`),
    * labels kept, while distillation and SLOL compare it with the pivot on the clean image: the
    * repaired model learns to answer as the pivot does on clean images whatever small patch is
@@ -128,6 +137,7 @@ export const PIVOTAL_TUNING_DEFAULTS = {
   lambdaHeadShift: 0.5,
   lambdaDistill: 0.3,
   retry: { lambdaHeadShift: 1, lambdaDistill: 1 },
+  pivotHeadFallback: true,
   noisePatches: 0.5,
 } as const satisfies Required<Omit<PivotalTuningOptions, keyof DefenseOptions | 'augment'>>;
 
@@ -139,9 +149,11 @@ function softCrossEntropy(targetLogits: tf.Tensor, logits: tf.Tensor): tf.Scalar
 }
 
 /** The loss terms one attempt of PT trains with (a retry strengthens two of them). */
-type AttemptSettings = Required<Omit<PivotalTuningOptions, keyof DefenseOptions | 'augment' | 'retry'>>;
+type AttemptSettings = Required<Omit<PivotalTuningOptions, keyof DefenseOptions | 'augment' | 'retry' | 'pivotHeadFallback'>>;
 
-const PHASES = ['repair', 'repair-retry'] as const;
+/** One progress and checkpoint phase per run; a run's checkpoint steps start at its index x steps. */
+const PHASES = ['repair', 'repair-retry', 'repair-pivot-head'] as const;
+type Phase = (typeof PHASES)[number];
 
 export async function pivotalTuning(
   model: tf.LayersModel,
@@ -160,17 +172,21 @@ export async function pivotalTuning(
   if (resumePhase !== null && !(PHASES as readonly string[]).includes(resumePhase)) {
     throw new AntidoteError('CORRUPT_FILE', `The Pivotal Tuning checkpoint names an unknown phase "${resumePhase}".`);
   }
-  const attempts: AttemptSettings[] = [settings];
-  if (settings.retry && settings.select === 'latest-within-budget') attempts.push({ ...settings, ...settings.retry });
+  // Later runs only exist to find something within budget, so a 'final' selection has none.
+  const attempts: { phase: Phase; settings: AttemptSettings }[] = [{ phase: 'repair', settings }];
+  if (settings.select === 'latest-within-budget') {
+    if (settings.retry) attempts.push({ phase: 'repair-retry', settings: { ...settings, ...settings.retry } });
+    if (settings.pivotHeadFallback) attempts.push({ phase: 'repair-pivot-head', settings: { ...settings, headInit: 'pivot' } });
+  }
 
   const accuracyBefore = await validationAccuracy(model, validation);
   const floor = accuracyBefore - settings.accuracyBudget;
-  // A checkpoint of the retry means the first attempt kept nothing within budget.
-  const firstAttempt = resumePhase === 'repair-retry' ? 1 : 0;
-  if (firstAttempt >= attempts.length) {
+  // A checkpoint of a later run means every run before it kept nothing within budget.
+  const firstAttempt = resumePhase === null ? 0 : attempts.findIndex((a) => a.phase === resumePhase);
+  if (firstAttempt < 0) {
     throw new AntidoteError(
       'INVALID_INPUT',
-      "The checkpoint was taken in Pivotal Tuning's second run, which these options turn off; resume with the same options.",
+      `The checkpoint was taken in Pivotal Tuning's "${resumePhase}" run, which these options turn off; resume with the same options.`,
     );
   }
   // The frozen copy every attempt is anchored to; the suspect itself is never trained.
@@ -182,16 +198,17 @@ export async function pivotalTuning(
     for (; kept < attempts.length; kept++) {
       working?.dispose();
       working = await cloneModel(model);
+      const { phase, settings: attempt } = attempts[kept]!;
       const checkpoint = phaseCheckpointing({
         defense: 'pivotal-tuning',
-        phase: PHASES[kept]!,
-        offset: kept * settings.steps,
+        phase,
+        offset: PHASES.indexOf(phase) * settings.steps,
         totalSteps: settings.steps,
         options,
         ...(resumeFrom && kept === firstAttempt ? { resume: phaseFromJson(resumeFrom.state, resumeFrom.files) } : {}),
       });
-      outcome = await tuneAttempt(pivot, working, fit, validation, attempts[kept]!, {
-        phase: PHASES[kept]!,
+      outcome = await tuneAttempt(pivot, working, fit, validation, attempt, {
+        phase,
         floor,
         startAccuracy: accuracyBefore,
         checkpoint,
@@ -223,14 +240,15 @@ export async function pivotalTuning(
       lambdaParam: settings.lambdaParam,
       lambdaParamEffective: effectiveLambdaParam(settings.lambdaParam, model),
       slolSign: settings.slolSign,
-      headInit: settings.headInit,
-      lambdaHeadShift: attempts[kept]!.lambdaHeadShift,
-      lambdaDistill: attempts[kept]!.lambdaDistill,
+      headInit: attempts[kept]!.settings.headInit,
+      lambdaHeadShift: attempts[kept]!.settings.lambdaHeadShift,
+      lambdaDistill: attempts[kept]!.settings.lambdaDistill,
       noisePatches: settings.noisePatches,
       useLabels: settings.useLabels,
       accuracyBudget: settings.accuracyBudget,
       select: settings.select,
       attempts: kept + 1,
+      keptRun: attempts[kept]!.phase,
       stepsRun: outcome.stepsRun,
       stoppedEarly: outcome.stoppedEarly,
       ...(resumeFrom ? { resumedFromStep: resumeFrom.step } : {}),
