@@ -98,7 +98,7 @@ export interface PivotalTuningOptions extends DefenseOptions {
    * on clean images stays within a tight budget where a new head cannot climb back in time, and
    * the noise patches, distillation and head shift still pull it off the trigger. Measured on the
    * WaNet victim (10 epochs, CDA 85.0%) where both earlier runs stayed out of budget and the
-   * suspect was returned (ASR 82.7%): kept step 550, CDA -2.0 points, ASR 6.0%.
+   * suspect was returned (ASR 82.7%): kept step 550, CDA 2.0 points lower, ASR 6.0%.
    */
   pivotHeadFallback?: boolean;
   /**
