@@ -144,7 +144,7 @@ for (const name of job.detectors) {
       suspectedTarget: r.suspectedTarget,
       // Reusing the repair's model skips CTI's own PT run; that cost is inside the repair's seconds.
       seconds: (performance.now() - t0) / 1000,
-      reusedRepair: ctiReference !== null,
+      reusedFromRepair: ctiReference !== null,
     });
   } else if (name === 'neural-cleanse') {
     const r = neuralCleanseDetection ?? (await neuralCleanseDetect(lab.model, trusted, { seed: job.seed }));

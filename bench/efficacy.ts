@@ -114,7 +114,7 @@ type JobResult = {
     score: number;
     suspectedTarget: number | null;
     seconds: number;
-    reusedRepair?: boolean;
+    /** The detector's work came from the repair (NC's detection, CTI's reference model). */
     reusedFromRepair?: boolean;
   }[];
 };
@@ -150,7 +150,7 @@ const repairRows = results.flatMap((r) =>
   r.repair.map((row) => ({ attack: r.job.attack, poisonCount: r.job.poisonCount, seed: r.job.seed, ...row })),
 );
 function standaloneSeconds(rows: JobResult['detection']): number | null {
-  const standalone = rows.filter((d) => !(d.reusedRepair || d.reusedFromRepair));
+  const standalone = rows.filter((d) => !d.reusedFromRepair);
   return standalone.length > 0 ? mean(standalone.map((d) => d.seconds)) : null;
 }
 const cleanScores = (detector: string) =>
@@ -186,7 +186,7 @@ const detectionRows = attacks.flatMap((attack) =>
       // A standalone scan's cost: models whose detector reused the repair's work are left out
       // (null when every model reused it).
       seconds: standaloneSeconds(poisoned),
-      reusedRepair: poisoned.filter((d) => d.reusedRepair || d.reusedFromRepair).length,
+      reusedRepair: poisoned.filter((d) => d.reusedFromRepair).length,
     };
   }),
 );
