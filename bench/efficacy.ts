@@ -1,5 +1,5 @@
 /**
- * `npm run bench:efficacy [-- --quick] [--dataset fashion-mnist] [--seeds 3] [--attacks a,b]`:
+ * `npm run bench:efficacy [-- --quick] [--dataset fashion-mnist] [--seeds 3] [--attacks a,b] [--matched-clean]`:
  * every attack x {no defense, FT, FP, NAD, NC, PT} with 1% trusted data, plus CTI and NC
  * detection scores over clean and poisoned models -> ROC AUC. Jobs run in two processes (one
  * wasm core each). Writes bench/results/efficacy.{json,md} (fields as in bench-format.md).
@@ -93,8 +93,19 @@ for (const attack of attacks) {
     jobs.push({ ...victimOf(attack), attack, seed, defenses: [], detectors });
   }
 }
-for (let seed = 1; seed <= detectionModels; seed++) {
-  jobs.push({ ...base, attack: 'clean', poisonCount: 0, seed: 100 + seed, defenses: [], detectors });
+/**
+ * Clean reference models are trained with the base recipe. An attack whose victims train longer
+ * (WaNet: 10 epochs) is then compared with clean models trained for fewer epochs, and a detector
+ * score that grows with training length alone would pass for detection. `--matched-clean` trains
+ * one clean set per recipe so every attack is compared with clean models of its own recipe; it is
+ * not the default because the extra 10-epoch set does not fit the full run's hour on 2 cores.
+ */
+const matchedClean = args.includes('--matched-clean');
+const cleanEpochs = matchedClean ? [...new Set(attacks.map((a) => victimOf(a).epochs))] : [base.epochs];
+for (const epochs of cleanEpochs) {
+  for (let seed = 1; seed <= detectionModels; seed++) {
+    jobs.push({ ...base, epochs, attack: 'clean', poisonCount: 0, seed: 100 + seed, defenses: [], detectors });
+  }
 }
 
 type JobResult = {
@@ -153,16 +164,22 @@ function standaloneSeconds(rows: JobResult['detection']): number | null {
   const standalone = rows.filter((d) => !d.reusedFromRepair);
   return standalone.length > 0 ? mean(standalone.map((d) => d.seconds)) : null;
 }
-const cleanScores = (detector: string) =>
+/** The clean models an attack is compared with: those of its own recipe when trained, else the base ones. */
+function cleanReferenceEpochs(attack: string): number {
+  const epochs = victimOf(attack).epochs;
+  return results.some((r) => r.job.attack === 'clean' && r.job.epochs === epochs) ? epochs : base.epochs;
+}
+const cleanScores = (detector: string, epochs: number) =>
   results
-    .filter((r) => r.job.attack === 'clean')
+    .filter((r) => r.job.attack === 'clean' && r.job.epochs === epochs)
     .flatMap((r) => r.detection.filter((d) => d.detector === detector).map((d) => d.score));
 const detectionRows = attacks.flatMap((attack) =>
   detectors.map((detector) => {
     const poisoned = results
       .filter((r) => r.job.attack === attack)
       .flatMap((r) => r.detection.filter((d) => d.detector === detector));
-    const clean = cleanScores(detector);
+    const cleanEpochs = cleanReferenceEpochs(attack);
+    const clean = cleanScores(detector, cleanEpochs);
     // The threshold a tenant would calibrate from these clean models at a 5% false-positive rate,
     // and the share of this attack's models it flags (score above it, as the verdict rule reads).
     const threshold = clean.length > 0 ? calibrateThreshold(clean, 0.05) : null;
@@ -171,6 +188,10 @@ const detectionRows = attacks.flatMap((attack) =>
       poisonCount: poisonCountOf(attack),
       detector,
       clean: clean.length,
+      // Epochs the clean models and this attack's victims trained for; unequal, a score that
+      // grows with training length alone would look like detection.
+      cleanEpochs,
+      victimEpochs: victimOf(attack).epochs,
       poisoned: poisoned.length,
       auc: auc(
         poisoned.map((d) => d.score),
@@ -247,11 +268,11 @@ const lines = [
       `| ${s.attack} | ${s.defense} | ${s.runs} | ${pct(s.meanCdaBefore)} | ${pct(s.meanCdaDrop)} (${pct(s.cdaDropSpread)}) | ${pct(s.meanAsrBefore)} | ${pct(s.meanAsrAfter)} (${pct(s.asrAfterSpread)}) | ${s.meanSeconds.toFixed(0)} |`,
   ),
   '',
-  '| attack | detector | clean | poisoned | ROC AUC | target hit rate | threshold (5% FPR on clean) | detected at it | seconds per model (standalone) |',
+  '| attack | detector | clean (epochs) | poisoned (epochs) | ROC AUC | target hit rate | threshold (5% FPR on clean) | detected at it | seconds per model (standalone) |',
   '|---|---|---|---|---|---|---|---|---|',
   ...detectionRows.map(
     (d) =>
-      `| ${d.attack} | ${d.detector} | ${d.clean} | ${d.poisoned} | ${d.auc === null ? '-' : d.auc.toFixed(2)} | ${d.targetHitRate === null ? '-' : d.targetHitRate.toFixed(2)} | ${d.thresholdAt5PercentFpr === null ? '-' : d.thresholdAt5PercentFpr.toFixed(3)} | ${d.detectedAtThreshold === null ? '-' : d.detectedAtThreshold.toFixed(2)} | ${d.seconds === null ? '-' : d.seconds.toFixed(0)} |`,
+      `| ${d.attack} | ${d.detector} | ${d.clean} (${d.cleanEpochs}) | ${d.poisoned} (${d.victimEpochs}) | ${d.auc === null ? '-' : d.auc.toFixed(2)} | ${d.targetHitRate === null ? '-' : d.targetHitRate.toFixed(2)} | ${d.thresholdAt5PercentFpr === null ? '-' : d.thresholdAt5PercentFpr.toFixed(3)} | ${d.detectedAtThreshold === null ? '-' : d.detectedAtThreshold.toFixed(2)} | ${d.seconds === null ? '-' : d.seconds.toFixed(0)} |`,
   ),
   '',
 ];
@@ -304,7 +325,9 @@ if (args.includes('--check')) {
       checks.push({
         check: `${attack}: CTI ROC AUC >= ${bars.auc}`,
         pass: (d.auc ?? 0) >= bars.auc,
-        value: (d.auc ?? 0).toFixed(2),
+        value:
+          (d.auc ?? 0).toFixed(2) +
+          (d.cleanEpochs !== d.victimEpochs ? ` (clean models ${d.cleanEpochs} epochs, victims ${d.victimEpochs})` : ''),
       });
       checks.push({
         check: `${attack}: CTI target right >= ${pct(bars.target)}%`,
