@@ -123,6 +123,10 @@ for (const name of job.defenses) {
     validationAccuracyAfter: result.validationAccuracyAfter,
     steps: result.steps,
     ...(typeof result.parameters.attempts === 'number' ? { attempts: result.parameters.attempts } : {}),
+    // Pivotal Tuning's noise-blend gate: the suspect's noise sensitivity and the share it chose.
+    ...(typeof result.parameters.noiseSensitivity === 'number'
+      ? { noiseSensitivity: result.parameters.noiseSensitivity, noiseBlend: result.parameters.noiseBlend }
+      : {}),
     seconds: (performance.now() - t0) / 1000,
   });
   if (name === 'pivotal-tuning' && job.detectors.includes('cti') && isFinalPivotalTuning(result)) ctiReference = result.model;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initRuntime } from '../runtime/backend.ts';
 import { repairContract } from './baselines/repair-contract.ts';
 import { type BackdooredFixture, backdooredFixture, rates, TARGET, weightValues } from './baselines/test-fixtures.ts';
-import { isFinalPivotalTuning, pivotalTuning } from './pivotal-tuning.ts';
+import { isFinalPivotalTuning, NOISE_BLEND_AUTO, pivotalTuning } from './pivotal-tuning.ts';
 import { calibratedTriggerInversion, calibrateThreshold } from './trigger-inversion.ts';
 
 function headKernel(model: tf.LayersModel): Float32Array {
@@ -130,6 +130,26 @@ describe('Pivotal Tuning', () => {
     expect(result.steps).toBeGreaterThan(0);
     expect(cosine(headKernel(result.model), pivotHead)).toBeGreaterThan(0.99);
     result.model.dispose();
+  });
+
+  it('decides the noise blend from the noise sensitivity of the suspect, unless told a share', async () => {
+    const before = tf.memory().numTensors;
+    const short = { seed: 2, steps: 4, batchSize: 16, evaluateEvery: 2, accuracyBudget: 0.5 };
+    const auto = await pivotalTuning(fixture.model, fixture.trusted, short);
+    const sensitivity = auto.parameters.noiseSensitivity;
+    expect(typeof sensitivity).toBe('number');
+    expect(sensitivity as number).toBeGreaterThanOrEqual(0);
+    expect(sensitivity as number).toBeLessThanOrEqual(1);
+    expect(auto.parameters.noiseBlend).toBe((sensitivity as number) >= NOISE_BLEND_AUTO.gate ? NOISE_BLEND_AUTO.fraction : 0);
+    auto.model.dispose();
+    const told = await pivotalTuning(fixture.model, fixture.trusted, { ...short, noiseBlend: 0.25 });
+    expect(told.parameters.noiseBlend).toBe(0.25);
+    expect(told.parameters.noiseSensitivity).toBeUndefined();
+    told.model.dispose();
+    await expect(pivotalTuning(fixture.model, fixture.trusted, { ...short, noiseBlend: 2 })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    });
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('does not retry when the first run comes back within budget', async () => {

@@ -7,7 +7,9 @@
  * images keeps clean accuracy (measured on Fashion-MNIST BadNets, 600 steps: pivot head and the
  * paper's terms alone left ASR at 55%; re-initialised head + shift 0.5 + distillation 0.3 -> 8.6%
  * at -1.3 points; see README "Defaults and why"). Half of each batch also carries random noise
- * patches the pivot does not see (`noisePatches`), so no small patch can keep steering the model.
+ * patches the pivot does not see (`noisePatches`), so no small patch can keep steering the model,
+ * and when faint random noise steers the suspect (a blend backdoor's symptom), a quarter is blended
+ * with such noise (`noiseBlend`).
  * Checkpoints are scored on the held-out trusted split; the result is the LATEST checkpoint whose
  * accuracy is within the budget (the furthest from the backdoor that still keeps clean accuracy).
  * Measured: fine-tuning often dips below the floor in its first steps and then recovers, so
@@ -31,7 +33,7 @@ import {
   stateString,
 } from './checkpoint.ts';
 import { splitTrusted, validationAccuracy } from './common.ts';
-import { noisePatchSeed, stampNoisePatches } from './noise-patches.ts';
+import { blendNoise, noisePatchSeed, noiseSensitivity, stampNoisePatches } from './noise-patches.ts';
 import { classCentroids, parameterDistance, type SlolSign, slolLoss } from './slol.ts';
 import type { DefenseOptions, RepairDefense, RepairResult } from './types.ts';
 
@@ -111,6 +113,19 @@ export interface PivotalTuningOptions extends DefenseOptions {
    * Adaptive-Blend 20.4% -> 14.7%, BadNets 5.5% -> 3.1%, each within the 2-point budget.
    */
   noisePatches?: number;
+  /**
+   * Share of each batch the working model sees blended with full-image noise (`blendNoise`,
+   * opacity 0.1-0.3), labels kept, the pivot again on the clean image; 'auto' (default) blends
+   * 0.25 when the suspect's `noiseSensitivity` on the trusted images reaches 0.5 and 0 otherwise.
+   * The gate is the suspect's own symptom, no knowledge of the attack: Blend and Adaptive-Blend
+   * victims sent about 90% of trusted images to the target under faint random noise, the other
+   * benchmark victims 7-34% and clean models 6-13%. Measured (test CDA drop / ASR after, without ->
+   * with 0.25): Adaptive-Blend seeds 1-3 -0.3/14.7 -> 0.3/3.2, -2.0/3.0 -> -0.2/3.7,
+   * -1.0/6.8 -> 0.1/5.2, Blend seed 1 0.3/9.8 -> 1.4/3.6. Not for every model: it costs about a
+   * point of clean accuracy, and on WaNet's 85%-accurate victims that broke the 2-point budget
+   * (seed 1 4.5 points, seed 3 3.0, seed 2 kept nothing).
+   */
+  noiseBlend?: number | 'auto';
 }
 
 /**
@@ -139,7 +154,11 @@ export const PIVOTAL_TUNING_DEFAULTS = {
   retry: { lambdaHeadShift: 1, lambdaDistill: 1 },
   pivotHeadFallback: true,
   noisePatches: 0.5,
+  noiseBlend: 'auto',
 } as const satisfies Required<Omit<PivotalTuningOptions, keyof DefenseOptions | 'augment'>>;
+
+/** Noise blend share when `noiseBlend` is 'auto' and the suspect's noise sensitivity reaches the gate. */
+export const NOISE_BLEND_AUTO = { fraction: 0.25, gate: 0.5 } as const;
 
 /** Parameter count of the CIFAR PreAct-ResNet-18 the reference code's lambda_param was tuned on. */
 export const REFERENCE_PARAMETER_COUNT = 11_173_962;
@@ -149,7 +168,9 @@ function softCrossEntropy(targetLogits: tf.Tensor, logits: tf.Tensor): tf.Scalar
 }
 
 /** The loss terms one attempt of PT trains with (a retry strengthens two of them). */
-type AttemptSettings = Required<Omit<PivotalTuningOptions, keyof DefenseOptions | 'augment' | 'retry' | 'pivotHeadFallback'>>;
+type AttemptSettings = Required<
+  Omit<PivotalTuningOptions, keyof DefenseOptions | 'augment' | 'retry' | 'pivotHeadFallback' | 'noiseBlend'>
+> & { noiseBlend: number };
 
 /** One progress and checkpoint phase per run; a run's checkpoint steps start at its index x steps. */
 const PHASES = ['repair', 'repair-retry', 'repair-pivot-head'] as const;
@@ -161,17 +182,31 @@ export async function pivotalTuning(
   options: PivotalTuningOptions,
 ): Promise<RepairResult> {
   const started = performance.now();
-  const settings = { ...PIVOTAL_TUNING_DEFAULTS, ...options };
+  const requested = { ...PIVOTAL_TUNING_DEFAULTS, ...options };
   const { fit, validation } = splitTrusted(trusted, options);
   // Checked before the copies exist, so a rejected model or checkpoint leaks nothing.
   splitAtPenultimate(model);
   assertModelFitsDataset(model, trusted);
   const resumeFrom = checkResume(options.resumeFrom, 'pivotal-tuning');
-  checkTotalSteps(resumeFrom, settings.steps);
+  checkTotalSteps(resumeFrom, requested.steps);
   const resumePhase = resumeFrom ? stateString(resumeFrom.state, 'phase') : null;
   if (resumePhase !== null && !(PHASES as readonly string[]).includes(resumePhase)) {
     throw new AntidoteError('CORRUPT_FILE', `The Pivotal Tuning checkpoint names an unknown phase "${resumePhase}".`);
   }
+  if (typeof requested.noiseBlend === 'number' && !(requested.noiseBlend >= 0 && requested.noiseBlend <= 1)) {
+    throw new AntidoteError('INVALID_INPUT', `noiseBlend must be 'auto' or a share in [0, 1], got ${requested.noiseBlend}.`);
+  }
+  // Deterministic (seeded), so a resumed run and CTI's select-final reference decide the same.
+  const sensitivity = requested.noiseBlend === 'auto' ? noiseSensitivity(model, fit, options.seed) : null;
+  const settings = {
+    ...requested,
+    noiseBlend:
+      sensitivity === null
+        ? (requested.noiseBlend as number)
+        : sensitivity.share >= NOISE_BLEND_AUTO.gate
+          ? NOISE_BLEND_AUTO.fraction
+          : 0,
+  };
   // Later runs only exist to find something within budget, so a 'final' selection has none.
   const attempts: { phase: Phase; settings: AttemptSettings }[] = [{ phase: 'repair', settings }];
   if (settings.select === 'latest-within-budget') {
@@ -244,6 +279,8 @@ export async function pivotalTuning(
       lambdaHeadShift: attempts[kept]!.settings.lambdaHeadShift,
       lambdaDistill: attempts[kept]!.settings.lambdaDistill,
       noisePatches: settings.noisePatches,
+      noiseBlend: settings.noiseBlend,
+      ...(sensitivity ? { noiseSensitivity: sensitivity.share, noiseSensitivityClass: sensitivity.toClass } : {}),
       useLabels: settings.useLabels,
       accuracyBudget: settings.accuracyBudget,
       select: settings.select,
@@ -359,10 +396,12 @@ async function tuneAttempt(
       keepFinal: settings.select === 'final',
       ...(run.checkpoint ? { checkpoint: run.checkpoint } : {}),
       loss: ({ images, labels, step }) => {
-        const seen =
+        const patched =
           settings.noisePatches > 0
             ? stampNoisePatches(images, settings.noisePatches, noisePatchSeed(options.seed, step))
             : images;
+        const seen =
+          settings.noiseBlend > 0 ? blendNoise(patched, settings.noiseBlend, noisePatchSeed(options.seed, step)) : patched;
         const [z, output] = studentTwoHeads.apply(seen, { training: true }) as [tf.Tensor2D, tf.Tensor2D];
         const [z0, output0] = teacherTwoHeads.predict(images) as [tf.Tensor2D, tf.Tensor2D];
         const logits = outputToLogits(output, student.outputsProbabilities);
