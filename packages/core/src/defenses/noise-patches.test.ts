@@ -4,11 +4,11 @@ import type { ImageDataset } from '../datasets/image-dataset.ts';
 import { initRuntime } from '../runtime/backend.ts';
 import { blendNoise, noisePatchSeed, noiseSensitivity, stampNoisePatches } from './noise-patches.ts';
 
-describe('stampNoisePatches', () => {
-  beforeAll(async () => {
-    await initRuntime({ backend: 'wasm' });
-  });
+beforeAll(async () => {
+  await initRuntime({ backend: 'wasm' });
+});
 
+describe('stampNoisePatches', () => {
   it('stamps square patches on the requested share of rows and leaves every other pixel alone', () => {
     const before = tf.memory().numTensors;
     const grey = tf.fill([8, 28, 28, 1], 0.25) as tf.Tensor4D;
@@ -49,10 +49,6 @@ describe('stampNoisePatches', () => {
 });
 
 describe('blendNoise', () => {
-  beforeAll(async () => {
-    await initRuntime({ backend: 'wasm' });
-  });
-
   it('blends the last share of rows with noise at opacity 0.1-0.3 and leaves the other rows alone', () => {
     const before = tf.memory().numTensors;
     const grey = tf.fill([8, 28, 28, 1], 0.5) as tf.Tensor4D;
@@ -85,10 +81,6 @@ describe('blendNoise', () => {
 });
 
 describe('noiseSensitivity', () => {
-  beforeAll(async () => {
-    await initRuntime({ backend: 'wasm' });
-  });
-
   /** Class 0 when the image's total brightness passes `weight` x sum > 1, else class 1. */
   function brightnessModel(weight: number): tf.LayersModel {
     const model = tf.sequential({

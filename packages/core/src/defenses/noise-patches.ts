@@ -50,8 +50,12 @@ export function stampNoisePatches(images: tf.Tensor4D, fraction: number, seed: n
       }
     }
   }
-  const m = tf.tensor4d(mask, images.shape);
-  return tf.add(tf.mul(images, tf.sub(1, m)), tf.mul(m, tf.tensor4d(noise, images.shape))) as tf.Tensor4D;
+  return mixIn(images, tf.tensor4d(mask, images.shape), tf.tensor4d(noise, images.shape));
+}
+
+/** images x (1 - weight) + weight x noise, per pixel (weight and noise broadcast). Call inside a tidy. */
+function mixIn(images: tf.Tensor4D, weight: tf.Tensor, noise: tf.Tensor): tf.Tensor4D {
+  return tf.add(tf.mul(images, tf.sub(1, weight)), tf.mul(weight, noise)) as tf.Tensor4D;
 }
 
 /** Images per forward pass of the `noiseSensitivity` probe. */
@@ -83,8 +87,7 @@ export function blendNoise(images: tf.Tensor4D, fraction: number, seed: number):
     alpha.fill(opacity, i * perImage, (i + 1) * perImage);
     noise.set(noisePattern(perImage, next, rng.next() < 0.5), i * perImage);
   }
-  const a = tf.tensor4d(alpha, images.shape);
-  return tf.add(tf.mul(images, tf.sub(1, a)), tf.mul(a, tf.tensor4d(noise, images.shape))) as tf.Tensor4D;
+  return mixIn(images, tf.tensor4d(alpha, images.shape), tf.tensor4d(noise, images.shape));
 }
 
 export interface NoiseSensitivity {
@@ -119,8 +122,7 @@ export function noiseSensitivity(model: tf.LayersModel, dataset: ImageDataset, s
       const images = batchTensor(dataset, range(start, end));
       clean.set(tf.argMax(model.predict(images) as tf.Tensor, -1).dataSync(), start);
       for (const pattern of noise) {
-        const overlay = tf.mul(tf.tensor4d(pattern, [1, height, width, channels]), BLEND_OPACITY.probe);
-        const blended = tf.add(tf.mul(images, 1 - BLEND_OPACITY.probe), overlay);
+        const blended = mixIn(images, tf.scalar(BLEND_OPACITY.probe), tf.tensor4d(pattern, [1, height, width, channels]));
         const predicted = tf.argMax(model.predict(blended) as tf.Tensor, -1).dataSync();
         for (let i = start; i < end; i++) {
           const to = predicted[i - start] ?? 0;
