@@ -48,6 +48,17 @@ describe('filesystem store', () => {
     expect(await leftovers()).toEqual([]);
   });
 
+  it('leaves no staging file behind when many bodies fail before their first byte', async () => {
+    // A put whose body fails at once settles within a few ticks; its staging file must exist and be
+    // closed by then, or the cleanup can run before the file appears and leave it behind.
+    const failingAtOnce: AsyncIterable<Uint8Array> = {
+      [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(new Error('connection reset')) }),
+    };
+    const outcomes = await Promise.allSettled(Array.from({ length: 64 }, () => store.put(failingAtOnce)));
+    expect(outcomes.map((o) => o.status)).toEqual(Array(64).fill('rejected'));
+    expect(await leftovers()).toEqual([]);
+  });
+
   it('streams a 64 MiB body without holding it in memory', async () => {
     // Without an explicit collection, garbage chunks would pile up until V8's external-memory
     // threshold (about 64 MiB) and make the measurement say nothing.

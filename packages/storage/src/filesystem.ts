@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { link, mkdir, open, rm, stat } from 'node:fs/promises';
+import { type FileHandle, link, mkdir, open, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -37,10 +36,15 @@ export function createFilesystemStore(opts: FilesystemStoreOptions): ArtifactSto
     const meter = new DigestMeter(maxBytesOf(putOpts));
     throwIfAborted(signal);
     const tmp = join(tmpDir, randomUUID());
+    let staging: FileHandle | undefined;
     try {
       await mkdir(tmpDir, { recursive: true });
-      // 'wx': a temp name is never reused, so finding one means something else owns it.
-      await pipeline(readBody(body, signal), meter, createWriteStream(tmp, { flags: 'wx' }));
+      // Opened before the pipeline rather than by createWriteStream(path): that stream opens
+      // asynchronously, so a body failing at once could settle the put (and run the cleanup below)
+      // before the file existed, leaving it behind. 'wx': a temp name is never reused, so finding
+      // one means something else owns it.
+      staging = await open(tmp, 'wx');
+      await pipeline(readBody(body, signal), meter, staging.createWriteStream());
       throwIfAborted(signal);
       const { sha256, size } = meter.result();
       const final = pathOf(sha256);
@@ -60,6 +64,7 @@ export function createFilesystemStore(opts: FilesystemStoreOptions): ArtifactSto
     } finally {
       // After a successful link the temp is a second name for the stored file; either way it goes.
       // A failure here only leaves garbage in tmp/, never wrong content, so it must not fail the put.
+      await staging?.close().catch(() => {});
       await rm(tmp, { force: true }).catch(() => {});
     }
   }
