@@ -24,6 +24,7 @@ import {
   type RepairResult,
   selectImages,
   stratifiedSample,
+  type TriggerFamily,
   trainLabModel,
   triggeredTestSet,
 } from '@antidote/core';
@@ -42,6 +43,8 @@ export interface EfficacyJob {
   trustedFraction: number;
   defenses: string[];
   detectors: string[];
+  /** CTI's trigger families (core default when absent). */
+  ctiFamilies?: TriggerFamily[];
   /** Test images to measure on (the first N of the test split); all when null. */
   testImages: number | null;
 }
@@ -140,16 +143,33 @@ for (const name of job.detectors) {
     const r = await calibratedTriggerInversion(lab.model, trusted, {
       seed: job.seed,
       ...(ctiReference ? { repairedModel: ctiReference } : {}),
+      ...(job.ctiFamilies ? { triggerFamilies: job.ctiFamilies } : {}),
     });
     r.repairedModel.dispose();
+    const seconds = (performance.now() - t0) / 1000;
     detection.push({
       detector: 'cti',
       score: r.score,
       suspectedTarget: r.suspectedTarget,
       // Reusing the repair's model skips CTI's own PT run; that cost is inside the repair's seconds.
-      seconds: (performance.now() - t0) / 1000,
+      seconds,
       reusedFromRepair: ctiReference !== null,
+      ...(typeof r.parameters.triggerFamily === 'string' ? { triggerFamily: r.parameters.triggerFamily } : {}),
     });
+    // With several families, each one alone as well (same inversions), so one run compares them.
+    const perFamily = Object.entries(r.familyScores);
+    if (perFamily.length > 1) {
+      for (const [family, scores] of perFamily) {
+        const best = scores.reduce((b, v, c) => (v > (scores[b] ?? 0) ? c : b), 0);
+        detection.push({
+          detector: `cti-${family}`,
+          score: scores[best] ?? 0,
+          suspectedTarget: best,
+          seconds,
+          reusedFromRepair: ctiReference !== null,
+        });
+      }
+    }
   } else if (name === 'neural-cleanse') {
     const r = neuralCleanseDetection ?? (await neuralCleanseDetect(lab.model, trusted, { seed: job.seed }));
     detection.push({

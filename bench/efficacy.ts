@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { calibrateThreshold } from '@antidote/core';
+import { calibrateThreshold, type TriggerFamily } from '@antidote/core';
 import { rocAuc } from '@antidote/core/metrics';
 import type { EfficacyJob } from './efficacy-job.ts';
 
@@ -39,6 +39,13 @@ const defenses = option(
 const detectors = option('--detectors', quick ? 'cti' : 'cti,neural-cleanse')
   .split(',')
   .filter(Boolean);
+// CTI's trigger families; several also report each family alone (rows cti-<family>).
+const ctiFamiliesOption = option('--cti-families', '');
+const ctiFamilies = ctiFamiliesOption ? (ctiFamiliesOption.split(',') as TriggerFamily[]) : null;
+const detectorRows = [
+  ...detectors,
+  ...(detectors.includes('cti') && ctiFamilies && ctiFamilies.length > 1 ? ctiFamilies.map((f) => `cti-${f}`) : []),
+];
 // A partial run (say, detection only) can save under its own name instead of overwriting the full one.
 const resultName = option('--name', quick ? 'efficacy-quick' : 'efficacy');
 const resultsDir = path.resolve(option('--out', path.join(here, 'results')));
@@ -70,6 +77,7 @@ const base = {
   trainImages: Number(option('--train-images', '10000')),
   epochs: epochsOverride ? Number(epochsOverride) : quick ? 2 : 3,
   attackParams: {},
+  ...(ctiFamilies ? { ctiFamilies } : {}),
   trustedFraction: 0.01,
   testImages: quick ? 2000 : null,
 };
@@ -174,7 +182,7 @@ const cleanScores = (detector: string, epochs: number) =>
     .filter((r) => r.job.attack === 'clean' && r.job.epochs === epochs)
     .flatMap((r) => r.detection.filter((d) => d.detector === detector).map((d) => d.score));
 const detectionRows = attacks.flatMap((attack) =>
-  detectors.map((detector) => {
+  detectorRows.map((detector) => {
     const poisoned = results
       .filter((r) => r.job.attack === attack)
       .flatMap((r) => r.detection.filter((d) => d.detector === detector));
@@ -259,7 +267,7 @@ const lines = [
   `# bench:efficacy${quick ? ' --quick' : ''} (${output.createdAt}, ${wallSeconds.toFixed(0)} s)`,
   '',
   `${dataset}, ${architecture} trained on ${base.trainImages} images for ${base.epochs} epochs, poisoned images ${attacks.map((a) => `${a} ${poisonCountOf(a)}${victimOf(a).epochs !== base.epochs ? ` (${victimOf(a).epochs} epochs, ${JSON.stringify(victimOf(a).attackParams)})` : ''}`).join(', ')}, ` +
-    `1% trusted data (${Math.round(base.trustedFraction * 60000)} images, 20% of it held out for validation), ${seeds} seed(s) per defense, ${detectionModels} clean and ${detectionModels} poisoned models per attack for detection (${detectors.join(', ') || 'none'}).`,
+    `1% trusted data (${Math.round(base.trustedFraction * 60000)} images, 20% of it held out for validation), ${seeds} seed(s) per defense, ${detectionModels} clean and ${detectionModels} poisoned models per attack for detection (${detectors.join(', ') || 'none'}${ctiFamilies ? `; CTI trigger families ${ctiFamilies.join(', ')}` : ''}).`,
   '',
   '| attack | defense | runs | CDA before | CDA drop (pts, spread) | ASR before | ASR after (spread) | seconds |',
   '|---|---|---|---|---|---|---|---|',

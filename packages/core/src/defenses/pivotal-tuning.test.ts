@@ -1,8 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isAntidoteError } from '../errors.ts';
 import { initRuntime } from '../runtime/backend.ts';
 import { repairContract } from './baselines/repair-contract.ts';
-import { type BackdooredFixture, backdooredFixture, rates, TARGET, weightValues } from './baselines/test-fixtures.ts';
+import {
+  type BackdooredFixture,
+  backdooredFixture,
+  PATCH,
+  rates,
+  SIDE,
+  TARGET,
+  weightValues,
+} from './baselines/test-fixtures.ts';
 import { isFinalPivotalTuning, NOISE_BLEND_AUTO, pivotalTuning } from './pivotal-tuning.ts';
 import { calibratedTriggerInversion, calibrateThreshold } from './trigger-inversion.ts';
 
@@ -249,6 +258,100 @@ describe('Calibrated Trigger Inversion', () => {
     const earlier = await pivotalTuning(fixture.model, fixture.trusted, { ...shared, accuracyBudget: -0.01 });
     expect(isFinalPivotalTuning(earlier)).toBe(false);
     for (const m of [repair.model, reference.model, earlier.model]) m.dispose();
+  });
+
+  describe('patch trigger family', () => {
+    let reference: tf.LayersModel;
+    // The fixture's trigger is a 3x3 corner patch on a 12x12 image: 6% of it, so the patch budget
+    // is raised from its 28x28 default (1.5%, about 2 pixels here).
+    const PATCH_OPTIONS = { patchArea: 0.07, patchSteps: 60, steps: 10, batchSize: 32 };
+    beforeAll(async () => {
+      reference = (
+        await pivotalTuning(fixture.model, fixture.trusted, {
+          seed: 7,
+          steps: 60,
+          batchSize: 32,
+          evaluateEvery: 20,
+          select: 'final',
+        })
+      ).model;
+    });
+    afterAll(() => reference.dispose());
+
+    it('stamps its trigger on the planted corner and names the target', async () => {
+      const before = tf.memory().numTensors;
+      const result = await calibratedTriggerInversion(fixture.model, fixture.trusted, {
+        seed: 1,
+        ...PATCH_OPTIONS,
+        triggerFamilies: ['patch'],
+        repairedModel: reference,
+      });
+      expect(result.suspectedTarget).toBe(TARGET);
+      expect(result.score).toBeGreaterThan(0.5);
+      expect(result.parameters).toMatchObject({ triggerFamilies: 'patch', triggerFamily: 'patch', patchArea: 0.07 });
+      // Most of what the stamp paints lies in the 3x3 corner the backdoor was planted with.
+      const pixels = result.trigger?.pixels ?? new Float32Array();
+      let corner = 0;
+      let total = 0;
+      pixels.forEach((v, i) => {
+        total += v;
+        if (Math.floor(i / SIDE) >= SIDE - PATCH && i % SIDE >= SIDE - PATCH) corner += v;
+      });
+      expect(corner / total).toBeGreaterThan(0.5);
+      expect(tf.memory().numTensors).toBe(before);
+    });
+
+    it('joins the additive family without changing the additive inversion', async () => {
+      const additive = await calibratedTriggerInversion(fixture.model, fixture.trusted, {
+        seed: 2,
+        ...PATCH_OPTIONS,
+        repairedModel: reference,
+      });
+      const both = await calibratedTriggerInversion(fixture.model, fixture.trusted, {
+        seed: 2,
+        ...PATCH_OPTIONS,
+        triggerFamilies: ['additive', 'patch'],
+        repairedModel: reference,
+      });
+      expect(additive.parameters).toMatchObject({ triggerFamilies: 'additive', triggerFamily: 'additive' });
+      const best = both.suspectedTarget ?? -1;
+      // The additive family's own score for the suspected class is the additive-only run's.
+      expect(both.parameters.additiveScore).toBe(additive.classScores?.[best]);
+      // A class scores its best family.
+      both.classScores?.forEach((score, c) => {
+        expect(score).toBe(Math.max(additive.classScores?.[c] ?? 0, score));
+      });
+      expect(both.score).toBe(Math.max(Number(both.parameters.additiveScore), Number(both.parameters.patchScore)));
+    });
+
+    it('refuses an unknown or empty family list, and cancels between classes without leaking', async () => {
+      for (const triggerFamilies of [[], ['warp']]) {
+        await expect(
+          calibratedTriggerInversion(fixture.model, fixture.trusted, {
+            seed: 3,
+            triggerFamilies: triggerFamilies as never,
+            repairedModel: reference,
+          }),
+        ).rejects.toSatisfy((e) => isAntidoteError(e, 'INVALID_INPUT'));
+      }
+      const before = tf.memory().numTensors;
+      const controller = new AbortController();
+      const events: string[] = [];
+      const running = calibratedTriggerInversion(fixture.model, fixture.trusted, {
+        seed: 3,
+        ...PATCH_OPTIONS,
+        triggerFamilies: ['additive', 'patch'],
+        repairedModel: reference,
+        signal: controller.signal,
+        onProgress: (p) => {
+          events.push(p.phase);
+          controller.abort();
+        },
+      });
+      await expect(running).rejects.toSatisfy((e) => isAntidoteError(e, 'CANCELLED'));
+      expect(events).toEqual(['invert']);
+      expect(tf.memory().numTensors).toBe(before);
+    });
   });
 
   it('calibrates the threshold as a quantile of clean-model scores', () => {
