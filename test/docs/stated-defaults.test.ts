@@ -36,6 +36,14 @@ describe('defaults stated in the API schema and the dashboard', () => {
     expect(hintDefault('scan-reference-steps')).toBe(PIVOTAL_TUNING_DEFAULTS.steps);
   });
 
+  it('match the trigger families and the patch area core runs with', () => {
+    const families = sdl.match(/"([^"]*)"\s*\n\s*triggerFamilies: \[TriggerFamily!\]/)?.[1] ?? '';
+    const stated = families.match(/\(default \[([A-Z, ]+)\]\)/)?.[1]?.split(', ');
+    expect(stated?.map((f) => f.toLowerCase())).toEqual([...TRIGGER_INVERSION_DEFAULTS.triggerFamilies]);
+    const patch = sdl.match(/"([^"]*)"\s*\n\s*PATCH\n/)?.[1] ?? '';
+    expect(Number(patch.match(/at most ([\d.]+)% of the image/)?.[1])).toBe(TRIGGER_INVERSION_DEFAULTS.patchArea * 100);
+  });
+
   it('match the repair budget core runs with', () => {
     expect(sdlDefault('StartRepairInput', 'cdaBudget')).toBe(PIVOTAL_TUNING_DEFAULTS.accuracyBudget * 100);
   });

@@ -67,6 +67,7 @@ describe('scan and repair over GraphQL on a backdoored Fashion-MNIST model (PGli
           candidateClasses: [0, 1, 2],
           steps: 10,
           referenceSteps: 30,
+          triggerFamilies: ['ADDITIVE', 'PATCH'],
           idempotencyKey: 'scan-1',
         },
       },
@@ -94,10 +95,12 @@ describe('scan and repair over GraphQL on a backdoored Fashion-MNIST model (PGli
           triggerImageUrl: string | null;
           reportHtmlUrl: string;
           reportPdfUrl: string;
+          params: Record<string, unknown>;
         }[];
+        params: Record<string, unknown>;
       };
     }>(
-      'query($id: ID!) { node(id: $id) { ... on Job { state findings { kind verdict score suspectedTarget triggerImageUrl reportHtmlUrl reportPdfUrl } } } }',
+      'query($id: ID!) { node(id: $id) { ... on Job { state params findings { kind verdict score suspectedTarget triggerImageUrl reportHtmlUrl reportPdfUrl params } } } }',
       { id: startScan.job.id },
     );
     expect(scanned.state).toBe('SUCCEEDED');
@@ -105,6 +108,10 @@ describe('scan and repair over GraphQL on a backdoored Fashion-MNIST model (PGli
     const finding = scanned.findings[0];
     expect(finding?.kind).toBe('detection');
     expect(Number.isFinite(finding?.score)).toBe(true);
+    // Both trigger families went from the API through the job to core, and the finding says which scored.
+    expect(scanned.params.triggerFamilies).toEqual(['additive', 'patch']);
+    expect(finding?.params).toMatchObject({ triggerFamilies: 'additive,patch' });
+    expect(['additive', 'patch']).toContain(finding?.params.triggerFamily);
     if (finding?.triggerImageUrl) {
       const png = await fetch(finding.triggerImageUrl);
       expect(png.headers.get('content-type')).toBe('image/png');

@@ -125,6 +125,7 @@ async function scanJob(ctx: JobContext): Promise<JobOutcome> {
         ...(params.referenceSteps !== undefined ? { repairSteps: params.referenceSteps } : {}),
         ...(params.seed !== undefined ? { seed: params.seed } : {}),
         ...(params.knownAttack ? { knownAttack: params.knownAttack } : {}),
+        ...(params.triggerFamilies ? { triggerFamilies: params.triggerFamilies } : {}),
       },
     },
     threadHooks(ctx),

@@ -3,7 +3,7 @@
  * job is started and again when a worker picks it up), retry policy and time limit.
  */
 import { type AttackName, ATTACK_NAMES as CORE_ATTACKS } from '@antidote/core/attacks';
-import { REPAIR_DEFENSES } from '@antidote/core/defenses';
+import { REPAIR_DEFENSES, TRIGGER_FAMILIES } from '@antidote/core/defenses';
 import { LAB_ATTACK_NAMES } from '@antidote/core/lab';
 import { z } from 'zod';
 
@@ -26,6 +26,8 @@ export const scanParams = z.strictObject({
   referenceSteps: z.number().int().min(1).max(20000).optional(),
   seed: z.number().int().optional(),
   knownAttack: knownAttack.optional(),
+  /** Trigger shapes CTI inverts (core's default when absent). */
+  triggerFamilies: z.array(z.enum(TRIGGER_FAMILIES)).min(1).max(TRIGGER_FAMILIES.length).optional(),
 });
 
 export const repairParams = z.strictObject({

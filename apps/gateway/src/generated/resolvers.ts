@@ -753,6 +753,8 @@ export type StartScanInput = {
   steps?: InputMaybe<Scalars['Int']['input']>;
   /** Decision threshold on the score (default: the calibrated one). */
   threshold?: InputMaybe<Scalars['Float']['input']>;
+  /** Trigger shapes to invert (default [ADDITIVE]); PATCH also finds small stamped triggers and takes about twice as long. */
+  triggerFamilies?: InputMaybe<Array<TriggerFamily>>;
 };
 
 export type StartSweepInput = {
@@ -813,6 +815,13 @@ export type TrendPoint = {
   repaired: Scalars['Int']['output'];
   suspicious: Scalars['Int']['output'];
 };
+
+/** Trigger shapes a scan inverts: each is scored against the reference repair the same way. */
+export type TriggerFamily =
+  /** A faint full-image delta (blends, warps, most triggers). */
+  | 'ADDITIVE'
+  /** A small stamped patch (mask x pattern, at most 1.5% of the image without penalty). */
+  | 'PATCH';
 
 export type UpdateMonitorInput = {
   enabled?: InputMaybe<Scalars['Boolean']['input']>;
@@ -1062,6 +1071,7 @@ export type ResolversTypes = {
   TestMonitorWebhookInput: TestMonitorWebhookInput;
   TestMonitorWebhookPayload: ResolverTypeWrapper<TestMonitorWebhookPayload>;
   TrendPoint: ResolverTypeWrapper<TrendPoint>;
+  TriggerFamily: TriggerFamily;
   UpdateMonitorInput: UpdateMonitorInput;
   Upload: ResolverTypeWrapper<Upload>;
   UploadPurpose: UploadPurpose;

@@ -343,6 +343,7 @@ export const mutationResolvers: Resolvers = {
             steps: input.steps,
             referenceSteps: input.referenceSteps,
             seed: input.seed,
+            triggerFamilies: input.triggerFamilies?.map((f) => f.toLowerCase()),
             ...knownAttack(input.knownAttack),
           }),
           input.idempotencyKey,

@@ -62,6 +62,9 @@ describe('task inputs', () => {
     await expectCode(tasks.scan(modelBytes, trustedBytes, { threshold: 2 }), 'INVALID_INPUT', /threshold/);
     await expectCode(tasks.scan(modelBytes, trustedBytes, { steps: 0 }), 'INVALID_INPUT', /steps/);
     await expectCode(tasks.scan(modelBytes, trustedBytes, { candidateClasses: [7] }), 'INVALID_INPUT', /candidateClasses/);
+    for (const triggerFamilies of [[], ['warp'], 'patch']) {
+      await expectCode(tasks.scan(modelBytes, trustedBytes, { triggerFamilies }), 'INVALID_INPUT', /triggerFamilies/);
+    }
     await expectCode(tasks.repair(modelBytes, trustedBytes, { method: 'magic' }), 'INVALID_INPUT', /method/);
     await expectCode(tasks.repair(modelBytes, trustedBytes, { cdaBudget: -1 }), 'INVALID_INPUT', /cdaBudget/);
     await expectCode(tasks.evaluate(modelBytes, trustedBytes, { knownAttack: { name: 'nope', targetClass: 0 } }), 'NOT_FOUND');

@@ -78,6 +78,25 @@ describe('runScan', () => {
     expect(result.params.candidateClasses).toEqual([2]);
   });
 
+  it('inverts the trigger families asked for and reports which one scored', async () => {
+    const before = tf.memory().numTensors;
+    const events: TaskProgress[] = [];
+    const result = await runScan({
+      model: fixture.modelBytes,
+      trusted: fixture.trustedBytes,
+      options: { ...FAST, steps: 5, repairSteps: 10, candidateClasses: [0], triggerFamilies: ['additive', 'patch'] },
+      onProgress: (e) => void events.push(e),
+    });
+    expect(result.params).toMatchObject({ triggerFamilies: 'additive,patch' });
+    expect(['additive', 'patch']).toContain(result.params.triggerFamily);
+    expect(result.score).toBe(Math.max(Number(result.params.additiveScore), Number(result.params.patchScore)));
+    // With the longer inversion too, the overall share stays in order and ends at 1.
+    const shares = events.map((e) => e.progress);
+    expect([...shares].sort((a, b) => a - b)).toEqual(shares);
+    expect(shares.at(-1)).toBe(1);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('stops within one step when cancelled, in either phase, without leaking', async () => {
     for (const phase of ['reference-repair', 'invert']) {
       const before = tf.memory().numTensors;

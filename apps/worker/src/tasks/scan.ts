@@ -11,7 +11,9 @@ import {
   PIVOTAL_TUNING_DEFAULTS,
   pivotalTuning,
   splitTrusted,
+  TRIGGER_FAMILIES,
   TRIGGER_INVERSION_DEFAULTS,
+  type TriggerFamily,
 } from '@antidote/core/defenses';
 import { throwIfAborted } from '@antidote/core/errors';
 import { accuracy, predictClasses } from '@antidote/core/metrics';
@@ -91,6 +93,8 @@ export interface ScanOptions {
   seed?: number;
   /** Also report this attack's success rate on the held-out trusted images. */
   knownAttack?: KnownAttack;
+  /** Trigger shapes to invert. Default: `TRIGGER_INVERSION_DEFAULTS.triggerFamilies`. */
+  triggerFamilies?: TriggerFamily[];
 }
 
 export interface ScanInput {
@@ -165,7 +169,16 @@ function resolveOptions(options: ScanOptions) {
   if (options.candidateClasses !== undefined && !Array.isArray(options.candidateClasses)) {
     throw invalid('candidateClasses must be a list of class indices.');
   }
+  const triggerFamilies = options.triggerFamilies ?? TRIGGER_INVERSION_DEFAULTS.triggerFamilies;
+  if (
+    !Array.isArray(triggerFamilies) ||
+    triggerFamilies.length === 0 ||
+    !triggerFamilies.every((f) => (TRIGGER_FAMILIES as readonly unknown[]).includes(f))
+  ) {
+    throw invalid(`triggerFamilies must be a non-empty list of ${TRIGGER_FAMILIES.join(', ')}.`);
+  }
   return {
+    triggerFamilies: [...new Set(triggerFamilies)],
     threshold,
     suspiciousThreshold,
     steps: positiveInteger('steps', options.steps, 10_000) ?? TRIGGER_INVERSION_DEFAULTS.steps,
@@ -211,7 +224,17 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
       [
         ['load', 0.02],
         ['reference-repair', 0.9 * settings.repairSteps * repairBatch * 3],
-        ['invert', 0.9 * new Set(candidates).size * settings.steps * invertBatch * 4],
+        [
+          'invert',
+          0.9 *
+            new Set(candidates).size *
+            invertBatch *
+            4 *
+            settings.triggerFamilies.reduce(
+              (steps, f) => steps + (f === 'patch' ? TRIGGER_INVERSION_DEFAULTS.patchSteps : settings.steps),
+              0,
+            ),
+        ],
         ['evaluate', 0.02],
       ],
       onProgress,
@@ -249,6 +272,7 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
       steps: settings.steps,
       ...(settings.batchSize ? { batchSize: settings.batchSize } : {}),
       ...(input.options?.candidateClasses ? { candidateClasses: input.options.candidateClasses } : {}),
+      triggerFamilies: settings.triggerFamilies,
       repairedModel: referenceModel,
       threshold: settings.threshold,
       ...(signal ? { signal } : {}),

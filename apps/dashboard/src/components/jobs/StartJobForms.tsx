@@ -168,6 +168,10 @@ export function StartScanForm(props: Props) {
           />
         </Field>
       </div>
+      <label className="checkbox" htmlFor="scan-patch">
+        <input id="scan-patch" type="checkbox" name="patchTriggers" />
+        <span>Also look for small stamped (patch) triggers: about twice the inversion time</span>
+      </label>
       <Advanced prefix="scan" errors={errors} />
       <div>
         <button type="submit" className="button button-primary" disabled={pending}>

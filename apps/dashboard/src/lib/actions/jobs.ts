@@ -5,7 +5,7 @@ import { redirect } from 'next/navigation';
 import type { ActionResult, FormState } from '@/lib/forms';
 import { fromFailure, fromUserErrors, invalid, numberField, text } from '@/lib/forms';
 import { gateway } from '@/lib/gateway/server';
-import type { KnownAttackInput, RepairMethod } from '@/lib/graphql/generated';
+import type { KnownAttackInput, RepairMethod, TriggerFamily } from '@/lib/graphql/generated';
 import { CancelJobMutation, StartRepairMutation, StartScanMutation } from '@/lib/graphql/operations';
 import { ATTACK_NAMES, REPAIR_METHODS } from '@/lib/vocabulary';
 
@@ -68,8 +68,12 @@ export async function startScanAction(_previous: FormState, formData: FormData):
     .filter(Boolean)
     .map(Number);
   if (candidateClasses?.some((c) => !Number.isInteger(c) || c < 0)) errors.candidateClasses = 'List class indices, e.g. 0, 3, 7.';
+  // Unticked leaves the families to the API's default.
+  const triggerFamilies: TriggerFamily[] | undefined = formData.get('patchTriggers') === 'on' ? ['ADDITIVE', 'PATCH'] : undefined;
   if (Object.keys(errors).length) return invalid(errors);
-  const result = await gateway(StartScanMutation, { input: { ...input, threshold, steps, referenceSteps, candidateClasses } });
+  const result = await gateway(StartScanMutation, {
+    input: { ...input, threshold, steps, referenceSteps, candidateClasses, triggerFamilies },
+  });
   if (!result.ok) return fromFailure(result.error);
   const { job, userErrors } = result.data.startScan;
   if (!job)

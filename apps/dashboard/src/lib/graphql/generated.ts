@@ -111,18 +111,27 @@ export type StartScanInput = {
   idempotencyKey?: string | null | undefined;
   knownAttack?: KnownAttackInput | null | undefined;
   modelVersionId: string;
-  /** Steps of the Pivotal-Tuning reference repair the triggers are compared against (default 300). */
+  /** Steps of the Pivotal-Tuning reference repair the triggers are compared against (default 600). */
   referenceSteps?: number | null | undefined;
   seed?: number | null | undefined;
   /** Trigger optimisation steps per class (default 50). */
   steps?: number | null | undefined;
   /** Decision threshold on the score (default: the calibrated one). */
   threshold?: number | null | undefined;
+  /** Trigger shapes to invert (default [ADDITIVE]); PATCH also finds small stamped triggers and takes about twice as long. */
+  triggerFamilies?: Array<TriggerFamily> | null | undefined;
 };
 
 export type TestMonitorWebhookInput = {
   id: string;
 };
+
+/** Trigger shapes a scan inverts: each is scored against the reference repair the same way. */
+export type TriggerFamily =
+  /** A faint full-image delta (blends, warps, most triggers). */
+  | 'ADDITIVE'
+  /** A small stamped patch (mask x pattern, at most 1.5% of the image without penalty). */
+  | 'PATCH';
 
 export type UpdateMonitorInput = {
   enabled?: boolean | null | undefined;
