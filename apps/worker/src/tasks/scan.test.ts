@@ -2,7 +2,15 @@ import { isAntidoteError } from '@antidote/core/errors';
 import { tf } from '@antidote/core/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskProgress } from './common.ts';
-import { CTI_DEFAULT_THRESHOLD, runScan, scanVerdict, stretchContrast, triggerToPng } from './scan.ts';
+import {
+  CTI_DEFAULT_THRESHOLD,
+  CTI_PATCH_DEFAULT_SUSPICIOUS,
+  CTI_PATCH_DEFAULT_THRESHOLD,
+  runScan,
+  scanVerdict,
+  stretchContrast,
+  triggerToPng,
+} from './scan.ts';
 import { ATTACK, type TaskFixture, taskFixture } from './test-fixtures.ts';
 
 /** Width and height from a PNG's IHDR chunk. */
@@ -87,7 +95,10 @@ describe('runScan', () => {
       options: { ...FAST, steps: 5, repairSteps: 10, candidateClasses: [0], triggerFamilies: ['additive', 'patch'] },
       onProgress: (e) => void events.push(e),
     });
-    expect(result.params).toMatchObject({ triggerFamilies: 'additive,patch' });
+    expect(result.params).toMatchObject({ triggerFamilies: 'additive,patch', suspiciousThreshold: CTI_PATCH_DEFAULT_SUSPICIOUS });
+    // The patch family lifts clean scores, so such a scan decides against its own default threshold.
+    expect(result.threshold).toBe(CTI_PATCH_DEFAULT_THRESHOLD);
+    expect(result.verdict).toBe(scanVerdict(result.score, CTI_PATCH_DEFAULT_THRESHOLD, CTI_PATCH_DEFAULT_SUSPICIOUS));
     expect(['additive', 'patch']).toContain(result.params.triggerFamily);
     expect(result.score).toBe(Math.max(Number(result.params.additiveScore), Number(result.params.patchScore)));
     // With the longer inversion too, the overall share stays in order and ends at 1.

@@ -57,6 +57,16 @@ import {
 export const CTI_DEFAULT_THRESHOLD = 0.25;
 
 /**
+ * Defaults for a scan that inverts the patch family too (PROVISIONAL, like the one above). The
+ * patch inversion lifts clean models' scores: `npm run bench:efficacy -- --cti-families
+ * additive,patch` (efficacy-cti-patch) measured 5 clean models at 0.222-0.306 and 15 poisoned ones
+ * (Adaptive-Patch, Adaptive-Blend, Blend) at 0.583-0.954, so 0.25 would call most clean models
+ * backdoored. Backdoored above 0.45, suspicious above 0.35: both above every clean score seen.
+ */
+export const CTI_PATCH_DEFAULT_THRESHOLD = 0.45;
+export const CTI_PATCH_DEFAULT_SUSPICIOUS = 0.35;
+
+/**
  * The scores behind CTI_DEFAULT_THRESHOLD (seed = model seed; attacks target class 0). A score of
  * exactly 0 on every class is the degenerate case where the reference repair collapsed at once and
  * stayed the suspect model (reported by runScan as `params.inconclusive`); those are left out.
@@ -158,11 +168,13 @@ export function stretchContrast(pixels: Float32Array): Float32Array {
 
 function resolveOptions(options: ScanOptions) {
   if (typeof options !== 'object' || options === null) throw invalid('options must be an object.');
-  const threshold = options.threshold ?? CTI_DEFAULT_THRESHOLD;
+  const withPatch = Array.isArray(options.triggerFamilies) && options.triggerFamilies.includes('patch');
+  const threshold = options.threshold ?? (withPatch ? CTI_PATCH_DEFAULT_THRESHOLD : CTI_DEFAULT_THRESHOLD);
   if (typeof threshold !== 'number' || !(threshold > 0 && threshold <= 1)) {
     throw invalid(`threshold must be a number in (0, 1], got ${JSON.stringify(options.threshold)}.`);
   }
-  const suspiciousThreshold = options.suspiciousThreshold ?? threshold / 2;
+  const suspiciousThreshold =
+    options.suspiciousThreshold ?? (withPatch && options.threshold === undefined ? CTI_PATCH_DEFAULT_SUSPICIOUS : threshold / 2);
   if (typeof suspiciousThreshold !== 'number' || !(suspiciousThreshold >= 0 && suspiciousThreshold <= threshold)) {
     throw invalid(`suspiciousThreshold must be a number in [0, threshold], got ${JSON.stringify(options.suspiciousThreshold)}.`);
   }

@@ -39,11 +39,12 @@ export interface TriggerInversionOptions extends DefenseOptions {
   /**
    * Trigger shapes to invert, each scored the same calibrated way; a class scores its best.
    * Default `['additive']`. `patch` finds small stamped triggers that an additive delta under its
-   * size penalty cannot paint: on Adaptive-Patch victims (four full-contrast 3x3 patches, 69-94%
-   * ASR) the additive score of the weakest ones stayed at 0.093, below clean models' 0.07-0.19,
-   * while the patch family scored them 0.64-0.68 against 0.24-0.33 for the clean models with the
-   * highest patch scores. It is opt-in because on clean models it scores higher than the additive
-   * family, which lifts the clean reference every other attack is compared with.
+   * size penalty cannot paint. `bench:efficacy --cti-families additive,patch` (Fashion-MNIST, five
+   * models each): Adaptive-Patch victims (four full-contrast 3x3 patches) 0.583-0.954 against clean
+   * 0.222-0.306, where the additive family alone gave 0.093-0.426 against 0.074-0.194 (AUC 0.64);
+   * Blend and Adaptive-Blend victims scored 0.583-0.944 with it. It is opt-in because it lifts
+   * clean scores (a threshold calibrated without it does not apply) and makes a scan about 2.5
+   * times longer.
    */
   triggerFamilies?: readonly TriggerFamily[];
   /** Adam steps of each class's patch inversion. */
