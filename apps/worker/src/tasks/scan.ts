@@ -7,11 +7,11 @@
 import { encodePng } from '@antidote/core/datasets';
 import {
   calibratedTriggerInversion,
+  checkTriggerFamilies,
   exceedsThreshold,
   PIVOTAL_TUNING_DEFAULTS,
   pivotalTuning,
   splitTrusted,
-  TRIGGER_FAMILIES,
   TRIGGER_INVERSION_DEFAULTS,
   type TriggerFamily,
 } from '@antidote/core/defenses';
@@ -168,7 +168,8 @@ export function stretchContrast(pixels: Float32Array): Float32Array {
 
 function resolveOptions(options: ScanOptions) {
   if (typeof options !== 'object' || options === null) throw invalid('options must be an object.');
-  const withPatch = Array.isArray(options.triggerFamilies) && options.triggerFamilies.includes('patch');
+  const triggerFamilies = checkTriggerFamilies(options.triggerFamilies ?? TRIGGER_INVERSION_DEFAULTS.triggerFamilies);
+  const withPatch = triggerFamilies.includes('patch');
   const threshold = options.threshold ?? (withPatch ? CTI_PATCH_DEFAULT_THRESHOLD : CTI_DEFAULT_THRESHOLD);
   if (typeof threshold !== 'number' || !(threshold > 0 && threshold <= 1)) {
     throw invalid(`threshold must be a number in (0, 1], got ${JSON.stringify(options.threshold)}.`);
@@ -181,16 +182,8 @@ function resolveOptions(options: ScanOptions) {
   if (options.candidateClasses !== undefined && !Array.isArray(options.candidateClasses)) {
     throw invalid('candidateClasses must be a list of class indices.');
   }
-  const triggerFamilies = options.triggerFamilies ?? TRIGGER_INVERSION_DEFAULTS.triggerFamilies;
-  if (
-    !Array.isArray(triggerFamilies) ||
-    triggerFamilies.length === 0 ||
-    !triggerFamilies.every((f) => (TRIGGER_FAMILIES as readonly unknown[]).includes(f))
-  ) {
-    throw invalid(`triggerFamilies must be a non-empty list of ${TRIGGER_FAMILIES.join(', ')}.`);
-  }
   return {
-    triggerFamilies: [...new Set(triggerFamilies)],
+    triggerFamilies,
     threshold,
     suspiciousThreshold,
     steps: positiveInteger('steps', options.steps, 10_000) ?? TRIGGER_INVERSION_DEFAULTS.steps,

@@ -88,6 +88,17 @@ export const TRIGGER_INVERSION_DEFAULTS = {
   patchMaskWeight: 0.01,
 } as const;
 
+/**
+ * The distinct families of a caller's list, or INVALID_INPUT. Exported so a caller that runs
+ * minutes of work before CTI (the scan's reference repair) can refuse a bad list first.
+ */
+export function checkTriggerFamilies(value: unknown): TriggerFamily[] {
+  if (!Array.isArray(value) || value.length === 0 || !value.every((f) => (TRIGGER_FAMILIES as readonly unknown[]).includes(f))) {
+    throw new AntidoteError('INVALID_INPUT', `triggerFamilies must be a non-empty list of ${TRIGGER_FAMILIES.join(', ')}.`);
+  }
+  return [...new Set(value as TriggerFamily[])];
+}
+
 type Stamp = (images: tf.Tensor4D) => tf.Tensor;
 
 function attackRate(model: tf.LayersModel, images: tf.Tensor4D, stamp: Stamp, target: number): number {
@@ -97,9 +108,14 @@ function attackRate(model: tf.LayersModel, images: tf.Tensor4D, stamp: Stamp, ta
   });
 }
 
-/** One inverted trigger: how to apply it, what to show, and the variables to release. */
-interface Inverted {
+/** One trigger to invert: how to apply it, what it costs, how to optimise it, what to show. */
+interface TriggerShape {
   stamp: Stamp;
+  sizePenalty: () => tf.Scalar;
+  variables: tf.Variable[];
+  steps: number;
+  learningRate: number;
+  draw: ReturnType<typeof createRng>;
   /** HWC pixels in [0, 1] for display. */
   display: () => Promise<Float32Array>;
   dispose: () => void;
@@ -150,10 +166,7 @@ export async function calibratedTriggerInversion(
         : Array.from({ length: numClasses }, (_, c) => c);
 
   const { height, width, channels } = trusted;
-  const families = [...new Set(settings.triggerFamilies)];
-  if (families.length === 0 || !families.every((f) => (TRIGGER_FAMILIES as readonly string[]).includes(f))) {
-    throw new AntidoteError('INVALID_INPUT', `triggerFamilies must be a non-empty list of ${TRIGGER_FAMILIES.join(', ')}.`);
-  }
+  const families = checkTriggerFamilies(settings.triggerFamilies);
   const rng = createRng(options.seed ^ 0x1234567);
   // Its own stream, so adding the patch family leaves the additive inversion exactly as it was.
   const patchRng = createRng((options.seed ^ 0x5a7c4) >>> 0);
@@ -168,12 +181,7 @@ export async function calibratedTriggerInversion(
   async function optimise(
     source: readonly number[],
     target: number,
-    stamp: Stamp,
-    sizePenalty: () => tf.Scalar,
-    variables: tf.Variable[],
-    steps: number,
-    learningRate: number,
-    draw: ReturnType<typeof createRng>,
+    { stamp, sizePenalty, variables, steps, learningRate, draw }: TriggerShape,
   ): Promise<void> {
     const optimizer = tf.train.adam(learningRate, 0.5, 0.9);
     try {
@@ -208,30 +216,26 @@ export async function calibratedTriggerInversion(
     }
   }
 
-  async function invertAdditive(source: readonly number[], target: number): Promise<Inverted> {
+  function additiveShape(): TriggerShape {
     // tf.variable shares the initial tensor's data but does not own the wrapper: release it.
     const initial = tf.tidy(() => tf.mul(tf.randomUniform([1, height, width, channels], 0, 1, 'float32', rng.seed()), 0.01));
     const delta = tf.variable(initial);
     initial.dispose();
-    const stamp: Stamp = (images) => tf.clipByValue(tf.add(images, delta), 0, 1);
-    const inverted: Inverted = {
-      stamp,
+    return {
+      stamp: (images) => tf.clipByValue(tf.add(images, delta), 0, 1),
+      sizePenalty: () =>
+        settings.normPenalty > 0 ? (tf.mul(settings.normPenalty, tf.mean(tf.abs(delta))) as tf.Scalar) : tf.scalar(0),
+      variables: [delta],
+      steps: settings.steps,
+      learningRate: settings.learningRate,
+      draw: rng,
       // The trigger is additive in [-1, 1]; shift it to [0, 1] for display.
       display: async () => Float32Array.from(await delta.data(), (v) => Math.min(1, Math.max(0, 0.5 + v / 2))),
       dispose: () => delta.dispose(),
     };
-    try {
-      const penalty = () =>
-        settings.normPenalty > 0 ? (tf.mul(settings.normPenalty, tf.mean(tf.abs(delta))) as tf.Scalar) : tf.scalar(0);
-      await optimise(source, target, stamp, penalty, [delta], settings.steps, settings.learningRate, rng);
-      return inverted;
-    } catch (error) {
-      inverted.dispose();
-      throw error;
-    }
   }
 
-  async function invertPatch(source: readonly number[], target: number): Promise<Inverted> {
+  function patchShape(): TriggerShape {
     // As in Neural Cleanse: mask = sigmoid(logits) over HxW, pattern = (tanh(logits) + 1) / 2 over
     // HxWxC. The mask starts small (sigmoid(-3) ~ 5% everywhere) so it grows only where it pays.
     // Variables built inside a tidy: it releases the initial values and keeps the variables.
@@ -241,13 +245,23 @@ export async function calibratedTriggerInversion(
     );
     const mask = () => tf.sigmoid(maskLogits);
     const pattern = () => tf.div(tf.add(tf.tanh(patternLogits), 1), 2);
-    const stamp: Stamp = (images) => {
-      const m = mask();
-      return tf.add(tf.mul(tf.sub(1, m), images), tf.mul(m, pattern()));
-    };
     const budget = settings.patchArea * height * width;
-    const inverted: Inverted = {
-      stamp,
+    return {
+      stamp: (images) => {
+        const m = mask();
+        return tf.add(tf.mul(tf.sub(1, m), images), tf.mul(m, pattern()));
+      },
+      sizePenalty: () => {
+        const area = tf.sum(mask());
+        return tf.add(
+          tf.mul(settings.patchMaskWeight, area),
+          tf.mul(settings.patchOverBudgetWeight, tf.relu(tf.sub(area, budget))),
+        ) as tf.Scalar;
+      },
+      variables: [maskLogits, patternLogits],
+      steps: settings.patchSteps,
+      learningRate: settings.patchLearningRate,
+      draw: patchRng,
       // The stamp on black: what the trigger paints, where it paints it.
       display: async () => {
         const shown = tf.tidy(() => tf.mul(mask(), pattern()));
@@ -257,29 +271,6 @@ export async function calibratedTriggerInversion(
       },
       dispose: () => tf.dispose([maskLogits, patternLogits]),
     };
-    try {
-      const penalty = () => {
-        const area = tf.sum(mask());
-        return tf.add(
-          tf.mul(settings.patchMaskWeight, area),
-          tf.mul(settings.patchOverBudgetWeight, tf.relu(tf.sub(area, budget))),
-        ) as tf.Scalar;
-      };
-      await optimise(
-        source,
-        target,
-        stamp,
-        penalty,
-        [maskLogits, patternLogits],
-        settings.patchSteps,
-        settings.patchLearningRate,
-        patchRng,
-      );
-      return inverted;
-    } catch (error) {
-      inverted.dispose();
-      throw error;
-    }
   }
 
   try {
@@ -292,18 +283,18 @@ export async function calibratedTriggerInversion(
       const images = batchTensor(held, Int32Array.from(held.labels.keys()));
       try {
         for (const family of families) {
-          const inverted = await (family === 'additive' ? invertAdditive : invertPatch)(source, target);
+          const shape = family === 'additive' ? additiveShape() : patchShape();
           try {
-            const score =
-              attackRate(model, images, inverted.stamp, target) - attackRate(repaired, images, inverted.stamp, target);
+            await optimise(source, target, shape);
+            const score = attackRate(model, images, shape.stamp, target) - attackRate(repaired, images, shape.stamp, target);
             (familyScores.get(family) as number[])[target] = score;
             // Ties keep the earlier family, so the additive-only result is unchanged by adding others.
             if (!triggers.has(target) || score > (classScores[target] ?? 0)) {
               classScores[target] = score;
-              triggers.set(target, { family, pixels: await inverted.display() });
+              triggers.set(target, { family, pixels: await shape.display() });
             }
           } finally {
-            inverted.dispose();
+            shape.dispose();
           }
         }
       } finally {
