@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { warpBilinear } from '../attacks/triggers.ts';
 import { isAntidoteError } from '../errors.ts';
 import { initRuntime } from '../runtime/backend.ts';
 import { repairContract } from './baselines/repair-contract.ts';
@@ -10,10 +11,11 @@ import {
   rates,
   SIDE,
   TARGET,
+  warpedFixture,
   weightValues,
 } from './baselines/test-fixtures.ts';
 import { isFinalPivotalTuning, NOISE_BLEND_AUTO, pivotalTuning } from './pivotal-tuning.ts';
-import { calibratedTriggerInversion, calibrateThreshold } from './trigger-inversion.ts';
+import { bilinearWarp, calibratedTriggerInversion, calibrateThreshold, combineFamilyScores } from './trigger-inversion.ts';
 
 function headKernel(model: tf.LayersModel): Float32Array {
   const head = model.layers[model.layers.length - 1]!;
@@ -325,7 +327,7 @@ describe('Calibrated Trigger Inversion', () => {
     });
 
     it('refuses an unknown or empty family list, and cancels between classes without leaking', async () => {
-      for (const triggerFamilies of [[], ['warp']]) {
+      for (const triggerFamilies of [[], ['wobble']]) {
         await expect(
           calibratedTriggerInversion(fixture.model, fixture.trusted, {
             seed: 3,
@@ -354,6 +356,98 @@ describe('Calibrated Trigger Inversion', () => {
     });
   });
 
+  describe('warp trigger family', () => {
+    let warped: BackdooredFixture;
+    let reference: tf.LayersModel;
+    beforeAll(async () => {
+      warped = await warpedFixture();
+      reference = (
+        await pivotalTuning(warped.model, warped.trusted, {
+          seed: 7,
+          steps: 60,
+          batchSize: 32,
+          evaluateEvery: 20,
+          select: 'final',
+        })
+      ).model;
+    });
+    afterAll(() => {
+      warped.model.dispose();
+      reference.dispose();
+    });
+
+    it('resamples an image exactly as the WaNet attack does for the same displacement', () => {
+      const geometry = { height: SIDE, width: SIDE, channels: 1 };
+      const image = Uint8Array.from({ length: SIDE * SIDE }, (_, i) => (i * 37) % 256);
+      // A smooth field pushing up to 2 px, past the image edge in places (both clamp).
+      const dx = Float64Array.from({ length: SIDE * SIDE }, (_, p) => 2 * Math.sin((p % SIDE) / 3));
+      const dy = Float64Array.from({ length: SIDE * SIDE }, (_, p) => 1.5 * Math.cos(Math.floor(p / SIDE) / 2));
+      const expected = warpBilinearOf(image, geometry, dx, dy);
+      const actual = tf.tidy(() => {
+        const images = tf.tensor4d(
+          Float32Array.from(image, (v) => v / 255),
+          [1, SIDE, SIDE, 1],
+        );
+        const displacement = tf.tensor2d(
+          Float32Array.from({ length: 2 * SIDE * SIDE }, (_, i) => (i % 2 === 0 ? dx : dy)[Math.floor(i / 2)] as number),
+          [SIDE * SIDE, 2],
+        );
+        return bilinearWarp(images, displacement).dataSync();
+      });
+      const worst = Math.max(...Array.from(actual, (v, i) => Math.abs(v * 255 - (expected[i] as number))));
+      // The attack rounds to bytes: half a level apart at most.
+      expect(worst).toBeLessThanOrEqual(0.51);
+    });
+
+    it('finds a warp backdoor the additive trigger cannot paint, and names its target', async () => {
+      expect(warped.asr).toBeGreaterThan(0.9);
+      const before = tf.memory().numTensors;
+      const options = { seed: 1, steps: 10, batchSize: 32, warpSteps: 60, repairedModel: reference };
+      const additive = await calibratedTriggerInversion(warped.model, warped.trusted, options);
+      const warp = await calibratedTriggerInversion(warped.model, warped.trusted, { ...options, triggerFamilies: ['warp'] });
+      expect(warp.suspectedTarget).toBe(TARGET);
+      expect(warp.score).toBeGreaterThan(0.6);
+      expect(additive.score).toBeLessThan(warp.score - 0.4);
+      expect(warp.parameters).toMatchObject({ triggerFamily: 'warp', warpGrid: 4, warpMaxShift: 1.5, warpSteps: 60 });
+      // The display is a ruled grid bent by the inverted warp, in [0, 1].
+      const pixels = warp.trigger?.pixels ?? new Float32Array();
+      expect(pixels.length).toBe(SIDE * SIDE);
+      expect(Math.min(...pixels)).toBeGreaterThanOrEqual(0);
+      expect(Math.max(...pixels)).toBeLessThanOrEqual(1);
+      expect(tf.memory().numTensors).toBe(before);
+    });
+  });
+
+  it('combines families by the best score, or by how far a class stands out within its family', () => {
+    const familyScores = { additive: [0.2, 0.3, 0.5, 0.4, 0.1], warp: [0.6, 0.0, 0.1, 0.0, 0.05] };
+    const all = [0, 1, 2, 3, 4];
+    expect(combineFamilyScores(familyScores, all, 'max')).toEqual({
+      score: 0.6,
+      target: 0,
+      family: 'warp',
+      classScores: [0.6, 0.3, 0.5, 0.4, 0.1],
+    });
+    // Medians: additive 0.3, warp 0.05. Class 2 is 0.2 above its family's level, class 0 0.55.
+    const centred = combineFamilyScores(familyScores, all, 'centred');
+    expect(centred).toMatchObject({ target: 0, family: 'warp' });
+    expect(centred.score).toBeCloseTo(0.55, 10);
+    expect(centred.classScores.map((v) => Number(v.toFixed(10)))).toEqual([0.55, 0, 0.2, 0.1, 0]);
+    // A lone additive standout wins when the warp family is flat.
+    expect(
+      combineFamilyScores({ additive: [0.1, 0.1, 0.7, 0.1, 0.1], warp: [0.3, 0.3, 0.3, 0.3, 0.3] }, all, 'centred'),
+    ).toMatchObject({
+      target: 2,
+      family: 'additive',
+    });
+    // With fewer than three classes checked there is no level to take away; unchecked classes stay 0.
+    expect(combineFamilyScores(familyScores, [2, 3], 'centred')).toEqual({
+      score: 0.5,
+      target: 2,
+      family: 'additive',
+      classScores: [0, 0, 0.5, 0.4, 0],
+    });
+  });
+
   it('calibrates the threshold as a quantile of clean-model scores', () => {
     const clean = [0.01, 0.02, 0.05, 0.03, 0.04, 0.1, 0.02, 0.0, 0.06, 0.08];
     expect(calibrateThreshold(clean, 0.1)).toBe(0.08);
@@ -361,3 +455,16 @@ describe('Calibrated Trigger Inversion', () => {
     expect(() => calibrateThreshold([])).toThrow(/at least one reference clean model/);
   });
 });
+
+function warpBilinearOf(
+  image: Uint8Array,
+  geometry: { height: number; width: number; channels: number },
+  dx: Float64Array,
+  dy: Float64Array,
+): Uint8Array {
+  // The attack's own warp: a WaNet with a field we choose would need its private grid, so this
+  // calls the shared sampler the attack uses, with absolute coordinates.
+  const x = Float64Array.from(dx, (d, p) => (p % geometry.width) + d);
+  const y = Float64Array.from(dy, (d, p) => Math.floor(p / geometry.width) + d);
+  return warpBilinear(image, geometry, x, y);
+}
