@@ -9,10 +9,12 @@ import {
   type Architecture,
   BASELINE_DEFENSES,
   calibratedTriggerInversion,
+  combineFamilyScores,
   createLabAttack,
   type DefenseOptions,
   evaluateAttack,
   evaluateClean,
+  type FamilyCombination,
   initRuntime,
   isFinalPivotalTuning,
   type LabAttackName,
@@ -45,6 +47,8 @@ export interface EfficacyJob {
   detectors: string[];
   /** CTI's trigger families (core default when absent). */
   ctiFamilies?: TriggerFamily[];
+  /** CTI's rule for combining families (core default when absent). */
+  ctiCombine?: FamilyCombination;
   /** Test images to measure on (the first N of the test split); all when null. */
   testImages: number | null;
 }
@@ -144,6 +148,7 @@ for (const name of job.detectors) {
       seed: job.seed,
       ...(ctiReference ? { repairedModel: ctiReference } : {}),
       ...(job.ctiFamilies ? { triggerFamilies: job.ctiFamilies } : {}),
+      ...(job.ctiCombine ? { combine: job.ctiCombine } : {}),
     });
     r.repairedModel.dispose();
     const seconds = (performance.now() - t0) / 1000;
@@ -155,10 +160,25 @@ for (const name of job.detectors) {
       seconds,
       reusedFromRepair: ctiReference !== null,
       ...(typeof r.parameters.triggerFamily === 'string' ? { triggerFamily: r.parameters.triggerFamily } : {}),
+      combine: r.parameters.combine,
+      // Every family's score per class, so another combination can be read off the same inversions.
+      familyScores: r.familyScores,
     });
     // With several families, each one alone as well (same inversions), so one run compares them.
     const perFamily = Object.entries(r.familyScores);
     if (perFamily.length > 1) {
+      // The other combination rule, from the same inversions.
+      const other: FamilyCombination = r.parameters.combine === 'centred' ? 'max' : 'centred';
+      const classes = (r.classScores ?? []).map((_, c) => c);
+      const alternative = combineFamilyScores(r.familyScores, classes, other);
+      detection.push({
+        detector: `cti-${other}`,
+        score: alternative.score,
+        suspectedTarget: alternative.target,
+        seconds,
+        reusedFromRepair: ctiReference !== null,
+        ...(alternative.family ? { triggerFamily: alternative.family } : {}),
+      });
       for (const [family, scores] of perFamily) {
         const best = scores.reduce((b, v, c) => (v > (scores[b] ?? 0) ? c : b), 0);
         detection.push({

@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { calibrateThreshold, type TriggerFamily } from '@antidote/core';
+import { calibrateThreshold, type FamilyCombination, type TriggerFamily } from '@antidote/core';
 import { rocAuc } from '@antidote/core/metrics';
 import type { EfficacyJob } from './efficacy-job.ts';
 
@@ -42,9 +42,14 @@ const detectors = option('--detectors', quick ? 'cti' : 'cti,neural-cleanse')
 // CTI's trigger families; several also report each family alone (rows cti-<family>).
 const ctiFamiliesOption = option('--cti-families', '');
 const ctiFamilies = ctiFamiliesOption ? (ctiFamiliesOption.split(',') as TriggerFamily[]) : null;
+// How CTI combines its families (core default when absent); several families also report the other rule.
+const ctiCombineOption = option('--cti-combine', '');
+const ctiCombine = ctiCombineOption ? (ctiCombineOption as FamilyCombination) : null;
 const detectorRows = [
   ...detectors,
-  ...(detectors.includes('cti') && ctiFamilies && ctiFamilies.length > 1 ? ctiFamilies.map((f) => `cti-${f}`) : []),
+  ...(detectors.includes('cti') && ctiFamilies && ctiFamilies.length > 1
+    ? [...ctiFamilies.map((f) => `cti-${f}`), ctiCombine === 'centred' ? 'cti-max' : 'cti-centred']
+    : []),
 ];
 // A partial run (say, detection only) can save under its own name instead of overwriting the full one.
 const resultName = option('--name', quick ? 'efficacy-quick' : 'efficacy');
@@ -78,6 +83,7 @@ const base = {
   epochs: epochsOverride ? Number(epochsOverride) : quick ? 2 : 3,
   attackParams: {},
   ...(ctiFamilies ? { ctiFamilies } : {}),
+  ...(ctiCombine ? { ctiCombine } : {}),
   trustedFraction: 0.01,
   testImages: quick ? 2000 : null,
 };
@@ -267,7 +273,7 @@ const lines = [
   `# bench:efficacy${quick ? ' --quick' : ''} (${output.createdAt}, ${wallSeconds.toFixed(0)} s)`,
   '',
   `${dataset}, ${architecture} trained on ${base.trainImages} images for ${base.epochs} epochs, poisoned images ${attacks.map((a) => `${a} ${poisonCountOf(a)}${victimOf(a).epochs !== base.epochs ? ` (${victimOf(a).epochs} epochs, ${JSON.stringify(victimOf(a).attackParams)})` : ''}`).join(', ')}, ` +
-    `1% trusted data (${Math.round(base.trustedFraction * 60000)} images, 20% of it held out for validation), ${seeds} seed(s) per defense, ${detectionModels} clean and ${detectionModels} poisoned models per attack for detection (${detectors.join(', ') || 'none'}${ctiFamilies ? `; CTI trigger families ${ctiFamilies.join(', ')}` : ''}).`,
+    `1% trusted data (${Math.round(base.trustedFraction * 60000)} images, 20% of it held out for validation), ${seeds} seed(s) per defense, ${detectionModels} clean and ${detectionModels} poisoned models per attack for detection (${detectors.join(', ') || 'none'}${ctiFamilies ? `; CTI trigger families ${ctiFamilies.join(', ')}` : ''}${ctiCombine ? `, combined by ${ctiCombine}` : ''}).`,
   '',
   '| attack | defense | runs | CDA before | CDA drop (pts, spread) | ASR before | ASR after (spread) | seconds |',
   '|---|---|---|---|---|---|---|---|',
