@@ -390,6 +390,7 @@ describe('dashboard in a real browser (next start + gateway on PGlite + in-proce
     await classes.fill('0, 1');
     await scanForm.getByLabel('Steps per class (optional)').fill('5');
     await scanForm.getByLabel(/Also look for small stamped \(patch\) triggers/).check();
+    await scanForm.getByLabel(/Also look for smooth warps/).check();
     await scanForm.getByRole('button', { name: 'Start scan' }).click();
     await page.waitForURL(/\/jobs\/[^/?]+$/, { timeout: 30_000 });
     await expectHealthyPage(page, 'Scan job');
@@ -397,7 +398,7 @@ describe('dashboard in a real browser (next start + gateway on PGlite + in-proce
     const params = ((await page.getByRole('region', { name: 'Parameters' }).textContent()) ?? '').replace(/\s+/g, '');
     expect(params).toContain('"candidateClasses":[0,1]');
     expect(params).toContain('"steps":5');
-    expect(params).toContain('"triggerFamilies":["additive","patch"]');
+    expect(params).toContain('"triggerFamilies":["additive","patch","warp"]');
     // no worker yet: the job waits in the queue (the form has no field for the 300-step reference
     // repair, so this scan would take minutes here; test 4 runs a short one started through the API)
     const status = page.getByRole('region', { name: /^Status/ });

@@ -42,6 +42,9 @@ describe('defaults stated in the API schema and the dashboard', () => {
     expect(stated?.map((f) => f.toLowerCase())).toEqual([...TRIGGER_INVERSION_DEFAULTS.triggerFamilies]);
     const patch = sdl.match(/"([^"]*)"\s*\n\s*PATCH\n/)?.[1] ?? '';
     expect(Number(patch.match(/at most ([\d.]+)% of the image/)?.[1])).toBe(TRIGGER_INVERSION_DEFAULTS.patchArea * 100);
+    const warp = sdl.match(/"([^"]*)"\s*\n\s*WARP\n/)?.[1] ?? '';
+    expect(Number(warp.match(/(\d+)x\d+ control grid/)?.[1])).toBe(TRIGGER_INVERSION_DEFAULTS.warpGrid);
+    expect(Number(warp.match(/more than ([\d.]+) px/)?.[1])).toBe(TRIGGER_INVERSION_DEFAULTS.warpMaxShift);
   });
 
   it('match the repair budget core runs with', () => {

@@ -67,7 +67,7 @@ describe('scan and repair over GraphQL on a backdoored Fashion-MNIST model (PGli
           candidateClasses: [0, 1, 2],
           steps: 10,
           referenceSteps: 30,
-          triggerFamilies: ['ADDITIVE', 'PATCH'],
+          triggerFamilies: ['ADDITIVE', 'PATCH', 'WARP'],
           idempotencyKey: 'scan-1',
         },
       },
@@ -108,10 +108,10 @@ describe('scan and repair over GraphQL on a backdoored Fashion-MNIST model (PGli
     const finding = scanned.findings[0];
     expect(finding?.kind).toBe('detection');
     expect(Number.isFinite(finding?.score)).toBe(true);
-    // Both trigger families went from the API through the job to core, and the finding says which scored.
-    expect(scanned.params.triggerFamilies).toEqual(['additive', 'patch']);
-    expect(finding?.params).toMatchObject({ triggerFamilies: 'additive,patch' });
-    expect(['additive', 'patch']).toContain(finding?.params.triggerFamily);
+    // The trigger families went from the API through the job to core, and the finding says which scored.
+    expect(scanned.params.triggerFamilies).toEqual(['additive', 'patch', 'warp']);
+    expect(finding?.params).toMatchObject({ triggerFamilies: 'additive,patch,warp', combine: 'centred' });
+    expect(['additive', 'patch', 'warp']).toContain(finding?.params.triggerFamily);
     if (finding?.triggerImageUrl) {
       const png = await fetch(finding.triggerImageUrl);
       expect(png.headers.get('content-type')).toBe('image/png');

@@ -753,7 +753,7 @@ export type StartScanInput = {
   steps?: InputMaybe<Scalars['Int']['input']>;
   /** Decision threshold on the score (default: the calibrated one). */
   threshold?: InputMaybe<Scalars['Float']['input']>;
-  /** Trigger shapes to invert (default [ADDITIVE]); PATCH also finds small stamped triggers and takes about twice as long. */
+  /** Trigger shapes to invert (default [ADDITIVE]); PATCH also finds small stamped triggers, WARP smooth warps; each takes about as long again as ADDITIVE. */
   triggerFamilies?: InputMaybe<Array<TriggerFamily>>;
 };
 
@@ -821,7 +821,9 @@ export type TriggerFamily =
   /** A faint full-image delta (blends, warps, most triggers). */
   | 'ADDITIVE'
   /** A small stamped patch (mask x pattern, at most 1.5% of the image without penalty). */
-  | 'PATCH';
+  | 'PATCH'
+  /** A smooth warp of the whole image (WaNet-style: a 4x4 control grid, no pixel moved more than 1.5 px). */
+  | 'WARP';
 
 export type UpdateMonitorInput = {
   enabled?: InputMaybe<Scalars['Boolean']['input']>;

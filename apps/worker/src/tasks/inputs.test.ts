@@ -62,7 +62,7 @@ describe('task inputs', () => {
     await expectCode(tasks.scan(modelBytes, trustedBytes, { threshold: 2 }), 'INVALID_INPUT', /threshold/);
     await expectCode(tasks.scan(modelBytes, trustedBytes, { steps: 0 }), 'INVALID_INPUT', /steps/);
     await expectCode(tasks.scan(modelBytes, trustedBytes, { candidateClasses: [7] }), 'INVALID_INPUT', /candidateClasses/);
-    for (const triggerFamilies of [[], ['warp'], 'patch']) {
+    for (const triggerFamilies of [[], ['wobble'], 'patch']) {
       await expectCode(tasks.scan(modelBytes, trustedBytes, { triggerFamilies }), 'INVALID_INPUT', /triggerFamilies/);
     }
     await expectCode(tasks.repair(modelBytes, trustedBytes, { method: 'magic' }), 'INVALID_INPUT', /method/);

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskProgress } from './common.ts';
 import {
   CTI_DEFAULT_THRESHOLD,
-  CTI_PATCH_DEFAULT_SUSPICIOUS,
-  CTI_PATCH_DEFAULT_THRESHOLD,
+  CTI_EXTRA_FAMILIES_DEFAULT_SUSPICIOUS,
+  CTI_EXTRA_FAMILIES_DEFAULT_THRESHOLD,
   runScan,
   scanVerdict,
   stretchContrast,
@@ -92,15 +92,30 @@ describe('runScan', () => {
     const result = await runScan({
       model: fixture.modelBytes,
       trusted: fixture.trustedBytes,
-      options: { ...FAST, steps: 5, repairSteps: 10, candidateClasses: [0], triggerFamilies: ['additive', 'patch'] },
+      options: {
+        ...FAST,
+        steps: 5,
+        repairSteps: 10,
+        candidateClasses: [0, 1, 2],
+        triggerFamilies: ['additive', 'patch', 'warp'],
+      },
       onProgress: (e) => void events.push(e),
     });
-    expect(result.params).toMatchObject({ triggerFamilies: 'additive,patch', suspiciousThreshold: CTI_PATCH_DEFAULT_SUSPICIOUS });
-    // The patch family lifts clean scores, so such a scan decides against its own default threshold.
-    expect(result.threshold).toBe(CTI_PATCH_DEFAULT_THRESHOLD);
-    expect(result.verdict).toBe(scanVerdict(result.score, CTI_PATCH_DEFAULT_THRESHOLD, CTI_PATCH_DEFAULT_SUSPICIOUS));
-    expect(['additive', 'patch']).toContain(result.params.triggerFamily);
-    expect(result.score).toBe(Math.max(Number(result.params.additiveScore), Number(result.params.patchScore)));
+    expect(result.params).toMatchObject({
+      triggerFamilies: 'additive,patch,warp',
+      combine: 'centred',
+      suspiciousThreshold: CTI_EXTRA_FAMILIES_DEFAULT_SUSPICIOUS,
+    });
+    // Extra families lift clean scores, so such a scan decides against its own default threshold.
+    expect(result.threshold).toBe(CTI_EXTRA_FAMILIES_DEFAULT_THRESHOLD);
+    expect(result.verdict).toBe(
+      scanVerdict(result.score, CTI_EXTRA_FAMILIES_DEFAULT_THRESHOLD, CTI_EXTRA_FAMILIES_DEFAULT_SUSPICIOUS),
+    );
+    expect(['additive', 'patch', 'warp']).toContain(result.params.triggerFamily);
+    // Centred: the winning family's raw score for the class, less that family's median over the three classes.
+    const raw = Number(result.params[`${String(result.params.triggerFamily)}Score`]);
+    expect(result.score).toBeLessThanOrEqual(raw);
+    expect(result.perClassScores[result.suspectedTarget ?? (result.params.topClass as number)]).toBe(result.score);
     // With the longer inversion too, the overall share stays in order and ends at 1.
     const shares = events.map((e) => e.progress);
     expect([...shares].sort((a, b) => a - b)).toEqual(shares);

@@ -57,14 +57,21 @@ import {
 export const CTI_DEFAULT_THRESHOLD = 0.25;
 
 /**
- * Defaults for a scan that inverts the patch family too (PROVISIONAL, like the one above). The
- * patch inversion lifts clean models' scores: `npm run bench:efficacy -- --cti-families
- * additive,patch` (efficacy-cti-patch) measured 5 clean models at 0.222-0.306 and 15 poisoned ones
- * (Adaptive-Patch, Adaptive-Blend, Blend) at 0.583-0.954, so 0.25 would call most clean models
- * backdoored. Backdoored above 0.45, suspicious above 0.35: both above every clean score seen.
+ * Defaults for a scan that inverts any trigger family beyond the additive one (PROVISIONAL, like
+ * the one above). Such a scan combines its families `centred` (core's `combineFamilyScores`): each
+ * family's class scores less that family's median, because the patch family alone, combined by the
+ * plain maximum, lifted clean models to 0.222-0.306 (efficacy-cti-patch) and named a wrong class
+ * on 2 of 5 WaNet victims (efficacy-cti-warp-wanet). Measured with all three families, centred:
+ * `npm run bench:efficacy -- --cti-families additive,patch,warp --cti-combine centred`: 5 clean
+ * models (3 epochs) 0.120-0.236 and 5 more trained 10 epochs 0.162-0.296, against Adaptive-Patch
+ * 0.574-0.898, Adaptive-Blend 0.556-0.898, Blend 0.519-0.750 and WaNet 0.778-0.894
+ * (efficacy-cti-warp, efficacy-cti-warp-wanet). Backdoored above 0.4, suspicious above 0.3: both
+ * above every clean score seen, the first below every backdoored one.
+ * A subset of the families, centred, never scores a model above all three do, so no clean model
+ * seen would pass these with any subset either.
  */
-export const CTI_PATCH_DEFAULT_THRESHOLD = 0.45;
-export const CTI_PATCH_DEFAULT_SUSPICIOUS = 0.35;
+export const CTI_EXTRA_FAMILIES_DEFAULT_THRESHOLD = 0.4;
+export const CTI_EXTRA_FAMILIES_DEFAULT_SUSPICIOUS = 0.3;
 
 /**
  * The scores behind CTI_DEFAULT_THRESHOLD (seed = model seed; attacks target class 0). A score of
@@ -169,13 +176,14 @@ export function stretchContrast(pixels: Float32Array): Float32Array {
 function resolveOptions(options: ScanOptions) {
   if (typeof options !== 'object' || options === null) throw invalid('options must be an object.');
   const triggerFamilies = checkTriggerFamilies(options.triggerFamilies ?? TRIGGER_INVERSION_DEFAULTS.triggerFamilies);
-  const withPatch = triggerFamilies.includes('patch');
-  const threshold = options.threshold ?? (withPatch ? CTI_PATCH_DEFAULT_THRESHOLD : CTI_DEFAULT_THRESHOLD);
+  const extraFamilies = triggerFamilies.some((f) => f !== 'additive');
+  const threshold = options.threshold ?? (extraFamilies ? CTI_EXTRA_FAMILIES_DEFAULT_THRESHOLD : CTI_DEFAULT_THRESHOLD);
   if (typeof threshold !== 'number' || !(threshold > 0 && threshold <= 1)) {
     throw invalid(`threshold must be a number in (0, 1], got ${JSON.stringify(options.threshold)}.`);
   }
   const suspiciousThreshold =
-    options.suspiciousThreshold ?? (withPatch && options.threshold === undefined ? CTI_PATCH_DEFAULT_SUSPICIOUS : threshold / 2);
+    options.suspiciousThreshold ??
+    (extraFamilies && options.threshold === undefined ? CTI_EXTRA_FAMILIES_DEFAULT_SUSPICIOUS : threshold / 2);
   if (typeof suspiciousThreshold !== 'number' || !(suspiciousThreshold >= 0 && suspiciousThreshold <= threshold)) {
     throw invalid(`suspiciousThreshold must be a number in [0, threshold], got ${JSON.stringify(options.suspiciousThreshold)}.`);
   }
@@ -184,6 +192,7 @@ function resolveOptions(options: ScanOptions) {
   }
   return {
     triggerFamilies,
+    extraFamilies,
     threshold,
     suspiciousThreshold,
     steps: positiveInteger('steps', options.steps, 10_000) ?? TRIGGER_INVERSION_DEFAULTS.steps,
@@ -225,6 +234,11 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
     // models' forward and backward passes on 64.
     const repairBatch = Math.min(settings.batchSize ?? PIVOTAL_TUNING_DEFAULTS.batchSize, fit.labels.length);
     const invertBatch = Math.min(settings.batchSize ?? TRIGGER_INVERSION_DEFAULTS.batchSize, fit.labels.length);
+    const familySteps: Record<TriggerFamily, number> = {
+      additive: settings.steps,
+      patch: TRIGGER_INVERSION_DEFAULTS.patchSteps,
+      warp: TRIGGER_INVERSION_DEFAULTS.warpSteps,
+    };
     const progress = new ProgressReporter(
       [
         ['load', 0.02],
@@ -235,10 +249,7 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
             new Set(candidates).size *
             invertBatch *
             4 *
-            settings.triggerFamilies.reduce(
-              (steps, f) => steps + (f === 'patch' ? TRIGGER_INVERSION_DEFAULTS.patchSteps : settings.steps),
-              0,
-            ),
+            settings.triggerFamilies.reduce((steps, f) => steps + familySteps[f], 0),
         ],
         ['evaluate', 0.02],
       ],
@@ -278,6 +289,7 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
       ...(settings.batchSize ? { batchSize: settings.batchSize } : {}),
       ...(input.options?.candidateClasses ? { candidateClasses: input.options.candidateClasses } : {}),
       triggerFamilies: settings.triggerFamilies,
+      ...(settings.extraFamilies ? { combine: 'centred' as const } : {}),
       repairedModel: referenceModel,
       threshold: settings.threshold,
       ...(signal ? { signal } : {}),

@@ -168,10 +168,17 @@ export function StartScanForm(props: Props) {
           />
         </Field>
       </div>
-      <label className="checkbox" htmlFor="scan-patch">
-        <input id="scan-patch" type="checkbox" name="patchTriggers" />
-        <span>Also look for small stamped (patch) triggers: about twice the inversion time</span>
-      </label>
+      <fieldset>
+        <legend>Trigger shapes beyond faint full-image ones (each about doubles the inversion time)</legend>
+        <label className="checkbox" htmlFor="scan-patch">
+          <input id="scan-patch" type="checkbox" name="patchTriggers" />
+          <span>Also look for small stamped (patch) triggers</span>
+        </label>
+        <label className="checkbox" htmlFor="scan-warp">
+          <input id="scan-warp" type="checkbox" name="warpTriggers" />
+          <span>Also look for smooth warps of the image (WaNet-style)</span>
+        </label>
+      </fieldset>
       <Advanced prefix="scan" errors={errors} />
       <div>
         <button type="submit" className="button button-primary" disabled={pending}>

@@ -68,8 +68,12 @@ export async function startScanAction(_previous: FormState, formData: FormData):
     .filter(Boolean)
     .map(Number);
   if (candidateClasses?.some((c) => !Number.isInteger(c) || c < 0)) errors.candidateClasses = 'List class indices, e.g. 0, 3, 7.';
-  // Unticked leaves the families to the API's default.
-  const triggerFamilies: TriggerFamily[] | undefined = formData.get('patchTriggers') === 'on' ? ['ADDITIVE', 'PATCH'] : undefined;
+  // Nothing ticked leaves the families to the API's default.
+  const extraFamilies: TriggerFamily[] = [
+    ...(formData.get('patchTriggers') === 'on' ? (['PATCH'] as const) : []),
+    ...(formData.get('warpTriggers') === 'on' ? (['WARP'] as const) : []),
+  ];
+  const triggerFamilies: TriggerFamily[] | undefined = extraFamilies.length ? ['ADDITIVE', ...extraFamilies] : undefined;
   if (Object.keys(errors).length) return invalid(errors);
   const result = await gateway(StartScanMutation, {
     input: { ...input, threshold, steps, referenceSteps, candidateClasses, triggerFamilies },

@@ -118,7 +118,7 @@ export type StartScanInput = {
   steps?: number | null | undefined;
   /** Decision threshold on the score (default: the calibrated one). */
   threshold?: number | null | undefined;
-  /** Trigger shapes to invert (default [ADDITIVE]); PATCH also finds small stamped triggers and takes about twice as long. */
+  /** Trigger shapes to invert (default [ADDITIVE]); PATCH also finds small stamped triggers, WARP smooth warps; each takes about as long again as ADDITIVE. */
   triggerFamilies?: Array<TriggerFamily> | null | undefined;
 };
 
@@ -131,7 +131,9 @@ export type TriggerFamily =
   /** A faint full-image delta (blends, warps, most triggers). */
   | 'ADDITIVE'
   /** A small stamped patch (mask x pattern, at most 1.5% of the image without penalty). */
-  | 'PATCH';
+  | 'PATCH'
+  /** A smooth warp of the whole image (WaNet-style: a 4x4 control grid, no pixel moved more than 1.5 px). */
+  | 'WARP';
 
 export type UpdateMonitorInput = {
   enabled?: boolean | null | undefined;
