@@ -139,6 +139,8 @@ type JobResult = {
     score: number;
     suspectedTarget: number | null;
     seconds: number;
+    /** CTI only: every family's score per class. */
+    familyScores?: Record<string, number[]>;
     /** The detector's work came from the repair (NC's detection, CTI's reference model). */
     reusedFromRepair?: boolean;
   }[];
@@ -183,10 +185,11 @@ function cleanReferenceEpochs(attack: string): number {
   const epochs = victimOf(attack).epochs;
   return results.some((r) => r.job.attack === 'clean' && r.job.epochs === epochs) ? epochs : base.epochs;
 }
-const cleanScores = (detector: string, epochs: number) =>
+const cleanDetections = (detector: string, epochs: number) =>
   results
     .filter((r) => r.job.attack === 'clean' && r.job.epochs === epochs)
-    .flatMap((r) => r.detection.filter((d) => d.detector === detector).map((d) => d.score));
+    .flatMap((r) => r.detection.filter((d) => d.detector === detector));
+const cleanScores = (detector: string, epochs: number) => cleanDetections(detector, epochs).map((d) => d.score);
 const detectionRows = attacks.flatMap((attack) =>
   detectorRows.map((detector) => {
     const poisoned = results
@@ -217,7 +220,15 @@ const detectionRows = attacks.flatMap((attack) =>
         threshold !== null && poisoned.length ? poisoned.filter((d) => d.score > threshold).length / poisoned.length : null,
       // Every model's score, so a threshold can be calibrated from the clean ones afterwards.
       cleanScores: clean,
-      poisonedScores: poisoned.map((d) => ({ score: d.score, suspectedTarget: d.suspectedTarget })),
+      poisonedScores: poisoned.map((d) => ({
+        score: d.score,
+        suspectedTarget: d.suspectedTarget,
+        ...(d.familyScores ? { familyScores: d.familyScores } : {}),
+      })),
+      // CTI with several families: each clean model's family scores per class, for other rules.
+      ...(cleanDetections(detector, cleanEpochs).some((d) => d.familyScores)
+        ? { cleanFamilyScores: cleanDetections(detector, cleanEpochs).map((d) => d.familyScores ?? null) }
+        : {}),
       // A standalone scan's cost: models whose detector reused the repair's work are left out
       // (null when every model reused it).
       seconds: standaloneSeconds(poisoned),
