@@ -116,8 +116,11 @@ describe('scan and repair over GraphQL on a backdoored Fashion-MNIST model (PGli
       const png = await fetch(finding.triggerImageUrl);
       expect(png.headers.get('content-type')).toBe('image/png');
     }
-    const html = await fetch(finding?.reportHtmlUrl ?? '');
-    expect(await html.text()).toContain('victim');
+    const html = await (await fetch(finding?.reportHtmlUrl ?? '')).text();
+    expect(html).toContain('victim');
+    // The report describes the scan that ran: its three shapes and the centred rule.
+    expect(html).toContain('a faint full-image trigger, a small stamped patch and a smooth warp of the image are optimised');
+    expect(html).toContain('median over the classes');
     const pdf = await fetch(finding?.reportPdfUrl ?? '');
     expect(
       Buffer.from(await pdf.arrayBuffer())

@@ -102,12 +102,30 @@ export function renderReportHtml(data: ReportData): string {
     .join('')}</table>
 ${trigger}
 ${tradeoffSvg(data) ? `<h2>Trade-off</h2>${tradeoffSvg(data)}` : ''}
-<h2>Method</h2><p>${
+<h2>Method</h2><p>${escapeHtml(
     data.finding.method === 'cti'
-      ? 'Calibrated Trigger Inversion: per class, an additive trigger is optimised to flip the suspect model but not a reference repaired by Pivotal Tuning; the score is the largest success gap over classes.'
-      : 'Repair by fine-tuning on the trusted data with the named method; accuracy measured on held-out trusted images.'
-  }</p>
+      ? ctiMethod(data.finding.params)
+      : 'Repair by fine-tuning on the trusted data with the named method; accuracy measured on held-out trusted images.',
+  )}</p>
 </main></body></html>`;
+}
+
+const TRIGGER_SHAPES: Record<string, string> = {
+  additive: 'a faint full-image trigger',
+  patch: 'a small stamped patch',
+  warp: 'a smooth warp of the image',
+};
+
+/** The scan's method in words, from the trigger families and combination rule the finding records. */
+export function ctiMethod(params: Record<string, unknown>): string {
+  const families = String(params.triggerFamilies ?? 'additive').split(',');
+  const shapes = families.map((f) => TRIGGER_SHAPES[f] ?? f);
+  const listed = shapes.length > 1 ? `${shapes.slice(0, -1).join(', ')} and ${shapes.at(-1)}` : (shapes[0] ?? '');
+  const score =
+    params.combine === 'centred'
+      ? "each shape's success gaps are lowered by that shape's median over the classes, and the score is the largest gap left"
+      : 'the score is the largest success gap over classes';
+  return `Calibrated Trigger Inversion: per class, ${listed} ${shapes.length > 1 ? 'are' : 'is'} optimised to flip the suspect model but not a reference repaired by Pivotal Tuning; ${score}.`;
 }
 
 export function renderReportPdf(data: ReportData): Promise<Buffer> {
