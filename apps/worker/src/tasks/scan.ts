@@ -59,14 +59,16 @@ export const CTI_DEFAULT_THRESHOLD = 0.25;
 /**
  * Defaults for a scan that inverts any trigger family beyond the additive one (PROVISIONAL, like
  * the one above). Such a scan combines its families `centred` (core's `combineFamilyScores`): each
- * family's class scores less that family's median, because the patch family alone, combined by the
- * plain maximum, lifted clean models to 0.222-0.306 (efficacy-cti-patch) and named a wrong class
- * on 2 of 5 WaNet victims (efficacy-cti-warp-wanet). Measured with all three families, centred:
+ * family's class scores less that family's median, because combined by the plain maximum the extra
+ * families lift clean models (the patch family: 0.222-0.306, efficacy-cti-patch) and let classes
+ * that are merely easy to flip win (WaNet's target 3 of 5 with all three, efficacy-cti-warp-wanet).
+ * Measured with all three families, centred:
  * `npm run bench:efficacy -- --cti-families additive,patch,warp --cti-combine centred`: 5 clean
  * models (3 epochs) 0.120-0.236 and 5 more trained 10 epochs 0.162-0.296, against Adaptive-Patch
- * 0.574-0.898, Adaptive-Blend 0.556-0.898, Blend 0.519-0.750 and WaNet 0.778-0.894
- * (efficacy-cti-warp, efficacy-cti-warp-wanet). Backdoored above 0.4, suspicious above 0.3: both
- * above every clean score seen, the first below every backdoored one.
+ * 0.574-0.898, Adaptive-Blend 0.556-0.898, Blend 0.519-0.750, WaNet 0.778-0.894, BadNets
+ * 0.745-0.870, trigger-scattered BadNets 0.792-0.903 and parameter-controlled 0.806-0.875
+ * (efficacy-cti-warp, efficacy-cti-warp-wanet, efficacy-cti-warp-2). Backdoored above 0.4,
+ * suspicious above 0.3: both above every clean score seen, the first below every backdoored one.
  * A subset of the families, centred, never scores a model above all three do, so no clean model
  * seen would pass these with any subset either.
  */

@@ -45,9 +45,9 @@ export interface TriggerInversionOptions extends DefenseOptions {
    * models each): Adaptive-Patch victims (four full-contrast 3x3 patches) 0.583-0.954 against clean
    * 0.222-0.306, where the additive family alone gave 0.093-0.426 against 0.074-0.194 (AUC 0.64);
    * Blend and Adaptive-Blend victims scored 0.583-0.944 with it. `warp` finds WaNet's warps, which
-   * neither paints: on five 10-epoch WaNet victims it named the target 5 of 5 (0.78-0.89 against
-   * 10-epoch clean models' 0.15-0.25), where the additive and patch families named class 8 on
-   * every one (efficacy-cti-warp-wanet). The extra families are opt-in because they lift clean
+   * neither paints: on five 10-epoch WaNet victims it named the target 5 of 5 (0.79-0.91 against
+   * 10-epoch clean models' 0.10-0.25), where the additive family named class 8 on 4 and the patch
+   * family on all 5 (efficacy-cti-warp-wanet). The extra families are opt-in because they lift clean
    * scores (a threshold calibrated without them does not apply) and each makes the inversion
    * about twice as long as the additive one alone.
    */
