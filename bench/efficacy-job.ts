@@ -180,11 +180,11 @@ for (const name of job.detectors) {
         ...(alternative.family ? { triggerFamily: alternative.family } : {}),
       });
       for (const [family, scores] of perFamily) {
-        const best = scores.reduce((b, v, c) => (v > (scores[b] ?? 0) ? c : b), 0);
+        const alone = combineFamilyScores({ [family]: scores }, classes, 'max');
         detection.push({
           detector: `cti-${family}`,
-          score: scores[best] ?? 0,
-          suspectedTarget: best,
+          score: alone.score,
+          suspectedTarget: alone.target,
           seconds,
           reusedFromRepair: ctiReference !== null,
         });

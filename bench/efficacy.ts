@@ -189,14 +189,14 @@ const cleanDetections = (detector: string, epochs: number) =>
   results
     .filter((r) => r.job.attack === 'clean' && r.job.epochs === epochs)
     .flatMap((r) => r.detection.filter((d) => d.detector === detector));
-const cleanScores = (detector: string, epochs: number) => cleanDetections(detector, epochs).map((d) => d.score);
 const detectionRows = attacks.flatMap((attack) =>
   detectorRows.map((detector) => {
     const poisoned = results
       .filter((r) => r.job.attack === attack)
       .flatMap((r) => r.detection.filter((d) => d.detector === detector));
     const cleanEpochs = cleanReferenceEpochs(attack);
-    const clean = cleanScores(detector, cleanEpochs);
+    const cleanRuns = cleanDetections(detector, cleanEpochs);
+    const clean = cleanRuns.map((d) => d.score);
     // The threshold a tenant would calibrate from these clean models at a 5% false-positive rate,
     // and the share of this attack's models it flags (score above it, as the verdict rule reads).
     const threshold = clean.length > 0 ? calibrateThreshold(clean, 0.05) : null;
@@ -226,9 +226,7 @@ const detectionRows = attacks.flatMap((attack) =>
         ...(d.familyScores ? { familyScores: d.familyScores } : {}),
       })),
       // CTI with several families: each clean model's family scores per class, for other rules.
-      ...(cleanDetections(detector, cleanEpochs).some((d) => d.familyScores)
-        ? { cleanFamilyScores: cleanDetections(detector, cleanEpochs).map((d) => d.familyScores ?? null) }
-        : {}),
+      ...(cleanRuns.some((d) => d.familyScores) ? { cleanFamilyScores: cleanRuns.map((d) => d.familyScores ?? null) } : {}),
       // A standalone scan's cost: models whose detector reused the repair's work are left out
       // (null when every model reused it).
       seconds: standaloneSeconds(poisoned),

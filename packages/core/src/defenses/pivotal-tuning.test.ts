@@ -17,6 +17,12 @@ import {
 import { isFinalPivotalTuning, NOISE_BLEND_AUTO, pivotalTuning } from './pivotal-tuning.ts';
 import { bilinearWarp, calibratedTriggerInversion, calibrateThreshold, combineFamilyScores } from './trigger-inversion.ts';
 
+/** A short Pivotal Tuning's final weights: the reference the trigger-family tests invert against. */
+async function finalReference(f: BackdooredFixture): Promise<tf.LayersModel> {
+  return (await pivotalTuning(f.model, f.trusted, { seed: 7, steps: 60, batchSize: 32, evaluateEvery: 20, select: 'final' }))
+    .model;
+}
+
 function headKernel(model: tf.LayersModel): Float32Array {
   const head = model.layers[model.layers.length - 1]!;
   return head.getWeights()[0]!.dataSync() as Float32Array;
@@ -268,15 +274,7 @@ describe('Calibrated Trigger Inversion', () => {
     // is raised from its 28x28 default (1.5%, about 2 pixels here).
     const PATCH_OPTIONS = { patchArea: 0.07, patchSteps: 60, steps: 10, batchSize: 32 };
     beforeAll(async () => {
-      reference = (
-        await pivotalTuning(fixture.model, fixture.trusted, {
-          seed: 7,
-          steps: 60,
-          batchSize: 32,
-          evaluateEvery: 20,
-          select: 'final',
-        })
-      ).model;
+      reference = await finalReference(fixture);
     });
     afterAll(() => reference.dispose());
 
@@ -361,15 +359,7 @@ describe('Calibrated Trigger Inversion', () => {
     let reference: tf.LayersModel;
     beforeAll(async () => {
       warped = await warpedFixture();
-      reference = (
-        await pivotalTuning(warped.model, warped.trusted, {
-          seed: 7,
-          steps: 60,
-          batchSize: 32,
-          evaluateEvery: 20,
-          select: 'final',
-        })
-      ).model;
+      reference = await finalReference(warped);
     });
     afterAll(() => {
       warped.model.dispose();

@@ -245,7 +245,6 @@ export async function calibratedTriggerInversion(
   // Its own stream, so adding the patch family leaves the additive inversion exactly as it was.
   const patchRng = createRng((options.seed ^ 0x5a7c4) >>> 0);
   const warpRng = createRng((options.seed ^ 0x3e11d) >>> 0);
-  const progressScores = new Array<number>(numClasses).fill(0);
   const checked = new Set<number>();
   const familyScores = new Map<TriggerFamily, number[]>(families.map((f) => [f, new Array<number>(numClasses).fill(0)]));
   const displays = new Map<string, Float32Array>();
@@ -397,7 +396,6 @@ export async function calibratedTriggerInversion(
             const score = attackRate(model, images, shape.stamp, target) - attackRate(repaired, images, shape.stamp, target);
             (familyScores.get(family) as number[])[target] = score;
             displays.set(`${family}:${target}`, await shape.display());
-            if (!checked.has(target) || score > (progressScores[target] ?? 0)) progressScores[target] = score;
             checked.add(target);
           } finally {
             shape.dispose();
@@ -410,7 +408,8 @@ export async function calibratedTriggerInversion(
         phase: 'invert',
         step: k + 1,
         totalSteps: candidates.length,
-        metrics: { class: target, score: progressScores[target] ?? 0 },
+        // The class's best family so far, whatever rule combines them at the end.
+        metrics: { class: target, score: Math.max(...families.map((f) => familyScores.get(f)?.[target] ?? 0)) },
       });
     }
   } catch (error) {

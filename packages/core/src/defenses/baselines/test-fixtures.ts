@@ -62,16 +62,20 @@ export function stampTrigger(pixels: Uint8Array, offset: number): void {
   for (let y = SIDE - PATCH; y < SIDE; y++) for (let x = SIDE - PATCH; x < SIDE; x++) pixels[offset + y * SIDE + x] = 255;
 }
 
-/** Copies of the non-target images of `dataset` with the trigger, keeping their true labels. */
-export function triggeredCopies(dataset: ImageDataset): ImageDataset {
+/**
+ * Copies of the non-target images of `dataset` with a trigger, keeping their true labels; the
+ * fixture's corner patch unless `apply` (a copy of one image -> its triggered version) is given.
+ */
+export function triggeredCopies(dataset: ImageDataset, apply?: (image: Uint8Array) => Uint8Array): ImageDataset {
   const keep = Array.from(dataset.labels.keys()).filter((i) => dataset.labels[i] !== TARGET);
   const size = SIDE * SIDE;
   const images = new Uint8Array(keep.length * size);
   const labels = new Int32Array(keep.length);
   keep.forEach((source, i) => {
-    images.set(dataset.images.subarray(source * size, (source + 1) * size), i * size);
+    const image = dataset.images.slice(source * size, (source + 1) * size);
+    images.set(apply ? apply(image) : image, i * size);
     labels[i] = dataset.labels[source] ?? 0;
-    stampTrigger(images, i * size);
+    if (!apply) stampTrigger(images, i * size);
   });
   return { ...dataset, images, labels };
 }
@@ -116,10 +120,20 @@ export async function backdooredFixture(
     createModel({ architecture: 'small-cnn', inputShape: [SIDE, SIDE, 1], numClasses: n, seed: s }),
 ): Promise<BackdooredFixture> {
   const train = poison(patternDataset(360, seed, numClasses), 0.2, seed + 1);
+  return trainFixture(train, numClasses, seed, triggeredCopies, build(numClasses, seed));
+}
+
+/** Trains `model` on `train` and pairs it with the task's trusted, test and triggered test sets. */
+async function trainFixture(
+  train: ImageDataset,
+  numClasses: number,
+  seed: number,
+  triggered: (test: ImageDataset) => ImageDataset,
+  model: tf.LayersModel,
+): Promise<BackdooredFixture> {
   const trusted = patternDataset(240, seed + 2, numClasses);
   const test = patternDataset(150, seed + 3, numClasses);
-  const triggeredTest = triggeredCopies(test);
-  const model = build(numClasses, seed);
+  const triggeredTest = triggered(test);
   await trainModel(model, train, {
     batchSize: 32,
     steps: 120,
@@ -139,25 +153,13 @@ export async function backdooredFixture(
 export async function warpedFixture(seed = 7): Promise<BackdooredFixture> {
   const attack = createWaNet({ poisonCount: 72, targetClass: TARGET, seed: 1, k: 4, s: 3, noiseMode: false });
   const train = attack.poison(patternDataset(360, seed, 3)).dataset;
-  const trusted = patternDataset(240, seed + 2, 3);
-  const test = patternDataset(150, seed + 3, 3);
-  const keep = Array.from(test.labels.keys()).filter((i) => test.labels[i] !== TARGET);
-  const size = SIDE * SIDE;
-  const images = new Uint8Array(keep.length * size);
-  keep.forEach((source, i) => {
-    images.set(attack.applyTrigger(test.images.subarray(source * size, (source + 1) * size), test), i * size);
-  });
-  const triggeredTest = { ...test, images, labels: Int32Array.from(keep, (i) => test.labels[i] ?? 0) };
-  const model = createModel({ architecture: 'small-cnn', inputShape: [SIDE, SIDE, 1], numClasses: 3, seed });
-  await trainModel(model, train, {
-    batchSize: 32,
-    steps: 120,
-    optimizer: 'adam',
-    learningRate: 3e-3,
+  return trainFixture(
+    train,
+    3,
     seed,
-    augment: { cropPadding: 0, horizontalFlip: false },
-  });
-  return { model, trusted, test, triggeredTest, ...(await rates(model, test, triggeredTest)) };
+    (test) => triggeredCopies(test, (image) => attack.applyTrigger(image, test)),
+    createModel({ architecture: 'small-cnn', inputShape: [SIDE, SIDE, 1], numClasses: 3, seed }),
+  );
 }
 
 export async function weightValues(model: tf.LayersModel): Promise<number[][]> {
