@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { calibrateThreshold, type FamilyCombination, type TriggerFamily } from '@antidote/core';
+import { calibrateThreshold, type FamilyCombination, TRIGGER_INVERSION_DEFAULTS, type TriggerFamily } from '@antidote/core';
 import { rocAuc } from '@antidote/core/metrics';
 import type { EfficacyJob } from './efficacy-job.ts';
 
@@ -45,10 +45,13 @@ const ctiFamilies = ctiFamiliesOption ? (ctiFamiliesOption.split(',') as Trigger
 // How CTI combines its families (core default when absent); several families also report the other rule.
 const ctiCombineOption = option('--cti-combine', '');
 const ctiCombine = ctiCombineOption ? (ctiCombineOption as FamilyCombination) : null;
+// What the CTI jobs run: the options given, else core's defaults.
+const ctiFamiliesRun = ctiFamilies ?? TRIGGER_INVERSION_DEFAULTS.triggerFamilies;
+const ctiCombineRun = ctiCombine ?? TRIGGER_INVERSION_DEFAULTS.combine;
 const detectorRows = [
   ...detectors,
-  ...(detectors.includes('cti') && ctiFamilies && ctiFamilies.length > 1
-    ? [...ctiFamilies.map((f) => `cti-${f}`), ctiCombine === 'centred' ? 'cti-max' : 'cti-centred']
+  ...(detectors.includes('cti') && ctiFamiliesRun.length > 1
+    ? [...ctiFamiliesRun.map((f) => `cti-${f}`), ctiCombineRun === 'centred' ? 'cti-max' : 'cti-centred']
     : []),
 ];
 // A partial run (say, detection only) can save under its own name instead of overwriting the full one.
@@ -282,7 +285,7 @@ const lines = [
   `# bench:efficacy${quick ? ' --quick' : ''} (${output.createdAt}, ${wallSeconds.toFixed(0)} s)`,
   '',
   `${dataset}, ${architecture} trained on ${base.trainImages} images for ${base.epochs} epochs, poisoned images ${attacks.map((a) => `${a} ${poisonCountOf(a)}${victimOf(a).epochs !== base.epochs ? ` (${victimOf(a).epochs} epochs, ${JSON.stringify(victimOf(a).attackParams)})` : ''}`).join(', ')}, ` +
-    `1% trusted data (${Math.round(base.trustedFraction * 60000)} images, 20% of it held out for validation), ${seeds} seed(s) per defense, ${detectionModels} clean and ${detectionModels} poisoned models per attack for detection (${detectors.join(', ') || 'none'}${ctiFamilies ? `; CTI trigger families ${ctiFamilies.join(', ')}` : ''}${ctiCombine ? `, combined by ${ctiCombine}` : ''}).`,
+    `1% trusted data (${Math.round(base.trustedFraction * 60000)} images, 20% of it held out for validation), ${seeds} seed(s) per defense, ${detectionModels} clean and ${detectionModels} poisoned models per attack for detection (${detectors.join(', ') || 'none'}${detectors.includes('cti') ? `; CTI trigger families ${ctiFamiliesRun.join(', ')}${ctiFamiliesRun.length > 1 ? `, combined ${ctiCombineRun}` : ''}` : ''}).`,
   '',
   '| attack | defense | runs | CDA before | CDA drop (pts, spread) | ASR before | ASR after (spread) | seconds |',
   '|---|---|---|---|---|---|---|---|',

@@ -212,8 +212,11 @@ describe('Calibrated Trigger Inversion', () => {
   it('names the backdoor target class and scores it highest', async () => {
     const before = tf.memory().numTensors;
     const events: string[] = [];
+    // The method's own shape and rule: one additive trigger per class, the best class wins.
     const result = await calibratedTriggerInversion(fixture.model, fixture.trusted, {
       seed: 1,
+      triggerFamilies: ['additive'],
+      combine: 'max',
       steps: 30,
       batchSize: 32,
       repairOptions: { steps: 60, batchSize: 32, evaluateEvery: 20 },
@@ -272,7 +275,8 @@ describe('Calibrated Trigger Inversion', () => {
     let reference: tf.LayersModel;
     // The fixture's trigger is a 3x3 corner patch on a 12x12 image: 6% of it, so the patch budget
     // is raised from its 28x28 default (1.5%, about 2 pixels here).
-    const PATCH_OPTIONS = { patchArea: 0.07, patchSteps: 60, steps: 10, batchSize: 32 };
+    // Three classes are too few for the centred rule (the median is the runner-up), so these take the max.
+    const PATCH_OPTIONS = { patchArea: 0.07, patchSteps: 60, steps: 10, batchSize: 32, combine: 'max' as const };
     beforeAll(async () => {
       reference = await finalReference(fixture);
     });
@@ -301,16 +305,46 @@ describe('Calibrated Trigger Inversion', () => {
       expect(tf.memory().numTensors).toBe(before);
     });
 
+    it('by default inverts patch and warp triggers, combined centred, and names the target', async () => {
+      const before = tf.memory().numTensors;
+      const result = await calibratedTriggerInversion(fixture.model, fixture.trusted, {
+        seed: 4,
+        patchArea: PATCH_OPTIONS.patchArea,
+        repairedModel: reference,
+      });
+      expect(result.suspectedTarget).toBe(TARGET);
+      expect(result.parameters).toMatchObject({
+        triggerFamilies: 'patch,warp',
+        combine: 'centred',
+        triggerFamily: 'patch',
+        patchSteps: 50,
+        patchBatchSize: 32,
+        warpSteps: 50,
+        warpBatchSize: 32,
+      });
+      // No additive inversion ran, so none of its knobs is reported.
+      expect(result.parameters).not.toHaveProperty('normPenalty');
+      // Centred: each class scores its family's score less that family's median over the 3 classes
+      // (here the runner-up: on a 3-class task a patch flips a clean model to any class).
+      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1] as number;
+      const centred = Object.values(result.familyScores).flatMap((scores) => scores.map((v) => v - median(scores)));
+      expect(result.score).toBeCloseTo(Math.max(...centred), 10);
+      expect(result.familyScores.patch?.[TARGET]).toBeGreaterThan(0.5);
+      expect(tf.memory().numTensors).toBe(before);
+    });
+
     it('joins the additive family without changing the additive inversion', async () => {
       const additive = await calibratedTriggerInversion(fixture.model, fixture.trusted, {
         seed: 2,
         ...PATCH_OPTIONS,
+        triggerFamilies: ['additive'],
         repairedModel: reference,
       });
       const both = await calibratedTriggerInversion(fixture.model, fixture.trusted, {
         seed: 2,
         ...PATCH_OPTIONS,
         triggerFamilies: ['additive', 'patch'],
+        combine: 'max',
         repairedModel: reference,
       });
       expect(additive.parameters).toMatchObject({ triggerFamilies: 'additive', triggerFamily: 'additive' });
@@ -393,7 +427,10 @@ describe('Calibrated Trigger Inversion', () => {
       expect(warped.asr).toBeGreaterThan(0.9);
       const before = tf.memory().numTensors;
       const options = { seed: 1, steps: 10, batchSize: 32, warpSteps: 60, repairedModel: reference };
-      const additive = await calibratedTriggerInversion(warped.model, warped.trusted, options);
+      const additive = await calibratedTriggerInversion(warped.model, warped.trusted, {
+        ...options,
+        triggerFamilies: ['additive'],
+      });
       const warp = await calibratedTriggerInversion(warped.model, warped.trusted, { ...options, triggerFamilies: ['warp'] });
       expect(warp.suspectedTarget).toBe(TARGET);
       expect(warp.score).toBeGreaterThan(0.6);
