@@ -389,8 +389,10 @@ describe('dashboard in a real browser (next start + gateway on PGlite + in-proce
     expect(await description(classes)).toContain('List class indices');
     await classes.fill('0, 1');
     await scanForm.getByLabel('Steps per class (optional)').fill('5');
-    await scanForm.getByLabel(/Also look for small stamped \(patch\) triggers/).check();
-    await scanForm.getByLabel(/Also look for smooth warps/).check();
+    // Patch and warp shapes are ticked by default; the additive one is added.
+    expect(await scanForm.getByLabel(/Small stamped \(patch\) triggers/).isChecked()).toBe(true);
+    expect(await scanForm.getByLabel(/Smooth warps of the image/).isChecked()).toBe(true);
+    await scanForm.getByLabel(/Faint full-image \(additive\) triggers/).check();
     await scanForm.getByRole('button', { name: 'Start scan' }).click();
     await page.waitForURL(/\/jobs\/[^/?]+$/, { timeout: 30_000 });
     await expectHealthyPage(page, 'Scan job');

@@ -749,11 +749,11 @@ export type StartScanInput = {
   /** Steps of the Pivotal-Tuning reference repair the triggers are compared against (default 600). */
   referenceSteps?: InputMaybe<Scalars['Int']['input']>;
   seed?: InputMaybe<Scalars['Int']['input']>;
-  /** Trigger optimisation steps per class (default 50). */
+  /** Trigger optimisation steps per class and trigger shape (default 50). */
   steps?: InputMaybe<Scalars['Int']['input']>;
   /** Decision threshold on the score (default: the calibrated one). */
   threshold?: InputMaybe<Scalars['Float']['input']>;
-  /** Trigger shapes to invert (default [ADDITIVE]); PATCH also finds small stamped triggers, WARP smooth warps; each takes about as long again as ADDITIVE. */
+  /** Trigger shapes to invert (default [PATCH, WARP]); with more than ADDITIVE alone, each shape's class scores are centred on their median before the best is taken, and the verdict uses thresholds measured that way. ADDITIVE alone is the original method (plain maximum); adding it costs about as long again as the two defaults. */
   triggerFamilies?: InputMaybe<Array<TriggerFamily>>;
 };
 
@@ -818,9 +818,9 @@ export type TrendPoint = {
 
 /** Trigger shapes a scan inverts: each is scored against the reference repair the same way. */
 export type TriggerFamily =
-  /** A faint full-image delta (blends, warps, most triggers). */
+  /** A faint full-image delta under a size penalty: the original method's trigger shape. */
   | 'ADDITIVE'
-  /** A small stamped patch (mask x pattern, at most 1.5% of the image without penalty). */
+  /** A small stamped patch (mask x pattern, at most 1.5% of the image without penalty); its soft mask also paints blends. */
   | 'PATCH'
   /** A smooth warp of the whole image (WaNet-style: a 4x4 control grid, no pixel moved more than 1.5 px). */
   | 'WARP';

@@ -39,12 +39,14 @@ describe('runScan', () => {
       onProgress: (e) => void events.push(e),
     });
     expect(result.method).toBe('cti');
-    expect(result.threshold).toBe(CTI_DEFAULT_THRESHOLD);
+    // The default scan inverts patch and warp triggers, centred, against their own threshold.
+    expect(result.params).toMatchObject({ triggerFamilies: 'patch,warp', combine: 'centred' });
+    expect(result.threshold).toBe(CTI_EXTRA_FAMILIES_DEFAULT_THRESHOLD);
     expect(result.perClassScores).toHaveLength(3);
     expect(Math.max(...result.perClassScores)).toBe(result.score);
     // CTI's efficacy is measured by the benchmark (on this toy task its scores say little); the
     // task must turn whatever score it gets into a consistent report.
-    expect(result.verdict).toBe(scanVerdict(result.score, result.threshold, result.threshold / 2));
+    expect(result.verdict).toBe(scanVerdict(result.score, result.threshold, CTI_EXTRA_FAMILIES_DEFAULT_SUSPICIOUS));
     if (result.verdict === 'clean') {
       expect(result.suspectedTarget).toBeNull();
       expect(result.triggerPng).toBeNull();
@@ -84,6 +86,17 @@ describe('runScan', () => {
     expect(result.perClassScores[0]).toBe(0);
     expect(result.perClassScores[1]).toBe(0);
     expect(result.params.candidateClasses).toEqual([2]);
+  });
+
+  it('keeps the plain maximum and its own threshold for an additive-only scan', async () => {
+    const result = await runScan({
+      model: fixture.modelBytes,
+      trusted: fixture.trustedBytes,
+      options: { ...FAST, steps: 5, repairSteps: 10, triggerFamilies: ['additive'] },
+    });
+    expect(result.params).toMatchObject({ triggerFamilies: 'additive', combine: 'max', triggerFamily: 'additive' });
+    expect(result.threshold).toBe(CTI_DEFAULT_THRESHOLD);
+    expect(result.verdict).toBe(scanVerdict(result.score, CTI_DEFAULT_THRESHOLD, CTI_DEFAULT_THRESHOLD / 2));
   });
 
   it('inverts the trigger families asked for and reports which one scored', async () => {

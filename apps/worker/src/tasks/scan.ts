@@ -40,7 +40,8 @@ import {
 } from './common.ts';
 
 /**
- * Default decision threshold on the CTI score (score > threshold: backdoored). PROVISIONAL.
+ * Decision threshold of a scan that inverts only the additive trigger (score > threshold:
+ * backdoored), combined by the method's plain maximum. PROVISIONAL.
  *
  * Where it comes from: `calibrateThreshold(cleanScores, 0.05)` (the 95th percentile of the scores
  * of reference CLEAN models of the same architecture) is the intended threshold, but training
@@ -57,8 +58,8 @@ import {
 export const CTI_DEFAULT_THRESHOLD = 0.25;
 
 /**
- * Defaults for a scan that inverts any trigger family beyond the additive one (PROVISIONAL, like
- * the one above). Such a scan combines its families `centred` (core's `combineFamilyScores`): each
+ * Defaults for a scan that inverts any trigger family beyond the additive one, as the default scan
+ * (patch and warp) does (PROVISIONAL, like the one above). Such a scan combines its families `centred` (core's `combineFamilyScores`): each
  * family's class scores less that family's median, because combined by the plain maximum the extra
  * families lift clean models (the patch family: 0.222-0.306, efficacy-cti-patch) and let classes
  * that are merely easy to flip win (WaNet's target 3 of 5 with all three, efficacy-cti-warp-wanet).
@@ -97,11 +98,11 @@ export type ScanVerdict = 'clean' | 'suspicious' | 'backdoored';
 export interface ScanOptions {
   /** Classes to check (default: all). Fewer classes = a faster scan. */
   candidateClasses?: number[];
-  /** Decision threshold on the score; default CTI_DEFAULT_THRESHOLD. */
+  /** Decision threshold on the score; default CTI_EXTRA_FAMILIES_DEFAULT_THRESHOLD, or CTI_DEFAULT_THRESHOLD for an additive-only scan. */
   threshold?: number;
-  /** Scores from here up to the threshold are 'suspicious'. Default threshold / 2. */
+  /** Scores from here up to the threshold are 'suspicious'. Default the matching *_SUSPICIOUS, or threshold / 2 with a given threshold or an additive-only scan. */
   suspiciousThreshold?: number;
-  /** Trigger optimisation steps per class. Default: `TRIGGER_INVERSION_DEFAULTS.steps`. */
+  /** Trigger optimisation steps per class and trigger shape. Default: `TRIGGER_INVERSION_DEFAULTS.steps` (every family's default is the same). */
   steps?: number;
   /** Steps of the Pivotal-Tuning reference repair. Default: `PIVOTAL_TUNING_DEFAULTS.steps`. */
   repairSteps?: number;
@@ -232,15 +233,19 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
     };
     const { fit, validation } = splitTrusted(trusted, split);
 
-    // Weights ~ cost: PT steps run student + teacher passes on 128 images, inversion steps two
-    // models' forward and backward passes on 64.
+    // Weights ~ cost: PT steps run student + teacher passes on their batch, inversion steps two
+    // models' forward and backward passes on each family's batch.
     const repairBatch = Math.min(settings.batchSize ?? PIVOTAL_TUNING_DEFAULTS.batchSize, fit.labels.length);
-    const invertBatch = Math.min(settings.batchSize ?? TRIGGER_INVERSION_DEFAULTS.batchSize, fit.labels.length);
-    const familySteps: Record<TriggerFamily, number> = {
-      additive: settings.steps,
-      patch: TRIGGER_INVERSION_DEFAULTS.patchSteps,
-      warp: TRIGGER_INVERSION_DEFAULTS.warpSteps,
-    };
+    const batchOf = (family: TriggerFamily) =>
+      Math.min(
+        settings.batchSize ??
+          {
+            additive: TRIGGER_INVERSION_DEFAULTS.batchSize,
+            patch: TRIGGER_INVERSION_DEFAULTS.patchBatchSize,
+            warp: TRIGGER_INVERSION_DEFAULTS.warpBatchSize,
+          }[family],
+        fit.labels.length,
+      );
     const progress = new ProgressReporter(
       [
         ['load', 0.02],
@@ -249,9 +254,8 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
           'invert',
           0.9 *
             new Set(candidates).size *
-            invertBatch *
             4 *
-            settings.triggerFamilies.reduce((steps, f) => steps + familySteps[f], 0),
+            settings.triggerFamilies.reduce((work, f) => work + settings.steps * batchOf(f), 0),
         ],
         ['evaluate', 0.02],
       ],
@@ -287,11 +291,17 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
     const referenceUnchanged = referenceRun.steps === 0;
     const detection = await calibratedTriggerInversion(model, trusted, {
       ...split,
+      // The scan's steps and batch apply to every shape it inverts.
       steps: settings.steps,
-      ...(settings.batchSize ? { batchSize: settings.batchSize } : {}),
+      patchSteps: settings.steps,
+      warpSteps: settings.steps,
+      ...(settings.batchSize
+        ? { batchSize: settings.batchSize, patchBatchSize: settings.batchSize, warpBatchSize: settings.batchSize }
+        : {}),
       ...(input.options?.candidateClasses ? { candidateClasses: input.options.candidateClasses } : {}),
       triggerFamilies: settings.triggerFamilies,
-      ...(settings.extraFamilies ? { combine: 'centred' as const } : {}),
+      // The additive-only threshold was measured with the method's plain maximum.
+      combine: settings.extraFamilies ? 'centred' : 'max',
       repairedModel: referenceModel,
       threshold: settings.threshold,
       ...(signal ? { signal } : {}),
@@ -327,6 +337,8 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
       durationMs: elapsedMs(started),
       params: {
         ...detection.parameters,
+        // Steps per class and trigger shape (core reports `steps` for the additive shape only).
+        steps: settings.steps,
         repairSteps: settings.repairSteps,
         suspiciousThreshold: settings.suspiciousThreshold,
         referenceStep: referenceRun.steps,

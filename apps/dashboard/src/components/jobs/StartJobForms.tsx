@@ -148,7 +148,7 @@ export function StartScanForm(props: Props) {
         <Field
           id="scan-steps"
           label="Steps per class (optional)"
-          hint="Trigger optimisation steps; default 50."
+          hint="Trigger optimisation steps per class and shape; default 50."
           error={errors.steps}
         >
           <input type="number" name="steps" min={1} step={1} {...fieldProps('scan-steps', errors.steps, true)} />
@@ -169,14 +169,18 @@ export function StartScanForm(props: Props) {
         </Field>
       </div>
       <fieldset>
-        <legend>Trigger shapes beyond faint full-image ones (each about doubles the inversion time)</legend>
+        <legend>Trigger shapes to look for (none ticked: the two defaults)</legend>
         <label className="checkbox" htmlFor="scan-patch">
-          <input id="scan-patch" type="checkbox" name="patchTriggers" />
-          <span>Also look for small stamped (patch) triggers</span>
+          <input id="scan-patch" type="checkbox" name="patchTriggers" defaultChecked />
+          <span>Small stamped (patch) triggers, and blends</span>
         </label>
         <label className="checkbox" htmlFor="scan-warp">
-          <input id="scan-warp" type="checkbox" name="warpTriggers" />
-          <span>Also look for smooth warps of the image (WaNet-style)</span>
+          <input id="scan-warp" type="checkbox" name="warpTriggers" defaultChecked />
+          <span>Smooth warps of the image (WaNet-style)</span>
+        </label>
+        <label className="checkbox" htmlFor="scan-additive">
+          <input id="scan-additive" type="checkbox" name="additiveTriggers" />
+          <span>Faint full-image (additive) triggers: the original method's shape; about doubles the time</span>
         </label>
       </fieldset>
       <Advanced prefix="scan" errors={errors} />

@@ -68,12 +68,13 @@ export async function startScanAction(_previous: FormState, formData: FormData):
     .filter(Boolean)
     .map(Number);
   if (candidateClasses?.some((c) => !Number.isInteger(c) || c < 0)) errors.candidateClasses = 'List class indices, e.g. 0, 3, 7.';
-  // Nothing ticked leaves the families to the API's default.
-  const extraFamilies: TriggerFamily[] = [
+  // Nothing ticked leaves the families to the API's default (patch and warp).
+  const ticked: TriggerFamily[] = [
+    ...(formData.get('additiveTriggers') === 'on' ? (['ADDITIVE'] as const) : []),
     ...(formData.get('patchTriggers') === 'on' ? (['PATCH'] as const) : []),
     ...(formData.get('warpTriggers') === 'on' ? (['WARP'] as const) : []),
   ];
-  const triggerFamilies: TriggerFamily[] | undefined = extraFamilies.length ? ['ADDITIVE', ...extraFamilies] : undefined;
+  const triggerFamilies: TriggerFamily[] | undefined = ticked.length ? ticked : undefined;
   if (Object.keys(errors).length) return invalid(errors);
   const result = await gateway(StartScanMutation, {
     input: { ...input, threshold, steps, referenceSteps, candidateClasses, triggerFamilies },
