@@ -1,3 +1,4 @@
+import { inflateSync } from 'node:zlib';
 import { startTestGateway, type TestGateway } from '@antidote/gateway/testing';
 import type { RunningWorker } from '@antidote/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -121,12 +122,12 @@ describe('scan and repair over GraphQL on a backdoored Fashion-MNIST model (PGli
     // The report describes the scan that ran: its three shapes and the centred rule.
     expect(html).toContain('a faint full-image trigger, a small stamped patch and a smooth warp of the image are optimised');
     expect(html).toContain('median over the classes');
-    const pdf = await fetch(finding?.reportPdfUrl ?? '');
-    expect(
-      Buffer.from(await pdf.arrayBuffer())
-        .subarray(0, 5)
-        .toString(),
-    ).toBe('%PDF-');
+    const pdf = Buffer.from(await (await fetch(finding?.reportPdfUrl ?? '')).arrayBuffer());
+    expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+    // The PDF carries the same method paragraph.
+    expect(pdfText(pdf)).toContain(
+      'a faint full-image trigger, a small stamped patch and a smooth warp of the image are optimised',
+    );
 
     const { startRepair } = await api.gql<{ startRepair: { job: { id: string } } }>(
       'mutation($i: StartRepairInput!) { startRepair(input: $i) { job { id } userErrors { code message } } }',
@@ -240,3 +241,25 @@ describe('scan and repair over GraphQL on a backdoored Fashion-MNIST model (PGli
     expect(verifyAuditChain.count).toBeGreaterThanOrEqual(6);
   });
 });
+
+/** The text a PDF shows: pdfkit writes it as hex strings in TJ arrays inside deflated streams. */
+function pdfText(pdf: Buffer): string {
+  const lines: string[] = [];
+  for (const stream of pdf.toString('latin1').matchAll(/stream\r?\n([\s\S]*?)\r?\nendstream/g)) {
+    let content: string;
+    try {
+      content = inflateSync(Buffer.from(stream[1] ?? '', 'latin1')).toString('latin1');
+    } catch {
+      continue; // not deflated content (an image, say)
+    }
+    for (const shown of content.matchAll(/\[([^\]]*)\]\s*TJ/g)) {
+      lines.push(
+        [...(shown[1] ?? '').matchAll(/<([0-9a-fA-F]*)>/g)]
+          .map((h) => Buffer.from(h[1] ?? '', 'hex').toString('latin1'))
+          .join(''),
+      );
+    }
+  }
+  // Wrapped lines rejoin with a space; trailing spaces at wraps collapse.
+  return lines.join(' ').replace(/\s+/g, ' ');
+}

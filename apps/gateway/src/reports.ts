@@ -102,12 +102,15 @@ export function renderReportHtml(data: ReportData): string {
     .join('')}</table>
 ${trigger}
 ${tradeoffSvg(data) ? `<h2>Trade-off</h2>${tradeoffSvg(data)}` : ''}
-<h2>Method</h2><p>${escapeHtml(
-    data.finding.method === 'cti'
-      ? ctiMethod(data.finding.params)
-      : 'Repair by fine-tuning on the trusted data with the named method; accuracy measured on held-out trusted images.',
-  )}</p>
+<h2>Method</h2><p>${escapeHtml(methodText(data))}</p>
 </main></body></html>`;
+}
+
+/** How the finding was reached, in words (both report formats). */
+function methodText(data: ReportData): string {
+  return data.finding.method === 'cti'
+    ? ctiMethod(data.finding.params)
+    : 'Repair by fine-tuning on the trusted data with the named method; accuracy measured on held-out trusted images.';
 }
 
 const TRIGGER_SHAPES: Record<string, string> = {
@@ -145,6 +148,8 @@ export function renderReportPdf(data: ReportData): Promise<Buffer> {
       doc.moveDown().font('Helvetica-Bold').text('Inverted trigger');
       doc.image(Buffer.from(data.trigger), { width: 120 });
     }
+    doc.moveDown().font('Helvetica-Bold').fontSize(10).text('Method');
+    doc.font('Helvetica').fontSize(10).text(methodText(data));
     doc.end();
   });
 }
