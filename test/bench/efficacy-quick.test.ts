@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { TRIGGER_INVERSION_DEFAULTS } from '@antidote/core';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
@@ -36,6 +37,12 @@ describe('bench:efficacy --quick', () => {
     expect(figures.quick).toBe(true);
     expect(figures.model).toBe('tiny-cnn');
     expect(figures.summary.filter((s) => s.runs > 0).map((s) => s.defense)).toEqual(['none', 'fine-tuning', 'pivotal-tuning']);
-    expect(figures.detection).toEqual([expect.objectContaining({ detector: 'cti', clean: 1, poisoned: 1 })]);
+    // CTI with core's default shapes, each shape alone and the other combination rule, from the same inversions.
+    expect(figures.detection.map((d) => d.detector)).toEqual([
+      'cti',
+      ...TRIGGER_INVERSION_DEFAULTS.triggerFamilies.map((f) => `cti-${f}`),
+      'cti-max',
+    ]);
+    expect(figures.detection[0]).toMatchObject({ detector: 'cti', clean: 1, poisoned: 1 });
   }, 600_000);
 });
