@@ -53,6 +53,8 @@ export interface TriggerInversionOptions extends DefenseOptions {
    * family: class 8 on all five); the warp family named WaNet's target on 5 of 5 (efficacy-cti-patch,
    * efficacy-cti-warp, efficacy-cti-warp-2, efficacy-cti-warp-wanet). The additive family added
    * nothing the patch family missed and cost as much as the other two together, so it is opt-in.
+   * The full benchmark with this default (2026-12-06, README "Measured"): ROC AUC 1.00 and the
+   * target named on 35 of 35 victims of seven attacks (0.481-0.931 against clean 0.134-0.287).
    */
   triggerFamilies?: readonly TriggerFamily[];
   /** Adam steps of each class's patch inversion. */
