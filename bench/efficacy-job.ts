@@ -167,27 +167,21 @@ for (const name of job.detectors) {
     // With several families, each one alone as well (same inversions), so one run compares them.
     const perFamily = Object.entries(r.familyScores);
     if (perFamily.length > 1) {
-      // The other combination rule, from the same inversions.
-      const other: FamilyCombination = r.parameters.combine === 'centred' ? 'max' : 'centred';
       const classes = (r.classScores ?? []).map((_, c) => c);
-      const alternative = combineFamilyScores(r.familyScores, classes, other);
-      detection.push({
-        detector: `cti-${other}`,
-        score: alternative.score,
-        suspectedTarget: alternative.target,
-        seconds,
-        reusedFromRepair: ctiReference !== null,
-        ...(alternative.family ? { triggerFamily: alternative.family } : {}),
-      });
-      for (const [family, scores] of perFamily) {
-        const alone = combineFamilyScores({ [family]: scores }, classes, 'max');
+      // A row read off the same inversions under another combination.
+      const derivedRow = (detector: string, combined: ReturnType<typeof combineFamilyScores>) =>
         detection.push({
-          detector: `cti-${family}`,
-          score: alone.score,
-          suspectedTarget: alone.target,
+          detector,
+          score: combined.score,
+          suspectedTarget: combined.target,
           seconds,
           reusedFromRepair: ctiReference !== null,
+          ...(combined.family ? { triggerFamily: combined.family } : {}),
         });
+      const other: FamilyCombination = r.parameters.combine === 'centred' ? 'max' : 'centred';
+      derivedRow(`cti-${other}`, combineFamilyScores(r.familyScores, classes, other));
+      for (const [family, scores] of perFamily) {
+        derivedRow(`cti-${family}`, combineFamilyScores({ [family]: scores }, classes, 'max'));
       }
     }
   } else if (name === 'neural-cleanse') {

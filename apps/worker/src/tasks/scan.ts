@@ -49,8 +49,8 @@ import {
  * passes a calibrated one. Measured with CTI and PT defaults, 1% trusted data (600 images):
  * - scratch runs, small CNN (CTI_THRESHOLD_MEASUREMENTS): clean 0.065 and 0.093, BadNets 0.48, 0.52;
  * - `npm run bench:efficacy` with the additive family (2026-11-28; tiny-cnn, 5 clean and 35
- *   poisoned models over 7 attacks): clean 0.074-0.194 (so 0.194 at 5% FPR), poisoned 0.093-0.796; 0.25 flags none of the clean models
- *   and 32 of the 35 poisoned ones (Adaptive-Patch 2 of 5), README "Measured".
+ *   poisoned models over 7 attacks): clean 0.074-0.194 (so 0.194 at 5% FPR), poisoned
+ *   0.093-0.796; 0.25 flags none of the clean models and 32 of the 35 poisoned ones (Adaptive-Patch 2 of 5), README "Measured".
  * 0.25 keeps a margin over the highest clean score seen (7 clean models are too few for a 5%
  * rate); a tenant should recalibrate per architecture and dataset when reference models exist.
  * Suspicious band: above threshold / 2 (0.125; one of the five clean bench models, 0.194, is in it).
@@ -59,10 +59,10 @@ export const CTI_DEFAULT_THRESHOLD = 0.25;
 
 /**
  * Defaults for a scan that inverts any trigger family beyond the additive one, as the default scan
- * (patch and warp) does (PROVISIONAL, like the one above). Such a scan combines its families `centred` (core's `combineFamilyScores`): each
- * family's class scores less that family's median, because combined by the plain maximum the extra
- * families lift clean models (the patch family: 0.222-0.306, efficacy-cti-patch) and let classes
- * that are merely easy to flip win (WaNet's target 3 of 5 with all three, efficacy-cti-warp-wanet).
+ * (patch and warp) does (PROVISIONAL, like the one above). Such a scan combines its families
+ * `centred` (core's `combineFamilyScores`): each family's class scores less that family's median,
+ * because combined by the plain maximum the extra families lift clean models (the patch family:
+ * 0.222-0.306, efficacy-cti-patch) and let classes that are merely easy to flip win (WaNet's target 3 of 5 with all three, efficacy-cti-warp-wanet).
  * Measured with the default patch and warp families, centred, in the full `npm run bench:efficacy`
  * (2026-12-06): 5 clean models 0.134-0.287 against 35 victims of seven attacks 0.481-0.931
  * (Adaptive-Patch 0.481-0.931, Blend 0.565-0.704, the rest 0.565 or more). With all three
@@ -95,11 +95,17 @@ export type ScanVerdict = 'clean' | 'suspicious' | 'backdoored';
 export interface ScanOptions {
   /** Classes to check (default: all). Fewer classes = a faster scan. */
   candidateClasses?: number[];
-  /** Decision threshold on the score; default CTI_EXTRA_FAMILIES_DEFAULT_THRESHOLD, or CTI_DEFAULT_THRESHOLD for an additive-only scan. */
+  /**
+   * Decision threshold on the score; default CTI_EXTRA_FAMILIES_DEFAULT_THRESHOLD, or
+   * CTI_DEFAULT_THRESHOLD for an additive-only scan.
+   */
   threshold?: number;
-  /** Scores from here up to the threshold are 'suspicious'. Default the matching *_SUSPICIOUS, or threshold / 2 with a given threshold or an additive-only scan. */
+  /**
+   * Scores from here up to the threshold are 'suspicious'. Default CTI_EXTRA_FAMILIES_DEFAULT_SUSPICIOUS;
+   * threshold / 2 when a threshold is given or the scan is additive-only.
+   */
   suspiciousThreshold?: number;
-  /** Trigger optimisation steps per class and trigger shape. Default: `TRIGGER_INVERSION_DEFAULTS.steps` (every family's default is the same). */
+  /** Trigger optimisation steps per class and shape. Default: `TRIGGER_INVERSION_DEFAULTS.steps` (the same for every shape). */
   steps?: number;
   /** Steps of the Pivotal-Tuning reference repair. Default: `PIVOTAL_TUNING_DEFAULTS.steps`. */
   repairSteps?: number;
