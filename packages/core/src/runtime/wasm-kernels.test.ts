@@ -154,3 +154,34 @@ describe('wasm training kernels match the cpu backend', () => {
     expect(maxRelativeDifference(result.dx, result.expected)).toBeLessThan(1e-5);
   });
 });
+
+describe('wasm Identity shares the buffer', () => {
+  it('a clone outlives its source, keeps its values and copies nothing', async () => {
+    await initRuntime({ backend: 'wasm' });
+    const before = tf.memory();
+    const source = tf.tensor2d(values(64 * 64, 13), [64, 64]);
+    const expected = Array.from(source.dataSync());
+    const clone = tf.clone(source);
+    // One buffer for both tensors (the stock kernel allocates and fills a second one).
+    expect(tf.memory().numTensors).toBe(before.numTensors + 2);
+    expect(tf.memory().numDataBuffers).toBe(before.numDataBuffers + 1);
+    source.dispose();
+    expect(Array.from(clone.dataSync())).toEqual(expected);
+    clone.dispose();
+    expect(tf.memory().numTensors).toBe(before.numTensors);
+    expect(tf.memory().numDataBuffers).toBe(before.numDataBuffers);
+  });
+
+  it('gradients through saved (cloned) tensors are unchanged', async () => {
+    await initRuntime({ backend: 'wasm' });
+    // Exp saves its output for the backward pass, which the engine clones.
+    const grad = tf.tidy(() =>
+      Array.from(
+        tf
+          .grad((a: tf.Tensor) => tf.sum(tf.exp(a)))(tf.tensor1d([0, 1, -2]))
+          .dataSync(),
+      ),
+    );
+    expect(grad.map((g) => Number(g.toFixed(5)))).toEqual([1, Number(Math.E.toFixed(5)), Number(Math.exp(-2).toFixed(5))]);
+  });
+});
