@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ImageDataset } from '../datasets/image-dataset.ts';
+import { predictBatch } from '../models/features.ts';
 import { createRng } from '../random.ts';
 import { batchTensor, range } from '../training/batches.ts';
 
@@ -120,10 +121,10 @@ export function noiseSensitivity(model: tf.LayersModel, dataset: ImageDataset, s
     const end = Math.min(n, start + PROBE_BATCH);
     tf.tidy(() => {
       const images = batchTensor(dataset, range(start, end));
-      clean.set(tf.argMax(model.predict(images) as tf.Tensor, -1).dataSync(), start);
+      clean.set(tf.argMax(predictBatch(model, images) as tf.Tensor, -1).dataSync(), start);
       for (const pattern of noise) {
         const blended = mixIn(images, tf.scalar(BLEND_OPACITY.probe), tf.tensor4d(pattern, [1, height, width, channels]));
-        const predicted = tf.argMax(model.predict(blended) as tf.Tensor, -1).dataSync();
+        const predicted = tf.argMax(predictBatch(model, blended) as tf.Tensor, -1).dataSync();
         for (let i = start; i < end; i++) {
           const to = predicted[i - start] ?? 0;
           if (to !== clean[i]) moved[to] = (moved[to] ?? 0) + 1;

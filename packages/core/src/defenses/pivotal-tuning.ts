@@ -19,7 +19,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ImageDataset } from '../datasets/image-dataset.ts';
 import { AntidoteError } from '../errors.ts';
-import { outputToLogits, splitAtPenultimate } from '../models/features.ts';
+import { outputToLogits, predictBatch, splitAtPenultimate } from '../models/features.ts';
 import { assertModelFitsDataset, cloneModel } from '../models/model-io.ts';
 import type { AugmentOptions } from '../training/batches.ts';
 import { trainableVariables } from '../training/train.ts';
@@ -403,7 +403,7 @@ async function tuneAttempt(
         const seen =
           settings.noiseBlend > 0 ? blendNoise(patched, settings.noiseBlend, noisePatchSeed(options.seed, step)) : patched;
         const [z, output] = studentTwoHeads.apply(seen, { training: true }) as [tf.Tensor2D, tf.Tensor2D];
-        const [z0, output0] = teacherTwoHeads.predict(images) as [tf.Tensor2D, tf.Tensor2D];
+        const [z0, output0] = predictBatch(teacherTwoHeads, images) as [tf.Tensor2D, tf.Tensor2D];
         const logits = outputToLogits(output, student.outputsProbabilities);
         const pivotLogits = outputToLogits(output0, teacher.outputsProbabilities);
         const task = settings.useLabels

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { datasetSize, type ImageDataset } from '../datasets/image-dataset.ts';
 import { AntidoteError } from '../errors.ts';
+import { predictBatch } from '../models/features.ts';
 import { batchRanges, batchTensor, range } from '../training/batches.ts';
 
 /** Predicted class of every image (inference mode, batched, no tensors left behind). */
@@ -13,7 +14,7 @@ export async function predictClasses(model: tf.LayersModel, dataset: ImageDatase
   for (const [start, end] of batchRanges(out.length, batchSize)) {
     const predicted = tf.tidy(() => {
       const x = batchTensor(dataset, range(start, end));
-      return tf.argMax(model.predict(x) as tf.Tensor, -1);
+      return tf.argMax(predictBatch(model, x) as tf.Tensor, -1);
     });
     out.set(await predicted.data(), start);
     predicted.dispose();

@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { datasetSize, type ImageDataset } from '../../datasets/image-dataset.ts';
 import { AntidoteError, throwIfAborted } from '../../errors.ts';
+import { predictBatch } from '../../models/features.ts';
 import { batchRanges, batchTensor, range } from '../../training/batches.ts';
 import { checkResume, singlePhaseCheckpointing } from '../checkpoint.ts';
 import { splitTrusted, validationAccuracy, workingCopy } from '../common.ts';
@@ -80,7 +81,7 @@ async function meanChannelActivation(
   for (const [start, end] of batchRanges(count, 128)) {
     throwIfAborted(signal);
     const batchMeans = tf.tidy(() => {
-      const a = activations.predict(batchTensor(dataset, range(start, end))) as tf.Tensor4D;
+      const a = predictBatch(activations, batchTensor(dataset, range(start, end))) as tf.Tensor4D;
       return tf.sum(tf.mean(a, [1, 2]), 0);
     });
     const values = await batchMeans.data();

@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ImageDataset } from '../../datasets/image-dataset.ts';
 import { AntidoteError } from '../../errors.ts';
+import { predictBatch } from '../../models/features.ts';
 import { cloneModel } from '../../models/model-io.ts';
 import {
   type CheckpointPart,
@@ -257,7 +258,7 @@ export async function neuralAttentionDistillation(
             const output = outputs[outputs.length - 1] as tf.Tensor2D;
             const logits = probabilities ? tf.log(tf.clipByValue(output, 1e-7, 1)) : output;
             let total = tf.losses.softmaxCrossEntropy(tf.oneHot(labels, logits.shape[1]), logits) as tf.Scalar;
-            const targets = teacherTaps.predict(images) as tf.Tensor4D | tf.Tensor4D[];
+            const targets = predictBatch(teacherTaps, images) as tf.Tensor4D | tf.Tensor4D[];
             const teacherMaps = Array.isArray(targets) ? targets : [targets];
             teacherMaps.forEach((target, i) => {
               total = tf.add(total, tf.mul(beta, attentionLoss(outputs[i] as tf.Tensor4D, target, settings.power)));
