@@ -6,6 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -149,6 +150,24 @@ type JobResult = {
   }[];
 };
 
+/**
+ * The machine's compute pace (wasm 1024^3 matMul, the engine benchmark's probe) just before and
+ * after the jobs, recorded with the wall time: this shared machine's speed drifts within a day and
+ * between days (the same baseline work took 1.3x as long on 2026-12-06 as on 2026-11-28). A
+ * compute gauge only: 21.4 GFLOP/s on 2026-11-27, 20.7-23.1 on 2026-12-06, so memory-bound slowdowns escape it;
+ * speed-ups are measured as ratios within one run, not across runs.
+ */
+async function wasmMatmulGflops(): Promise<number | null> {
+  try {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', path.join(here, 'engine-probe.ts'), 'wasm', 'matmul']);
+    const row = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { matmulGflops?: unknown };
+    return typeof row.matmulGflops === 'number' ? Number(row.matmulGflops.toFixed(2)) : null;
+  } catch {
+    return null;
+  }
+}
+const gflopsBefore = await wasmMatmulGflops();
+
 const started = Date.now();
 const results: JobResult[] = [];
 let next = 0;
@@ -171,6 +190,8 @@ async function worker(id: number) {
   }
 }
 await Promise.all(Array.from({ length: workers }, (_, i) => worker(i + 1)));
+const wallSeconds = (Date.now() - started) / 1000;
+const gflopsAfter = await wasmMatmulGflops();
 
 const auc = rocAuc;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
@@ -257,7 +278,6 @@ const summary = attacks.flatMap((attack) =>
   }),
 );
 
-const wallSeconds = (Date.now() - started) / 1000;
 const output = {
   createdAt: new Date().toISOString(),
   dataset,
@@ -273,6 +293,13 @@ const output = {
     testImages: base.testImages ?? 'all',
   },
   wallSeconds,
+  machine: {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    wasmMatmulGflopsBefore: gflopsBefore,
+    wasmMatmulGflopsAfter: gflopsAfter,
+  },
   repair: repairRows,
   detection: detectionRows,
   summary,
@@ -283,6 +310,8 @@ writeFileSync(path.join(resultsDir, `${name}.json`), `${JSON.stringify(output, n
 const pct = (v: number) => (100 * v).toFixed(1);
 const lines = [
   `# bench:efficacy${quick ? ' --quick' : ''} (${output.createdAt}, ${wallSeconds.toFixed(0)} s)`,
+  '',
+  `Machine: ${output.machine.cpus} x ${output.machine.cpuModel}, Node ${output.machine.node}; wasm matMul ${output.machine.wasmMatmulGflopsBefore ?? '-'} GFLOP/s before the jobs, ${output.machine.wasmMatmulGflopsAfter ?? '-'} after.`,
   '',
   `${dataset}, ${architecture} trained on ${base.trainImages} images for ${base.epochs} epochs, poisoned images ${attacks.map((a) => `${a} ${poisonCountOf(a)}${victimOf(a).epochs !== base.epochs ? ` (${victimOf(a).epochs} epochs, ${JSON.stringify(victimOf(a).attackParams)})` : ''}`).join(', ')}, ` +
     `1% trusted data (${Math.round(base.trustedFraction * 60000)} images, 20% of it held out for validation), ${seeds} seed(s) per defense, ${detectionModels} clean and ${detectionModels} poisoned models per attack for detection (${detectors.join(', ') || 'none'}${detectors.includes('cti') ? `; CTI trigger families ${ctiFamiliesRun.join(', ')}${ctiFamiliesRun.length > 1 ? `, combined ${ctiCombineRun}` : ''}` : ''}).`,
