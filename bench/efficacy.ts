@@ -6,13 +6,13 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { calibrateThreshold, type FamilyCombination, TRIGGER_INVERSION_DEFAULTS, type TriggerFamily } from '@antidote/core';
 import { rocAuc } from '@antidote/core/metrics';
 import type { EfficacyJob } from './efficacy-job.ts';
+import { cpuInfo, probe } from './machine.ts';
 
 const run = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -154,19 +154,14 @@ type JobResult = {
  * The machine's compute pace (wasm 1024^3 matMul, the engine benchmark's probe) just before and
  * after the jobs, recorded with the wall time: this shared machine's speed drifts within a day and
  * between days (the same baseline work took 1.3x as long on 2026-12-06 as on 2026-11-28). A
- * compute gauge only: 21.4 GFLOP/s on 2026-11-27, 20.7-23.1 on 2026-12-06, so memory-bound slowdowns escape it;
- * speed-ups are measured as ratios within one run, not across runs.
+ * compute gauge only: 21.4 GFLOP/s on 2026-11-27, 20.7-23.1 on 2026-12-06, so memory-bound
+ * slowdowns escape it; speed-ups are measured as ratios within one run, not across runs.
  */
-async function wasmMatmulGflops(): Promise<number | null> {
-  try {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', path.join(here, 'engine-probe.ts'), 'wasm', 'matmul']);
-    const row = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { matmulGflops?: unknown };
-    return typeof row.matmulGflops === 'number' ? Number(row.matmulGflops.toFixed(2)) : null;
-  } catch {
-    return null;
-  }
+function wasmMatmulGflops(): number | null {
+  const rate = probe(['wasm', 'matmul'])?.matmulGflops;
+  return typeof rate === 'number' ? Number(rate.toFixed(2)) : null;
 }
-const gflopsBefore = await wasmMatmulGflops();
+const gflopsBefore = wasmMatmulGflops();
 
 const started = Date.now();
 const results: JobResult[] = [];
@@ -191,7 +186,7 @@ async function worker(id: number) {
 }
 await Promise.all(Array.from({ length: workers }, (_, i) => worker(i + 1)));
 const wallSeconds = (Date.now() - started) / 1000;
-const gflopsAfter = await wasmMatmulGflops();
+const gflopsAfter = wasmMatmulGflops();
 
 const auc = rocAuc;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
@@ -294,9 +289,7 @@ const output = {
   },
   wallSeconds,
   machine: {
-    cpus: os.cpus().length,
-    cpuModel: os.cpus()[0]?.model ?? 'unknown',
-    node: process.version,
+    ...cpuInfo(),
     wasmMatmulGflopsBefore: gflopsBefore,
     wasmMatmulGflopsAfter: gflopsAfter,
   },

@@ -3,65 +3,14 @@
  * every backend this machine can load, side by side in one run, against each backend's own
  * large-matmul rate and the CPU's theoretical FMA peak. Writes bench/results/engine.{json,md}.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cpuInfo, probe, type Row } from './machine.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const resultsDir = path.join(here, 'results');
 const quick = process.argv.includes('--quick');
-
-type Row = Record<string, unknown> & { backend: string; variant?: string; model?: string };
-
-function probe(args: string[]): Row | null {
-  const label = args.join(' ');
-  process.stderr.write(`  probing ${label} ...`);
-  const started = Date.now();
-  try {
-    const out = execFileSync(process.execPath, ['--import', 'tsx', path.join(here, 'engine-probe.ts'), ...args], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    const line = out.trim().split('\n').pop() ?? '';
-    process.stderr.write(` ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
-    return JSON.parse(line) as Row;
-  } catch (error) {
-    const stderr = (error as { stderr?: string }).stderr ?? '';
-    const message =
-      /No TensorFlow\.js backend could be loaded: (.*)/.exec(stderr)?.[1] ??
-      stderr.split('\n').find((l) => /Error/.test(l)) ??
-      String(error);
-    process.stderr.write(` unavailable (${message.slice(0, 160)})\n`);
-    return null;
-  }
-}
-
-function cpuInfo() {
-  let flags = '';
-  let mhz = 0;
-  try {
-    const text = readFileSync('/proc/cpuinfo', 'utf8');
-    flags = /^flags\s*:\s*(.*)$/m.exec(text)?.[1] ?? '';
-    mhz = Number(/^cpu MHz\s*:\s*([\d.]+)$/m.exec(text)?.[1] ?? 0);
-  } catch {
-    // Not Linux: the FMA peak stays unknown.
-  }
-  const ghz = mhz ? mhz / 1000 : (os.cpus()[0]?.speed ?? 0) / 1000;
-  const has = (f: string) => flags.split(' ').includes(f);
-  // Two FMA pipes per core; one FMA = 2 FLOP per lane. AVX2 has 8 float lanes, wasm SIMD 4.
-  const nativeLanes = has('avx512f') ? 16 : has('avx2') ? 8 : 4;
-  return {
-    cpus: os.cpus().length,
-    cpuModel: os.cpus()[0]?.model ?? 'unknown',
-    node: process.version,
-    ghz: Number(ghz.toFixed(3)),
-    fmaPeakGflopsPerCore: Number((ghz * 2 * 2 * nativeLanes).toFixed(1)),
-    wasmSimdPeakGflopsPerCore: Number((ghz * 2 * 2 * 4).toFixed(1)),
-  };
-}
 
 const num = (v: unknown, digits = 1) => (typeof v === 'number' ? v.toFixed(digits) : '-');
 

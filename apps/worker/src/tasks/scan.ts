@@ -50,7 +50,8 @@ import {
  * - scratch runs, small CNN (CTI_THRESHOLD_MEASUREMENTS): clean 0.065 and 0.093, BadNets 0.48, 0.52;
  * - `npm run bench:efficacy` with the additive family (2026-11-28; tiny-cnn, 5 clean and 35
  *   poisoned models over 7 attacks): clean 0.074-0.194 (so 0.194 at 5% FPR), poisoned
- *   0.093-0.796; 0.25 flags none of the clean models and 32 of the 35 poisoned ones (Adaptive-Patch 2 of 5), README "Measured".
+ *   0.093-0.796; 0.25 flags none of the clean models and 32 of the 35 poisoned ones
+ *   (Adaptive-Patch 2 of 5), README "Measured".
  * 0.25 keeps a margin over the highest clean score seen (7 clean models are too few for a 5%
  * rate); a tenant should recalibrate per architecture and dataset when reference models exist.
  * Suspicious band: above threshold / 2 (0.125; one of the five clean bench models, 0.194, is in it).
@@ -62,7 +63,8 @@ export const CTI_DEFAULT_THRESHOLD = 0.25;
  * (patch and warp) does (PROVISIONAL, like the one above). Such a scan combines its families
  * `centred` (core's `combineFamilyScores`): each family's class scores less that family's median,
  * because combined by the plain maximum the extra families lift clean models (the patch family:
- * 0.222-0.306, efficacy-cti-patch) and let classes that are merely easy to flip win (WaNet's target 3 of 5 with all three, efficacy-cti-warp-wanet).
+ * 0.222-0.306, efficacy-cti-patch) and let classes that are merely easy to flip win (WaNet's
+ * target 3 of 5 with all three, efficacy-cti-warp-wanet).
  * Measured with the default patch and warp families, centred, in the full `npm run bench:efficacy`
  * (2026-12-06): 5 clean models 0.134-0.287 against 35 victims of seven attacks 0.481-0.931
  * (Adaptive-Patch 0.481-0.931, Blend 0.565-0.704, the rest 0.565 or more). With all three
