@@ -16,7 +16,6 @@ import {
   evaluateClean,
   type FamilyCombination,
   initRuntime,
-  isFinalPivotalTuning,
   type LabAttackName,
   loadBuiltinDataset,
   type NeuralCleanseDetection,
@@ -103,13 +102,16 @@ const options: DefenseOptions = { seed: job.seed };
 // Neural Cleanse's repair starts with exactly the detection its detector runs (same seed and
 // options), so a job that runs both keeps that detection instead of reversing triggers twice.
 let neuralCleanseDetection: NeuralCleanseDetection | null = null;
-// Likewise CTI's reference is PT's final weights: when the repair kept exactly those, it is reused.
+// Likewise CTI's reference is PT's first run's final weights, which the repair hands back.
 let ctiReference: tf.LayersModel | null = null;
 for (const name of job.defenses) {
   const t0 = performance.now();
   let result: RepairResult;
-  if (name === 'pivotal-tuning') result = await pivotalTuning(lab.model, trusted, options);
-  else if (name === 'neural-cleanse') {
+  if (name === 'pivotal-tuning') {
+    const repaired = await pivotalTuning(lab.model, trusted, { ...options, withFinalReference: job.detectors.includes('cti') });
+    ctiReference = repaired.finalReference ?? null;
+    result = repaired;
+  } else if (name === 'neural-cleanse') {
     const repaired = await neuralCleanseRepair(lab.model, trusted, options);
     neuralCleanseDetection = repaired.detection;
     result = repaired;
@@ -136,8 +138,7 @@ for (const name of job.defenses) {
       : {}),
     seconds: (performance.now() - t0) / 1000,
   });
-  if (name === 'pivotal-tuning' && job.detectors.includes('cti') && isFinalPivotalTuning(result)) ctiReference = result.model;
-  else result.model.dispose();
+  result.model.dispose();
 }
 
 const detection: Record<string, unknown>[] = [];

@@ -271,6 +271,29 @@ describe('Calibrated Trigger Inversion', () => {
     for (const m of [repair.model, reference.model, earlier.model]) m.dispose();
   });
 
+  it("hands back CTI's final reference from a repair that kept an earlier checkpoint or ran again", async () => {
+    const shared = { seed: 6, steps: 20, batchSize: 32, evaluateEvery: 10 };
+    const before = tf.memory().numTensors;
+    // A floor above 100%: the first run keeps nothing, so the repair runs all three attempts and
+    // returns the suspect; the reference is still the first run's final weights.
+    for (const accuracyBudget of [-0.01, 1]) {
+      const repair = await pivotalTuning(fixture.model, fixture.trusted, { ...shared, accuracyBudget, withFinalReference: true });
+      const reference = await pivotalTuning(fixture.model, fixture.trusted, { ...shared, accuracyBudget, select: 'final' });
+      expect(repair.finalReference).toBeDefined();
+      expect(repair.finalReference).not.toBe(repair.model);
+      expect(await weightValues(repair.finalReference!)).toEqual(await weightValues(reference.model));
+      if (accuracyBudget < 0) {
+        expect(repair.parameters.attempts).toBe(3);
+        expect(await weightValues(repair.model)).not.toEqual(await weightValues(reference.model));
+      }
+      for (const m of [repair.model, repair.finalReference!, reference.model]) m.dispose();
+    }
+    const without = await pivotalTuning(fixture.model, fixture.trusted, { ...shared, steps: 10 });
+    expect(without.finalReference).toBeUndefined();
+    without.model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   describe('patch trigger family', () => {
     let reference: tf.LayersModel;
     // The fixture's trigger is a 3x3 corner patch on a 12x12 image: 6% of it, so the patch budget

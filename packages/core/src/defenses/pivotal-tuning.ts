@@ -63,6 +63,13 @@ export interface PivotalTuningOptions extends DefenseOptions {
    * final weights unless training collapsed (a reference model for trigger inversion).
    */
   select?: 'latest-within-budget' | 'final';
+  /**
+   * Also return `finalReference`: the model a `select: 'final'` run with the same options and seed
+   * returns (Calibrated Trigger Inversion's reference), taken from this run's first attempt, whose
+   * training path does not depend on `select`. Repair and detection then train once whatever
+   * checkpoint or retry the repair keeps ("cache it: repair and detection share it", method.md).
+   */
+  withFinalReference?: boolean;
   /** Augmentation while tuning; defaults to the dataset's (crop with padding, flips where allowed). */
   augment?: AugmentOptions;
   /**
@@ -155,7 +162,7 @@ export const PIVOTAL_TUNING_DEFAULTS = {
   pivotHeadFallback: true,
   noisePatches: 0.5,
   noiseBlend: 'auto',
-} as const satisfies Required<Omit<PivotalTuningOptions, keyof DefenseOptions | 'augment'>>;
+} as const satisfies Required<Omit<PivotalTuningOptions, keyof DefenseOptions | 'augment' | 'withFinalReference'>>;
 
 /** Noise blend share when `noiseBlend` is 'auto' and the suspect's noise sensitivity reaches the gate. */
 export const NOISE_BLEND_AUTO = { fraction: 0.25, gate: 0.5 } as const;
@@ -169,7 +176,10 @@ function softCrossEntropy(targetLogits: tf.Tensor, logits: tf.Tensor): tf.Scalar
 
 /** The loss terms one attempt of PT trains with (a retry strengthens two of them). */
 type AttemptSettings = Required<
-  Omit<PivotalTuningOptions, keyof DefenseOptions | 'augment' | 'retry' | 'pivotHeadFallback' | 'noiseBlend'>
+  Omit<
+    PivotalTuningOptions,
+    keyof DefenseOptions | 'augment' | 'retry' | 'pivotHeadFallback' | 'noiseBlend' | 'withFinalReference'
+  >
 > & { noiseBlend: number };
 
 /** One progress and checkpoint phase per run; a run's checkpoint steps start at its index x steps. */
@@ -180,7 +190,7 @@ export async function pivotalTuning(
   model: tf.LayersModel,
   trusted: ImageDataset,
   options: PivotalTuningOptions,
-): Promise<RepairResult> {
+): Promise<RepairResult & { finalReference?: tf.LayersModel }> {
   const started = performance.now();
   const requested = { ...PIVOTAL_TUNING_DEFAULTS, ...options };
   const { fit, validation } = splitTrusted(trusted, options);
@@ -228,6 +238,7 @@ export async function pivotalTuning(
   const pivot = await cloneModel(model);
   let outcome: FloorTuningOutcome | null = null;
   let working: tf.LayersModel | null = null;
+  let finalReference: tf.LayersModel | null = null;
   let kept = firstAttempt;
   try {
     for (; kept < attempts.length; kept++) {
@@ -242,18 +253,31 @@ export async function pivotalTuning(
         options,
         ...(resumeFrom && kept === firstAttempt ? { resume: phaseFromJson(resumeFrom.state, resumeFrom.files) } : {}),
       });
+      // A resumed first run did not train its whole path here, so it offers no reference.
+      const captureReference = requested.withFinalReference === true && kept === 0 && resumeFrom === undefined;
       outcome = await tuneAttempt(pivot, working, fit, validation, attempt, {
         phase,
         floor,
         startAccuracy: accuracyBefore,
         checkpoint,
         options,
+        captureKeepFinal: captureReference,
       });
+      if (outcome.keptFinalWeights) {
+        const weights = outcome.keptFinalWeights;
+        try {
+          finalReference = await cloneModel(model);
+          finalReference.setWeights(weights);
+        } finally {
+          tf.dispose(weights);
+        }
+      }
       // Something within budget, or no run left: this one is the result.
       if (outcome.steps > 0 || kept === attempts.length - 1) break;
     }
   } catch (error) {
     working?.dispose();
+    finalReference?.dispose();
     throw error;
   } finally {
     pivot.dispose();
@@ -292,6 +316,7 @@ export async function pivotalTuning(
       validationImages: validation.labels.length,
       fitImages: fit.labels.length,
     },
+    ...(finalReference ? { finalReference } : {}),
   };
 }
 
@@ -339,6 +364,7 @@ async function tuneAttempt(
     startAccuracy: number;
     checkpoint: PhaseCheckpointing | undefined;
     options: PivotalTuningOptions;
+    captureKeepFinal: boolean;
   },
 ): Promise<FloorTuningOutcome> {
   const { options } = run;
@@ -394,6 +420,7 @@ async function tuneAttempt(
       ...(reinitializeHead ? { collapseAfterStep: settings.steps / 2 } : {}),
       fallbackWeights: suspectWeights,
       keepFinal: settings.select === 'final',
+      captureKeepFinal: run.captureKeepFinal,
       ...(run.checkpoint ? { checkpoint: run.checkpoint } : {}),
       loss: ({ images, labels, step }) => {
         const patched =

@@ -75,6 +75,11 @@ export interface FloorTuning {
   fallbackWeights?: readonly tf.Tensor[];
   /** Return the final weights instead of the latest within the floor, unless training collapsed. */
   keepFinal?: boolean;
+  /**
+   * Also hand back, as `keptFinalWeights`, copies of the weights `keepFinal` would have returned:
+   * the training path does not depend on `keepFinal`, so one run serves both selections.
+   */
+  captureKeepFinal?: boolean;
 }
 
 export interface FloorTuningOutcome {
@@ -90,6 +95,8 @@ export interface FloorTuningOutcome {
   resumedFromStep?: number;
   /** Phase steps actually trained (fewer than planned after a collapse). */
   stepsRun: number;
+  /** With `captureKeepFinal`: the weights `keepFinal` would have returned, owned by the caller. */
+  keptFinalWeights?: tf.Tensor[];
 }
 
 /** The SGD schedule of a baseline's fine-tuning phase, as its options name it. */
@@ -172,7 +179,14 @@ export async function tuneWithinFloor(
   throwIfAborted(options.signal);
   if (settings.steps <= 0) {
     if (settings.fallbackWeights) working.setWeights([...settings.fallbackWeights]);
-    return { steps: 0, accuracy: settings.startAccuracy, stoppedEarly: false, diverged: false, stepsRun: 0 };
+    return {
+      steps: 0,
+      accuracy: settings.startAccuracy,
+      stoppedEarly: false,
+      diverged: false,
+      stepsRun: 0,
+      ...(settings.captureKeepFinal ? { keptFinalWeights: working.getWeights().map((w) => tf.clone(w)) } : {}),
+    };
   }
   let lastGood: tf.Tensor[] = (settings.fallbackWeights ?? working.getWeights()).map((w) => tf.clone(w));
   const collapseMargin = settings.collapseMargin ?? COLLAPSE_MARGIN;
@@ -252,6 +266,9 @@ export async function tuneWithinFloor(
     }
   }
   const stoppedEarly = stop.signal.aborted || diverged;
+  const keptFinalWeights = settings.captureKeepFinal
+    ? (stoppedEarly ? lastGood : working.getWeights()).map((w) => tf.clone(w))
+    : undefined;
   if (settings.keepFinal && !stoppedEarly) {
     lastGoodStep = stepsRun;
     accuracy = await validationAccuracy(working, validation);
@@ -266,6 +283,7 @@ export async function tuneWithinFloor(
     diverged,
     stepsRun,
     ...(resume ? { resumedFromStep: resume.training.step } : {}),
+    ...(keptFinalWeights ? { keptFinalWeights } : {}),
   };
 }
 
