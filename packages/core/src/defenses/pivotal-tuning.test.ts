@@ -14,7 +14,7 @@ import {
   warpedFixture,
   weightValues,
 } from './baselines/test-fixtures.ts';
-import { isFinalPivotalTuning, NOISE_BLEND_AUTO, pivotalTuning } from './pivotal-tuning.ts';
+import { NOISE_BLEND_AUTO, pivotalTuning } from './pivotal-tuning.ts';
 import { bilinearWarp, calibratedTriggerInversion, calibrateThreshold, combineFamilyScores } from './trigger-inversion.ts';
 
 /** A short Pivotal Tuning's final weights: the reference the trigger-family tests invert against. */
@@ -248,45 +248,35 @@ describe('Calibrated Trigger Inversion', () => {
     result.repairedModel.dispose();
   });
 
-  it('reuses a repair that kept its final weights as the reference, with the same weights CTI would train', async () => {
-    // A 100-point budget puts every checkpoint within it, so the repair keeps its last step.
-    const shared = { seed: 6, steps: 20, batchSize: 32, evaluateEvery: 10, accuracyBudget: 1 };
-    const repair = await pivotalTuning(fixture.model, fixture.trusted, shared);
-    expect(isFinalPivotalTuning(repair)).toBe(true);
-    const reference = await pivotalTuning(fixture.model, fixture.trusted, { ...shared, select: 'final' });
-    expect(await weightValues(repair.model)).toEqual(await weightValues(reference.model));
-    const before = tf.memory().numTensors;
-    const detection = await calibratedTriggerInversion(fixture.model, fixture.trusted, {
-      seed: 6,
-      steps: 5,
-      batchSize: 16,
-      repairedModel: repair.model,
-    });
-    // The caller's model is used as is and stays the caller's to dispose.
-    expect(detection.repairedModel).toBe(repair.model);
-    expect(tf.memory().numTensors).toBe(before);
-    // A repair that kept nothing (a floor above 100%) is not the final reference.
-    const earlier = await pivotalTuning(fixture.model, fixture.trusted, { ...shared, accuracyBudget: -0.01 });
-    expect(isFinalPivotalTuning(earlier)).toBe(false);
-    for (const m of [repair.model, reference.model, earlier.model]) m.dispose();
-  });
-
-  it("hands back CTI's final reference from a repair that kept an earlier checkpoint or ran again", async () => {
+  it("hands back CTI's reference (its first run's final weights) from any repair, and CTI uses it as is", async () => {
     const shared = { seed: 6, steps: 20, batchSize: 32, evaluateEvery: 10 };
     const before = tf.memory().numTensors;
-    // A floor above 100%: the first run keeps nothing, so the repair runs all three attempts and
-    // returns the suspect; the reference is still the first run's final weights.
-    for (const accuracyBudget of [-0.01, 1]) {
+    // A 100-point budget keeps the last step; a floor above 100% keeps nothing, so the repair runs
+    // all three attempts and returns the suspect, and the reference is still the first run's end.
+    for (const accuracyBudget of [1, -0.01]) {
       const repair = await pivotalTuning(fixture.model, fixture.trusted, { ...shared, accuracyBudget, withFinalReference: true });
       const reference = await pivotalTuning(fixture.model, fixture.trusted, { ...shared, accuracyBudget, select: 'final' });
-      expect(repair.finalReference).toBeDefined();
-      expect(repair.finalReference).not.toBe(repair.model);
-      expect(await weightValues(repair.finalReference!)).toEqual(await weightValues(reference.model));
-      if (accuracyBudget < 0) {
+      const handedBack = repair.finalReference;
+      if (!handedBack) throw new Error('no reference handed back');
+      expect(handedBack).not.toBe(repair.model);
+      expect(await weightValues(handedBack)).toEqual(await weightValues(reference.model));
+      if (accuracyBudget > 0) {
+        expect(await weightValues(repair.model)).toEqual(await weightValues(reference.model));
+        const tensors = tf.memory().numTensors;
+        const detection = await calibratedTriggerInversion(fixture.model, fixture.trusted, {
+          seed: 6,
+          steps: 5,
+          batchSize: 16,
+          repairedModel: handedBack,
+        });
+        // The caller's model is used as is and stays the caller's to dispose.
+        expect(detection.repairedModel).toBe(handedBack);
+        expect(tf.memory().numTensors).toBe(tensors);
+      } else {
         expect(repair.parameters.attempts).toBe(3);
         expect(await weightValues(repair.model)).not.toEqual(await weightValues(reference.model));
       }
-      for (const m of [repair.model, repair.finalReference!, reference.model]) m.dispose();
+      for (const m of [repair.model, handedBack, reference.model]) m.dispose();
     }
     const without = await pivotalTuning(fixture.model, fixture.trusted, { ...shared, steps: 10 });
     expect(without.finalReference).toBeUndefined();

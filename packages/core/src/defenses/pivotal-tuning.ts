@@ -320,27 +320,6 @@ export async function pivotalTuning(
   };
 }
 
-/**
- * True when a Pivotal Tuning repair returned its first run's final weights. Those are exactly the
- * weights of the reference Calibrated Trigger Inversion trains (`select: 'final'`, same options
- * and seed): the training path does not depend on `select` until the end, so a caller that ran
- * the repair can pass its model as `repairedModel` and skip a second identical run ("cache it:
- * repair and detection share it", method.md). False when the repair kept an earlier checkpoint,
- * ran its second run, stopped early, or returned the suspect.
- */
-export function isFinalPivotalTuning(result: RepairResult): boolean {
-  const { parameters } = result;
-  return (
-    result.defense === 'pivotal-tuning' &&
-    parameters.attempts === 1 &&
-    parameters.stoppedEarly === false &&
-    typeof parameters.steps === 'number' &&
-    parameters.steps > 0 &&
-    result.steps === parameters.steps &&
-    parameters.resumedFromStep === undefined
-  );
-}
-
 function effectiveLambdaParam(lambdaParam: number, model: tf.LayersModel): number {
   const parameterCount = trainableVariables(model).reduce((n, v) => n + v.size, 0);
   return (lambdaParam * parameterCount) / REFERENCE_PARAMETER_COUNT;
