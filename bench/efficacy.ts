@@ -154,8 +154,9 @@ type JobResult = {
  * The machine's compute pace (wasm 1024^3 matMul, the engine benchmark's probe) just before and
  * after the jobs, recorded with the wall time: this shared machine's speed drifts within a day and
  * between days (the same baseline work took 1.3x as long on 2026-12-06 as on 2026-11-28). A
- * compute gauge only: 21.4 GFLOP/s on 2026-11-27, 20.7-23.1 on 2026-12-06, so memory-bound
- * slowdowns escape it; speed-ups are measured as ratios within one run, not across runs.
+ * compute gauge only: 21.4 GFLOP/s on 2026-11-27, 20.7-23.8 on the machines of the slower
+ * 2026-12-06 runs and 34.4 on the later one that ran the same work 1.7x faster, so memory-bound
+ * slowdowns may escape it; speed-ups are measured as ratios within one run, not across runs.
  */
 function wasmMatmulGflops(): number | null {
   const rate = probe(['wasm', 'matmul'])?.matmulGflops;

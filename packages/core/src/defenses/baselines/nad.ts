@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ImageDataset } from '../../datasets/image-dataset.ts';
 import { AntidoteError } from '../../errors.ts';
-import { predictBatch } from '../../models/features.ts';
+import { outputToLogits, predictBatch } from '../../models/features.ts';
 import { cloneModel } from '../../models/model-io.ts';
 import {
   type CheckpointPart,
@@ -256,7 +256,7 @@ export async function neuralAttentionDistillation(
           loss: ({ images, labels }) => {
             const outputs = heads.apply(images, { training: true }) as tf.Tensor[];
             const output = outputs[outputs.length - 1] as tf.Tensor2D;
-            const logits = probabilities ? tf.log(tf.clipByValue(output, 1e-7, 1)) : output;
+            const logits = outputToLogits(output, probabilities) as tf.Tensor2D;
             let total = tf.losses.softmaxCrossEntropy(tf.oneHot(labels, logits.shape[1]), logits) as tf.Scalar;
             const targets = predictBatch(teacherTaps, images) as tf.Tensor4D | tf.Tensor4D[];
             const teacherMaps = Array.isArray(targets) ? targets : [targets];
