@@ -34,6 +34,17 @@ export async function workingCopy(model: tf.LayersModel, trusted: ImageDataset):
   return cloneModel(model);
 }
 
+/** The suspect's held-out predictions: what every checkpoint's accuracy drop is paired against. */
+export interface HeldOutReference {
+  accuracy: number;
+  predictions: Int32Array;
+}
+
+export async function heldOutReference(model: tf.LayersModel, validation: ImageDataset): Promise<HeldOutReference> {
+  const predictions = await predictClasses(model, validation);
+  return { accuracy: accuracy(predictions, validation.labels), predictions };
+}
+
 export async function validationAccuracy(model: tf.LayersModel, validation: ImageDataset): Promise<number> {
   return accuracy(await predictClasses(model, validation), validation.labels);
 }

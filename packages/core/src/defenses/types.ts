@@ -7,6 +7,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { ImageDataset } from '../datasets/image-dataset.ts';
 import type { CheckpointOptions } from './checkpoint.ts';
+import type { CheckpointRecord } from './floor-tuning.ts';
 
 export const REPAIR_DEFENSES = ['fine-tuning', 'fine-pruning', 'nad', 'neural-cleanse', 'pivotal-tuning'] as const;
 export type RepairDefenseName = (typeof REPAIR_DEFENSES)[number];
@@ -46,6 +47,8 @@ export interface RepairResult {
   seconds: number;
   /** The hyper-parameters actually used (for reports and audit). */
   parameters: Record<string, number | string | boolean>;
+  /** Every evaluated checkpoint of the tuning (held-out accuracy, paired drop): the trade-offs seen. */
+  checkpoints?: CheckpointRecord[];
 }
 
 export interface DetectResult {

@@ -49,3 +49,12 @@ export function outputToLogits(output: tf.Tensor, outputsProbabilities: boolean)
 export function predictBatch(model: tf.LayersModel, x: tf.Tensor): tf.Tensor | tf.Tensor[] {
   return model.predict(x, { batchSize: Math.max(1, x.shape[0] ?? 1) });
 }
+
+/**
+ * The trainable tf.Variable behind a layer weight whose name ends with `suffix`, if any. Matches
+ * `originalName`: TF.js uniquifies `name` when a model is loaded next to another (`kernel_1`).
+ */
+export function layerVariable(layer: tf.layers.Layer, suffix: string): tf.Variable | null {
+  const weight = layer.trainableWeights.find((w) => w.originalName.endsWith(suffix));
+  return weight ? (weight.read() as tf.Variable) : null;
+}

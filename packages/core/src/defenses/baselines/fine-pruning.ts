@@ -9,19 +9,18 @@
 import * as tf from '@tensorflow/tfjs';
 import { datasetSize, type ImageDataset } from '../../datasets/image-dataset.ts';
 import { AntidoteError, throwIfAborted } from '../../errors.ts';
-import { predictBatch } from '../../models/features.ts';
+import { layerVariable, predictBatch } from '../../models/features.ts';
 import { batchRanges, batchTensor, range } from '../../training/batches.ts';
 import { checkResume, singlePhaseCheckpointing } from '../checkpoint.ts';
-import { splitTrusted, validationAccuracy, workingCopy } from '../common.ts';
+import { heldOutReference, splitTrusted, validationAccuracy, workingCopy } from '../common.ts';
+import { tuneWithinFloor } from '../floor-tuning.ts';
 import type { DefenseOptions, RepairDefense, RepairResult } from '../types.ts';
 import {
   convActivation,
   crossEntropy,
-  layerVariable,
   outputsProbabilities,
   report,
   requireConvLayers,
-  tuneWithinFloor,
   tuningReport,
   tuningSchedule,
 } from './shared.ts';
@@ -138,7 +137,8 @@ export async function finePruning(
     originals = prunable.variables.map((v) => tf.clone(v));
     prunable.originals = originals;
 
-    const accuracyBefore = await validationAccuracy(model, validation);
+    const reference = await heldOutReference(model, validation);
+    const accuracyBefore = reference.accuracy;
     const floor = accuracyBefore - settings.accuracyBudget;
     throwIfAborted(options.signal);
     const means = resumed
@@ -196,6 +196,7 @@ export async function finePruning(
         ...tuningSchedule(settings),
         floor,
         startAccuracy: prunedAccuracy,
+        reference,
         loss: crossEntropy(outputsProbabilities(model)),
         ...(prunedChannels.length > 0
           ? { updateMask: (_step: number, trained: readonly tf.Variable[]) => trained.map((v) => maskById.get(v.id) ?? null) }
@@ -210,6 +211,7 @@ export async function finePruning(
       validationAccuracyBefore: accuracyBefore,
       validationAccuracyAfter: outcome.accuracy,
       steps: outcome.steps,
+      checkpoints: outcome.checkpoints,
       seconds: (performance.now() - started) / 1000,
       layer: conv.name,
       prunedChannels,

@@ -7,9 +7,10 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { ImageDataset } from '../../datasets/image-dataset.ts';
 import { singlePhaseCheckpointing } from '../checkpoint.ts';
-import { splitTrusted, validationAccuracy, workingCopy } from '../common.ts';
+import { heldOutReference, splitTrusted, workingCopy } from '../common.ts';
+import { tuneWithinFloor } from '../floor-tuning.ts';
 import type { DefenseOptions, RepairDefense, RepairResult } from '../types.ts';
-import { crossEntropy, outputsProbabilities, tuneWithinFloor, tuningReport, tuningSchedule } from './shared.ts';
+import { crossEntropy, outputsProbabilities, tuningReport, tuningSchedule } from './shared.ts';
 
 export interface FineTuningOptions extends DefenseOptions {
   /** Training steps. Default 300 (Pivotal Tuning runs 600: its re-initialised head needs them to climb back within the accuracy budget). */
@@ -49,7 +50,8 @@ export async function fineTuning(
   const checkpoint = singlePhaseCheckpointing('fine-tuning', 'fine-tune', settings.steps, options);
   const working = await workingCopy(model, trusted);
   try {
-    const accuracyBefore = await validationAccuracy(model, validation);
+    const reference = await heldOutReference(model, validation);
+    const accuracyBefore = reference.accuracy;
     const outcome = await tuneWithinFloor(
       working,
       fit,
@@ -59,6 +61,7 @@ export async function fineTuning(
         ...tuningSchedule(settings),
         floor: accuracyBefore - settings.accuracyBudget,
         startAccuracy: accuracyBefore,
+        reference,
         loss: crossEntropy(outputsProbabilities(model)),
         ...(checkpoint ? { checkpoint } : {}),
       },
@@ -70,6 +73,7 @@ export async function fineTuning(
       validationAccuracyBefore: accuracyBefore,
       validationAccuracyAfter: outcome.accuracy,
       steps: outcome.steps,
+      checkpoints: outcome.checkpoints,
       seconds: (performance.now() - started) / 1000,
       parameters: {
         ...tuningReport(settings, outcome, fit, validation),

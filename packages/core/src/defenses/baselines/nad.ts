@@ -25,17 +25,10 @@ import {
   tensorsFromEntry,
   tensorsToEntry,
 } from '../checkpoint.ts';
-import { splitTrusted, validationAccuracy, workingCopy } from '../common.ts';
+import { heldOutReference, splitTrusted, workingCopy } from '../common.ts';
+import { type CheckpointRecord, type FloorTuningOutcome, tuneWithinFloor } from '../floor-tuning.ts';
 import type { DefenseOptions, RepairDefense, RepairResult } from '../types.ts';
-import {
-  convActivation,
-  crossEntropy,
-  type FloorTuningOutcome,
-  outputsProbabilities,
-  requireConvLayers,
-  tuneWithinFloor,
-  tuningReport,
-} from './shared.ts';
+import { convActivation, crossEntropy, outputsProbabilities, requireConvLayers, tuningReport } from './shared.ts';
 
 export interface NadOptions extends DefenseOptions {
   /** Teacher fine-tuning steps (NAD: a few epochs). Default 100. */
@@ -152,9 +145,11 @@ export async function neuralAttentionDistillation(
     accuracy: number;
     stoppedEarly: boolean;
     diverged: boolean;
+    checkpoints?: CheckpointRecord[];
   } | null = null;
   try {
-    const accuracyBefore = await validationAccuracy(model, validation);
+    const reference = await heldOutReference(model, validation);
+    const accuracyBefore = reference.accuracy;
     const floor = accuracyBefore - settings.accuracyBudget;
     const tuning = {
       batchSize: settings.batchSize,
@@ -164,6 +159,7 @@ export async function neuralAttentionDistillation(
       evaluateEvery: settings.evaluateEvery,
       floor,
       startAccuracy: accuracyBefore,
+      reference,
     };
     let teacherOutcome: FloorTuningOutcome;
     if (resumeFrom && resumePhase === 'distill') {
@@ -290,6 +286,7 @@ export async function neuralAttentionDistillation(
       validationAccuracyBefore: accuracyBefore,
       validationAccuracyAfter: best.accuracy,
       steps: best.steps,
+      ...(best.checkpoints ? { checkpoints: best.checkpoints } : {}),
       seconds: (performance.now() - started) / 1000,
       parameters: {
         teacherSteps: settings.teacherSteps,
@@ -326,6 +323,7 @@ function outcomeFromJson(state: JsonObject): FloorTuningOutcome {
     diverged: state.diverged === true,
     // Checkpoints written before stepsRun was recorded lack it; their outcome's steps is the best estimate.
     stepsRun: typeof state.stepsRun === 'number' ? state.stepsRun : stateNumber(state, 'steps'),
+    checkpoints: [],
   };
 }
 

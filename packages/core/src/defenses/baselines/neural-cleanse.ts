@@ -25,9 +25,10 @@ import {
   phaseFromJson,
   stateString,
 } from '../checkpoint.ts';
-import { splitTrusted, validationAccuracy, workingCopy } from '../common.ts';
+import { heldOutReference, splitTrusted, workingCopy } from '../common.ts';
+import { tuneWithinFloor } from '../floor-tuning.ts';
 import type { DefenseOptions, Detector, DetectResult, RepairDefense, RepairResult } from '../types.ts';
-import { augmentParameters, forwardLogits, outputsProbabilities, report, tuneWithinFloor, yieldToEventLoop } from './shared.ts';
+import { augmentParameters, forwardLogits, outputsProbabilities, report, yieldToEventLoop } from './shared.ts';
 
 export interface NeuralCleanseOptions extends DefenseOptions {
   /** Optimisation steps per class. Default 100 (kept small so 10 classes run in reasonable time on a CPU). */
@@ -375,7 +376,8 @@ export async function neuralCleanseRepair(
   });
   const working = await workingCopy(model, trusted);
   try {
-    const accuracyBefore = await validationAccuracy(model, validation);
+    const reference = await heldOutReference(model, validation);
+    const accuracyBefore = reference.accuracy;
     const outcome = await tuneWithinFloor(
       working,
       fit,
@@ -390,6 +392,7 @@ export async function neuralCleanseRepair(
         evaluateEvery: settings.evaluateEvery,
         floor: accuracyBefore - settings.accuracyBudget,
         startAccuracy: accuracyBefore,
+        reference,
         loss: unlearningLoss(stamps, settings.unlearnFraction, outputsProbabilities(model)),
         ...checkpoints.unlearn(detection.triggers),
       },
@@ -401,6 +404,7 @@ export async function neuralCleanseRepair(
       validationAccuracyBefore: accuracyBefore,
       validationAccuracyAfter: outcome.accuracy,
       steps: outcome.steps,
+      checkpoints: outcome.checkpoints,
       seconds: (performance.now() - started) / 1000,
       parameters: {
         ...detection.parameters,
