@@ -19,11 +19,11 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ImageDataset } from '../datasets/image-dataset.ts';
 import { AntidoteError } from '../errors.ts';
-import { outputToLogits, predictBatch, splitAtPenultimate } from '../models/features.ts';
+import { layerVariable, outputToLogits, predictBatch, splitAtPenultimate } from '../models/features.ts';
 import { assertModelFitsDataset, cloneModel } from '../models/model-io.ts';
+import { createRng } from '../random.ts';
 import type { AugmentOptions } from '../training/batches.ts';
 import { trainableVariables } from '../training/train.ts';
-import { type FloorTuningOutcome, layerVariable, tuneWithinFloor } from './baselines/shared.ts';
 import {
   checkResume,
   checkTotalSteps,
@@ -32,7 +32,8 @@ import {
   phaseFromJson,
   stateString,
 } from './checkpoint.ts';
-import { splitTrusted, validationAccuracy } from './common.ts';
+import { type HeldOutReference, heldOutReference, splitTrusted } from './common.ts';
+import { type CheckpointInspector, type CheckpointRecord, type FloorTuningOutcome, tuneWithinFloor } from './floor-tuning.ts';
 import { blendNoise, noisePatchSeed, noiseSensitivity, stampNoisePatches } from './noise-patches.ts';
 import { classCentroids, parameterDistance, type SlolSign, slolLoss } from './slol.ts';
 import type { DefenseOptions, RepairDefense, RepairResult } from './types.ts';
@@ -133,6 +134,19 @@ export interface PivotalTuningOptions extends DefenseOptions {
    * (seed 1 4.5 points, seed 3 3.0, seed 2 kept nothing).
    */
   noiseBlend?: number | 'auto';
+  /** Experimental: weight of distillation on mixed pairs of batch images (pivot's output as target). */
+  distillMixup?: number;
+  /**
+   * Standard errors of held-out noise a checkpoint's accuracy drop may exceed `accuracyBudget` by
+   * (judged image by image against the suspect). 0 judges the point estimate alone.
+   */
+  budgetTolerance?: number;
+  /** Experimental: average the weights of the checkpoints after this share of the steps. */
+  averageFrom?: number;
+  /** Experimental: softmax temperature of the distillation terms. */
+  distillTemperature?: number;
+  /** Figures about each evaluated checkpoint (see `tuneWithinFloor`), kept in `checkpoints`. */
+  inspectCheckpoint?: CheckpointInspector;
 }
 
 /**
@@ -162,7 +176,13 @@ export const PIVOTAL_TUNING_DEFAULTS = {
   pivotHeadFallback: true,
   noisePatches: 0.5,
   noiseBlend: 'auto',
-} as const satisfies Required<Omit<PivotalTuningOptions, keyof DefenseOptions | 'augment' | 'withFinalReference'>>;
+  distillMixup: 0,
+  distillTemperature: 1,
+  averageFrom: 1,
+  budgetTolerance: 0,
+} as const satisfies Required<
+  Omit<PivotalTuningOptions, keyof DefenseOptions | 'augment' | 'withFinalReference' | 'inspectCheckpoint'>
+>;
 
 /** Noise blend share when `noiseBlend` is 'auto' and the suspect's noise sensitivity reaches the gate. */
 export const NOISE_BLEND_AUTO = { fraction: 0.25, gate: 0.5 } as const;
@@ -170,15 +190,29 @@ export const NOISE_BLEND_AUTO = { fraction: 0.25, gate: 0.5 } as const;
 /** Parameter count of the CIFAR PreAct-ResNet-18 the reference code's lambda_param was tuned on. */
 export const REFERENCE_PARAMETER_COUNT = 11_173_962;
 
-function softCrossEntropy(targetLogits: tf.Tensor, logits: tf.Tensor): tf.Scalar {
-  return tf.neg(tf.mean(tf.sum(tf.mul(tf.softmax(targetLogits), tf.logSoftmax(logits)), -1))) as tf.Scalar;
+function softCrossEntropy(targetLogits: tf.Tensor, logits: tf.Tensor, temperature = 1): tf.Scalar {
+  const t = (x: tf.Tensor) => (temperature === 1 ? x : tf.div(x, temperature));
+  const ce = tf.neg(tf.mean(tf.sum(tf.mul(tf.softmax(t(targetLogits)), tf.logSoftmax(t(logits))), -1)));
+  return (temperature === 1 ? ce : tf.mul(ce, temperature * temperature)) as tf.Scalar;
+}
+
+/** Each image mixed with the next one of the batch at a seeded random weight in [0, 1]. */
+function mixPairs(images: tf.Tensor4D, seed: number): tf.Tensor4D {
+  const n = images.shape[0];
+  const rng = createRng(seed ^ 0x3c6ef372);
+  const weights = tf.tensor4d(
+    Float32Array.from({ length: n }, () => rng.next()),
+    [n, 1, 1, 1],
+  );
+  const rolled = tf.concat([images.slice(1), images.slice(0, 1)]);
+  return tf.add(tf.mul(images, weights), tf.mul(rolled, tf.sub(1, weights))) as tf.Tensor4D;
 }
 
 /** The loss terms one attempt of PT trains with (a retry strengthens two of them). */
 type AttemptSettings = Required<
   Omit<
     PivotalTuningOptions,
-    keyof DefenseOptions | 'augment' | 'retry' | 'pivotHeadFallback' | 'noiseBlend' | 'withFinalReference'
+    keyof DefenseOptions | 'augment' | 'retry' | 'pivotHeadFallback' | 'noiseBlend' | 'withFinalReference' | 'inspectCheckpoint'
   >
 > & { noiseBlend: number };
 
@@ -190,7 +224,7 @@ export async function pivotalTuning(
   model: tf.LayersModel,
   trusted: ImageDataset,
   options: PivotalTuningOptions,
-): Promise<RepairResult & { finalReference?: tf.LayersModel }> {
+): Promise<RepairResult & { finalReference?: tf.LayersModel; checkpoints: CheckpointRecord[] }> {
   const started = performance.now();
   const requested = { ...PIVOTAL_TUNING_DEFAULTS, ...options };
   const { fit, validation } = splitTrusted(trusted, options);
@@ -224,7 +258,8 @@ export async function pivotalTuning(
     if (settings.pivotHeadFallback) attempts.push({ phase: 'repair-pivot-head', settings: { ...settings, headInit: 'pivot' } });
   }
 
-  const accuracyBefore = await validationAccuracy(model, validation);
+  const reference = await heldOutReference(model, validation);
+  const accuracyBefore = reference.accuracy;
   const floor = accuracyBefore - settings.accuracyBudget;
   // A checkpoint of a later run means every run before it kept nothing within budget.
   const firstAttempt = resumePhase === null ? 0 : attempts.findIndex((a) => a.phase === resumePhase);
@@ -240,6 +275,7 @@ export async function pivotalTuning(
   let working: tf.LayersModel | null = null;
   let finalReference: tf.LayersModel | null = null;
   let kept = firstAttempt;
+  const checkpoints: CheckpointRecord[] = [];
   try {
     for (; kept < attempts.length; kept++) {
       working?.dispose();
@@ -259,10 +295,12 @@ export async function pivotalTuning(
         phase,
         floor,
         startAccuracy: accuracyBefore,
+        reference,
         checkpoint,
         options,
         captureKeepFinal: captureReference,
       });
+      checkpoints.push(...outcome.checkpoints);
       if (outcome.keptFinalWeights) {
         const weights = outcome.keptFinalWeights;
         try {
@@ -316,6 +354,7 @@ export async function pivotalTuning(
       validationImages: validation.labels.length,
       fitImages: fit.labels.length,
     },
+    checkpoints,
     ...(finalReference ? { finalReference } : {}),
   };
 }
@@ -341,6 +380,7 @@ async function tuneAttempt(
     phase: string;
     floor: number;
     startAccuracy: number;
+    reference: HeldOutReference;
     checkpoint: PhaseCheckpointing | undefined;
     options: PivotalTuningOptions;
     captureKeepFinal: boolean;
@@ -395,11 +435,15 @@ async function tuneAttempt(
       evaluateEvery: settings.evaluateEvery,
       floor: run.floor,
       startAccuracy: run.startAccuracy,
+      reference: run.reference,
+      tolerance: settings.budgetTolerance,
       collapseMargin: settings.collapseMargin,
       ...(reinitializeHead ? { collapseAfterStep: settings.steps / 2 } : {}),
       fallbackWeights: suspectWeights,
       keepFinal: settings.select === 'final',
       captureKeepFinal: run.captureKeepFinal,
+      ...(options.inspectCheckpoint ? { inspectCheckpoint: options.inspectCheckpoint } : {}),
+      ...(settings.averageFrom < 1 ? { averageFrom: Math.round(settings.averageFrom * settings.steps) } : {}),
       ...(run.checkpoint ? { checkpoint: run.checkpoint } : {}),
       loss: ({ images, labels, step }) => {
         const patched =
@@ -417,7 +461,19 @@ async function tuneAttempt(
           : softCrossEntropy(pivotLogits, logits);
         let total: tf.Scalar = task;
         if (settings.useLabels && settings.lambdaDistill > 0)
-          total = tf.add(total, tf.mul(settings.lambdaDistill, softCrossEntropy(pivotLogits, logits)));
+          total = tf.add(
+            total,
+            tf.mul(settings.lambdaDistill, softCrossEntropy(pivotLogits, logits, settings.distillTemperature)),
+          );
+        if (settings.distillMixup > 0) {
+          const mixed = mixPairs(images, noisePatchSeed(options.seed, step));
+          const mixedLogits = outputToLogits(working.apply(mixed, { training: true }) as tf.Tensor, student.outputsProbabilities);
+          const pivotMixed = outputToLogits(predictBatch(pivot, mixed) as tf.Tensor, teacher.outputsProbabilities);
+          total = tf.add(
+            total,
+            tf.mul(settings.distillMixup, softCrossEntropy(pivotMixed, mixedLogits, settings.distillTemperature)),
+          );
+        }
         if (settings.lambdaSlol > 0) {
           const batchLabels = labels.dataSync() as Int32Array;
           const { centroids, pivotCentroids, present } = classCentroids(z, z0, batchLabels, numClasses);
