@@ -16,7 +16,7 @@ import { AntidoteError, throwIfAborted } from '../errors.ts';
 import { createRng } from '../random.ts';
 import { batchTensor, labelTensor } from '../training/batches.ts';
 import { splitTrusted } from './common.ts';
-import { type PivotalTuningOptions, pivotalTuning } from './pivotal-tuning.ts';
+import { type PivotalTuningOptions, pivotalTuning, TRIGGER_INVERSION_REFERENCE_TUNING } from './pivotal-tuning.ts';
 import type { DefenseOptions, Detector, DetectResult } from './types.ts';
 
 export interface TriggerInversionOptions extends DefenseOptions {
@@ -243,6 +243,7 @@ export async function calibratedTriggerInversion(
     (
       await pivotalTuning(model, trusted, {
         select: 'final',
+        ...TRIGGER_INVERSION_REFERENCE_TUNING,
         ...options.repairOptions,
         seed: options.seed,
         ...(options.signal ? { signal: options.signal } : {}),

@@ -7,7 +7,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { ImageDataset } from '../datasets/image-dataset.ts';
 import type { CheckpointOptions } from './checkpoint.ts';
-import type { CheckpointRecord } from './floor-tuning.ts';
+import type { CheckpointInspector, CheckpointRecord } from './floor-tuning.ts';
 
 export const REPAIR_DEFENSES = ['fine-tuning', 'fine-pruning', 'nad', 'neural-cleanse', 'pivotal-tuning'] as const;
 export type RepairDefenseName = (typeof REPAIR_DEFENSES)[number];
@@ -34,6 +34,13 @@ export interface DefenseOptions extends CheckpointOptions {
    * The defense trains only on the rest.
    */
   validationFraction?: number;
+  /**
+   * Standard errors of held-out noise a repair's checkpoint may exceed its accuracy budget by
+   * (judged image by image against the suspect); 0 judges the point estimate alone. Default 1.
+   */
+  budgetTolerance?: number;
+  /** Figures about each evaluated checkpoint of a repair (e.g. a known attack's success), kept in `checkpoints`. */
+  inspectCheckpoint?: CheckpointInspector;
 }
 
 export interface RepairResult {
