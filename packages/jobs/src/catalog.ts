@@ -30,15 +30,25 @@ export const scanParams = z.strictObject({
   triggerFamilies: z.array(z.enum(TRIGGER_FAMILIES)).min(1).max(TRIGGER_FAMILIES.length).optional(),
 });
 
-export const repairParams = z.strictObject({
-  modelVersionId: z.uuid(),
-  datasetId: z.uuid(),
-  method: z.enum(REPAIR_METHODS).default('pivotal-tuning'),
-  steps: z.number().int().min(1).max(20000).optional(),
-  cdaBudget: z.number().min(0).max(100).optional(),
-  seed: z.number().int().optional(),
-  knownAttack: knownAttack.optional(),
-});
+/** Clean-accuracy loss (points) a repair may take without the caller stating why. */
+export const DEFAULT_CDA_BUDGET = 2;
+
+export const repairParams = z
+  .strictObject({
+    modelVersionId: z.uuid(),
+    datasetId: z.uuid(),
+    method: z.enum(REPAIR_METHODS).default('pivotal-tuning'),
+    steps: z.number().int().min(1).max(20000).optional(),
+    cdaBudget: z.number().min(0).max(100).optional(),
+    /** Why a budget above the default is acceptable; required for one, kept in the audit log. */
+    budgetReason: z.string().trim().min(10).max(1000).optional(),
+    seed: z.number().int().optional(),
+    knownAttack: knownAttack.optional(),
+  })
+  .refine((p) => p.cdaBudget === undefined || p.cdaBudget <= DEFAULT_CDA_BUDGET || p.budgetReason !== undefined, {
+    message: `a cdaBudget above ${DEFAULT_CDA_BUDGET} points needs a budgetReason (at least 10 characters) saying why the larger loss is acceptable`,
+    path: ['budgetReason'],
+  });
 
 export const evaluateParams = z.strictObject({
   modelVersionId: z.uuid(),
