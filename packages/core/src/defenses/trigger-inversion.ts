@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { upsampleBicubic } from '../attacks/triggers.ts';
 import { type ImageDataset, selectImages } from '../datasets/image-dataset.ts';
 import { AntidoteError, throwIfAborted } from '../errors.ts';
+import { TRIGGER_FAMILIES, type TriggerFamily } from '../formats/names.ts';
 import { createRng } from '../random.ts';
 import { batchTensor, labelTensor } from '../training/batches.ts';
 import { splitTrusted } from './common.ts';
@@ -99,8 +100,7 @@ export interface TriggerInversionOptions extends DefenseOptions {
   threshold?: number;
 }
 
-export const TRIGGER_FAMILIES = ['additive', 'patch', 'warp'] as const;
-export type TriggerFamily = (typeof TRIGGER_FAMILIES)[number];
+export { TRIGGER_FAMILIES, type TriggerFamily };
 
 export const TRIGGER_INVERSION_DEFAULTS = {
   steps: 50,

@@ -9,13 +9,13 @@ import type { AttackName } from '../attacks/types.ts';
 import { ATTACK_NAMES } from '../attacks/types.ts';
 import type { ImageDataset } from '../datasets/image-dataset.ts';
 import { AntidoteError } from '../errors.ts';
+import { LAB_ATTACK_NAMES, type LabAttackName } from '../formats/names.ts';
 import { evaluateAttack, evaluateClean } from '../metrics/metrics.ts';
 import { type Architecture, createModel } from '../models/zoo.ts';
 import type { AugmentOptions } from '../training/batches.ts';
 import { type TrainingProgress, trainModel } from '../training/train.ts';
 
-export const LAB_ATTACK_NAMES = [...ATTACK_NAMES, 'parameter-controlled'] as const;
-export type LabAttackName = (typeof LAB_ATTACK_NAMES)[number];
+export { LAB_ATTACK_NAMES, type LabAttackName };
 
 export interface LabAttackSpec {
   name: LabAttackName;

@@ -4,11 +4,11 @@ import { strToU8, zipSync } from 'fflate';
 import tar from 'tar-stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type ErrorCode, isAntidoteError } from '../errors.ts';
+import { loadModelFromFiles, MODEL_JSON, type ModelFiles, saveModelToFiles } from '../models/model-io.ts';
+import { createModel } from '../models/zoo.ts';
 import { createRng } from '../random.ts';
 import { initRuntime } from '../runtime/backend.ts';
 import { describeModelArchive, describeModelFiles, packModelArchive, unpackModelArchive } from './model-archive.ts';
-import { loadModelFromFiles, MODEL_JSON, type ModelFiles, saveModelToFiles } from './model-io.ts';
-import { createModel } from './zoo.ts';
 
 function expectCode(run: () => unknown, code: ErrorCode, mentions?: RegExp): void {
   let error: unknown = null;

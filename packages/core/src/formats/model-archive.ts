@@ -5,10 +5,11 @@
  * and `describeModelArchive` reads shapes from the JSON alone (no TensorFlow) and only ever throws
  * AntidoteError, whatever the JSON holds.
  */
-import { unzipSync, zipSync } from 'fflate';
-import { gunzip, isGzip } from '../datasets/importers/shared.ts';
+import { zipSync } from 'fflate';
+import { errorText } from '../datasets/importers/shared.ts';
 import { AntidoteError } from '../errors.ts';
-import { MAX_MODEL_BYTES, MODEL_JSON, type ModelFiles } from './model-io.ts';
+import { readArchive, safeArchivePath } from './archive.ts';
+import { MAX_MODEL_BYTES, MODEL_JSON, type ModelFiles } from './model-files.ts';
 
 /** A layers model.json is topology only (weights live in shards); anything bigger is not one. */
 export const MAX_MODEL_JSON_BYTES = 64 * 1024 * 1024;
@@ -35,54 +36,9 @@ export interface ModelArchiveDescription {
   files: string[];
 }
 
-const JUNK_NAMES = new Set(['__MACOSX', 'Thumbs.db', 'desktop.ini']);
-const ZIP_SIGNATURES = [
-  [0x50, 0x4b, 0x03, 0x04],
-  [0x50, 0x4b, 0x05, 0x06],
-];
 /** Fixed timestamp so packing the same files gives the same bytes (fflate's minimum is 1980). */
 const ZIP_MTIME = new Date('2000-01-01T00:00:00Z');
 const textDecoder = new TextDecoder('utf-8', { fatal: true });
-
-function startsWith(bytes: Uint8Array, prefix: readonly number[], offset = 0): boolean {
-  if (bytes.length < offset + prefix.length) return false;
-  return prefix.every((b, i) => bytes[offset + i] === b);
-}
-
-function looksLikeZip(bytes: Uint8Array): boolean {
-  return ZIP_SIGNATURES.some((signature) => startsWith(bytes, signature));
-}
-
-function looksLikeTar(bytes: Uint8Array): boolean {
-  return startsWith(bytes, [0x75, 0x73, 0x74, 0x61, 0x72], 257); // 'ustar' (POSIX and GNU)
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/**
- * Normalises an archive path (forward slashes, no '.' or empty segments). Absolute paths, drive
- * letters and '..' would let an archive name files outside its own folder: refused.
- */
-function safePath(raw: string, what: string): string {
-  const slashed = raw.replace(/\\/g, '/');
-  if (slashed.startsWith('/') || /^[a-zA-Z]:/.test(slashed) || slashed.includes('\0')) {
-    throw new AntidoteError(
-      'INVALID_INPUT',
-      `${what} "${raw}" is an absolute path; a model archive may only hold relative paths.`,
-    );
-  }
-  const segments = slashed.split('/').filter((s) => s !== '' && s !== '.');
-  if (segments.includes('..')) {
-    throw new AntidoteError('INVALID_INPUT', `${what} "${raw}" climbs out of its folder with ".."; such paths are refused.`);
-  }
-  return segments.join('/');
-}
-
-function isJunk(path: string): boolean {
-  return path.split('/').some((segment) => segment.startsWith('.') || JUNK_NAMES.has(segment));
-}
 
 function formatMiB(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
@@ -121,163 +77,7 @@ function createBudget(maxBytes: number): (path: string, size: number) => void {
 
 type Entries = Map<string, Uint8Array>;
 
-function addEntry(entries: Entries, path: string, bytes: Uint8Array): void {
-  if (entries.has(path)) {
-    throw new AntidoteError('INVALID_INPUT', `The archive holds "${path}" twice; it is ambiguous which one to use.`);
-  }
-  entries.set(path, bytes);
-}
-
-function readZip(bytes: Uint8Array, admit: (path: string, size: number) => void): Entries {
-  const names = new Map<string, string>();
-  let raw: Record<string, Uint8Array>;
-  try {
-    raw = unzipSync(bytes, {
-      filter: (info) => {
-        if (info.name.endsWith('/') || info.name.endsWith('\\')) return false;
-        const path = safePath(info.name, 'Archive entry');
-        if (path === '' || isJunk(path)) return false;
-        if (info.compression !== 0 && info.compression !== 8) {
-          throw new AntidoteError(
-            'UNSUPPORTED_FORMAT',
-            `Archive entry ${path} uses zip compression method ${info.compression}; re-create the zip with standard (deflate) compression.`,
-          );
-        }
-        // fflate allocates exactly the declared size and never writes past it, so capping the
-        // declared sizes caps memory even when an entry lies about its size.
-        admit(path, info.originalSize);
-        if (names.has(info.name)) throw new AntidoteError('INVALID_INPUT', `The archive holds "${path}" twice.`);
-        names.set(info.name, path);
-        return true;
-      },
-    });
-  } catch (error) {
-    if (error instanceof AntidoteError) throw error;
-    throw new AntidoteError('CORRUPT_FILE', `The zip archive is damaged or truncated (${errorText(error)}); create it again.`, {
-      cause: error,
-    });
-  }
-  const entries: Entries = new Map();
-  for (const [name, data] of Object.entries(raw)) addEntry(entries, names.get(name) ?? safePath(name, 'Archive entry'), data);
-  return entries;
-}
-
-function tarString(block: Uint8Array, offset: number, length: number): string {
-  const field = block.subarray(offset, offset + length);
-  const end = field.indexOf(0);
-  return new TextDecoder('utf-8').decode(end === -1 ? field : field.subarray(0, end));
-}
-
-/** A tar numeric field: octal text, or base-256 when the high bit of the first byte is set. */
-function tarNumber(block: Uint8Array, offset: number, length: number): number {
-  const field = block.subarray(offset, offset + length);
-  if (((field[0] ?? 0) & 0x80) !== 0) {
-    let value = (field[0] ?? 0) & 0x7f;
-    for (let i = 1; i < field.length; i++) {
-      value = value * 256 + (field[i] ?? 0);
-      if (!Number.isSafeInteger(value)) return Number.POSITIVE_INFINITY;
-    }
-    return value;
-  }
-  const text = tarString(block, offset, length).trim();
-  if (text === '') return 0;
-  if (!/^[0-7]+$/.test(text)) return Number.NaN;
-  return Number.parseInt(text, 8);
-}
-
-function tarChecksumOk(block: Uint8Array): boolean {
-  const stored = tarNumber(block, 148, 8);
-  let sum = 0;
-  for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 0x20 : (block[i] ?? 0);
-  return stored === sum;
-}
-
-/** pax extended header records: "<length> <key>=<value>\n". */
-function parsePax(data: Uint8Array): Record<string, string> {
-  const text = new TextDecoder('utf-8').decode(data);
-  const records: Record<string, string> = {};
-  let offset = 0;
-  while (offset < text.length) {
-    const space = text.indexOf(' ', offset);
-    if (space === -1) break;
-    const length = Number.parseInt(text.slice(offset, space), 10);
-    if (!(length > 0) || offset + length > text.length) break;
-    const record = text.slice(space + 1, offset + length - 1);
-    const equals = record.indexOf('=');
-    if (equals > 0) records[record.slice(0, equals)] = record.slice(equals + 1);
-    offset += length;
-  }
-  return records;
-}
-
-/**
- * A synchronous reader for POSIX/GNU tar (ustar, pax and GNU long names): small enough to audit,
- * and synchronous like unzip so every archive path shares one code path.
- */
-function readTar(bytes: Uint8Array, admit: (path: string, size: number) => void): Entries {
-  const entries: Entries = new Map();
-  const damaged = (what: string) =>
-    new AntidoteError('CORRUPT_FILE', `The tar archive is damaged or truncated (${what}); create it again.`);
-  let offset = 0;
-  let longName: string | null = null;
-  let paxPath: string | null = null;
-  let paxSize: number | null = null;
-  let headers = 0;
-  while (offset + 512 <= bytes.length) {
-    const block = bytes.subarray(offset, offset + 512);
-    if (block.every((b) => b === 0)) break;
-    if (++headers > 4 * MAX_MODEL_ARCHIVE_ENTRIES) {
-      throw new AntidoteError('TOO_LARGE', `The archive holds more than ${MAX_MODEL_ARCHIVE_ENTRIES} files.`);
-    }
-    if (!tarChecksumOk(block)) throw damaged(`bad header checksum at byte ${offset}`);
-    const type = String.fromCharCode(block[156] ?? 0);
-    const headerSize = tarNumber(block, 124, 12);
-    const size = type === '0' || type === '\0' || type === '7' ? (paxSize ?? headerSize) : headerSize;
-    if (!Number.isFinite(size) || size < 0) throw damaged(`bad entry size at byte ${offset}`);
-    const dataStart = offset + 512;
-    const dataEnd = dataStart + size;
-    if (dataEnd > bytes.length) throw damaged('an entry ends after the end of the file');
-    const data = bytes.subarray(dataStart, dataEnd);
-    offset = dataStart + Math.ceil(size / 512) * 512;
-
-    if (type === 'x' || type === 'L' || type === 'K' || type === 'g') {
-      if (size > 1024 * 1024) throw damaged('an oversized extended header');
-      if (type === 'x') {
-        const pax = parsePax(data);
-        if (pax.path !== undefined) paxPath = pax.path;
-        if (pax.size !== undefined) {
-          paxSize = /^\d+$/.test(pax.size) ? Number(pax.size) : Number.NaN;
-          if (!Number.isSafeInteger(paxSize)) throw damaged('a bad pax size');
-        }
-      } else if (type === 'L') {
-        longName = tarString(data, 0, data.length);
-      }
-      continue;
-    }
-    const magic = tarString(block, 257, 6);
-    const prefix = magic.startsWith('ustar') && magic !== 'ustar ' ? tarString(block, 345, 155) : '';
-    const headerName = tarString(block, 0, 100);
-    const rawName = paxPath ?? longName ?? (prefix ? `${prefix}/${headerName}` : headerName);
-    paxPath = null;
-    paxSize = null;
-    longName = null;
-    if (type === '5') continue; // directory
-    const path = safePath(rawName, 'Archive entry');
-    if (path === '' || isJunk(path)) continue;
-    if (type !== '0' && type !== '\0' && type !== '7') {
-      throw new AntidoteError(
-        'INVALID_INPUT',
-        `Archive entry ${path} is a link or special file (tar type "${type}"); a model archive may only hold regular files.`,
-      );
-    }
-    admit(path, size);
-    addEntry(entries, path, data.slice());
-  }
-  if (headers === 0) throw damaged('no entries');
-  return entries;
-}
-
-function readArchive(bytes: Uint8Array, maxBytes: number): Entries {
+function readModelArchive(bytes: Uint8Array, maxBytes: number): Entries {
   if (!(bytes instanceof Uint8Array)) throw new AntidoteError('INVALID_INPUT', 'A model archive must be given as bytes.');
   if (bytes.length > maxBytes) {
     throw new AntidoteError(
@@ -288,15 +88,24 @@ function readArchive(bytes: Uint8Array, maxBytes: number): Entries {
       },
     );
   }
-  const admit = createBudget(maxBytes);
-  if (looksLikeZip(bytes)) return readZip(bytes, admit);
-  // tar headers and padding add up to 1 KiB per entry on top of the content cap.
-  const content = isGzip(bytes) ? gunzip({ name: 'The model archive', bytes }, maxBytes + 1024 * 1024) : bytes;
-  if (looksLikeTar(content)) return readTar(content, admit);
-  throw new AntidoteError(
-    'UNSUPPORTED_FORMAT',
-    `A model must be uploaded as one zip, tar or tar.gz archive of a TF.js layers folder (${MODEL_JSON} + weight files); these bytes are none of those.`,
-  );
+  const entries = readArchive(bytes, {
+    name: 'The model archive',
+    admit: createBudget(maxBytes),
+    // tar headers and padding add up to 1 KiB per entry on top of the content cap.
+    maxInflatedBytes: maxBytes + 1024 * 1024,
+    maxEntries: MAX_MODEL_ARCHIVE_ENTRIES,
+    specialFile: (path, kind) =>
+      new AntidoteError(
+        'INVALID_INPUT',
+        `Archive entry ${path} is a link or special file (${kind}); a model archive may only hold regular files.`,
+      ),
+    notAnArchive: () =>
+      new AntidoteError(
+        'UNSUPPORTED_FORMAT',
+        `A model must be uploaded as one zip, tar or tar.gz archive of a TF.js layers folder (${MODEL_JSON} + weight files); these bytes are none of those.`,
+      ),
+  });
+  return new Map(entries.map((entry) => [entry.path, entry.bytes]));
 }
 
 /** model.json at the root wins; otherwise exactly one folder holding one (the usual "zipped a folder"). */
@@ -425,7 +234,7 @@ function readManifest(json: Record<string, Json>): WeightGroup[] {
     if (paths.length > MAX_MODEL_ARCHIVE_ENTRIES || specCount > 1_000_000) throw corrupt('has an absurdly long weightsManifest.');
     const safe = paths.map((p) => {
       if (typeof p !== 'string' || p === '') throw corrupt(`weightsManifest entry #${g} has a non-string path.`);
-      const path = safePath(p, `${MODEL_JSON} weight path`);
+      const path = safeArchivePath(p, `${MODEL_JSON} weight path`);
       if (path === '') throw corrupt(`weightsManifest entry #${g} has an empty path.`);
       return path;
     });
@@ -641,7 +450,7 @@ export function packModelArchive(files: ModelFiles): Uint8Array {
   if (!files[MODEL_JSON]) throw new AntidoteError('INVALID_INPUT', `A model archive needs ${MODEL_JSON}.`);
   const entries: Record<string, [Uint8Array, { level: 0 | 1 | 6 }]> = {};
   for (const [name, bytes] of Object.entries(files).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    const path = safePath(name, 'Model file');
+    const path = safeArchivePath(name, 'Model file');
     if (path === '') throw new AntidoteError('INVALID_INPUT', 'A model file has an empty name.');
     // Float weights barely compress; level 1 keeps packing fast for checkpoints of large models.
     entries[path] = [bytes, { level: path.endsWith('.json') ? 6 : 1 }];
@@ -657,7 +466,7 @@ export function packModelArchive(files: ModelFiles): Uint8Array {
  * (not an archive) and CORRUPT_FILE (damaged archive, no model.json, missing or truncated weights).
  */
 export function unpackModelArchive(bytes: Uint8Array, opts?: ModelArchiveLimits): ModelFiles {
-  return unpackEntries(readArchive(bytes, resolveMaxBytes(opts))).files;
+  return unpackEntries(readModelArchive(bytes, resolveMaxBytes(opts))).files;
 }
 
 /**
@@ -665,7 +474,7 @@ export function unpackModelArchive(bytes: Uint8Array, opts?: ModelArchiveLimits)
  * enough to validate an upload on the API gateway. Only ever throws AntidoteError.
  */
 export function describeModelArchive(bytes: Uint8Array, opts?: ModelArchiveLimits): ModelArchiveDescription {
-  return describeUnpacked(unpackEntries(readArchive(bytes, resolveMaxBytes(opts))));
+  return describeUnpacked(unpackEntries(readModelArchive(bytes, resolveMaxBytes(opts))));
 }
 
 /** The same description for model files already in memory (e.g. a folder upload). */
