@@ -9,7 +9,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { calibrateThreshold, type FamilyCombination, TRIGGER_INVERSION_DEFAULTS, type TriggerFamily } from '@antidote/core';
+import {
+  calibrateThreshold,
+  type FamilyCombination,
+  TRIGGER_INVERSION_DEFAULTS,
+  type TriggerFamily,
+} from '@antidote/core/defenses';
 import { rocAuc } from '@antidote/core/metrics';
 import type { EfficacyJob } from './efficacy-job.ts';
 import { cpuInfo, probe } from './machine.ts';

@@ -4,10 +4,10 @@
  * turned into the bytes a job receives: a model archive and a zip of class folders.
  */
 
-import { createRng } from '@antidote/core';
 import { createAttack } from '@antidote/core/attacks';
 import { exportImageArchive, type ImageDataset } from '@antidote/core/datasets';
 import { createModel, packModelArchive, saveModelToFiles } from '@antidote/core/models';
+import { createRng } from '@antidote/core/random';
 import { initRuntime, type tf } from '@antidote/core/runtime';
 import { trainModel } from '@antidote/core/training';
 import type { KnownAttack } from './common.ts';

@@ -4,22 +4,12 @@
  * gateway and the job catalog import only this entry (plus errors and datasets), so they never
  * load TensorFlow; a lint rule and test/boundaries enforce it.
  */
-
 export {
   type DatasetFormat,
   type DetectedFormat,
   detectDatasetFormat,
   SUPPORTED_FORMATS_TEXT,
 } from '../datasets/importers/detect.ts';
-export {
-  type ArchiveEntry,
-  isJunkPath,
-  looksLikeTar,
-  looksLikeZip,
-  type ReadArchiveOptions,
-  readArchive,
-  safeArchivePath,
-} from './archive.ts';
 export {
   describeModelArchive,
   describeModelFiles,
