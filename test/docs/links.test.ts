@@ -13,7 +13,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const tracked = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8' })
   .split('\n')
   .filter((f) => f !== '' && existsSync(path.join(root, f)));
-const docs = tracked.filter((f) => /^(README|DEVELOPMENT)\.md$|^docs\/.*\.md$|^(apps|packages|infra|bench)\/[^/]+\/README\.md$|^infra\/README\.md$/.test(f));
+const docs = tracked.filter((f) =>
+  /^(README|DEVELOPMENT)\.md$|^docs\/.*\.md$|^(apps|packages|infra|bench)\/[^/]+\/README\.md$|^infra\/README\.md$/.test(f),
+);
 
 /** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens, repeats numbered. */
 function anchors(markdown: string): Set<string> {
