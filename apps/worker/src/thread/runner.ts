@@ -1,7 +1,7 @@
 /** Starts a task thread per job and relays its progress, checkpoints, cancellation and outcome. */
 import { Worker } from 'node:worker_threads';
 import { AntidoteError, type ErrorCode } from '@antidote/core/errors';
-import type { ThreadMessage, ThreadRequest } from './task-protocol.ts';
+import type { ThreadMessage, ThreadRequest } from './protocol.ts';
 
 export interface TaskHooks {
   backend?: string | undefined;
@@ -11,7 +11,7 @@ export interface TaskHooks {
   onCheckpoint?: (payload: unknown) => Promise<void>;
 }
 
-const threadEntry = new URL('./task-thread-entry.mjs', import.meta.url);
+const threadEntry = new URL('./entry.mjs', import.meta.url);
 
 export function runTaskInThread<T>(task: ThreadRequest['task'], input: unknown, hooks: TaskHooks = {}): Promise<T> {
   const request: ThreadRequest = { task, input, backend: hooks.backend };

@@ -7,14 +7,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { isAntidoteError } from '@antidote/core/errors';
 import { type BackendChoice, initRuntime } from '@antidote/core/runtime';
-import type { ThreadMessage, ThreadRequest } from './task-protocol.ts';
-import { runEvaluate } from './tasks/evaluate.ts';
-import { runRepair } from './tasks/repair.ts';
-import { runScan } from './tasks/scan.ts';
-import { runSweep } from './tasks/sweep.ts';
+import { runEvaluate } from '../tasks/evaluate.ts';
+import { runRepair } from '../tasks/repair.ts';
+import { runScan } from '../tasks/scan.ts';
+import { runSweep } from '../tasks/sweep.ts';
+import type { ThreadMessage, ThreadRequest } from './protocol.ts';
 
 const port = parentPort;
-if (!port) throw new Error('task-thread.ts runs only as a worker thread');
+if (!port) throw new Error('thread/thread.ts runs only as a worker thread');
 const request = workerData as ThreadRequest;
 const controller = new AbortController();
 let nextAck = 0;
