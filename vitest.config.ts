@@ -27,6 +27,7 @@ const integrationTests = [
   'test/api/**/*.test.ts',
   'test/cli/**/*.test.ts',
   'test/platform/**/*.test.ts',
+  'test/build/**/*.test.ts',
 ];
 const browserTests = ['test/browser/**/*.test.ts'];
 // Unit tests that change process-wide state (the tfjs backend) get a process of their own.
