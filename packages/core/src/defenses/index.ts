@@ -71,5 +71,5 @@ export {
   type FamilyCombination,
   TRIGGER_INVERSION_DEFAULTS,
   type TriggerInversionOptions,
-} from './trigger-inversion.ts';
+} from './trigger-inversion/index.ts';
 export type { DefenseOptions, DefenseProgress, Detector, DetectResult, RepairDefense, RepairResult } from './types.ts';
