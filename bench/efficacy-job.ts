@@ -5,30 +5,25 @@
  * Prints one JSON document on stdout.
  */
 
+import { triggeredTestSet } from '@antidote/core/attacks';
+import { loadBuiltinDataset, selectImages, stratifiedSample } from '@antidote/core/datasets';
 import {
-  type Architecture,
   BASELINE_DEFENSES,
   calibratedTriggerInversion,
   combineFamilyScores,
-  createLabAttack,
   type DefenseOptions,
-  evaluateAttack,
-  evaluateClean,
   type FamilyCombination,
-  initRuntime,
-  type LabAttackName,
-  loadBuiltinDataset,
   type NeuralCleanseDetection,
   neuralCleanseDetect,
   neuralCleanseRepair,
   pivotalTuning,
   type RepairResult,
-  selectImages,
-  stratifiedSample,
   type TriggerFamily,
-  trainLabModel,
-  triggeredTestSet,
-} from '@antidote/core';
+} from '@antidote/core/defenses';
+import { createLabAttack, type LabAttackName, trainLabModel } from '@antidote/core/lab';
+import { evaluateAttack, evaluateClean } from '@antidote/core/metrics';
+import type { Architecture } from '@antidote/core/models';
+import { initRuntime } from '@antidote/core/runtime';
 import type * as tf from '@tensorflow/tfjs';
 
 export interface EfficacyJob {

@@ -9,7 +9,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { calibrateThreshold, type FamilyCombination, TRIGGER_INVERSION_DEFAULTS, type TriggerFamily } from '@antidote/core';
+import {
+  calibrateThreshold,
+  type FamilyCombination,
+  TRIGGER_INVERSION_DEFAULTS,
+  type TriggerFamily,
+} from '@antidote/core/defenses';
 import { rocAuc } from '@antidote/core/metrics';
 import type { EfficacyJob } from './efficacy-job.ts';
 import { cpuInfo, probe } from './machine.ts';
@@ -76,7 +81,7 @@ const resultsDir = path.resolve(option('--out', path.join(here, 'results')));
  * reaches 80% on tiny-cnn after 3 epochs (seed 1), else 1,500 (the adaptive attacks trade ASR
  * for stealth: 69% and 98% at 1,500). WaNet reached only 18% that way (its noise mode teaches
  * the model to ignore small warps), so it trains 10 epochs with warp strength s = 1 (default
- * 0.5): 82.7% ASR at 85.0% CDA. Measured figures are in the README's benchmark section.
+ * 0.5). The measured rates: docs/benchmarks.md#latest-results.
  */
 const ATTACK_SETTINGS: Record<string, { poisonCount: number; epochs?: number; params?: Record<string, number> }> = {
   badnets: { poisonCount: 200 },
@@ -178,10 +183,8 @@ type JobResult = {
 /**
  * The machine's compute pace (wasm 1024^3 matMul, the engine benchmark's probe) just before and
  * after the jobs, recorded with the wall time: this shared machine's speed drifts within a day and
- * between days (the same baseline work took 1.3x as long on 2026-12-06 as on 2026-11-28). A
- * compute gauge only: 21.4 GFLOP/s on 2026-11-27, 20.7-23.8 on the machines of the slower
- * 2026-12-06 runs and 34.4 on the later one that ran the same work 1.7x faster, so memory-bound
- * slowdowns may escape it; speed-ups are measured as ratios within one run, not across runs.
+ * between days (docs/benchmarks.md#history). A compute gauge only, so memory-bound slowdowns may
+ * escape it; speed-ups are measured as ratios within one run, not across runs.
  */
 function wasmMatmulGflops(): number | null {
   const rate = probe(['wasm', 'matmul'])?.matmulGflops;

@@ -2,9 +2,13 @@
  * The job catalog: every kind of work the queue carries, its parameter schema (validated when a
  * job is started and again when a worker picks it up), retry policy and time limit.
  */
-import { type AttackName, ATTACK_NAMES as CORE_ATTACKS } from '@antidote/core/attacks';
-import { REPAIR_DEFENSES, TRIGGER_FAMILIES } from '@antidote/core/defenses';
-import { LAB_ATTACK_NAMES } from '@antidote/core/lab';
+import {
+  type AttackName,
+  ATTACK_NAMES as CORE_ATTACKS,
+  LAB_ATTACK_NAMES,
+  REPAIR_DEFENSES,
+  TRIGGER_FAMILIES,
+} from '@antidote/core/formats';
 import { z } from 'zod';
 
 // the names core implements, so a job can never name an attack or defense core does not know

@@ -4,7 +4,7 @@
  * reconciler re-sends any a crash left behind).
  */
 import { classHistogram, datasetThumbnailGrid, importDataset } from '@antidote/core/datasets';
-import { describeModelArchive } from '@antidote/core/models';
+import { describeModelArchive } from '@antidote/core/formats';
 import { appendAudit, insertModelVersion, recordArtifact, schema, type Tx } from '@antidote/db';
 import { DEFAULT_CDA_BUDGET, deliverWebhook, insertJob, type Job, type JobKind, requestCancel } from '@antidote/jobs';
 import { signToken } from '@antidote/storage';

@@ -6,14 +6,11 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { ImageDataset } from '../datasets/image-dataset.ts';
+import type { DetectorName, RepairDefenseName } from '../formats/names.ts';
 import type { CheckpointOptions } from './checkpoint.ts';
 import type { CheckpointInspector, CheckpointRecord } from './floor-tuning.ts';
 
-export const REPAIR_DEFENSES = ['fine-tuning', 'fine-pruning', 'nad', 'neural-cleanse', 'pivotal-tuning'] as const;
-export type RepairDefenseName = (typeof REPAIR_DEFENSES)[number];
-
-export const DETECTORS = ['cti', 'neural-cleanse', 'strip'] as const;
-export type DetectorName = (typeof DETECTORS)[number];
+export { DETECTORS, type DetectorName, REPAIR_DEFENSES, type RepairDefenseName } from '../formats/names.ts';
 
 export interface DefenseProgress {
   /** What the defense is doing, e.g. 'repair', 'invert-class-3', 'prune'. */
