@@ -199,7 +199,11 @@ export async function tuneWithinFloor(
     }
     const heldOut = compareHeldOut(settings.reference.predictions, await predictClasses(model, validation), validation.labels);
     const budget = settings.reference.accuracy - settings.floor;
-    return { accuracy: heldOut.accuracy, within: withinBudget(heldOut, budget, settings.tolerance ?? options.budgetTolerance ?? DEFAULT_BUDGET_TOLERANCE), heldOut };
+    return {
+      accuracy: heldOut.accuracy,
+      within: withinBudget(heldOut, budget, settings.tolerance ?? options.budgetTolerance ?? DEFAULT_BUDGET_TOLERANCE),
+      heldOut,
+    };
   };
   let average: tf.Tensor[] | null = null;
   let averaged = 0;
