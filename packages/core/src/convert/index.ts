@@ -1,0 +1,13 @@
+export { checkFidelity, type FidelityOptions, type FidelityReport, loadOnnxRuntime } from './fidelity.ts';
+export { type ImportedModel, type ImportModelOptions, importModel, looksLikeOnnx } from './import-model.ts';
+export * from './layers.ts';
+export {
+  assertSupportedOps,
+  type ConvertedOnnx,
+  type ConvertOptions,
+  convertOnnx,
+  guessInputLayout,
+  type InputLayout,
+  SUPPORTED_ONNX_OPS,
+  type WeightBinding,
+} from './onnx-to-tfjs.ts';

@@ -1,0 +1,3 @@
+export * from './builder.ts';
+export * from './parse.ts';
+export { ATTRIBUTE_TYPE, DATA_TYPE } from './schema.ts';
