@@ -26,7 +26,7 @@ function perturb(model: tf.LayersModel, seed: number): void {
 
 const cases = [
   { name: 'ResNet-like 32x32x3', bytes: () => resnetLikeOnnx({ size: 32 }) },
-  { name: 'MobileNet-like 64x64x3 (NHWC, depthwise x2, MatMul+Add head)', bytes: () => mobilenetLikeOnnx({ size: 64 }) },
+  { name: 'MobileNet-like 32x32x3 (NHWC, depthwise x2, MatMul+Add head)', bytes: () => mobilenetLikeOnnx({ size: 32 }) },
   { name: 'plain CNN 28x28x1 (Gemm alpha/beta, transB=0)', bytes: () => plainCnnOnnx({ size: 28 }) },
 ];
 

@@ -9,6 +9,7 @@ import { AntidoteError } from '../errors.ts';
 import { parseOnnx } from '../formats/onnx/parse.ts';
 import { replaceInitializers } from '../formats/onnx/write.ts';
 import { checkFidelity, type FidelityReport } from './fidelity.ts';
+import { InputNormalization, type InputNormalizationConfig } from './layers.ts';
 import { convertOnnx, type InputLayout, type WeightBinding } from './onnx-to-tfjs.ts';
 
 export interface ExportRepairedOptions {
@@ -53,7 +54,12 @@ export async function exportRepaired(
   options: ExportRepairedOptions = {},
 ): Promise<ExportedOnnx> {
   const onnx = parseOnnx(originalOnnxBytes, { externalFiles: options.externalFiles });
-  const reference = convertOnnx(onnx, { layout: options.layout });
+  // Rebuild with the same first layers so layer names line up with the imported model's.
+  const normalization = repairedModel.layers.find((l) => l instanceof InputNormalization);
+  const reference = convertOnnx(onnx, {
+    layout: options.layout,
+    normalization: normalization ? (normalization.getConfig() as unknown as InputNormalizationConfig) : undefined,
+  });
   reference.model.dispose();
   const replacements = new Map<string, Float32Array>();
   for (const binding of reference.bindings) {

@@ -5,20 +5,25 @@
 
 import { AntidoteError } from '../errors.ts';
 import { parseOnnx } from '../formats/onnx/parse.ts';
-import type { InputNormalizationConfig } from './layers.ts';
-import { type ConvertedOnnx, convertOnnx, type InputLayout } from './onnx-to-tfjs.ts';
+import { type Preprocessing, resolvePreprocessing, toInputNormalization } from '../formats/preprocessing.ts';
+import { type ConvertedOnnx, convertOnnx, onnxInputGeometry } from './onnx-to-tfjs.ts';
 
 export interface ImportModelOptions {
   /** Other files of the upload, for ONNX external-data tensors. */
   externalFiles?: Readonly<Record<string, Uint8Array>>;
-  /** The ONNX input layout; guessed from the channel axis when omitted. */
-  layout?: InputLayout;
-  /** The model's preprocessing, applied by a first InputNormalization layer. */
-  normalization?: InputNormalizationConfig;
+  /**
+   * The model's declared preprocessing (upload fields, antidote.json, a Hugging Face sidecar);
+   * undeclared fields take explicit defaults, listed in the result. A first InputNormalization
+   * layer applies it, so the imported model takes Antidote's pixels / 255 in RGB NHWC.
+   */
+  preprocessing?: Partial<Preprocessing>;
 }
 
 export interface ImportedModel extends ConvertedOnnx {
   format: 'onnx';
+  preprocessing: Preprocessing;
+  /** Preprocessing fields that took defaults because nothing declared them. */
+  defaulted: (keyof Preprocessing)[];
   opset: number;
   producer: string;
 }
@@ -36,9 +41,14 @@ export async function importModel(bytes: Uint8Array, options: ImportModelOptions
     );
   }
   const onnx = parseOnnx(bytes, { externalFiles: options.externalFiles });
-  const converted = convertOnnx(onnx, { layout: options.layout, normalization: options.normalization });
+  const declared = options.preprocessing ?? {};
+  const geometry = onnxInputGeometry(onnx, declared.layout);
+  const { preprocessing, defaulted } = resolvePreprocessing(geometry, declared);
+  const converted = convertOnnx(onnx, { layout: geometry.layout, normalization: toInputNormalization(preprocessing) });
   return {
     ...converted,
+    preprocessing,
+    defaulted,
     format: 'onnx',
     opset: onnx.opset,
     producer: [onnx.producerName, onnx.producerVersion].filter(Boolean).join(' '),

@@ -213,8 +213,16 @@ export function guessInputLayout(dims: readonly (number | null)[]): InputLayout 
   return 'NCHW';
 }
 
-export function convertOnnx(onnx: OnnxModel, options: ConvertOptions = {}): ConvertedOnnx {
-  assertSupportedOps(onnx);
+export interface InputGeometry {
+  layout: InputLayout;
+  height: number;
+  width: number;
+  channels: number;
+  staticBatch: number | null;
+}
+
+/** The single image input of an ONNX classifier, validated: one input, one output, a batch axis, fixed C/H/W. */
+export function onnxInputGeometry(onnx: OnnxModel, layoutOverride?: InputLayout): InputGeometry {
   if (onnx.inputs.length !== 1) {
     throw new AntidoteError(
       'UNSUPPORTED_FORMAT',
@@ -228,9 +236,8 @@ export function convertOnnx(onnx: OnnxModel, options: ConvertOptions = {}): Conv
     );
   }
   const input = onnx.inputs[0] as OnnxModel['inputs'][number];
-  const output = onnx.outputs[0] as OnnxModel['outputs'][number];
   const dims = input.shape;
-  if (!dims || dims.length !== 4) {
+  if (dims?.length !== 4) {
     throw new AntidoteError(
       'SHAPE_MISMATCH',
       dims && dims.length === 3
@@ -238,7 +245,7 @@ export function convertOnnx(onnx: OnnxModel, options: ConvertOptions = {}): Conv
         : `The ONNX input "${input.name}" has shape ${dims ? `[${dims.join(', ')}]` : 'unknown'}; Antidote needs a 4-D image input (N, C, H, W or N, H, W, C).`,
     );
   }
-  const layout = options.layout ?? guessInputLayout(dims);
+  const layout = layoutOverride ?? guessInputLayout(dims);
   const [c, h, w] = layout === 'NCHW' ? [dims[1], dims[2], dims[3]] : [dims[3], dims[1], dims[2]];
   if (!c || !h || !w) {
     throw new AntidoteError(
@@ -246,7 +253,15 @@ export function convertOnnx(onnx: OnnxModel, options: ConvertOptions = {}): Conv
       `The ONNX input "${input.name}" has shape [${dims.map((d) => d ?? '?').join(', ')}]; channels, height and width must be fixed numbers.`,
     );
   }
-  const converter = new Converter(onnx, dims[0] ?? null);
+  return { layout, height: h, width: w, channels: c, staticBatch: dims[0] ?? null };
+}
+
+export function convertOnnx(onnx: OnnxModel, options: ConvertOptions = {}): ConvertedOnnx {
+  assertSupportedOps(onnx);
+  const { layout, height: h, width: w, channels: c, staticBatch } = onnxInputGeometry(onnx, options.layout);
+  const input = onnx.inputs[0] as OnnxModel['inputs'][number];
+  const output = onnx.outputs[0] as OnnxModel['outputs'][number];
+  const converter = new Converter(onnx, staticBatch);
   const tfInput = tf.input({ shape: [h, w, c], name: converter.layerName('input') });
   let entry = tfInput;
   if (options.normalization) {
@@ -273,7 +288,7 @@ export function convertOnnx(onnx: OnnxModel, options: ConvertOptions = {}): Conv
     outputName: output.name,
     inputLayout: layout,
     inputShape: [h, w, c],
-    staticBatch: dims[0] ?? null,
+    staticBatch,
   };
 }
 
