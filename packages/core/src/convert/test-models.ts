@@ -141,7 +141,7 @@ export function resnetLikeOnnx(opts: TestModelOptions & { width?: number }): Uin
  * Sigmoid branches joined by Concat, Pad + AveragePool, ceil-mode MaxPool, an NHWC flatten, then
  * MatMul + Add + Softmax with Dropout and Identity between.
  */
-export function mobilenetLikeOnnx(opts: TestModelOptions): Uint8Array {
+export function mobilenetLikeOnnx(opts: TestModelOptions & { dilation?: number }): Uint8Array {
   const net = new Net(createRng(opts.seed ?? 11));
   const { g } = net;
   const c = opts.channels ?? 3;
@@ -174,7 +174,8 @@ export function mobilenetLikeOnnx(opts: TestModelOptions): Uint8Array {
   });
   x = g.node('Mul', [x, gate]);
   const leaky = g.node('LeakyRelu', [net.conv(x, 16, 8, 1)], { alpha: { f: 0.1 } });
-  const sig = g.node('Sigmoid', [net.conv(x, 16, 8, 3, { pad: 2, dilation: 2 })]);
+  const dilation = opts.dilation ?? 2;
+  const sig = g.node('Sigmoid', [net.conv(x, 16, 8, 3, { pad: dilation, dilation })]);
   x = g.node('Concat', [leaky, sig], { axis: { i: 1 } });
   x = g.node('Mul', [x, net.floats([1.5], [])]);
   x = g.node('Pad', [x, net.ints([0, 0, 1, 1, 0, 0, 1, 1])], { mode: { s: 'constant' } });
