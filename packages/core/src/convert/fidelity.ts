@@ -17,6 +17,8 @@ export interface FidelityReport {
   top1Agreement: number;
   /** Number of inputs compared. */
   n: number;
+  /** Largest |ONNX Runtime output|, the scale maxAbsDiff is relative to. */
+  maxAbsOutput: number;
 }
 
 export interface FidelityOptions {
@@ -107,6 +109,7 @@ export async function checkFidelity(
   }
   const session = await ort.InferenceSession.create(onnxBytes, { graphOptimizationLevel: 'disabled' });
   let maxAbsDiff = 0;
+  let maxAbsOutput = 0;
   let agree = 0;
   try {
     for (let start = 0; start < n; start += batchSize) {
@@ -130,6 +133,7 @@ export async function checkFidelity(
         for (let k = 0; k < classes; k++) {
           const j = i * classes + k;
           maxAbsDiff = Math.max(maxAbsDiff, Math.abs((reference[j] as number) - (ours[j] as number)));
+          maxAbsOutput = Math.max(maxAbsOutput, Math.abs(reference[j] as number));
           if ((reference[j] as number) > (reference[i * classes + bestRef] as number)) bestRef = k;
           if ((ours[j] as number) > (ours[i * classes + bestOurs] as number)) bestOurs = k;
         }
@@ -139,5 +143,5 @@ export async function checkFidelity(
   } finally {
     await session.release();
   }
-  return { maxAbsDiff, top1Agreement: n === 0 ? 1 : agree / n, n };
+  return { maxAbsDiff, top1Agreement: n === 0 ? 1 : agree / n, n, maxAbsOutput };
 }

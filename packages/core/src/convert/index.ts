@@ -12,3 +12,4 @@ export {
   SUPPORTED_ONNX_OPS,
   type WeightBinding,
 } from './onnx-to-tfjs.ts';
+export { mobilenetLikeOnnx, plainCnnOnnx, resnet18Onnx, resnetLikeOnnx, type TestModelOptions } from './test-models.ts';

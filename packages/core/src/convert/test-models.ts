@@ -57,13 +57,14 @@ class Net {
     return this.g.node('Conv', inputs, attrs);
   }
 
-  bn(x: string, c: number): string {
+  /** `gamma` near 1 by default; trained residual branches end in a smaller BN scale. */
+  bn(x: string, c: number, gamma = 1): string {
     const variance = Float32Array.from({ length: c }, () => 0.5 + this.rng.next());
     return this.g.node(
       'BatchNormalization',
       [
         x,
-        this.weight([c], 0.1, 1),
+        this.weight([c], 0.1 * gamma, gamma),
         this.weight([c], 0.1),
         this.weight([c], 0.1),
         this.g.initializer(this.g.fresh('var'), { dims: [c], data: variance }),
@@ -219,4 +220,46 @@ export function plainCnnOnnx(opts: TestModelOptions): Uint8Array {
   x = net.gemm(x, 16, classes);
   g.output(x, [batch, classes]);
   return g.build({ producerName: 'pytorch', opset: 13 });
+}
+
+/**
+ * ResNet-18 as torchvision exports it (BasicBlocks [2, 2, 2, 2] at widths 64..512, BN, residual
+ * adds, GAP, Flatten, Gemm). `cifarStem` swaps the 7x7/2 conv + max pool for the 3x3/1 conv of
+ * CIFAR-size ResNet-18s.
+ */
+export function resnet18Onnx(opts: TestModelOptions & { cifarStem?: boolean }): Uint8Array {
+  const net = new Net(createRng(opts.seed ?? 18));
+  const { g } = net;
+  const c = opts.channels ?? 3;
+  const classes = opts.classes ?? 10;
+  const batch = opts.staticBatch ?? 'N';
+  let x = g.input('input', [batch, c, opts.size, opts.size]);
+  if (opts.cifarStem) {
+    x = net.relu(net.bn(net.conv(x, c, 64, 3, { pad: 1 }), 64));
+  } else {
+    x = net.relu(net.bn(net.conv(x, c, 64, 7, { stride: 2, pad: 3 }), 64));
+    x = g.node('MaxPool', [x], { kernel_shape: { ints: [3, 3] }, strides: { ints: [2, 2] }, pads: { ints: [1, 1, 1, 1] } });
+  }
+  let inC = 64;
+  for (const [width, stride] of [
+    [64, 1],
+    [128, 2],
+    [256, 2],
+    [512, 2],
+  ] as const) {
+    for (let b = 0; b < 2; b++) {
+      const s = b === 0 ? stride : 1;
+      let y = net.relu(net.bn(net.conv(x, inC, width, 3, { stride: s, pad: 1 }), width));
+      // A small residual-branch scale keeps activations (and logits) at trained-network magnitudes.
+      y = net.bn(net.conv(y, width, width, 3, { pad: 1 }), width, 0.6);
+      const shortcut = s === 1 && inC === width ? x : net.bn(net.conv(x, inC, width, 1, { stride: s }), width);
+      x = net.relu(g.node('Add', [y, shortcut]));
+      inC = width;
+    }
+  }
+  x = g.node('GlobalAveragePool', [x]);
+  x = g.node('Flatten', [x], { axis: { i: 1 } });
+  x = net.gemm(x, 512, classes);
+  g.output(x, [batch, classes]);
+  return g.build({ producerName: 'pytorch', opset: 17 });
 }
