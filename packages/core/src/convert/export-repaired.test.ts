@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { isAntidoteError } from '../errors.ts';
 import { parseOnnx } from '../formats/onnx/parse.ts';
 import { replaceInitializers } from '../formats/onnx/write.ts';
+import { initRuntime } from '../runtime/backend.ts';
 import { exportRepaired } from './export-repaired.ts';
 import { checkFidelity } from './fidelity.ts';
 import { importModel } from './import-model.ts';
@@ -31,6 +32,10 @@ const cases = [
 ];
 
 describe('exportRepaired', () => {
+  beforeAll(async () => {
+    await initRuntime({ backend: 'wasm' });
+  });
+
   for (const c of cases) {
     it(`${c.name}: the written file matches the repaired model in ONNX Runtime, graph unchanged`, async () => {
       const original = c.bytes();

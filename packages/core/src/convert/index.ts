@@ -1,4 +1,5 @@
 export { type ExportedOnnx, type ExportRepairedOptions, exportRepaired } from './export-repaired.ts';
+export { type ExportTfjsOptions, exportTfjsToOnnx } from './export-tfjs.ts';
 export { checkFidelity, type FidelityOptions, type FidelityReport, loadOnnxRuntime } from './fidelity.ts';
 export { type ImportedModel, type ImportModelOptions, importModel, looksLikeOnnx } from './import-model.ts';
 export * from './layers.ts';
