@@ -119,10 +119,12 @@ export function exportTfjsToOnnx(model: tf.LayersModel, options: ExportTfjsOptio
           const variance = weights[i++] as tf.Tensor;
           const y = node(
             'BatchNormalization',
-            [gamma, beta, mean, variance].reduce<string[]>(
-              (acc, t, k) => [...acc, initializer(['scale', 'bias', 'mean', 'var'][k] as string, [channels], floats(t))],
-              [x.name],
-            ),
+            [
+              x.name,
+              ...[gamma, beta, mean, variance].map((t, k) =>
+                initializer(['scale', 'bias', 'mean', 'var'][k] as string, [channels], floats(t)),
+              ),
+            ],
             { epsilon: { f: config.epsilon as number }, momentum: { f: config.momentum as number } },
           );
           out = { ...x, name: y };

@@ -4,8 +4,10 @@
  */
 
 import { AntidoteError } from '../errors.ts';
+import { type KerasFormat, looksLikeHdf5, looksLikeZip, readKerasFile } from '../formats/keras/read.ts';
 import { parseOnnx } from '../formats/onnx/parse.ts';
 import { type Preprocessing, resolvePreprocessing, toInputNormalization } from '../formats/preprocessing.ts';
+import { type ConvertedKeras, convertKeras, kerasInputShape } from './keras-to-tfjs.ts';
 import { type ConvertedOnnx, convertOnnx, onnxInputGeometry } from './onnx-to-tfjs.ts';
 
 export interface ImportModelOptions {
@@ -19,25 +21,45 @@ export interface ImportModelOptions {
   preprocessing?: Partial<Preprocessing>;
 }
 
-export interface ImportedModel extends ConvertedOnnx {
-  format: 'onnx';
+interface ImportedCommon {
   preprocessing: Preprocessing;
   /** Preprocessing fields that took defaults because nothing declared them. */
   defaulted: (keyof Preprocessing)[];
+}
+
+export interface ImportedOnnxModel extends ConvertedOnnx, ImportedCommon {
+  format: 'onnx';
   opset: number;
   producer: string;
 }
+
+export interface ImportedKerasModel extends ConvertedKeras, ImportedCommon {
+  format: KerasFormat;
+}
+
+export type ImportedModel = ImportedOnnxModel | ImportedKerasModel;
 
 /** Whether the bytes look like an ONNX ModelProto (field 1 ir_version varint first, as every exporter writes). */
 export function looksLikeOnnx(bytes: Uint8Array): boolean {
   return bytes.length > 8 && bytes[0] === 0x08 && (bytes[1] as number) < 0x20;
 }
 
+/** Imports an ONNX model, a Keras 3 `.keras` archive or a legacy Keras `.h5` full-model file. */
+async function importKeras(bytes: Uint8Array, options: ImportModelOptions): Promise<ImportedKerasModel> {
+  const file = await readKerasFile(bytes);
+  const [height, width, channels] = kerasInputShape(file);
+  const geometry = { layout: 'NHWC' as const, height, width, channels };
+  const { preprocessing, defaulted } = resolvePreprocessing(geometry, options.preprocessing ?? {});
+  const converted = convertKeras(file, { normalization: toInputNormalization(preprocessing) });
+  return { ...converted, format: file.format, preprocessing, defaulted };
+}
+
 export async function importModel(bytes: Uint8Array, options: ImportModelOptions = {}): Promise<ImportedModel> {
+  if (looksLikeZip(bytes) || looksLikeHdf5(bytes)) return importKeras(bytes, options);
   if (!looksLikeOnnx(bytes)) {
     throw new AntidoteError(
       'UNSUPPORTED_FORMAT',
-      'The file is not an ONNX model. Export the model with torch.onnx.export, tf2onnx or jax2onnx and upload the .onnx file.',
+      'The file is not an ONNX model or a Keras .keras/.h5 file. Export the model with torch.onnx.export, tf2onnx or jax2onnx and upload the .onnx file.',
     );
   }
   const onnx = parseOnnx(bytes, { externalFiles: options.externalFiles });

@@ -1,7 +1,21 @@
 export { type ExportedOnnx, type ExportRepairedOptions, exportRepaired } from './export-repaired.ts';
 export { type ExportTfjsOptions, exportTfjsToOnnx } from './export-tfjs.ts';
 export { checkFidelity, type FidelityOptions, type FidelityReport, loadOnnxRuntime } from './fidelity.ts';
-export { type ImportedModel, type ImportModelOptions, importModel, looksLikeOnnx } from './import-model.ts';
+export {
+  type ImportedKerasModel,
+  type ImportedModel,
+  type ImportedOnnxModel,
+  type ImportModelOptions,
+  importModel,
+  looksLikeOnnx,
+} from './import-model.ts';
+export {
+  type ConvertedKeras,
+  convertKeras,
+  type KerasBinding,
+  kerasInputShape,
+  SUPPORTED_KERAS_LAYERS,
+} from './keras-to-tfjs.ts';
 export * from './layers.ts';
 export {
   assertSupportedOps,

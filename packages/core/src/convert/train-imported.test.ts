@@ -7,7 +7,7 @@ import { mobilenetLikeOnnx, resnetLikeOnnx } from './test-models.ts';
 /** Gradients of a cross-entropy loss w.r.t. every trainable weight, in training mode (BN on batch statistics). */
 async function gradients(bytes: Uint8Array): Promise<number[][]> {
   const { model } = await importModel(bytes);
-  const [, h, w, c] = model.inputs[0]?.shape as number[];
+  const [, h, w, c] = (model.inputs[0] as tf.SymbolicTensor).shape as number[];
   const result = tf.tidy(() => {
     const x = tf.randomUniform([4, h as number, w as number, c as number], 0, 1, 'float32', 3);
     const labels = tf.oneHot(tf.tensor1d([0, 1, 2, 3], 'int32'), 10);
