@@ -4,13 +4,14 @@ import { splitAtPenultimate } from '../models/features.ts';
 import { initRuntime } from '../runtime/backend.ts';
 import { checkFidelity } from './fidelity.ts';
 import { importModel } from './import-model.ts';
-import { mobilenetLikeOnnx, plainCnnOnnx, resnetLikeOnnx } from './test-models.ts';
+import { groupedConvOnnx, mobilenetLikeOnnx, plainCnnOnnx, resnetLikeOnnx } from './test-models.ts';
 
 const cases = [
   { name: 'plain CNN 28x28x1 (NCHW Flatten, Gemm transB=0)', bytes: () => plainCnnOnnx({ size: 28 }) },
   { name: 'ResNet-like 32x32x3 (residual, BN, depthwise, view)', bytes: () => resnetLikeOnnx({ size: 32 }) },
   { name: 'MobileNet-like 64x64x3 NHWC (HardSwish, SE, ReLU6, softmax head)', bytes: () => mobilenetLikeOnnx({ size: 64 }) },
   { name: 'ResNet-like 224x224x3', bytes: () => resnetLikeOnnx({ size: 224 }) },
+  { name: 'ResNeXt-like 32x32x3 (grouped convs, group 4 and 8)', bytes: () => groupedConvOnnx({ size: 32 }) },
   { name: 'ResNet-like 32x32x3 exported with a fixed batch of 1', bytes: () => resnetLikeOnnx({ size: 32, staticBatch: 1 }) },
 ];
 

@@ -7,7 +7,7 @@ import { initRuntime } from '../runtime/backend.ts';
 import { exportRepaired } from './export-repaired.ts';
 import { checkFidelity } from './fidelity.ts';
 import { importModel } from './import-model.ts';
-import { mobilenetLikeOnnx, plainCnnOnnx, resnetLikeOnnx } from './test-models.ts';
+import { groupedConvOnnx, mobilenetLikeOnnx, plainCnnOnnx, resnetLikeOnnx } from './test-models.ts';
 
 /**
  * Stands in for a repair: scales every weight a repair can change (trainable weights and BN
@@ -29,6 +29,7 @@ const cases = [
   { name: 'ResNet-like 32x32x3', bytes: () => resnetLikeOnnx({ size: 32 }) },
   { name: 'MobileNet-like 32x32x3 (NHWC, depthwise x2, MatMul+Add head)', bytes: () => mobilenetLikeOnnx({ size: 32 }) },
   { name: 'plain CNN 28x28x1 (Gemm alpha/beta, transB=0)', bytes: () => plainCnnOnnx({ size: 28 }) },
+  { name: 'ResNeXt-like 32x32x3 (grouped convs)', bytes: () => groupedConvOnnx({ size: 32 }) },
 ];
 
 describe('exportRepaired', () => {

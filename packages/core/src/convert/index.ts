@@ -27,4 +27,11 @@ export {
   SUPPORTED_ONNX_OPS,
   type WeightBinding,
 } from './onnx-to-tfjs.ts';
-export { mobilenetLikeOnnx, plainCnnOnnx, resnet18Onnx, resnetLikeOnnx, type TestModelOptions } from './test-models.ts';
+export {
+  groupedConvOnnx,
+  mobilenetLikeOnnx,
+  plainCnnOnnx,
+  resnet18Onnx,
+  resnetLikeOnnx,
+  type TestModelOptions,
+} from './test-models.ts';

@@ -217,6 +217,74 @@ export class OnnxPool2D extends tf.layers.Layer {
   }
 }
 
+export interface OnnxGroupedConv2DConfig {
+  filters: number;
+  kernelSize: [number, number];
+  strides: [number, number];
+  dilationRate: [number, number];
+  groups: number;
+  useBias: boolean;
+  name?: string;
+}
+
+/**
+ * Grouped convolution (ResNeXt, RegNet) on valid padding: tfjs-layers has none, so each group's
+ * channels go through their own conv2d and the results are concatenated. The kernel is
+ * [kh, kw, in / groups, filters] like Keras', output channels grouped in order.
+ */
+export class OnnxGroupedConv2D extends tf.layers.Layer {
+  static className = 'OnnxGroupedConv2D';
+  private readonly cfg: OnnxGroupedConv2DConfig;
+  private kernel: tf.LayerVariable | null = null;
+  private bias: tf.LayerVariable | null = null;
+
+  constructor(config: OnnxGroupedConv2DConfig) {
+    super(config);
+    this.cfg = { ...config };
+  }
+
+  override build(inputShape: ShapeArg): void {
+    const channels = firstShape(inputShape)[3] as number;
+    const [kh, kw] = this.cfg.kernelSize;
+    this.kernel = this.addWeight(
+      'kernel',
+      [kh, kw, channels / this.cfg.groups, this.cfg.filters],
+      'float32',
+      tf.initializers.glorotUniform({}),
+    );
+    if (this.cfg.useBias) this.bias = this.addWeight('bias', [this.cfg.filters], 'float32', tf.initializers.zeros());
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: ShapeArg): Shape {
+    const [n, h, w] = firstShape(inputShape);
+    const [kh, kw] = this.cfg.kernelSize;
+    const [sh, sw] = this.cfg.strides;
+    const [dh, dw] = this.cfg.dilationRate;
+    const out = (size: number | null | undefined, k: number, s: number, d: number) =>
+      size == null ? null : Math.floor((size - (k - 1) * d - 1) / s) + 1;
+    return [n ?? null, out(h, kh, sh, dh), out(w, kw, sw, dw), this.cfg.filters];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = single(inputs) as tf.Tensor4D;
+      const kernel = (this.kernel as tf.LayerVariable).read() as tf.Tensor4D;
+      const xs = tf.split(x, this.cfg.groups, 3);
+      const ks = tf.split(kernel, this.cfg.groups, 3);
+      const parts = xs.map((part, g) =>
+        tf.conv2d(part as tf.Tensor4D, ks[g] as tf.Tensor4D, this.cfg.strides, 'valid', 'NHWC', this.cfg.dilationRate),
+      );
+      const y = parts.length === 1 ? (parts[0] as tf.Tensor) : tf.concat(parts, 3);
+      return this.bias ? tf.add(y, this.bias.read()) : y;
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), ...this.cfg } as unknown as tf.serialization.ConfigDict;
+  }
+}
+
 export interface OnnxPad2DConfig {
   /** [top, bottom, left, right] */
   pads: [number, number, number, number];
@@ -294,6 +362,14 @@ export class InputNormalization extends tf.layers.Layer {
   }
 }
 
-for (const layer of [OnnxElementwise, OnnxConstantBinary, OnnxBinary, OnnxPool2D, OnnxPad2D, InputNormalization]) {
+for (const layer of [
+  OnnxElementwise,
+  OnnxConstantBinary,
+  OnnxBinary,
+  OnnxGroupedConv2D,
+  OnnxPool2D,
+  OnnxPad2D,
+  InputNormalization,
+]) {
   tf.serialization.registerClass(layer);
 }

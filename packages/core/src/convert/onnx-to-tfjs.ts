@@ -16,6 +16,7 @@ import {
   OnnxBinary,
   OnnxConstantBinary,
   OnnxElementwise,
+  OnnxGroupedConv2D,
   OnnxPad2D,
   OnnxPool2D,
 } from './layers.ts';
@@ -688,8 +689,22 @@ class Converter {
         tf.transpose(tf.tensor4d(weight.data as Float32Array, [inChannels, multiplier, kh, kw]), [2, 3, 0, 1]),
       );
       transform = 'depthwise';
+    } else if (inChannels % group === 0 && outChannels % group === 0 && groupChannels === inChannels / group) {
+      layer = new OnnxGroupedConv2D({
+        filters: outChannels,
+        kernelSize: [kh, kw],
+        strides: strides as [number, number],
+        dilationRate: dilations as [number, number],
+        groups: group,
+        useBias: bias !== undefined,
+        name,
+      });
+      kernel = tf.tidy(() =>
+        tf.transpose(tf.tensor4d(weight.data as Float32Array, weight.shape as [number, number, number, number]), [2, 3, 1, 0]),
+      );
+      transform = 'conv';
     } else {
-      throw unsupported(node, `grouped convolution with group=${group} (only group=1 and depthwise are supported)`);
+      throw unsupported(node, `group=${group} with ${inChannels} input and ${outChannels} output channels`);
     }
     t = this.apply(layer, t);
     const weights = [kernel];

@@ -263,3 +263,24 @@ export function resnet18Onnx(opts: TestModelOptions & { cifarStem?: boolean }): 
   g.output(x, [batch, classes]);
   return g.build({ producerName: 'pytorch', opset: 17 });
 }
+
+/** ResNeXt-style block: a grouped 3x3 conv (group=4) between 1x1 convs, residual Add, GAP, Gemm. */
+export function groupedConvOnnx(opts: TestModelOptions): Uint8Array {
+  const net = new Net(createRng(opts.seed ?? 21));
+  const { g } = net;
+  const c = opts.channels ?? 3;
+  const classes = opts.classes ?? 10;
+  const batch = opts.staticBatch ?? 'N';
+  let x = g.input('input', [batch, c, opts.size, opts.size]);
+  x = net.relu(net.bn(net.conv(x, c, 16, 3, { pad: 1 }), 16));
+  let y = net.relu(net.bn(net.conv(x, 16, 16, 1), 16));
+  y = net.relu(net.bn(net.conv(y, 16, 16, 3, { pad: 1, group: 4, stride: 1 }), 16));
+  y = net.bn(net.conv(y, 16, 16, 1), 16, 0.6);
+  x = net.relu(g.node('Add', [x, y]));
+  x = net.conv(x, 16, 24, 3, { stride: 2, group: 8, bias: true });
+  x = g.node('GlobalAveragePool', [x]);
+  x = g.node('Flatten', [x]);
+  x = net.gemm(x, 24, classes);
+  g.output(x, [batch, classes]);
+  return g.build({ producerName: 'pytorch', opset: 17 });
+}

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { initRuntime } from '../runtime/backend.ts';
 import { importModel } from './import-model.ts';
-import { mobilenetLikeOnnx, resnetLikeOnnx } from './test-models.ts';
+import { groupedConvOnnx, mobilenetLikeOnnx, resnetLikeOnnx } from './test-models.ts';
 
 /** Gradients of a cross-entropy loss w.r.t. every trainable weight, in training mode (BN on batch statistics). */
 async function gradients(bytes: Uint8Array): Promise<number[][]> {
@@ -32,6 +32,7 @@ describe('imported models train on wasm', () => {
       'MobileNet-like without the dilated conv (depthwise x2, HardSwish, SE, padded pools)',
       () => mobilenetLikeOnnx({ size: 32, dilation: 1 }),
     ],
+    ['ResNeXt-like (grouped convs)', () => groupedConvOnnx({ size: 16 })],
   ])('%s: wasm gradients equal the cpu backend', async (_name, build) => {
     const bytes = build();
     await tf.setBackend('cpu');
