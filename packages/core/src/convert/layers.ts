@@ -270,14 +270,50 @@ export class OnnxGroupedConv2D extends tf.layers.Layer {
     return tf.tidy(() => {
       const x = single(inputs) as tf.Tensor4D;
       const kernel = (this.kernel as tf.LayerVariable).read() as tf.Tensor4D;
-      const xs = tf.split(x, this.cfg.groups, 3);
-      const ks = tf.split(kernel, this.cfg.groups, 3);
-      const parts = xs.map((part, g) =>
-        tf.conv2d(part as tf.Tensor4D, ks[g] as tf.Tensor4D, this.cfg.strides, 'valid', 'NHWC', this.cfg.dilationRate),
-      );
+      // tfjs's SplitV gradient fails for a single split, so one group skips the split.
+      const oneGroup = this.cfg.groups === 1;
+      const xs = oneGroup ? [x] : tf.split(x, this.cfg.groups, 3);
+      const ks = oneGroup ? [kernel] : tf.split(kernel, this.cfg.groups, 3);
+      const parts = xs.map((part, g) => this.convolve(part as tf.Tensor4D, ks[g] as tf.Tensor4D));
       const y = parts.length === 1 ? (parts[0] as tf.Tensor) : tf.concat(parts, 3);
       return this.bias ? tf.add(y, this.bias.read()) : y;
     });
+  }
+
+  /**
+   * A dilated stride-1 conv runs as space-to-batch, valid conv, batch-to-space (how TensorFlow
+   * implements atrous convolution): tfjs has no gradient for conv2d with dilations, but has one
+   * for these three, so imported dilated convs can be repaired.
+   */
+  private convolve(x: tf.Tensor4D, kernel: tf.Tensor4D): tf.Tensor4D {
+    const [dh, dw] = this.cfg.dilationRate;
+    if ((dh === 1 && dw === 1) || this.cfg.strides[0] !== 1 || this.cfg.strides[1] !== 1) {
+      return tf.conv2d(x, kernel, this.cfg.strides, 'valid', 'NHWC', this.cfg.dilationRate);
+    }
+    const [n, h, w, c] = x.shape;
+    const [kh, kw] = this.cfg.kernelSize;
+    const outH = h - (kh - 1) * dh;
+    const outW = w - (kw - 1) * dw;
+    const padH = Math.ceil(h / dh) * dh - h;
+    const padW = Math.ceil(w / dw) * dw - w;
+    const spaced = tf.spaceToBatchND(
+      x,
+      [dh, dw],
+      [
+        [0, padH],
+        [0, padW],
+      ],
+    );
+    const y = tf.conv2d(spaced as tf.Tensor4D, kernel, 1, 'valid');
+    const full = tf.batchToSpaceND(
+      y,
+      [dh, dw],
+      [
+        [0, 0],
+        [0, 0],
+      ],
+    ) as tf.Tensor4D;
+    return tf.slice(full, [0, 0, 0, 0], [n, outH, outW, full.shape[3] ?? c]);
   }
 
   override getConfig(): tf.serialization.ConfigDict {

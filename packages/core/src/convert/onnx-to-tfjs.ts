@@ -674,7 +674,8 @@ class Converter {
     let layer: tf.layers.Layer;
     let kernel: tf.Tensor;
     let transform: 'conv' | 'depthwise';
-    if (group === 1) {
+    const dilated = dilations.some((d) => d > 1);
+    if (group === 1 && !dilated) {
       if (groupChannels !== inChannels)
         throw unsupported(node, `weights for ${groupChannels} input channels, input has ${inChannels}`);
       layer = tf.layers.conv2d({ ...common, filters: outChannels });
@@ -682,7 +683,7 @@ class Converter {
         tf.transpose(tf.tensor4d(weight.data as Float32Array, weight.shape as [number, number, number, number]), [2, 3, 1, 0]),
       );
       transform = 'conv';
-    } else if (group === inChannels && groupChannels === 1 && outChannels % inChannels === 0) {
+    } else if (!dilated && group === inChannels && groupChannels === 1 && outChannels % inChannels === 0) {
       const multiplier = outChannels / inChannels;
       layer = tf.layers.depthwiseConv2d({ ...common, depthMultiplier: multiplier });
       kernel = tf.tidy(() =>
