@@ -4,6 +4,7 @@
  */
 import {
   checkFidelity,
+  groupedConvOnnx,
   importModel,
   mobilenetLikeOnnx,
   plainCnnOnnx,
@@ -20,6 +21,7 @@ const builders: Record<string, () => Uint8Array> = {
   'plain-cnn': () => plainCnnOnnx({ size, channels: 1 }),
   'resnet-like': () => resnetLikeOnnx({ size }),
   'mobilenet-like': () => mobilenetLikeOnnx({ size }),
+  'resnext-like': () => groupedConvOnnx({ size }),
   resnet18: () => resnet18Onnx({ size, cifarStem: size <= 32 }),
 };
 

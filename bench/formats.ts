@@ -15,9 +15,11 @@ const count = process.argv.includes('--quick') ? '32' : '256';
 const cases: [string, number][] = [
   ['plain-cnn', 28],
   ['resnet-like', 32],
+  ['resnext-like', 32],
   ['resnet18', 32],
   ['mobilenet-like', 64],
   ['resnet18', 64],
+  ['resnet-like', 224],
   ['mobilenet-like', 224],
   ['resnet18', 224],
 ];

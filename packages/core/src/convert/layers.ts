@@ -155,6 +155,16 @@ export class OnnxBinary extends tf.layers.Layer {
   }
 }
 
+/** NHWC paddings from [top, bottom, left, right]. */
+function spatialPaddings([t, b, l, r]: [number, number, number, number]): [number, number][] {
+  return [
+    [0, 0],
+    [t, b],
+    [l, r],
+    [0, 0],
+  ];
+}
+
 export interface OnnxPool2DConfig {
   op: 'max' | 'avg';
   kernel: [number, number];
@@ -193,12 +203,7 @@ export class OnnxPool2D extends tf.layers.Layer {
     return tf.tidy(() => {
       const x = single(inputs) as tf.Tensor4D;
       const [t, b, l, r] = this.cfg.pads;
-      const paddings: [number, number][] = [
-        [0, 0],
-        [t, b],
-        [l, r],
-        [0, 0],
-      ];
+      const paddings = spatialPaddings(this.cfg.pads);
       const { kernel, strides } = this.cfg;
       if (this.cfg.op === 'max') {
         return tf.maxPool(tf.pad(x, paddings, Number.NEGATIVE_INFINITY), kernel, strides, 'valid');
@@ -348,13 +353,7 @@ export class OnnxPad2D extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = single(inputs);
-      const [t, b, l, r] = this.cfg.pads;
-      const paddings: [number, number][] = [
-        [0, 0],
-        [t, b],
-        [l, r],
-        [0, 0],
-      ];
+      const paddings = spatialPaddings(this.cfg.pads);
       return this.cfg.mode === 'reflect' ? tf.mirrorPad(x, paddings, 'reflect') : tf.pad(x, paddings, this.cfg.value);
     });
   }

@@ -109,6 +109,45 @@ function conv2dBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf.Tensor
   return adoptAsOutput(result, wasm);
 }
 
+/** Spreads dy over the strided positions of the forward pass (zeros between), for stride > 1. */
+function dilateByStride(d: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
+  if (sh === 1 && sw === 1) return d;
+  const [n, oh, ow, c] = d.shape;
+  const spaced = tf.pad(tf.reshape(d, [n, oh, 1, ow, 1, c]), [
+    [0, 0],
+    [0, 0],
+    [0, sh - 1],
+    [0, 0],
+    [0, sw - 1],
+    [0, 0],
+  ]);
+  const reshaped = tf.reshape(spaced, [n, oh * sh, ow * sw, c]) as tf.Tensor4D;
+  return tf.slice(reshaped, [0, 0, 0, 0], [n, (oh - 1) * sh + 1, (ow - 1) * sw + 1, c]);
+}
+
+/**
+ * Pads (or crops) the zero-dilated dy so a valid correlation with the flipped filter yields dx of
+ * the input's spatial size: the "full" correlation both input gradients need.
+ */
+function padForInputGradient(d: tf.Tensor4D, info: tf.backend_util.Conv2DInfo): tf.Tensor4D {
+  const { filterHeight: kh, filterWidth: kw, padInfo, inHeight: h, inWidth: w, batchSize: n } = info;
+  const [, dh, dw, channels] = d.shape;
+  const top = kh - 1 - padInfo.top;
+  const left = kw - 1 - padInfo.left;
+  const bottom = h + kh - 1 - top - dh;
+  const right = w + kw - 1 - left - dw;
+  let padded = tf.pad(d, [
+    [0, 0],
+    [Math.max(top, 0), Math.max(bottom, 0)],
+    [Math.max(left, 0), Math.max(right, 0)],
+    [0, 0],
+  ]);
+  if (top < 0 || left < 0 || bottom < 0 || right < 0) {
+    padded = tf.slice(padded, [0, Math.max(-top, 0), Math.max(-left, 0), 0], [n, h + kh - 1, w + kw - 1, channels]);
+  }
+  return padded;
+}
+
 /**
  * dx = full correlation of the zero-dilated dy with the spatially flipped, in/out-swapped
  * filter: a forward conv2d on XNNPACK instead of wasm's scalar C++ loop.
@@ -128,58 +167,14 @@ function conv2dBackpropInput({ inputs, backend, attrs }: KernelArgs): tf.TensorI
     false,
     'channelsLast',
   );
-  const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw } = info;
-  const { outHeight: oh, outWidth: ow, batchSize: n, inHeight: h, inWidth: w, outChannels: co, padInfo } = info;
+  const { strideHeight: sh, strideWidth: sw } = info;
   const result = tf.tidy(() => {
-    let d = borrow(dy, wasm) as tf.Tensor4D;
+    const d = padForInputGradient(dilateByStride(borrow(dy, wasm) as tf.Tensor4D, sh, sw), info);
     const f = borrow(filter, wasm) as tf.Tensor4D;
-    if (sh > 1 || sw > 1) {
-      const spaced = tf.pad(tf.reshape(d, [n, oh, 1, ow, 1, co]), [
-        [0, 0],
-        [0, 0],
-        [0, sh - 1],
-        [0, 0],
-        [0, sw - 1],
-        [0, 0],
-      ]);
-      const reshaped = tf.reshape(spaced, [n, oh * sh, ow * sw, co]) as tf.Tensor4D;
-      d = tf.slice(reshaped, [0, 0, 0, 0], [n, (oh - 1) * sh + 1, (ow - 1) * sw + 1, co]);
-    }
-    const dh = (oh - 1) * sh + 1;
-    const dw = (ow - 1) * sw + 1;
-    const top = kh - 1 - padInfo.top;
-    const left = kw - 1 - padInfo.left;
-    const bottom = h + kh - 1 - top - dh;
-    const right = w + kw - 1 - left - dw;
-    d = tf.pad(d, [
-      [0, 0],
-      [Math.max(top, 0), Math.max(bottom, 0)],
-      [Math.max(left, 0), Math.max(right, 0)],
-      [0, 0],
-    ]);
-    if (top < 0 || left < 0 || bottom < 0 || right < 0) {
-      d = tf.slice(d, [0, Math.max(-top, 0), Math.max(-left, 0), 0], [n, h + kh - 1, w + kw - 1, co]);
-    }
     const flipped = tf.transpose(tf.reverse(f, [0, 1]), [0, 1, 3, 2]);
     return tf.conv2d(d, flipped as tf.Tensor4D, 1, 'valid');
   });
   return adoptAsOutput(result, wasm);
-}
-
-/** Spreads dy over the strided positions of the forward pass (zeros between), for stride > 1. */
-function dilateByStride(d: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
-  if (sh === 1 && sw === 1) return d;
-  const [n, oh, ow, c] = d.shape;
-  const spaced = tf.pad(tf.reshape(d, [n, oh, 1, ow, 1, c]), [
-    [0, 0],
-    [0, 0],
-    [0, sh - 1],
-    [0, 0],
-    [0, sw - 1],
-    [0, 0],
-  ]);
-  const reshaped = tf.reshape(spaced, [n, oh * sh, ow * sw, c]) as tf.Tensor4D;
-  return tf.slice(reshaped, [0, 0, 0, 0], [n, (oh - 1) * sh + 1, (ow - 1) * sw + 1, c]);
 }
 
 /**
@@ -203,26 +198,11 @@ function depthwiseBackpropInput({ inputs, backend, attrs }: KernelArgs): tf.Tens
   if (info.dilationHeight > 1 || info.dilationWidth > 1) {
     throw new Error('DepthwiseConv2dNativeBackpropInput: dilations > 1 are not supported on wasm');
   }
-  const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw, padInfo } = info;
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = info;
+  const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw } = info;
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c } = info;
   const multiplier = (filter.shape[3] as number) ?? 1;
   const result = tf.tidy(() => {
-    let d = dilateByStride(borrow(dy, wasm) as tf.Tensor4D, sh, sw);
-    const dh = (oh - 1) * sh + 1;
-    const dw = (ow - 1) * sw + 1;
-    const top = kh - 1 - padInfo.top;
-    const left = kw - 1 - padInfo.left;
-    const bottom = h + kh - 1 - top - dh;
-    const right = w + kw - 1 - left - dw;
-    d = tf.pad(d, [
-      [0, 0],
-      [Math.max(top, 0), Math.max(bottom, 0)],
-      [Math.max(left, 0), Math.max(right, 0)],
-      [0, 0],
-    ]);
-    if (top < 0 || left < 0 || bottom < 0 || right < 0) {
-      d = tf.slice(d, [0, Math.max(-top, 0), Math.max(-left, 0), 0], [n, h + kh - 1, w + kw - 1, c * multiplier]);
-    }
+    const d = padForInputGradient(dilateByStride(borrow(dy, wasm) as tf.Tensor4D, sh, sw), info);
     const flipped = tf.reshape(tf.reverse(borrow(filter, wasm), [0, 1]), [kh, kw, c * multiplier, 1]) as tf.Tensor4D;
     const perOutput = tf.depthwiseConv2d(d, flipped, 1, 'valid');
     return multiplier === 1 ? perOutput : tf.sum(tf.reshape(perOutput, [n, h, w, c, multiplier]), 4);
