@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isAntidoteError } from '../errors.ts';
+import { OnnxGraphBuilder } from '../formats/onnx/builder.ts';
 import { parseOnnx } from '../formats/onnx/parse.ts';
 import { replaceInitializers } from '../formats/onnx/write.ts';
 import { initRuntime } from '../runtime/backend.ts';
@@ -73,6 +74,27 @@ describe('exportRepaired', () => {
       imported.model.dispose();
     });
   }
+
+  it('refuses to write back weights the graph computes instead of storing', async () => {
+    const g = new OnnxGraphBuilder();
+    g.input('x', ['N', 3, 4, 4]);
+    const flat = g.node('Flatten', ['x']);
+    const w = g.initializer('w', { dims: [48, 5], data: new Float32Array(240).fill(0.01) });
+    const wt = g.node('Transpose', [w], { perm: { ints: [1, 0] } });
+    const y = g.node('Gemm', [flat, wt], { transB: { i: 1 } });
+    g.output(y, ['N', 5]);
+    const bytes = g.build();
+    const imported = await importModel(bytes);
+    let error: unknown;
+    try {
+      await exportRepaired(bytes, imported.model, { verify: false });
+    } catch (e) {
+      error = e;
+    }
+    expect(isAntidoteError(error, 'UNSUPPORTED_FORMAT')).toBe(true);
+    expect((error as Error).message).toMatch(/logits\/kernel/);
+    imported.model.dispose();
+  });
 
   it('refuses names that are not initializers', () => {
     const bytes = resnetLikeOnnx({ size: 16 });

@@ -11,7 +11,7 @@ import { parseOnnx } from '../formats/onnx/parse.ts';
 import { replaceInitializers } from '../formats/onnx/write.ts';
 import { checkFidelity, type FidelityReport } from './fidelity.ts';
 import { convertKeras } from './keras-to-tfjs.ts';
-import { InputNormalization, type InputNormalizationConfig } from './layers.ts';
+import { InputNormalization, type InputNormalizationConfig, OnnxConstantBinary } from './layers.ts';
 import { convertOnnx, type InputLayout, type WeightBinding } from './onnx-to-tfjs.ts';
 
 export interface ExportRepairedOptions {
@@ -97,6 +97,16 @@ async function exportRepairedKeras(
   return { bytes, replaced: [...replacements.keys()], fidelity };
 }
 
+/** Repairable weights (all but fixed graph constants) that no initializer binding covers. */
+function unboundWeights(model: tf.LayersModel, bindings: readonly WeightBinding[]): string[] {
+  const bound = new Set(bindings.map((b) => `${b.layer}:${b.weight}`));
+  return model.layers.flatMap((layer) =>
+    layer instanceof OnnxConstantBinary
+      ? []
+      : layer.weights.flatMap((w, i) => (bound.has(`${layer.name}:${i}`) ? [] : [`${layer.name}/${w.originalName}`])),
+  );
+}
+
 function repairedLayer(model: tf.LayersModel, name: string): tf.layers.Layer {
   try {
     return model.getLayer(name);
@@ -124,7 +134,14 @@ export async function exportRepaired(
   const onnx = parseOnnx(originalOnnxBytes, { externalFiles: options.externalFiles });
   // Rebuild with the same first layers so layer names line up with the imported model's.
   const reference = convertOnnx(onnx, { layout: options.layout, normalization });
+  const unbound = unboundWeights(reference.model, reference.bindings);
   reference.model.dispose();
+  if (unbound.length > 0) {
+    throw new AntidoteError(
+      'UNSUPPORTED_FORMAT',
+      `Weights ${unbound.join(', ')} are computed in the ONNX graph (not stored as initializers), so repaired values cannot be written back into it.`,
+    );
+  }
   const replacements = new Map<string, Float32Array>();
   for (const binding of reference.bindings) {
     const weight = repairedLayer(repairedModel, binding.layer).getWeights()[binding.weight];
