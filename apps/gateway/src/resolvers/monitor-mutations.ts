@@ -1,6 +1,6 @@
 /** Monitors: continuous scanning settings, their webhooks and a test delivery. */
 import { schema } from '@antidote/db';
-import { deliverWebhook } from '@antidote/jobs';
+import { deliverWebhook, EgressRefusedError, MAX_WEBHOOKS_PER_MONITOR, parseEgressUrl } from '@antidote/jobs';
 import { eq } from 'drizzle-orm';
 import { requireRole } from '../auth.ts';
 import { ApiError } from '../errors.ts';
@@ -36,7 +36,10 @@ export const monitorMutations: Resolvers = {
         const auth = ctx.requireAuth();
         requireRole(auth, 'analyst');
         const id = need(input.id, 'Monitor', ['input', 'id']);
-        const changes = { ...monitorSettings(input), ...(input.name ? { name: checkName(input.name, ['input', 'name']) } : {}) };
+        const changes = {
+          ...monitorSettings(input),
+          ...(input.name ? { name: checkName(input.name, ['input', 'name']) } : {}),
+        };
         return ctx.tenant(async (tx) => {
           const [monitor] = await tx.update(schema.monitors).set(changes).where(eq(schema.monitors.id, id)).returning();
           if (!monitor) throw new ApiError('NOT_FOUND', 'No monitor with this ID.', ['input', 'id']);
@@ -80,7 +83,16 @@ export const monitorMutations: Resolvers = {
           await ctx.tenant((tx) =>
             audit(tx, auth, 'monitor.test', `monitor:${id}`, { results: deliveries.map((d) => d.status) }),
           );
-          return { deliveries };
+          // a coarse outcome only: status codes and error text of the target would make this a
+          // probe of whatever answers at that URL
+          return {
+            deliveries: deliveries.map((d) => ({
+              url: d.url,
+              status: d.status === 'blocked' ? 'refused' : d.status,
+              responseCode: null,
+              error: null,
+            })),
+          };
         },
         { deliveries: [] },
       ),
@@ -108,16 +120,19 @@ function monitorSettings(input: {
   ) {
     throw new ApiError('INVALID_INPUT', 'scoreThreshold is in (0, 1].', ['input', 'scoreThreshold']);
   }
-  for (const [i, hook] of (input.webhooks ?? []).entries()) {
-    let url: URL | undefined;
+  const webhooks = input.webhooks ?? [];
+  if (webhooks.length > MAX_WEBHOOKS_PER_MONITOR)
+    throw new ApiError('INVALID_INPUT', `A monitor has at most ${MAX_WEBHOOKS_PER_MONITOR} webhooks.`, ['input', 'webhooks']);
+  for (const [i, hook] of webhooks.entries()) {
     try {
-      url = new URL(hook.url);
-    } catch {}
-    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
-      throw new ApiError('INVALID_INPUT', 'Webhook URLs are http(s) URLs.', ['input', 'webhooks', String(i), 'url']);
+      // addresses are judged at delivery (a name can resolve anywhere); here syntax and length
+      parseEgressUrl(hook.url, true);
+    } catch (error) {
+      const why = error instanceof EgressRefusedError ? error.message : 'not a URL';
+      throw new ApiError('INVALID_INPUT', `Webhook URLs are http(s) URLs (${why}).`, ['input', 'webhooks', String(i), 'url']);
     }
-    if (hook.secret.length < 16)
-      throw new ApiError('INVALID_INPUT', 'Webhook secrets are at least 16 characters.', [
+    if (hook.secret.length < 16 || hook.secret.length > 256)
+      throw new ApiError('INVALID_INPUT', 'Webhook secrets are 16 to 256 characters.', [
         'input',
         'webhooks',
         String(i),
