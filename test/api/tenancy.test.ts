@@ -430,7 +430,8 @@ describe.each(['pglite', 'postgres'] as const)('tenant isolation (%s)', (backend
   it('every mutation with A IDs answers NOT_FOUND to B and leaves A unchanged', async () => {
     const before = await snapshotOf(A.tenantId);
     const hitsBefore = hook.hits.length;
-    const bModelUpload = B.uploads[0]?.id ?? '';
+    // uploads register once: B's own registered uploads are spent, so B brings a fresh one
+    const bModelUpload = (await uploadBytes(gw, B.owner.token, 'MODEL', 'fresh.zip', (await buildArchives()).models[2])).id;
     const aModelUpload = A.uploads[0]?.id ?? '';
     const aDatasetUpload = A.uploads[1]?.id ?? '';
     const [aV1 = '', aV2 = ''] = A.versions;

@@ -23,6 +23,10 @@ const schema = z.object({
   /** HMAC key for signed upload/download URLs; >= 32 chars; required in production. */
   ANTIDOTE_SIGNING_SECRET: z.string().min(32).optional(),
   ANTIDOTE_MAX_UPLOAD_MB: z.coerce.number().positive().max(4096).default(200),
+  /** Most bytes an uploaded archive may unpack to while it is inspected. */
+  ANTIDOTE_MAX_UNPACKED_MB: z.coerce.number().positive().max(8192).default(512),
+  /** Most decoded pixel bytes (RGBA) a dataset upload may need while it is inspected. */
+  ANTIDOTE_MAX_DATASET_PIXEL_MB: z.coerce.number().positive().max(8192).default(256),
   /** Requests per minute per caller (API key, session or IP). */
   ANTIDOTE_RATE_LIMIT: z.coerce.number().int().positive().default(600),
   /** Comma-separated origins allowed by CORS (the dashboard). */
@@ -55,6 +59,18 @@ export function readGatewayEnv(source: Readonly<Record<string, string | undefine
     signingSecret: env.ANTIDOTE_SIGNING_SECRET ?? randomBytes(32).toString('hex'),
     oidc: env.OIDC_ISSUER && env.OIDC_CLIENT_ID ? { issuer: env.OIDC_ISSUER, clientId: env.OIDC_CLIENT_ID } : null,
     maxUploadBytes: Math.round(env.ANTIDOTE_MAX_UPLOAD_MB * 1024 * 1024),
+    inspection: {
+      limits: {
+        maxUnpackedBytes: Math.round(env.ANTIDOTE_MAX_UNPACKED_MB * 1024 * 1024),
+        // real weights and images barely compress; 50x is a bomb (sparse files stay below the floor)
+        maxRatio: 50,
+        ratioFloorBytes: 8 * 1024 * 1024,
+        maxPixelBytes: Math.round(env.ANTIDOTE_MAX_DATASET_PIXEL_MB * 1024 * 1024),
+        maxImages: 200_000,
+      },
+      timeoutMs: 60_000,
+      heapMb: 512,
+    },
     corsOrigins: env.ANTIDOTE_CORS_ORIGINS.split(',')
       .map((s) => s.trim())
       .filter(Boolean),

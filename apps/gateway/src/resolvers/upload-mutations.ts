@@ -1,16 +1,15 @@
 /** Uploads and what is registered from them: models, model versions, datasets. */
-import { classHistogram, datasetThumbnailGrid, importDataset } from '@antidote/core/datasets';
-import { describeModelArchive } from '@antidote/core/models';
-import { insertModelVersion, recordArtifact, schema } from '@antidote/db';
+import { insertModelVersion, recordArtifact, schema, type Tx } from '@antidote/db';
 import { insertJob } from '@antidote/jobs';
 import { signToken } from '@antidote/storage';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, isNotNull } from 'drizzle-orm';
 import { readArtifact } from '../artifacts.ts';
 import { requireRole } from '../auth.ts';
 import type { GraphQLContext } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import type { Resolvers } from '../generated/resolvers.ts';
 import { toGlobalId } from '../ids.ts';
+import { inspectDatasetArchive, inspectModelArchive } from '../inspection/index.ts';
 import { attempt, audit, checkName, enqueueAfterCommit, need } from './mutation-support.ts';
 
 const UPLOAD_TTL_MS = 60 * 60_000;
@@ -27,11 +26,24 @@ async function completedUpload(ctx: GraphQLContext, uploadGlobalId: string, purp
   return { ...upload, sha256: upload.sha256 };
 }
 
-/** Cheap validation in the gateway (model.json + manifest only, no TensorFlow). */
+/**
+ * An upload is registered once: its row goes in the transaction that records what was made of
+ * it, so a replay (or a concurrent twin) finds nothing and that transaction rolls back.
+ */
+async function consumeUpload(tx: Tx, uploadId: string): Promise<void> {
+  const [consumed] = await tx
+    .delete(schema.uploads)
+    .where(and(eq(schema.uploads.id, uploadId), isNotNull(schema.uploads.completedAt)))
+    .returning({ id: schema.uploads.id });
+  if (!consumed)
+    throw new ApiError('CONFLICT', 'This upload was registered already; upload the file again.', ['input', 'uploadId']);
+}
+
+/** Validation off the event loop (model.json + manifest only, no TensorFlow). */
 async function describeUploadedModel(ctx: GraphQLContext, sha256: string) {
   const bytes = await readArtifact(ctx.services, sha256, ctx.services.env.maxUploadBytes);
   try {
-    return describeModelArchive(bytes, { maxBytes: ctx.services.env.maxUploadBytes * 4 });
+    return await inspectModelArchive(bytes, ctx.services.env.inspection);
   } catch (error) {
     throw Object.assign(error as Error, { field: ['input', 'uploadId'] });
   }
@@ -89,6 +101,7 @@ export const uploadMutations: Resolvers = {
         const upload = await completedUpload(ctx, input.uploadId, 'model');
         const described = await describeUploadedModel(ctx, upload.sha256);
         return ctx.tenant(async (tx) => {
+          await consumeUpload(tx, upload.id);
           const [model] = await tx
             .insert(schema.models)
             .values({ tenantId: auth.tenantId, name, description: input.description ?? '', createdBy: auth.userId })
@@ -123,6 +136,7 @@ export const uploadMutations: Resolvers = {
           const upload = await completedUpload(ctx, input.uploadId, 'model');
           const described = await describeUploadedModel(ctx, upload.sha256);
           const result = await ctx.tenant(async (tx) => {
+            await consumeUpload(tx, upload.id);
             const version = await insertModelVersion(tx, {
               tenantId: auth.tenantId,
               modelId,
@@ -176,14 +190,15 @@ export const uploadMutations: Resolvers = {
         const name = checkName(input.name, ['input', 'name']);
         const upload = await completedUpload(ctx, input.uploadId, 'dataset');
         const bytes = await readArtifact(ctx.services, upload.sha256, ctx.services.env.maxUploadBytes);
-        let dataset: Awaited<ReturnType<typeof importDataset>>;
+        let dataset: Awaited<ReturnType<typeof inspectDatasetArchive>>;
         try {
-          dataset = await importDataset([{ name: upload.filename || 'dataset', bytes }]);
+          dataset = await inspectDatasetArchive(bytes, upload.filename, ctx.services.env.inspection);
         } catch (error) {
           throw Object.assign(error as Error, { field: ['input', 'uploadId'] });
         }
-        const thumbnail = await ctx.services.store.put(datasetThumbnailGrid(dataset), { contentType: 'image/png' });
+        const thumbnail = await ctx.services.store.put(dataset.thumbnailPng, { contentType: 'image/png' });
         return ctx.tenant(async (tx) => {
+          await consumeUpload(tx, upload.id);
           await recordArtifact(tx, auth.tenantId, thumbnail.sha256, thumbnail.size, 'image/png');
           const [row] = await tx
             .insert(schema.datasets)
@@ -192,10 +207,10 @@ export const uploadMutations: Resolvers = {
               name,
               artifactSha256: upload.sha256,
               format: upload.filename.split('.').pop()?.toLowerCase() ?? 'archive',
-              count: dataset.labels.length,
-              numClasses: dataset.classNames.length,
-              imageShape: [dataset.height, dataset.width, dataset.channels],
-              classHistogram: classHistogram(dataset),
+              count: dataset.count,
+              numClasses: dataset.numClasses,
+              imageShape: dataset.imageShape,
+              classHistogram: dataset.classHistogram,
               thumbnailSha256: thumbnail.sha256,
               createdBy: auth.userId,
             })
