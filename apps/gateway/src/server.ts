@@ -14,6 +14,7 @@ import express from 'express';
 import { type ExecutionArgs, GraphQLError, specifiedRules, validate } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
+import { withAccessRules } from './access.ts';
 import { type AuthContext, authenticate } from './auth.ts';
 import { createContext, type GatewayServices, type GraphQLContext } from './context.ts';
 import { ApiError, httpStatus } from './errors.ts';
@@ -30,7 +31,7 @@ const typeDefs = readFileSync(new URL('./schema/schema.graphql', import.meta.url
 export function buildSchema() {
   return makeExecutableSchema({
     typeDefs,
-    resolvers: [typeResolvers, queryResolvers, mutationResolvers, subscriptionResolvers] as never,
+    resolvers: withAccessRules([typeResolvers, queryResolvers, mutationResolvers, subscriptionResolvers] as never) as never,
   });
 }
 

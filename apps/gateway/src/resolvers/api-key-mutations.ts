@@ -1,6 +1,7 @@
 /** API keys: create and revoke. */
 import { schema } from '@antidote/db';
 import { and, eq, isNull } from 'drizzle-orm';
+import { API_KEY_SCOPES, isApiKeyScope } from '../access.ts';
 import { fromApiRole, newApiKeySecret, requireRole } from '../auth.ts';
 import { ApiError } from '../errors.ts';
 import type { Resolvers } from '../generated/resolvers.ts';
@@ -18,6 +19,14 @@ export const apiKeyMutations: Resolvers = {
         const expiresAt = input.expiresAt ? new Date(input.expiresAt) : null;
         if (expiresAt && expiresAt.getTime() <= Date.now())
           throw new ApiError('INVALID_INPUT', 'expiresAt is in the past.', ['input', 'expiresAt']);
+        const scopes = [...new Set(input.scopes ?? [])];
+        const unknown = scopes.filter((s) => !isApiKeyScope(s));
+        if (unknown.length > 0)
+          throw new ApiError(
+            'INVALID_INPUT',
+            `Unknown scopes ${unknown.join(', ')}; the scopes are ${Object.keys(API_KEY_SCOPES).join(', ')}.`,
+            ['input', 'scopes'],
+          );
         const { secret, prefix, hash } = newApiKeySecret();
         return ctx.tenant(async (tx) => {
           const [apiKey] = await tx
@@ -28,7 +37,7 @@ export const apiKeyMutations: Resolvers = {
               prefix,
               keyHash: hash,
               role,
-              scopes: input.scopes ?? [],
+              scopes,
               expiresAt,
               createdBy: auth.userId,
             })

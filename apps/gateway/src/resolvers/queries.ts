@@ -150,15 +150,27 @@ export const queryResolvers: Resolvers = {
         }),
       ),
     verifyAuditChain: (_p, _a, ctx) => ctx.tenant((tx) => verifyAuditChain(tx, ctx.requireAuth().tenantId)),
+    // the pool is shared by every tenant: per backend in aggregate, no machine names or IDs
     workers: async (_p, _a, ctx) => {
       ctx.requireAuth();
-      return ctx.services.database.asService((tx) =>
+      const rows = await ctx.services.database.asService((tx) =>
         tx
-          .select()
+          .select({
+            backend: schema.workers.backend,
+            concurrency: sql<number>`sum(${schema.workers.concurrency})::int`,
+            lastSeenAt: sql<Date>`max(${schema.workers.lastSeenAt})`,
+          })
           .from(schema.workers)
           .where(gt(schema.workers.lastSeenAt, sql`now() - interval '2 minutes'`))
-          .orderBy(asc(schema.workers.id)),
+          .groupBy(schema.workers.backend)
+          .orderBy(asc(schema.workers.backend)),
       );
+      return rows.map((r) => ({
+        id: `pool:${r.backend}`,
+        backend: r.backend,
+        concurrency: r.concurrency,
+        lastSeenAt: new Date(r.lastSeenAt),
+      }));
     },
   },
   Overview: {

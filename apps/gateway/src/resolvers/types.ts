@@ -3,6 +3,7 @@ import { schema } from '@antidote/db';
 import { listJobEvents } from '@antidote/jobs';
 import { eq } from 'drizzle-orm';
 import { GraphQLScalarType, Kind } from 'graphql';
+import { visibleWebhookUrl } from '../access.ts';
 import { downloadUrl, reportUrl } from '../artifacts.ts';
 import { toApiRole } from '../auth.ts';
 import type { GraphQLContext } from '../context.ts';
@@ -122,7 +123,7 @@ export const typeResolvers: Resolvers = {
     id: (m) => toGlobalId('Monitor', m.id),
     model: (m, _a, ctx) => must(ctx.loaders.model.load(m.modelId), 'Model'),
     dataset: (m, _a, ctx) => must(ctx.loaders.dataset.load(m.datasetId), 'Dataset'),
-    webhooks: (m) => m.webhooks.map((w) => ({ url: w.url })),
+    webhooks: (m, _a, ctx) => m.webhooks.map((w) => ({ url: visibleWebhookUrl(ctx.auth, w.url) })),
   },
   ApiKey: {
     id: (k) => toGlobalId('ApiKey', k.id),
