@@ -82,6 +82,35 @@ export function newApiKeySecret(): { secret: string; prefix: string; hash: strin
   return { secret, prefix, hash: sha256(secret) };
 }
 
+/** Whether the credential behind `auth` still holds (not revoked, expired or signed out; still a member). */
+export async function isCredentialActive(database: Database, auth: AuthContext): Promise<boolean> {
+  return database.asService(async (tx) => {
+    if (auth.apiKeyId) {
+      const [key] = await tx
+        .select({ id: schema.apiKeys.id })
+        .from(schema.apiKeys)
+        .where(
+          and(
+            eq(schema.apiKeys.id, auth.apiKeyId),
+            isNull(schema.apiKeys.revokedAt),
+            or(isNull(schema.apiKeys.expiresAt), gt(schema.apiKeys.expiresAt, sql`now()`)),
+          ),
+        );
+      return key !== undefined;
+    }
+    if (!auth.sessionId || !auth.userId) return false;
+    const [row] = await tx
+      .select({ id: schema.sessions.id })
+      .from(schema.sessions)
+      .innerJoin(
+        schema.memberships,
+        and(eq(schema.memberships.userId, schema.sessions.userId), eq(schema.memberships.tenantId, auth.tenantId)),
+      )
+      .where(and(eq(schema.sessions.id, auth.sessionId), gt(schema.sessions.expiresAt, sql`now()`)));
+    return row !== undefined;
+  });
+}
+
 /** Resolves a bearer token (+ tenant choice for sessions) or throws UNAUTHENTICATED / FORBIDDEN. */
 export async function authenticate(database: Database, bearer: string, tenantChoice: string | undefined): Promise<AuthContext> {
   if (bearer.startsWith('ak_')) return authenticateApiKey(database, bearer);

@@ -3,7 +3,7 @@ import type { Database, Tx } from '@antidote/db';
 import type { JobEventHub, JobQueue } from '@antidote/jobs';
 import type { ArtifactStore } from '@antidote/storage';
 import type { Logger } from 'pino';
-import type { AuthContext } from './auth.ts';
+import { type AuthContext, isCredentialActive } from './auth.ts';
 import type { GatewayEnv } from './env.ts';
 import { ApiError } from './errors.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
@@ -27,6 +27,8 @@ export interface GraphQLContext {
   tenant<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** The caller, or UNAUTHENTICATED. */
   requireAuth(): AuthContext;
+  /** False once the caller's key is revoked or expired, or its session ended (long-lived streams ask). */
+  credentialActive(): Promise<boolean>;
 }
 
 export function createContext(services: GatewayServices, auth: AuthContext | null): GraphQLContext {
@@ -35,5 +37,6 @@ export function createContext(services: GatewayServices, auth: AuthContext | nul
     return auth;
   };
   const tenant = <T>(fn: (tx: Tx) => Promise<T>) => services.database.withTenant(requireAuth().tenantId, fn);
-  return { services, auth, requireAuth, tenant, loaders: createLoaders(tenant) };
+  const credentialActive = async () => (auth ? isCredentialActive(services.database, auth) : false);
+  return { services, auth, requireAuth, tenant, credentialActive, loaders: createLoaders(tenant) };
 }

@@ -27,6 +27,8 @@ const schema = z.object({
   ANTIDOTE_MAX_UNPACKED_MB: z.coerce.number().positive().max(8192).default(512),
   /** Most decoded pixel bytes (RGBA) a dataset upload may need while it is inspected. */
   ANTIDOTE_MAX_DATASET_PIXEL_MB: z.coerce.number().positive().max(8192).default(256),
+  /** How often an open WebSocket re-checks its credential; a revoked one is disconnected. */
+  ANTIDOTE_WS_RECHECK_SECONDS: z.coerce.number().positive().max(3600).default(30),
   /** Requests per minute per caller (API key, session or IP). */
   ANTIDOTE_RATE_LIMIT: z.coerce.number().int().positive().default(600),
   /** Comma-separated origins allowed by CORS (the dashboard). */

@@ -13,9 +13,9 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import express from 'express';
 import { type ExecutionArgs, GraphQLError, specifiedRules, validate } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { withAccessRules } from './access.ts';
-import { type AuthContext, authenticate } from './auth.ts';
+import { type AuthContext, authenticate, isCredentialActive } from './auth.ts';
 import { createContext, type GatewayServices, type GraphQLContext } from './context.ts';
 import { ApiError, httpStatus } from './errors.ts';
 import { createHardening, LIMITS, rateLimitKey } from './hardening.ts';
@@ -98,15 +98,29 @@ export async function startGateway(services: GatewayServices, listen: { host: st
       wsServer.emit('connection', ws, req);
     });
   });
-  const wsCleanup = useServer<Record<string, unknown>, { request: { socket: { remoteAddress?: string } } }>(
+  const wsCleanup = useServer<Record<string, unknown>, { socket: WebSocket; request: { socket: { remoteAddress?: string } } }>(
     {
       schema,
       onConnect: async (ctx) => {
+        let auth: AuthContext | null;
         try {
-          return (await authFrom(services, ctx.connectionParams?.authorization, ctx.connectionParams?.tenant)) !== null;
+          auth = await authFrom(services, ctx.connectionParams?.authorization, ctx.connectionParams?.tenant);
         } catch {
           return false;
         }
+        if (!auth) return false;
+        // a quiet stream still ends when its credential does: re-checked on a timer
+        const socket = ctx.extra.socket;
+        const timer = setInterval(() => {
+          void isCredentialActive(services.database, auth)
+            .then((active) => {
+              if (!active) socket.close(4403, 'Forbidden: credential revoked or expired');
+            })
+            .catch(() => {});
+        }, env.ANTIDOTE_WS_RECHECK_SECONDS * 1000);
+        timer.unref();
+        socket.once('close', () => clearInterval(timer));
+        return true;
       },
       // every operation meets the HTTP rules: rate limit, token cap, the same validation rules
       onSubscribe: (ctx, _id, payload): ExecutionArgs | readonly GraphQLError[] => {
