@@ -22,6 +22,8 @@ export interface GatewayServices {
 export interface GraphQLContext {
   services: GatewayServices;
   auth: AuthContext | null;
+  /** The client's address as the socket saw it (sign-in throttling). */
+  clientIp: string | undefined;
   loaders: Loaders;
   /** Runs `fn` in a transaction scoped to the caller's tenant (RLS); UNAUTHENTICATED without a caller. */
   tenant<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
@@ -31,12 +33,12 @@ export interface GraphQLContext {
   credentialActive(): Promise<boolean>;
 }
 
-export function createContext(services: GatewayServices, auth: AuthContext | null): GraphQLContext {
+export function createContext(services: GatewayServices, auth: AuthContext | null, clientIp?: string): GraphQLContext {
   const requireAuth = () => {
     if (!auth) throw new ApiError('UNAUTHENTICATED', 'Sign in or send an API key (Authorization: Bearer ...).');
     return auth;
   };
   const tenant = <T>(fn: (tx: Tx) => Promise<T>) => services.database.withTenant(requireAuth().tenantId, fn);
   const credentialActive = async () => (auth ? isCredentialActive(services.database, auth) : false);
-  return { services, auth, requireAuth, tenant, credentialActive, loaders: createLoaders(tenant) };
+  return { services, auth, clientIp, requireAuth, tenant, credentialActive, loaders: createLoaders(tenant) };
 }

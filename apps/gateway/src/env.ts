@@ -29,6 +29,8 @@ const schema = z.object({
   ANTIDOTE_MAX_DATASET_PIXEL_MB: z.coerce.number().positive().max(8192).default(256),
   /** How often an open WebSocket re-checks its credential; a revoked one is disconnected. */
   ANTIDOTE_WS_RECHECK_SECONDS: z.coerce.number().positive().max(3600).default(30),
+  /** scrypt cost for stored passwords as log2(N) (r=8, p=1); weaker stored hashes are upgraded at sign-in. */
+  ANTIDOTE_SCRYPT_LOG2N: z.coerce.number().int().min(14).max(20).default(17),
   /** Requests per minute per caller (API key, session or IP). */
   ANTIDOTE_RATE_LIMIT: z.coerce.number().int().positive().default(600),
   /** Comma-separated origins allowed by CORS (the dashboard). */
@@ -60,6 +62,7 @@ export function readGatewayEnv(source: Readonly<Record<string, string | undefine
     // a per-process secret in development: signed URLs then die with the process, which is fine
     signingSecret: env.ANTIDOTE_SIGNING_SECRET ?? randomBytes(32).toString('hex'),
     oidc: env.OIDC_ISSUER && env.OIDC_CLIENT_ID ? { issuer: env.OIDC_ISSUER, clientId: env.OIDC_CLIENT_ID } : null,
+    passwordPolicy: { log2n: env.ANTIDOTE_SCRYPT_LOG2N },
     maxUploadBytes: Math.round(env.ANTIDOTE_MAX_UPLOAD_MB * 1024 * 1024),
     inspection: {
       limits: {

@@ -25,6 +25,7 @@ import { mutationResolvers } from './resolvers/mutations.ts';
 import { queryResolvers } from './resolvers/queries.ts';
 import { subscriptionResolvers } from './resolvers/subscriptions.ts';
 import { typeResolvers } from './resolvers/types.ts';
+import { ADDRESS_POLICY, addressKey, assertNotThrottled, recordFailure } from './throttle.ts';
 
 const typeDefs = readFileSync(new URL('./schema/schema.graphql', import.meta.url), 'utf8');
 
@@ -41,11 +42,25 @@ function bearerOf(value: unknown): string | undefined {
   return match?.[1];
 }
 
-async function authFrom(services: GatewayServices, authorization: unknown, tenant: unknown): Promise<AuthContext | null> {
+async function authFrom(
+  services: GatewayServices,
+  authorization: unknown,
+  tenant: unknown,
+  clientIp?: string,
+): Promise<AuthContext | null> {
   const bearer = bearerOf(authorization);
   if (!bearer) return null;
   try {
-    return await authenticate(services.database, bearer, typeof tenant === 'string' && tenant ? tenant : undefined);
+    try {
+      return await authenticate(services.database, bearer, typeof tenant === 'string' && tenant ? tenant : undefined);
+    } catch (error) {
+      // a wrong bearer is a failed sign-in of its address: fresh junk tokens cannot dodge the limit
+      if (error instanceof ApiError && error.code === 'UNAUTHENTICATED') {
+        await recordFailure(services.database, addressKey(clientIp), ADDRESS_POLICY);
+        await assertNotThrottled(services.database, [addressKey(clientIp)]);
+      }
+      throw error;
+    }
   } catch (error) {
     if (error instanceof ApiError) {
       throw new GraphQLError(error.message, { extensions: { code: error.code, http: { status: httpStatus(error.code) } } });
@@ -104,7 +119,12 @@ export async function startGateway(services: GatewayServices, listen: { host: st
       onConnect: async (ctx) => {
         let auth: AuthContext | null;
         try {
-          auth = await authFrom(services, ctx.connectionParams?.authorization, ctx.connectionParams?.tenant);
+          auth = await authFrom(
+            services,
+            ctx.connectionParams?.authorization,
+            ctx.connectionParams?.tenant,
+            ctx.extra.request.socket.remoteAddress,
+          );
         } catch {
           return false;
         }
@@ -155,6 +175,7 @@ export async function startGateway(services: GatewayServices, listen: { host: st
         createContext(
           services,
           await authFrom(services, ctx.connectionParams?.authorization, ctx.connectionParams?.tenant).catch(() => null),
+          ctx.extra.request.socket.remoteAddress,
         ),
     },
     wsServer,
@@ -226,7 +247,11 @@ export async function startGateway(services: GatewayServices, listen: { host: st
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, {
       context: async ({ req }) =>
-        createContext(services, await authFrom(services, req.headers.authorization, req.headers['x-antidote-tenant'])),
+        createContext(
+          services,
+          await authFrom(services, req.headers.authorization, req.headers['x-antidote-tenant'], req.socket.remoteAddress),
+          req.socket.remoteAddress,
+        ),
     }),
   );
 
