@@ -196,6 +196,8 @@ export type ErrorCode =
   | 'INTERNAL'
   | 'INVALID_INPUT'
   | 'NOT_FOUND'
+  /** A per-plan quota (jobs at once, sweep size, monitors, storage) would be exceeded. */
+  | 'QUOTA_EXCEEDED'
   | 'RATE_LIMITED'
   | 'SHAPE_MISMATCH'
   | 'TOO_LARGE'
@@ -659,6 +661,22 @@ export type QueryNodeArgs = {
   id: Scalars['ID']['input'];
 };
 
+export type Quota = {
+  __typename?: 'Quota';
+  maxMonitors: Scalars['Int']['output'];
+  maxQueuedJobs: Scalars['Int']['output'];
+  maxSweepEpochs: Scalars['Float']['output'];
+  maxSweepModels: Scalars['Int']['output'];
+  minMonitorIntervalMinutes: Scalars['Int']['output'];
+  monitors: Scalars['Int']['output'];
+  /** free, standard or enterprise */
+  plan: Scalars['String']['output'];
+  queuedJobs: Scalars['Int']['output'];
+  /** Bytes (a Float: storage passes 2^31). */
+  storageBytes: Scalars['Float']['output'];
+  usedStorageBytes: Scalars['Float']['output'];
+};
+
 export type RegisterDatasetInput = {
   name: Scalars['String']['input'];
   uploadId: Scalars['ID']['input'];
@@ -793,6 +811,8 @@ export type Tenant = Node & {
   createdAt: Scalars['DateTime']['output'];
   id: Scalars['ID']['output'];
   name: Scalars['String']['output'];
+  /** The tenant's plan limits and what it uses of them now. */
+  quota: Quota;
   slug: Scalars['String']['output'];
 };
 
@@ -888,8 +908,11 @@ export type Webhook = {
 
 export type WebhookDelivery = {
   __typename?: 'WebhookDelivery';
+  /** @deprecated Always null: the target's error text is not shown. */
   error?: Maybe<Scalars['String']['output']>;
+  /** @deprecated Always null: the target's status is not shown. */
   responseCode?: Maybe<Scalars['Int']['output']>;
+  /** delivered, refused (not a public address) or failed: nothing more, so a test cannot probe what answers at a URL. */
   status: Scalars['String']['output'];
   url: Scalars['String']['output'];
 };
@@ -1053,6 +1076,7 @@ export type ResolversTypes = {
   Overview: ResolverTypeWrapper<Omit<Overview, 'recentJobs'> & { recentJobs: Array<ResolversTypes['Job']> }>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Quota: ResolverTypeWrapper<Quota>;
   RegisterDatasetInput: RegisterDatasetInput;
   RegisterDatasetPayload: ResolverTypeWrapper<Omit<RegisterDatasetPayload, 'dataset'> & { dataset?: Maybe<ResolversTypes['Dataset']> }>;
   RegisterModelInput: RegisterModelInput;
@@ -1143,6 +1167,7 @@ export type ResolversParentTypes = {
   Overview: Omit<Overview, 'recentJobs'> & { recentJobs: Array<ResolversParentTypes['Job']> };
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
+  Quota: Quota;
   RegisterDatasetInput: RegisterDatasetInput;
   RegisterDatasetPayload: Omit<RegisterDatasetPayload, 'dataset'> & { dataset?: Maybe<ResolversParentTypes['Dataset']> };
   RegisterModelInput: RegisterModelInput;
@@ -1528,6 +1553,19 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   workers?: Resolver<Array<ResolversTypes['WorkerInfo']>, ParentType, ContextType>;
 };
 
+export type QuotaResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Quota'] = ResolversParentTypes['Quota']> = {
+  maxMonitors?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  maxQueuedJobs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  maxSweepEpochs?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  maxSweepModels?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  minMonitorIntervalMinutes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  monitors?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  plan?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  queuedJobs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  storageBytes?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  usedStorageBytes?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
 export type RegisterDatasetPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RegisterDatasetPayload'] = ResolversParentTypes['RegisterDatasetPayload']> = {
   dataset?: Resolver<Maybe<ResolversTypes['Dataset']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
@@ -1555,6 +1593,7 @@ export type TenantResolvers<ContextType = GraphQLContext, ParentType extends Res
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  quota?: Resolver<ResolversTypes['Quota'], ParentType, ContextType>;
   slug?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
@@ -1661,6 +1700,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Overview?: OverviewResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Quota?: QuotaResolvers<ContextType>;
   RegisterDatasetPayload?: RegisterDatasetPayloadResolvers<ContextType>;
   RegisterModelPayload?: RegisterModelPayloadResolvers<ContextType>;
   SignInPayload?: SignInPayloadResolvers<ContextType>;

@@ -4,6 +4,7 @@ import { requireRole } from '../auth.ts';
 import type { GraphQLContext } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import type { KnownAttackInput, Resolvers } from '../generated/resolvers.ts';
+import { assertJobQuota, assertSweepQuota } from '../quotas.ts';
 import { attempt, audit, defined, enqueueAfterCommit, need } from './mutation-support.ts';
 
 function knownAttack(input: KnownAttackInput | null | undefined) {
@@ -45,6 +46,7 @@ async function startJob<K extends JobKind>(
   if (idempotencyKey && idempotencyKey.length > 200)
     throw new ApiError('INVALID_INPUT', 'idempotencyKey is at most 200 characters.', ['input', 'idempotencyKey']);
   const result = await ctx.tenant(async (tx) => {
+    await assertJobQuota(tx);
     const inserted = await insertJob(tx, {
       tenantId: auth.tenantId,
       kind,
@@ -113,8 +115,9 @@ export const jobMutations: Resolvers = {
       }),
 
     startSweep: (_p, { input }, ctx) =>
-      attempt(() =>
-        startJob(
+      attempt(async () => {
+        await ctx.tenant((tx) => assertSweepQuota(tx, input));
+        return startJob(
           ctx,
           'sweep',
           defined({
@@ -129,8 +132,8 @@ export const jobMutations: Resolvers = {
             repairSteps: input.repairSteps,
           }),
           input.idempotencyKey,
-        ),
-      ),
+        );
+      }),
 
     cancelJob: (_p, { input }, ctx) =>
       attempt(async () => {

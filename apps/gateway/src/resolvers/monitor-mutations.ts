@@ -5,6 +5,7 @@ import { eq } from 'drizzle-orm';
 import { requireRole } from '../auth.ts';
 import { ApiError } from '../errors.ts';
 import type { Resolvers } from '../generated/resolvers.ts';
+import { assertMonitorQuota } from '../quotas.ts';
 import { attempt, audit, checkName, defined, need } from './mutation-support.ts';
 
 export const monitorMutations: Resolvers = {
@@ -21,6 +22,7 @@ export const monitorMutations: Resolvers = {
         if (!dataset) throw new ApiError('NOT_FOUND', 'No dataset with this ID.', ['input', 'datasetId']);
         const settings = monitorSettings(input);
         return ctx.tenant(async (tx) => {
+          await assertMonitorQuota(tx, { creating: true, intervalMinutes: input.intervalMinutes });
           const [monitor] = await tx
             .insert(schema.monitors)
             .values({ tenantId: auth.tenantId, modelId, datasetId, name, ...settings })
@@ -41,6 +43,7 @@ export const monitorMutations: Resolvers = {
           ...(input.name ? { name: checkName(input.name, ['input', 'name']) } : {}),
         };
         return ctx.tenant(async (tx) => {
+          await assertMonitorQuota(tx, { creating: false, intervalMinutes: input.intervalMinutes });
           const [monitor] = await tx.update(schema.monitors).set(changes).where(eq(schema.monitors.id, id)).returning();
           if (!monitor) throw new ApiError('NOT_FOUND', 'No monitor with this ID.', ['input', 'id']);
           await audit(tx, auth, 'monitor.update', `monitor:${id}`, { fields: Object.keys(changes) });

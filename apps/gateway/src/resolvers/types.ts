@@ -12,6 +12,7 @@ import type { JobKind, JobState, Resolvers, Verdict } from '../generated/resolve
 import { toGlobalId } from '../ids.ts';
 import { modelHealth } from '../loaders.ts';
 import { paginate } from '../pagination.ts';
+import { quotaView } from '../quotas.ts';
 
 const upper = <T extends string>(value: string) => value.toUpperCase().replaceAll('-', '_') as T;
 
@@ -53,7 +54,11 @@ export const typeResolvers: Resolvers = {
   Node: {
     __resolveType: (obj) => (obj as { __typename?: string }).__typename as never,
   },
-  Tenant: { id: (t) => toGlobalId('Tenant', t.id) },
+  Tenant: {
+    id: (t) => toGlobalId('Tenant', t.id),
+    // only tenants the caller reached legitimately arrive here (its own, or its memberships)
+    quota: (t, _a, ctx) => ctx.services.database.withTenant(t.id, (tx) => quotaView(tx)),
+  },
   User: { id: (u) => u.id },
   Model: {
     id: (m) => toGlobalId('Model', m.id),

@@ -10,6 +10,7 @@ import { ApiError } from '../errors.ts';
 import type { Resolvers } from '../generated/resolvers.ts';
 import { toGlobalId } from '../ids.ts';
 import { inspectDatasetArchive, inspectModelArchive } from '../inspection/index.ts';
+import { assertStorageQuota } from '../quotas.ts';
 import { attempt, audit, checkName, enqueueAfterCommit, need } from './mutation-support.ts';
 
 const UPLOAD_TTL_MS = 60 * 60_000;
@@ -63,8 +64,9 @@ export const uploadMutations: Resolvers = {
           throw new ApiError('TOO_LARGE', `Uploads are limited to ${max} bytes.`, ['input', 'sizeBytes']);
         const filename = input.filename.slice(0, 200);
         const expiresAt = new Date(Date.now() + UPLOAD_TTL_MS);
-        const [upload] = await ctx.tenant((tx) =>
-          tx
+        const [upload] = await ctx.tenant(async (tx) => {
+          await assertStorageQuota(tx, input.sizeBytes);
+          return tx
             .insert(schema.uploads)
             .values({
               tenantId: auth.tenantId,
@@ -73,8 +75,8 @@ export const uploadMutations: Resolvers = {
               maxBytes: input.sizeBytes,
               expiresAt,
             })
-            .returning(),
-        );
+            .returning();
+        });
         if (!upload) throw new Error('upload insert returned nothing');
         const token = signToken(ctx.services.env.signingSecret, {
           tenantId: auth.tenantId,

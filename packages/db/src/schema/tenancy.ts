@@ -10,6 +10,8 @@ export const tenants = pgTable(
     id: uuid().primaryKey().defaultRandom(),
     slug: text().notNull().unique(),
     name: text().notNull(),
+    /** What the tenant may use of the shared service (quotas in the gateway's quotas.ts). */
+    plan: text().$type<'free' | 'standard' | 'enterprise'>().notNull().default('standard'),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
   () => [
