@@ -3,13 +3,14 @@
  * the same rules over graphql-ws as over HTTP (no introspection, depth/alias limits, masked
  * internal errors), and the upgrade and each connection are rate limited with small messages.
  */
+import { randomBytes } from 'node:crypto';
 import { startTestGateway, type TestGateway } from '@antidote/gateway/testing';
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { sleep, wsClient } from '../api/support.ts';
 
-const PRODUCTION = { NODE_ENV: 'production', ANTIDOTE_SIGNING_SECRET: 'x'.repeat(48) };
+const PRODUCTION = { NODE_ENV: 'production', ANTIDOTE_SIGNING_SECRET: randomBytes(32).toString('hex') };
 
 interface Outcome {
   data?: unknown;

@@ -12,6 +12,15 @@ const bool = z
   .optional()
   .transform((v) => v === '1' || v === 'true' || v === 'yes');
 
+/**
+ * Refuses the secrets people copy from examples ("change-me-...", repeated characters): a
+ * placeholder that passes a length check lets anyone who read the example forge signed links.
+ */
+export function isRandomLooking(secret: string): boolean {
+  if (/change|example|placeholder|secret|replace|your[-_]|xxxx|1234/i.test(secret)) return false;
+  return new Set(secret).size >= 12;
+}
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().default('127.0.0.1'),
@@ -20,8 +29,12 @@ const schema = z.object({
   PUBLIC_URL: z.url().optional(),
   ...databaseEnvShape,
   ...storageEnvShape,
-  /** HMAC key for signed upload/download URLs; >= 32 chars; required in production. */
-  ANTIDOTE_SIGNING_SECRET: z.string().min(32).optional(),
+  /** HMAC key for signed upload/download URLs; >= 32 random chars; required in production. */
+  ANTIDOTE_SIGNING_SECRET: z
+    .string()
+    .min(32)
+    .refine(isRandomLooking, 'looks like a placeholder: generate one with `openssl rand -hex 32`')
+    .optional(),
   ANTIDOTE_MAX_UPLOAD_MB: z.coerce.number().positive().max(4096).default(200),
   /** Most bytes an uploaded archive may unpack to while it is inspected. */
   ANTIDOTE_MAX_UNPACKED_MB: z.coerce.number().positive().max(8192).default(512),
