@@ -46,6 +46,7 @@ export const ROOT_RULES: Record<'Query' | 'Mutation' | 'Subscription', Record<st
     apiKeys: rule('admin', 'keys'),
     auditLog: rule('admin', 'audit'),
     verifyAuditChain: rule('admin', 'audit'),
+    auditAnchor: rule('admin', 'audit'),
   },
   Mutation: {
     signIn: OPEN,

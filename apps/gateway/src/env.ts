@@ -2,7 +2,7 @@
  * The only module of the gateway that reads process.env: parsed and validated once, so a bad
  * setting stops the start with a message instead of surfacing as a 500 later.
  */
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { databaseEnvShape } from '@antidote/db';
 import { storageEnvShape } from '@antidote/storage';
 import { z } from 'zod';
@@ -44,6 +44,8 @@ const schema = z.object({
   ANTIDOTE_WS_RECHECK_SECONDS: z.coerce.number().positive().max(3600).default(30),
   /** scrypt cost for stored passwords as log2(N) (r=8, p=1); weaker stored hashes are upgraded at sign-in. */
   ANTIDOTE_SCRYPT_LOG2N: z.coerce.number().int().min(14).max(20).default(17),
+  /** Key for audit-chain anchors (HMAC); defaults to one derived from the signing secret. */
+  ANTIDOTE_AUDIT_ANCHOR_KEY: z.string().min(32).refine(isRandomLooking, 'looks like a placeholder').optional(),
   /** Requests per minute per caller (API key, session or IP). */
   ANTIDOTE_RATE_LIMIT: z.coerce.number().int().positive().default(600),
   /** Comma-separated origins allowed by CORS (the dashboard). */
@@ -69,11 +71,14 @@ export function readGatewayEnv(source: Readonly<Record<string, string | undefine
   if (env.NODE_ENV === 'production' && !env.ANTIDOTE_SIGNING_SECRET) {
     throw new Error('Invalid gateway environment:\n  ANTIDOTE_SIGNING_SECRET: required in production');
   }
+  // a per-process secret in development: signed URLs then die with the process, which is fine
+  const signingSecret = env.ANTIDOTE_SIGNING_SECRET ?? randomBytes(32).toString('hex');
   return {
     ...env,
     production: env.NODE_ENV === 'production',
-    // a per-process secret in development: signed URLs then die with the process, which is fine
-    signingSecret: env.ANTIDOTE_SIGNING_SECRET ?? randomBytes(32).toString('hex'),
+    signingSecret,
+    auditAnchorKey:
+      env.ANTIDOTE_AUDIT_ANCHOR_KEY ?? createHmac('sha256', signingSecret).update('antidote audit anchors').digest('hex'),
     oidc: env.OIDC_ISSUER && env.OIDC_CLIENT_ID ? { issuer: env.OIDC_ISSUER, clientId: env.OIDC_CLIENT_ID } : null,
     passwordPolicy: { log2n: env.ANTIDOTE_SCRYPT_LOG2N },
     maxUploadBytes: Math.round(env.ANTIDOTE_MAX_UPLOAD_MB * 1024 * 1024),

@@ -73,12 +73,34 @@ export type ApiKeyPayload = {
   userErrors: Array<UserError>;
 };
 
+/** A signed statement of the chain's head, to keep outside Antidote (notary, ticket, WORM storage). */
+export type AuditAnchor = {
+  __typename?: 'AuditAnchor';
+  anchoredAt: Scalars['String']['output'];
+  headHash: Scalars['String']['output'];
+  /** HMAC-SHA256 of the fields above with a key that never enters the database. */
+  mac: Scalars['String']['output'];
+  seq: Scalars['Int']['output'];
+  /** The tenant's raw id, as signed. */
+  tenantId: Scalars['String']['output'];
+};
+
+export type AuditAnchorInput = {
+  anchoredAt: Scalars['String']['input'];
+  headHash: Scalars['String']['input'];
+  mac: Scalars['String']['input'];
+  seq: Scalars['Int']['input'];
+  tenantId: Scalars['String']['input'];
+};
+
 export type AuditChainVerification = {
   __typename?: 'AuditChainVerification';
   brokenAtSeq?: Maybe<Scalars['Int']['output']>;
   count: Scalars['Int']['output'];
   headHash?: Maybe<Scalars['String']['output']>;
   ok: Scalars['Boolean']['output'];
+  /** True when an anchor names an entry the chain no longer holds (its newest entries were removed). */
+  truncated?: Maybe<Scalars['Boolean']['output']>;
 };
 
 export type AuditEntry = Node & {
@@ -595,6 +617,8 @@ export type PageInfo = {
 export type Query = {
   __typename?: 'Query';
   apiKeys: ApiKeyConnection;
+  /** A signed anchor of the chain's current head, for export. */
+  auditAnchor: AuditAnchor;
   auditLog: AuditEntryConnection;
   datasets: DatasetConnection;
   findings: FindingConnection;
@@ -604,6 +628,7 @@ export type Query = {
   monitors: MonitorConnection;
   node?: Maybe<Node>;
   overview: Overview;
+  /** Recomputes the chain; with anchors exported earlier it also detects rewritten or removed newest entries. */
   verifyAuditChain: AuditChainVerification;
   workers: Array<WorkerInfo>;
 };
@@ -659,6 +684,11 @@ export type QueryMonitorsArgs = {
 
 export type QueryNodeArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryVerifyAuditChainArgs = {
+  anchors?: InputMaybe<Array<AuditAnchorInput>>;
 };
 
 export type Quota = {
@@ -1024,6 +1054,8 @@ export type ResolversTypes = {
   ApiKeyConnection: ResolverTypeWrapper<Omit<ApiKeyConnection, 'edges'> & { edges: Array<ResolversTypes['ApiKeyEdge']> }>;
   ApiKeyEdge: ResolverTypeWrapper<Omit<ApiKeyEdge, 'node'> & { node: ResolversTypes['ApiKey'] }>;
   ApiKeyPayload: ResolverTypeWrapper<Omit<ApiKeyPayload, 'apiKey'> & { apiKey?: Maybe<ResolversTypes['ApiKey']> }>;
+  AuditAnchor: ResolverTypeWrapper<AuditAnchor>;
+  AuditAnchorInput: AuditAnchorInput;
   AuditChainVerification: ResolverTypeWrapper<AuditChainVerification>;
   AuditEntry: ResolverTypeWrapper<AuditRow>;
   AuditEntryConnection: ResolverTypeWrapper<Omit<AuditEntryConnection, 'edges'> & { edges: Array<ResolversTypes['AuditEntryEdge']> }>;
@@ -1119,6 +1151,8 @@ export type ResolversParentTypes = {
   ApiKeyConnection: Omit<ApiKeyConnection, 'edges'> & { edges: Array<ResolversParentTypes['ApiKeyEdge']> };
   ApiKeyEdge: Omit<ApiKeyEdge, 'node'> & { node: ResolversParentTypes['ApiKey'] };
   ApiKeyPayload: Omit<ApiKeyPayload, 'apiKey'> & { apiKey?: Maybe<ResolversParentTypes['ApiKey']> };
+  AuditAnchor: AuditAnchor;
+  AuditAnchorInput: AuditAnchorInput;
   AuditChainVerification: AuditChainVerification;
   AuditEntry: AuditRow;
   AuditEntryConnection: Omit<AuditEntryConnection, 'edges'> & { edges: Array<ResolversParentTypes['AuditEntryEdge']> };
@@ -1232,11 +1266,20 @@ export type ApiKeyPayloadResolvers<ContextType = GraphQLContext, ParentType exte
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 };
 
+export type AuditAnchorResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditAnchor'] = ResolversParentTypes['AuditAnchor']> = {
+  anchoredAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  headHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  mac?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  seq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  tenantId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type AuditChainVerificationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditChainVerification'] = ResolversParentTypes['AuditChainVerification']> = {
   brokenAtSeq?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   headHash?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   ok?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  truncated?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
 };
 
 export type AuditEntryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditEntry'] = ResolversParentTypes['AuditEntry']> = {
@@ -1540,6 +1583,7 @@ export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends R
 
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   apiKeys?: Resolver<ResolversTypes['ApiKeyConnection'], ParentType, ContextType, Partial<QueryApiKeysArgs>>;
+  auditAnchor?: Resolver<ResolversTypes['AuditAnchor'], ParentType, ContextType>;
   auditLog?: Resolver<ResolversTypes['AuditEntryConnection'], ParentType, ContextType, Partial<QueryAuditLogArgs>>;
   datasets?: Resolver<ResolversTypes['DatasetConnection'], ParentType, ContextType, Partial<QueryDatasetsArgs>>;
   findings?: Resolver<ResolversTypes['FindingConnection'], ParentType, ContextType, Partial<QueryFindingsArgs>>;
@@ -1549,7 +1593,7 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   monitors?: Resolver<ResolversTypes['MonitorConnection'], ParentType, ContextType, Partial<QueryMonitorsArgs>>;
   node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
   overview?: Resolver<ResolversTypes['Overview'], ParentType, ContextType>;
-  verifyAuditChain?: Resolver<ResolversTypes['AuditChainVerification'], ParentType, ContextType>;
+  verifyAuditChain?: Resolver<ResolversTypes['AuditChainVerification'], ParentType, ContextType, Partial<QueryVerifyAuditChainArgs>>;
   workers?: Resolver<Array<ResolversTypes['WorkerInfo']>, ParentType, ContextType>;
 };
 
@@ -1662,6 +1706,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   ApiKeyConnection?: ApiKeyConnectionResolvers<ContextType>;
   ApiKeyEdge?: ApiKeyEdgeResolvers<ContextType>;
   ApiKeyPayload?: ApiKeyPayloadResolvers<ContextType>;
+  AuditAnchor?: AuditAnchorResolvers<ContextType>;
   AuditChainVerification?: AuditChainVerificationResolvers<ContextType>;
   AuditEntry?: AuditEntryResolvers<ContextType>;
   AuditEntryConnection?: AuditEntryConnectionResolvers<ContextType>;
