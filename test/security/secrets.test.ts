@@ -50,3 +50,14 @@ describe('the gateway refuses placeholder secrets', () => {
     expect(production('9f2c4e1a7b3d5f60812e4c9a0b7d3f1e5a6c8b2d4f0e1a3c5b7d9e2f4a6c8e0b')).not.toThrow();
   });
 });
+
+describe('production defaults', () => {
+  it('allows no localhost CORS origin unless told to', () => {
+    const env = readGatewayEnv({
+      NODE_ENV: 'production',
+      ANTIDOTE_SIGNING_SECRET: 'f3a9c1e7b5d2048a6c9e1f3b5d7a9c2e4f6b8d0a1c3e5f7b9d2f4a6c8e0b1d3f',
+    });
+    expect(env.corsOrigins).toEqual([]);
+    expect(readGatewayEnv({ NODE_ENV: 'development' }).corsOrigins).toContain('http://localhost:3000');
+  });
+});

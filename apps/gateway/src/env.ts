@@ -48,8 +48,8 @@ const schema = z.object({
   ANTIDOTE_AUDIT_ANCHOR_KEY: z.string().min(32).refine(isRandomLooking, 'looks like a placeholder').optional(),
   /** Requests per minute per caller (API key, session or IP). */
   ANTIDOTE_RATE_LIMIT: z.coerce.number().int().positive().default(600),
-  /** Comma-separated origins allowed by CORS (the dashboard). */
-  ANTIDOTE_CORS_ORIGINS: z.string().default('http://127.0.0.1:3000,http://localhost:3000'),
+  /** Comma-separated origins allowed by CORS (the dashboard); local ones by default outside production. */
+  ANTIDOTE_CORS_ORIGINS: z.string().optional(),
   /** Allow webhooks to loopback/private addresses (tests, demos on one machine). */
   ANTIDOTE_ALLOW_PRIVATE_WEBHOOKS: bool,
   /** Single sign-on: the dashboard's OIDC provider, whose id_tokens `signInWithOidc` accepts. */
@@ -94,7 +94,11 @@ export function readGatewayEnv(source: Readonly<Record<string, string | undefine
       timeoutMs: 60_000,
       heapMb: 512,
     },
-    corsOrigins: env.ANTIDOTE_CORS_ORIGINS.split(',')
+    // production allows only origins it is told: a localhost page is anyone's page
+    corsOrigins: (
+      env.ANTIDOTE_CORS_ORIGINS ?? (env.NODE_ENV === 'production' ? '' : 'http://127.0.0.1:3000,http://localhost:3000')
+    )
+      .split(',')
       .map((s) => s.trim())
       .filter(Boolean),
   };
