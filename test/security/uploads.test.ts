@@ -34,6 +34,37 @@ function modelBomb(): Uint8Array {
   );
 }
 
+/** A valid small model (flatten + dense, 4x4x1 -> 3 classes) whose weights are all NaN. */
+function nanModel(): Uint8Array {
+  const modelJson = {
+    format: 'layers-model',
+    modelTopology: {
+      class_name: 'Sequential',
+      config: {
+        name: 'nan',
+        layers: [
+          { class_name: 'Flatten', config: { name: 'flatten', batch_input_shape: [null, 4, 4, 1] } },
+          { class_name: 'Dense', config: { name: 'dense', units: 3, activation: 'softmax', use_bias: true } },
+        ],
+      },
+    },
+    weightsManifest: [
+      {
+        paths: ['group1-shard1of1.bin'],
+        weights: [
+          { name: 'dense/kernel', shape: [16, 3], dtype: 'float32' },
+          { name: 'dense/bias', shape: [3], dtype: 'float32' },
+        ],
+      },
+    ],
+  };
+  const weights = new Float32Array(51).fill(Number.NaN);
+  return zipSync({
+    'model.json': new TextEncoder().encode(JSON.stringify(modelJson)),
+    'group1-shard1of1.bin': new Uint8Array(weights.buffer),
+  });
+}
+
 function pngChunk(type: string, data: Buffer): Buffer {
   const head = Buffer.alloc(8);
   head.writeUInt32BE(data.length, 0);
@@ -123,6 +154,13 @@ describe('upload inspection', () => {
     // 4 x 25 Mpx decode to 400 MB of RGBA: over the cap, refused from the headers
     expect(result.data?.registerDataset.userErrors[0]?.code).toBe('TOO_LARGE');
     expect(maxDelayMs).toBeLessThan(100);
+  });
+
+  it('a model whose weights are NaN is a typed error at upload', async () => {
+    const upload = await uploadBytes(gw, token, 'MODEL', 'nan.zip', nanModel());
+    const result = await gw.gql<{ registerModel: Payload }>(token, REGISTER_MODEL, { i: { name: 'nan', uploadId: upload.id } });
+    expect(result.data?.registerModel.userErrors[0]?.code).toBe('CORRUPT_FILE');
+    expect(result.data?.registerModel.userErrors[0]?.message).toMatch(/NaN/);
   });
 
   it('an upload registers once, also when two registrations race', async () => {

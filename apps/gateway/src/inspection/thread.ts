@@ -2,7 +2,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { classHistogram, datasetThumbnailGrid, importDataset } from '@antidote/core/datasets';
 import { isAntidoteError } from '@antidote/core/errors';
-import { describeModelArchive } from '@antidote/core/models';
+import { describeModelFiles, unpackModelArchive } from '@antidote/core/models';
+import { assertFiniteWeights } from './finite-weights.ts';
 import { preflightArchive } from './preflight.ts';
 import type { InspectionReply, InspectionRequest } from './protocol.ts';
 
@@ -10,7 +11,10 @@ async function inspect(request: InspectionRequest): Promise<InspectionReply> {
   const { bytes, limits } = request;
   preflightArchive(bytes, request.kind, limits);
   if (request.kind === 'model') {
-    return { ok: true, result: describeModelArchive(bytes, { maxBytes: limits.maxUnpackedBytes }) };
+    const files = unpackModelArchive(bytes, { maxBytes: limits.maxUnpackedBytes });
+    const description = describeModelFiles(files);
+    assertFiniteWeights(files);
+    return { ok: true, result: description };
   }
   // decoders hold RGBA (4 bytes a pixel) whatever the channel count: budget for that
   const dataset = await importDataset([{ name: request.filename || 'dataset', bytes }], {
