@@ -1,4 +1,7 @@
+import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
+
+const require = createRequire(import.meta.url);
 
 /**
  * Four projects (DEVELOPMENT.md): `unit` (and `unit-isolated`) is the inner loop (no database, no model training, well
@@ -28,12 +31,19 @@ const integrationTests = [
   'test/cli/**/*.test.ts',
   'test/platform/**/*.test.ts',
   'test/build/**/*.test.ts',
+  'test/security/**/*.test.ts',
 ];
 const browserTests = ['test/browser/**/*.test.ts'];
 // Unit tests that change process-wide state (the tfjs backend) get a process of their own.
 const ownProcess = ['packages/core/src/runtime/backend.test.ts'];
 
 export default defineConfig({
+  resolve: {
+    // graphql 16 ships CJS (main) and ESM (module) builds. Node loads the CJS one for every
+    // package outside vite's transform (Apollo, graphql-ws, graphql-tools); our sources must
+    // get the same copy, or instanceof checks on schemas and GraphQLErrors fail across the two.
+    alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
+  },
   test: {
     // Training tests are CPU-bound and wasm is single-threaded: one fork per core.
     pool: 'forks',

@@ -12,7 +12,12 @@ import { ApiError } from './errors.ts';
 import type { Role } from './generated/resolvers.ts';
 import { decodeId } from './ids.ts';
 
-const scrypt = promisify(scryptCallback) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
+const scrypt = promisify(scryptCallback) as (
+  password: string,
+  salt: Buffer,
+  keylen: number,
+  options: { N: number; r: number; p: number; maxmem: number },
+) => Promise<Buffer>;
 
 export type DbRole = 'owner' | 'admin' | 'analyst' | 'viewer';
 const RANK: Record<DbRole, number> = { viewer: 0, analyst: 1, admin: 2, owner: 3 };
@@ -42,30 +47,97 @@ export const fromApiRole = (role: Role): DbRole => role.toLowerCase() as DbRole;
 
 export const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').digest('hex');
 
-export async function hashPassword(password: string): Promise<string> {
+/** scrypt cost: OWASP's current recommendation is N=2^17, r=8, p=1. */
+export interface PasswordPolicy {
+  log2n: number;
+}
+
+export const DEFAULT_PASSWORD_POLICY: PasswordPolicy = { log2n: 17 };
+
+interface ScryptParams {
+  log2n: number;
+  r: number;
+  p: number;
+}
+
+const scryptWith = (password: string, salt: Buffer, length: number, params: ScryptParams) =>
+  scrypt(password, salt, length, {
+    N: 2 ** params.log2n,
+    r: params.r,
+    p: params.p,
+    // scrypt needs 128 * N * r bytes; Node's default cap (32 MiB) stops at N=2^14
+    maxmem: 256 * 2 ** params.log2n * params.r + 1024 * 1024,
+  });
+
+/** `scrypt$ln=17,r=8,p=1$salt$hash`: the parameters travel with the hash, so they can be raised later. */
+export async function hashPassword(password: string, policy: PasswordPolicy = DEFAULT_PASSWORD_POLICY): Promise<string> {
+  const params = { log2n: policy.log2n, r: 8, p: 1 };
   const salt = randomBytes(16);
-  const hash = await scrypt(password, salt, 32);
-  return `scrypt$${salt.toString('base64')}$${hash.toString('base64')}`;
+  const hash = await scryptWith(password, salt, 32, params);
+  return `scrypt$ln=${params.log2n},r=${params.r},p=${params.p}$${salt.toString('base64')}$${hash.toString('base64')}`;
+}
+
+function parseStoredHash(stored: string | null): { params: ScryptParams; salt: Buffer; hash: Buffer } | null {
+  const parts = (stored ?? '').split('$');
+  if (parts[0] !== 'scrypt') return null;
+  // hashes written before the parameters were stored used N=2^14, r=8, p=1
+  if (parts.length === 3) {
+    return {
+      params: { log2n: 14, r: 8, p: 1 },
+      salt: Buffer.from(parts[1] ?? '', 'base64'),
+      hash: Buffer.from(parts[2] ?? '', 'base64'),
+    };
+  }
+  const match = /^ln=(\d+),r=(\d+),p=(\d+)$/.exec(parts[1] ?? '');
+  if (parts.length !== 4 || !match) return null;
+  const params = { log2n: Number(match[1]), r: Number(match[2]), p: Number(match[3]) };
+  if (params.log2n < 10 || params.log2n > 20 || params.r < 1 || params.r > 32 || params.p < 1 || params.p > 16) return null;
+  return { params, salt: Buffer.from(parts[2] ?? '', 'base64'), hash: Buffer.from(parts[3] ?? '', 'base64') };
+}
+
+/** Checks a password; `rehash` is true when the stored hash is weaker than the policy asks. */
+export async function checkPassword(
+  password: string,
+  stored: string | null,
+  policy: PasswordPolicy = DEFAULT_PASSWORD_POLICY,
+): Promise<{ ok: boolean; rehash: boolean }> {
+  const parsed = parseStoredHash(stored);
+  // hash anyway when the user is unknown, so timing does not reveal which emails exist
+  const params = parsed?.params ?? { log2n: policy.log2n, r: 8, p: 1 };
+  const salt = parsed?.salt ?? randomBytes(16);
+  const expected = parsed?.hash.length ? parsed.hash : randomBytes(32);
+  const actual = await scryptWith(password, salt, expected.length, params);
+  const ok = parsed !== null && actual.length === expected.length && timingSafeEqual(actual, expected);
+  return { ok, rehash: ok && params.log2n < policy.log2n };
 }
 
 export async function verifyPassword(password: string, stored: string | null): Promise<boolean> {
-  const [kind, saltText, hashText] = (stored ?? '').split('$');
-  // hash anyway when the user is unknown, so timing does not reveal which emails exist
-  const salt = saltText ? Buffer.from(saltText, 'base64') : randomBytes(16);
-  const expected = hashText ? Buffer.from(hashText, 'base64') : randomBytes(32);
-  const actual = await scrypt(password, salt, expected.length || 32);
-  return kind === 'scrypt' && actual.length === expected.length && timingSafeEqual(actual, expected);
+  return (await checkPassword(password, stored)).ok;
 }
 
 const SESSION_DAYS = 7;
+/** A session unused this long ends, whatever its expiry says. */
+export const SESSION_IDLE_HOURS = 12;
 
 /** A password to check, or the word of the identity provider (verified by `verifyIdToken`). */
-export async function createSession(database: Database, email: string, password: string | { verifiedBySso: true }) {
+export async function createSession(
+  database: Database,
+  email: string,
+  password: string | { verifiedBySso: true },
+  policy: PasswordPolicy = DEFAULT_PASSWORD_POLICY,
+) {
   const [user] = await database.asService((tx) =>
     tx.select().from(schema.users).where(eq(schema.users.email, email.toLowerCase())),
   );
-  const ok = typeof password === 'string' ? await verifyPassword(password, user?.passwordHash ?? null) : password.verifiedBySso;
-  if (!user || !ok) return null;
+  const checked =
+    typeof password === 'string'
+      ? await checkPassword(password, user?.passwordHash ?? null, policy)
+      : { ok: password.verifiedBySso, rehash: false };
+  if (!user || !checked.ok) return null;
+  if (checked.rehash && typeof password === 'string') {
+    const upgraded = await hashPassword(password, policy);
+    await database.asService((tx) => tx.update(schema.users).set({ passwordHash: upgraded }).where(eq(schema.users.id, user.id)));
+  }
   const token = `st_${randomBytes(32).toString('base64url')}`;
   const expiresAt = new Date(Date.now() + SESSION_DAYS * 86_400_000);
   await database.asService((tx) => tx.insert(schema.sessions).values({ userId: user.id, tokenHash: sha256(token), expiresAt }));
@@ -80,6 +152,35 @@ export function newApiKeySecret(): { secret: string; prefix: string; hash: strin
   const prefix = `ak_${randomBytes(4).toString('hex')}`;
   const secret = `${prefix}_${randomBytes(24).toString('base64url')}`;
   return { secret, prefix, hash: sha256(secret) };
+}
+
+/** Whether the credential behind `auth` still holds (not revoked, expired or signed out; still a member). */
+export async function isCredentialActive(database: Database, auth: AuthContext): Promise<boolean> {
+  return database.asService(async (tx) => {
+    if (auth.apiKeyId) {
+      const [key] = await tx
+        .select({ id: schema.apiKeys.id })
+        .from(schema.apiKeys)
+        .where(
+          and(
+            eq(schema.apiKeys.id, auth.apiKeyId),
+            isNull(schema.apiKeys.revokedAt),
+            or(isNull(schema.apiKeys.expiresAt), gt(schema.apiKeys.expiresAt, sql`now()`)),
+          ),
+        );
+      return key !== undefined;
+    }
+    if (!auth.sessionId || !auth.userId) return false;
+    const [row] = await tx
+      .select({ id: schema.sessions.id })
+      .from(schema.sessions)
+      .innerJoin(
+        schema.memberships,
+        and(eq(schema.memberships.userId, schema.sessions.userId), eq(schema.memberships.tenantId, auth.tenantId)),
+      )
+      .where(and(eq(schema.sessions.id, auth.sessionId), gt(schema.sessions.expiresAt, sql`now()`)));
+    return row !== undefined;
+  });
 }
 
 /** Resolves a bearer token (+ tenant choice for sessions) or throws UNAUTHENTICATED / FORBIDDEN. */
@@ -125,8 +226,18 @@ async function authenticateSession(database: Database, token: string, tenantChoi
     const [session] = await tx
       .select()
       .from(schema.sessions)
-      .where(and(eq(schema.sessions.tokenHash, sha256(token)), gt(schema.sessions.expiresAt, sql`now()`)));
+      .where(
+        and(
+          eq(schema.sessions.tokenHash, sha256(token)),
+          gt(schema.sessions.expiresAt, sql`now()`),
+          gt(schema.sessions.lastSeenAt, sql`now() - make_interval(hours => ${SESSION_IDLE_HOURS})`),
+        ),
+      );
     if (!session) return null;
+    // last-seen is advanced at most once a minute
+    if (Date.now() - session.lastSeenAt.getTime() > 60_000) {
+      await tx.update(schema.sessions).set({ lastSeenAt: sql`now()` }).where(eq(schema.sessions.id, session.id));
+    }
     const memberships = await tx
       .select({ tenantId: schema.memberships.tenantId, role: schema.memberships.role, slug: schema.tenants.slug })
       .from(schema.memberships)

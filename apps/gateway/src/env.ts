@@ -2,7 +2,7 @@
  * The only module of the gateway that reads process.env: parsed and validated once, so a bad
  * setting stops the start with a message instead of surfacing as a 500 later.
  */
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { databaseEnvShape } from '@antidote/db';
 import { storageEnvShape } from '@antidote/storage';
 import { z } from 'zod';
@@ -12,6 +12,15 @@ const bool = z
   .optional()
   .transform((v) => v === '1' || v === 'true' || v === 'yes');
 
+/**
+ * Refuses the secrets people copy from examples ("change-me-...", repeated characters): a
+ * placeholder that passes a length check lets anyone who read the example forge signed links.
+ */
+export function isRandomLooking(secret: string): boolean {
+  if (/change|example|placeholder|secret|replace|your[-_]|xxxx|1234/i.test(secret)) return false;
+  return new Set(secret).size >= 12;
+}
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().default('127.0.0.1'),
@@ -20,13 +29,27 @@ const schema = z.object({
   PUBLIC_URL: z.url().optional(),
   ...databaseEnvShape,
   ...storageEnvShape,
-  /** HMAC key for signed upload/download URLs; >= 32 chars; required in production. */
-  ANTIDOTE_SIGNING_SECRET: z.string().min(32).optional(),
+  /** HMAC key for signed upload/download URLs; >= 32 random chars; required in production. */
+  ANTIDOTE_SIGNING_SECRET: z
+    .string()
+    .min(32)
+    .refine(isRandomLooking, 'looks like a placeholder: generate one with `openssl rand -hex 32`')
+    .optional(),
   ANTIDOTE_MAX_UPLOAD_MB: z.coerce.number().positive().max(4096).default(200),
+  /** Most bytes an uploaded archive may unpack to while it is inspected. */
+  ANTIDOTE_MAX_UNPACKED_MB: z.coerce.number().positive().max(8192).default(512),
+  /** Most decoded pixel bytes (RGBA) a dataset upload may need while it is inspected. */
+  ANTIDOTE_MAX_DATASET_PIXEL_MB: z.coerce.number().positive().max(8192).default(256),
+  /** How often an open WebSocket re-checks its credential; a revoked one is disconnected. */
+  ANTIDOTE_WS_RECHECK_SECONDS: z.coerce.number().positive().max(3600).default(30),
+  /** scrypt cost for stored passwords as log2(N) (r=8, p=1); weaker stored hashes are upgraded at sign-in. */
+  ANTIDOTE_SCRYPT_LOG2N: z.coerce.number().int().min(14).max(20).default(17),
+  /** Key for audit-chain anchors (HMAC); defaults to one derived from the signing secret. */
+  ANTIDOTE_AUDIT_ANCHOR_KEY: z.string().min(32).refine(isRandomLooking, 'looks like a placeholder').optional(),
   /** Requests per minute per caller (API key, session or IP). */
   ANTIDOTE_RATE_LIMIT: z.coerce.number().int().positive().default(600),
-  /** Comma-separated origins allowed by CORS (the dashboard). */
-  ANTIDOTE_CORS_ORIGINS: z.string().default('http://127.0.0.1:3000,http://localhost:3000'),
+  /** Comma-separated origins allowed by CORS (the dashboard); local ones by default outside production. */
+  ANTIDOTE_CORS_ORIGINS: z.string().optional(),
   /** Allow webhooks to loopback/private addresses (tests, demos on one machine). */
   ANTIDOTE_ALLOW_PRIVATE_WEBHOOKS: bool,
   /** Single sign-on: the dashboard's OIDC provider, whose id_tokens `signInWithOidc` accepts. */
@@ -48,14 +71,34 @@ export function readGatewayEnv(source: Readonly<Record<string, string | undefine
   if (env.NODE_ENV === 'production' && !env.ANTIDOTE_SIGNING_SECRET) {
     throw new Error('Invalid gateway environment:\n  ANTIDOTE_SIGNING_SECRET: required in production');
   }
+  // a per-process secret in development: signed URLs then die with the process, which is fine
+  const signingSecret = env.ANTIDOTE_SIGNING_SECRET ?? randomBytes(32).toString('hex');
   return {
     ...env,
     production: env.NODE_ENV === 'production',
-    // a per-process secret in development: signed URLs then die with the process, which is fine
-    signingSecret: env.ANTIDOTE_SIGNING_SECRET ?? randomBytes(32).toString('hex'),
+    signingSecret,
+    auditAnchorKey:
+      env.ANTIDOTE_AUDIT_ANCHOR_KEY ?? createHmac('sha256', signingSecret).update('antidote audit anchors').digest('hex'),
     oidc: env.OIDC_ISSUER && env.OIDC_CLIENT_ID ? { issuer: env.OIDC_ISSUER, clientId: env.OIDC_CLIENT_ID } : null,
+    passwordPolicy: { log2n: env.ANTIDOTE_SCRYPT_LOG2N },
     maxUploadBytes: Math.round(env.ANTIDOTE_MAX_UPLOAD_MB * 1024 * 1024),
-    corsOrigins: env.ANTIDOTE_CORS_ORIGINS.split(',')
+    inspection: {
+      limits: {
+        maxUnpackedBytes: Math.round(env.ANTIDOTE_MAX_UNPACKED_MB * 1024 * 1024),
+        // real weights and images barely compress; 50x is a bomb (sparse files stay below the floor)
+        maxRatio: 50,
+        ratioFloorBytes: 8 * 1024 * 1024,
+        maxPixelBytes: Math.round(env.ANTIDOTE_MAX_DATASET_PIXEL_MB * 1024 * 1024),
+        maxImages: 200_000,
+      },
+      timeoutMs: 60_000,
+      heapMb: 512,
+    },
+    // production allows only origins it is told: a localhost page is anyone's page
+    corsOrigins: (
+      env.ANTIDOTE_CORS_ORIGINS ?? (env.NODE_ENV === 'production' ? '' : 'http://127.0.0.1:3000,http://localhost:3000')
+    )
+      .split(',')
       .map((s) => s.trim())
       .filter(Boolean),
   };

@@ -58,7 +58,7 @@ export function mountHttpRoutes(app: Express, services: GatewayServices): void {
         maxBytes: upload.maxBytes,
         contentType: String(req.headers['content-type'] ?? 'application/octet-stream'),
       });
-      await services.database.withTenant(claims.tenantId, async (tx) => {
+      const completed = await services.database.withTenant(claims.tenantId, async (tx) => {
         await recordArtifact(
           tx,
           claims.tenantId,
@@ -66,11 +66,14 @@ export function mountHttpRoutes(app: Express, services: GatewayServices): void {
           put.size,
           upload.purpose === 'model' ? 'application/zip' : 'application/octet-stream',
         );
-        await tx
+        // a concurrent PUT to the same link may have completed it first: one of them wins
+        return tx
           .update(schema.uploads)
           .set({ sha256: put.sha256, size: put.size, completedAt: new Date() })
-          .where(eq(schema.uploads.id, uploadId));
+          .where(and(eq(schema.uploads.id, uploadId), isNull(schema.uploads.completedAt)))
+          .returning({ id: schema.uploads.id });
       });
+      if (completed.length === 0) return fail(res, 409, 'CONFLICT', 'This upload was completed already.');
       res.json({ sha256: put.sha256, size: put.size });
     } catch (error) {
       const status = (error as { status?: number }).status;

@@ -9,28 +9,30 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
-import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import express from 'express';
-import { GraphQLError } from 'graphql';
+import { type ExecutionArgs, GraphQLError, specifiedRules, validate } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
-import { type AuthContext, authenticate, sha256 } from './auth.ts';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { withAccessRules } from './access.ts';
+import { type AuthContext, authenticate, isCredentialActive } from './auth.ts';
 import { createContext, type GatewayServices, type GraphQLContext } from './context.ts';
-import { ApiError, httpStatus, toGraphQLError } from './errors.ts';
+import { ApiError, httpStatus } from './errors.ts';
+import { createHardening, LIMITS, rateLimitKey } from './hardening.ts';
 import { mountHttpRoutes } from './http.ts';
 import { createRateLimiter } from './rate-limit.ts';
 import { mutationResolvers } from './resolvers/mutations.ts';
 import { queryResolvers } from './resolvers/queries.ts';
 import { subscriptionResolvers } from './resolvers/subscriptions.ts';
 import { typeResolvers } from './resolvers/types.ts';
+import { ADDRESS_POLICY, addressKey, assertNotThrottled, recordFailure } from './throttle.ts';
 
 const typeDefs = readFileSync(new URL('./schema/schema.graphql', import.meta.url), 'utf8');
 
 export function buildSchema() {
   return makeExecutableSchema({
     typeDefs,
-    resolvers: [typeResolvers, queryResolvers, mutationResolvers, subscriptionResolvers] as never,
+    resolvers: withAccessRules([typeResolvers, queryResolvers, mutationResolvers, subscriptionResolvers] as never) as never,
   });
 }
 
@@ -40,11 +42,25 @@ function bearerOf(value: unknown): string | undefined {
   return match?.[1];
 }
 
-async function authFrom(services: GatewayServices, authorization: unknown, tenant: unknown): Promise<AuthContext | null> {
+async function authFrom(
+  services: GatewayServices,
+  authorization: unknown,
+  tenant: unknown,
+  clientIp?: string,
+): Promise<AuthContext | null> {
   const bearer = bearerOf(authorization);
   if (!bearer) return null;
   try {
-    return await authenticate(services.database, bearer, typeof tenant === 'string' && tenant ? tenant : undefined);
+    try {
+      return await authenticate(services.database, bearer, typeof tenant === 'string' && tenant ? tenant : undefined);
+    } catch (error) {
+      // a wrong bearer is a failed sign-in of its address: fresh junk tokens cannot dodge the limit
+      if (error instanceof ApiError && error.code === 'UNAUTHENTICATED') {
+        await recordFailure(services.database, addressKey(clientIp), ADDRESS_POLICY);
+        await assertNotThrottled(services.database, [addressKey(clientIp)]);
+      }
+      throw error;
+    }
   } catch (error) {
     if (error instanceof ApiError) {
       throw new GraphQLError(error.message, { extensions: { code: error.code, http: { status: httpStatus(error.code) } } });
@@ -66,17 +82,92 @@ export async function startGateway(services: GatewayServices, listen: { host: st
   const server = createServer(app);
   const { env, log } = services;
 
-  const wsServer = new WebSocketServer({ server, path: '/graphql' });
-  const wsCleanup = useServer<Record<string, unknown>>(
+  const hardening = createHardening(env, log);
+  const limiter = createRateLimiter(env.ANTIDOTE_RATE_LIMIT);
+  const tooMany = (retryMs: number) =>
+    new GraphQLError('Rate limit exceeded; retry later.', {
+      extensions: { code: 'RATE_LIMITED', retryAfterSeconds: Math.ceil(retryMs / 1000) },
+    });
+
+  // the upgrade goes through the same per-address limit as HTTP, plus a cap on open sockets
+  const wsServer = new WebSocketServer({ noServer: true, maxPayload: LIMITS.maxWsMessageBytes });
+  const openSockets = new Map<string, number>();
+  server.on('upgrade', (req, socket, head) => {
+    const path = new URL(req.url ?? '/', 'http://gateway').pathname;
+    if (path !== '/graphql') {
+      socket.destroy();
+      return;
+    }
+    const ip = req.socket.remoteAddress ?? '';
+    if (limiter.take(rateLimitKey(undefined, ip)) > 0 || (openSockets.get(ip) ?? 0) >= LIMITS.maxWsConnectionsPerIp) {
+      socket.end('HTTP/1.1 429 Too Many Requests\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      return;
+    }
+    wsServer.handleUpgrade(req, socket, head, (ws) => {
+      openSockets.set(ip, (openSockets.get(ip) ?? 0) + 1);
+      ws.once('close', () => {
+        const left = (openSockets.get(ip) ?? 1) - 1;
+        if (left > 0) openSockets.set(ip, left);
+        else openSockets.delete(ip);
+      });
+      wsServer.emit('connection', ws, req);
+    });
+  });
+  const wsCleanup = useServer<Record<string, unknown>, { socket: WebSocket; request: { socket: { remoteAddress?: string } } }>(
     {
       schema,
       onConnect: async (ctx) => {
+        let auth: AuthContext | null;
         try {
-          return (await authFrom(services, ctx.connectionParams?.authorization, ctx.connectionParams?.tenant)) !== null;
+          auth = await authFrom(
+            services,
+            ctx.connectionParams?.authorization,
+            ctx.connectionParams?.tenant,
+            ctx.extra.request.socket.remoteAddress,
+          );
         } catch {
           return false;
         }
+        if (!auth) return false;
+        // a quiet stream still ends when its credential does: re-checked on a timer
+        const socket = ctx.extra.socket;
+        const timer = setInterval(() => {
+          void isCredentialActive(services.database, auth)
+            .then((active) => {
+              if (!active) socket.close(4403, 'Forbidden: credential revoked or expired');
+            })
+            .catch(() => {});
+        }, env.ANTIDOTE_WS_RECHECK_SECONDS * 1000);
+        timer.unref();
+        socket.once('close', () => clearInterval(timer));
+        return true;
       },
+      // every operation meets the HTTP rules: rate limit, token cap, the same validation rules
+      onSubscribe: (ctx, _id, payload): ExecutionArgs | readonly GraphQLError[] => {
+        const key = rateLimitKey(bearerOf(ctx.connectionParams?.authorization), ctx.extra.request.socket.remoteAddress);
+        const wait = limiter.take(key);
+        if (wait > 0) return [tooMany(wait)];
+        let document: ReturnType<typeof hardening.parse>;
+        try {
+          document = hardening.parse(payload.query);
+        } catch (error) {
+          return [error instanceof GraphQLError ? error : new GraphQLError('Syntax error')];
+        }
+        const errors = validate(schema, document, [...specifiedRules, ...hardening.validationRules]);
+        if (errors.length > 0) return errors;
+        return {
+          schema,
+          document,
+          operationName: payload.operationName ?? null,
+          variableValues: payload.variables ?? null,
+        };
+      },
+      onError: (_ctx, _id, _payload, errors) =>
+        errors.map((e) =>
+          e.extensions?.code === 'RATE_LIMITED' ? e.toJSON() : (hardening.formatClientErrors([e])[0] ?? e.toJSON()),
+        ),
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors ? { ...result, errors: result.errors.map((e) => hardening.formatError(e.toJSON(), e)) } : undefined,
       // the credential is checked again for every operation: a key revoked or a session ended
       // while the socket stays open must stop working there too
       // (a dead credential becomes "no caller": resolvers answer UNAUTHENTICATED as over HTTP)
@@ -84,32 +175,11 @@ export async function startGateway(services: GatewayServices, listen: { host: st
         createContext(
           services,
           await authFrom(services, ctx.connectionParams?.authorization, ctx.connectionParams?.tenant).catch(() => null),
+          ctx.extra.request.socket.remoteAddress,
         ),
     },
     wsServer,
   );
-
-  const armor = new ApolloArmor({
-    maxDepth: { n: 10 },
-    maxAliases: { n: 15 },
-    costLimit: { maxCost: 5000 },
-    maxTokens: { n: 2000 },
-    blockFieldSuggestion: { enabled: env.production },
-  }).protect();
-
-  const maskErrors: ApolloServerPlugin<GraphQLContext> = {
-    async requestDidStart() {
-      return {
-        async didEncounterErrors({ errors }) {
-          for (const error of errors) {
-            if (!error.extensions?.code || error.extensions.code === 'INTERNAL_SERVER_ERROR') {
-              log.error({ err: error.originalError ?? error, path: error.path }, 'resolver error');
-            }
-          }
-        },
-      };
-    },
-  };
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
@@ -119,8 +189,7 @@ export async function startGateway(services: GatewayServices, listen: { host: st
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
     plugins: [
-      ...(armor.plugins as ApolloServerPlugin<GraphQLContext>[]),
-      maskErrors,
+      ...(hardening.apolloPlugins as ApolloServerPlugin<GraphQLContext>[]),
       ApolloServerPluginDrainHttpServer({ httpServer: server }) as ApolloServerPlugin<GraphQLContext>,
       ...(env.production ? [ApolloServerPluginLandingPageDisabled() as ApolloServerPlugin<GraphQLContext>] : []),
       {
@@ -133,14 +202,8 @@ export async function startGateway(services: GatewayServices, listen: { host: st
         },
       },
     ],
-    validationRules: armor.validationRules,
-    formatError: (formatted, error) => {
-      const code = formatted.extensions?.code;
-      if (code && code !== 'INTERNAL_SERVER_ERROR')
-        return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code } };
-      const mapped = toGraphQLError((error as { originalError?: unknown }).originalError ?? error);
-      return { message: mapped.message, path: formatted.path, extensions: { code: mapped.extensions.code } };
-    },
+    validationRules: hardening.validationRules,
+    formatError: hardening.formatError,
   });
   await apollo.start();
 
@@ -167,10 +230,8 @@ export async function startGateway(services: GatewayServices, listen: { host: st
     });
     next();
   });
-  const limiter = createRateLimiter(env.ANTIDOTE_RATE_LIMIT);
   app.use((req, res, next) => {
-    const bearer = bearerOf(req.headers.authorization);
-    const key = bearer ? `k:${sha256(bearer).slice(0, 32)}` : `ip:${req.socket.remoteAddress ?? ''}`;
+    const key = rateLimitKey(bearerOf(req.headers.authorization), req.socket.remoteAddress);
     const wait = limiter.take(key);
     if (wait > 0) {
       res.setHeader('retry-after', String(Math.ceil(wait / 1000)));
@@ -186,7 +247,11 @@ export async function startGateway(services: GatewayServices, listen: { host: st
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, {
       context: async ({ req }) =>
-        createContext(services, await authFrom(services, req.headers.authorization, req.headers['x-antidote-tenant'])),
+        createContext(
+          services,
+          await authFrom(services, req.headers.authorization, req.headers['x-antidote-tenant'], req.socket.remoteAddress),
+          req.socket.remoteAddress,
+        ),
     }),
   );
 

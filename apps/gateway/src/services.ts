@@ -7,8 +7,25 @@ import pino, { type Logger } from 'pino';
 import type { GatewayServices } from './context.ts';
 import type { GatewayEnv } from './env.ts';
 
+/** Credentials and bound query parameters never reach the log, whatever object carries them. */
+const REDACTED_PATHS = [
+  'authorization',
+  'password',
+  'token',
+  'secret',
+  '*.authorization',
+  '*.password',
+  '*.token',
+  '*.secret',
+  '*.headers.authorization',
+  'err.params',
+  'err.cause.params',
+  'err.query',
+  'err.cause.query',
+];
+
 export function createLogger(level: string, name: string): Logger {
-  return pino({ name, level });
+  return pino({ name, level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } });
 }
 
 export async function openDatabaseFromEnv(env: DatabaseEnv): Promise<Database> {

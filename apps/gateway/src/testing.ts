@@ -43,7 +43,14 @@ let counter = 0;
 export async function startTestGateway(options: { backend: TestBackend; env?: Record<string, string> }): Promise<TestGateway> {
   const database = await createTestDatabase(options.backend);
   const storageDir = mkdtempSync(join(tmpdir(), 'antidote-gw-'));
-  const env = readGatewayEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ANTIDOTE_RATE_LIMIT: '100000', ...options.env });
+  // the cheapest scrypt the gateway accepts keeps sign-ups fast; a test may ask for the real cost
+  const env = readGatewayEnv({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    ANTIDOTE_RATE_LIMIT: '100000',
+    ANTIDOTE_SCRYPT_LOG2N: '14',
+    ...options.env,
+  });
   const log = createLogger(env.LOG_LEVEL, 'gateway-test');
   const services = await assembleServices(env, {
     database,
@@ -74,13 +81,13 @@ export async function startTestGateway(options: { backend: TestBackend; env?: Re
       const [user] = await database.asService(async (tx) =>
         tx
           .insert(schema.users)
-          .values({ email, name: `${role} ${counter}`, passwordHash: await hashPassword(password) })
+          .values({ email, name: `${role} ${counter}`, passwordHash: await hashPassword(password, env.passwordPolicy) })
           .returning(),
       );
       const userId = user?.id ?? '';
       const tid = tenantId;
       await database.withTenant(tid, (tx) => tx.insert(schema.memberships).values({ tenantId: tid, userId, role }));
-      const session = await createSession(database, email, password);
+      const session = await createSession(database, email, password, env.passwordPolicy);
       return { token: session?.token ?? '', tenantId: tid, userId, email, password };
     },
     async gql(token, query, variables, tenant) {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { asc, sql } from 'drizzle-orm';
 import type { Tx } from './client.ts';
 import { auditLog } from './schema/audit.ts';
@@ -35,13 +35,55 @@ export interface AuditVerification {
   /** seq of the first entry whose hash or link does not check out. */
   brokenAtSeq: number | null;
   headHash: string | null;
+  /** An anchor names an entry the chain no longer holds: its newest entries were cut off. */
+  truncated?: boolean;
+}
+
+/**
+ * A signed statement "tenant T's chain had head H at seq N at time A", for keeping outside the
+ * database (a notary, a ticket, a WORM bucket). Whoever can rewrite the database cannot forge
+ * one without the key, so a chain rewritten or cut below an anchor no longer verifies.
+ */
+export interface AuditAnchor {
+  tenantId: string;
+  seq: number;
+  headHash: string;
+  anchoredAt: string;
+  /** HMAC-SHA256 over the fields above, with a key that never enters the database. */
+  mac: string;
+}
+
+const anchorText = (a: Omit<AuditAnchor, 'mac'>) => [a.tenantId, String(a.seq), a.headHash, a.anchoredAt].join('|');
+const anchorMac = (key: string, a: Omit<AuditAnchor, 'mac'>) =>
+  createHmac('sha256', key).update(anchorText(a), 'utf8').digest('hex');
+
+/** Signs the tenant's current head (seq 0 and 64 zeros for an empty chain). */
+export async function anchorAuditHead(tx: Tx, tenantId: string, key: string): Promise<AuditAnchor> {
+  const [head] = await tx
+    .select({ seq: auditLog.seq, hash: auditLog.hash })
+    .from(auditLog)
+    .where(sql`${auditLog.tenantId} = ${tenantId}`)
+    .orderBy(sql`${auditLog.seq} desc`)
+    .limit(1);
+  const body = { tenantId, seq: head?.seq ?? 0, headHash: head?.hash ?? '0'.repeat(64), anchoredAt: new Date().toISOString() };
+  return { ...body, mac: anchorMac(key, body) };
+}
+
+export function isAnchorAuthentic(key: string, anchor: AuditAnchor): boolean {
+  const expected = Buffer.from(anchorMac(key, anchor), 'hex');
+  const given = Buffer.from(anchor.mac, 'hex');
+  return expected.length === given.length && timingSafeEqual(expected, given);
 }
 
 /**
  * Recomputes every link in Node (not in SQL, so a tampered database function cannot vouch for
  * itself); Postgres only renders the jsonb and timestamp exactly as the trigger hashed them.
  */
-export async function verifyAuditChain(tx: Tx, tenantId: string): Promise<AuditVerification> {
+export async function verifyAuditChain(
+  tx: Tx,
+  tenantId: string,
+  anchors: { key: string; anchors: AuditAnchor[] } = { key: '', anchors: [] },
+): Promise<AuditVerification> {
   const rows = await tx
     .select({
       seq: auditLog.seq,
@@ -56,6 +98,17 @@ export async function verifyAuditChain(tx: Tx, tenantId: string): Promise<AuditV
     .from(auditLog)
     .where(sql`${auditLog.tenantId} = ${tenantId}`)
     .orderBy(asc(auditLog.seq));
+  const head = rows.at(-1)?.hash ?? null;
+  // anchors first: a cut-off tail leaves a chain that is consistent in itself
+  for (const anchor of [...anchors.anchors].sort((a, b) => a.seq - b.seq)) {
+    if (anchor.tenantId !== tenantId || !anchors.key || !isAnchorAuthentic(anchors.key, anchor))
+      return { ok: false, count: rows.length, brokenAtSeq: anchor.seq, headHash: head };
+    if (anchor.seq === 0) continue;
+    const row = rows[anchor.seq - 1];
+    if (!row) return { ok: false, count: rows.length, brokenAtSeq: rows.length + 1, headHash: head, truncated: true };
+    if (row.seq !== anchor.seq || row.hash !== anchor.headHash)
+      return { ok: false, count: rows.length, brokenAtSeq: anchor.seq, headHash: head };
+  }
   let expectedPrev = '0'.repeat(64);
   let expectedSeq = 1;
   for (const row of rows) {

@@ -1,4 +1,5 @@
 export * from './catalog.ts';
+export * from './egress.ts';
 export * from './events.ts';
 export * from './lifecycle.ts';
 export * from './queue.ts';

@@ -4,9 +4,14 @@
  * number of machines share it. One queue carries all analysis work; a message is only a
  * pointer {tenantId, jobId} to the jobs row, and its pg-boss id is the job id, so enqueuing
  * twice is harmless and `reconcile` can re-send anything a crash left behind.
+ *
+ * Fairness: pg-boss hands out the highest priority first, then the oldest. A job's priority is
+ * minus the number of its tenant's jobs queued or running before it, so the queue serves every
+ * tenant's first job, then every tenant's second, ...: a tenant that queued 500 jobs delays
+ * another tenant's first job by at most the jobs already holding a slot.
  */
 import { type Database, schema } from '@antidote/db';
-import { and, eq, lt, sql } from 'drizzle-orm';
+import { and, eq, inArray, lt, sql } from 'drizzle-orm';
 import PgBoss from 'pg-boss';
 import { JOB_CATALOG, type JobKind } from './catalog.ts';
 
@@ -70,12 +75,30 @@ export class JobQueue {
     const message: QueueMessage = { tenantId: job.tenantId, jobId: job.id, kind: job.kind };
     const id = await this.#boss.send(ANALYSIS_QUEUE, message, {
       id: job.id,
+      priority: -(await this.#backlogBefore(job)),
       retryLimit: policy.retryLimit,
       retryDelay: this.#options.retryDelaySeconds ?? policy.retryDelaySeconds,
       retryBackoff: policy.retryBackoff,
       expireInSeconds: this.#options.expireInSeconds?.[job.kind] ?? policy.expireInSeconds,
     });
     return id !== null;
+  }
+
+  /** The tenant's jobs queued or running that were created before this one. */
+  async #backlogBefore(job: { id: string; tenantId: string }): Promise<number> {
+    const [row] = await this.#database.asService((tx) =>
+      tx
+        .select({ n: sql<number>`count(*)::int` })
+        .from(schema.jobs)
+        .where(
+          and(
+            eq(schema.jobs.tenantId, job.tenantId),
+            inArray(schema.jobs.state, ['queued', 'running']),
+            lt(schema.jobs.createdAt, sql`(select created_at from jobs where id = ${job.id})`),
+          ),
+        ),
+    );
+    return row?.n ?? 0;
   }
 
   /** Re-sends queued jobs older than `olderThanSeconds` (a crash between commit and send). */

@@ -73,12 +73,34 @@ export type ApiKeyPayload = {
   userErrors: Array<UserError>;
 };
 
+/** A signed statement of the chain's head, to keep outside Antidote (notary, ticket, WORM storage). */
+export type AuditAnchor = {
+  __typename?: 'AuditAnchor';
+  anchoredAt: Scalars['String']['output'];
+  headHash: Scalars['String']['output'];
+  /** HMAC-SHA256 of the fields above with a key that never enters the database. */
+  mac: Scalars['String']['output'];
+  seq: Scalars['Int']['output'];
+  /** The tenant's raw id, as signed. */
+  tenantId: Scalars['String']['output'];
+};
+
+export type AuditAnchorInput = {
+  anchoredAt: Scalars['String']['input'];
+  headHash: Scalars['String']['input'];
+  mac: Scalars['String']['input'];
+  seq: Scalars['Int']['input'];
+  tenantId: Scalars['String']['input'];
+};
+
 export type AuditChainVerification = {
   __typename?: 'AuditChainVerification';
   brokenAtSeq?: Maybe<Scalars['Int']['output']>;
   count: Scalars['Int']['output'];
   headHash?: Maybe<Scalars['String']['output']>;
   ok: Scalars['Boolean']['output'];
+  /** True when an anchor names an entry the chain no longer holds (its newest entries were removed). */
+  truncated?: Maybe<Scalars['Boolean']['output']>;
 };
 
 export type AuditEntry = Node & {
@@ -196,6 +218,8 @@ export type ErrorCode =
   | 'INTERNAL'
   | 'INVALID_INPUT'
   | 'NOT_FOUND'
+  /** A per-plan quota (jobs at once, sweep size, monitors, storage) would be exceeded. */
+  | 'QUOTA_EXCEEDED'
   | 'RATE_LIMITED'
   | 'SHAPE_MISMATCH'
   | 'TOO_LARGE'
@@ -603,6 +627,8 @@ export type PageInfo = {
 export type Query = {
   __typename?: 'Query';
   apiKeys: ApiKeyConnection;
+  /** A signed anchor of the chain's current head, for export. */
+  auditAnchor: AuditAnchor;
   auditLog: AuditEntryConnection;
   datasets: DatasetConnection;
   findings: FindingConnection;
@@ -612,6 +638,7 @@ export type Query = {
   monitors: MonitorConnection;
   node?: Maybe<Node>;
   overview: Overview;
+  /** Recomputes the chain; with anchors exported earlier it also detects rewritten or removed newest entries. */
   verifyAuditChain: AuditChainVerification;
   workers: Array<WorkerInfo>;
 };
@@ -667,6 +694,27 @@ export type QueryMonitorsArgs = {
 
 export type QueryNodeArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryVerifyAuditChainArgs = {
+  anchors?: InputMaybe<Array<AuditAnchorInput>>;
+};
+
+export type Quota = {
+  __typename?: 'Quota';
+  maxMonitors: Scalars['Int']['output'];
+  maxQueuedJobs: Scalars['Int']['output'];
+  maxSweepEpochs: Scalars['Float']['output'];
+  maxSweepModels: Scalars['Int']['output'];
+  minMonitorIntervalMinutes: Scalars['Int']['output'];
+  monitors: Scalars['Int']['output'];
+  /** free, standard or enterprise */
+  plan: Scalars['String']['output'];
+  queuedJobs: Scalars['Int']['output'];
+  /** Bytes (a Float: storage passes 2^31). */
+  storageBytes: Scalars['Float']['output'];
+  usedStorageBytes: Scalars['Float']['output'];
 };
 
 export type RegisterDatasetInput = {
@@ -835,6 +883,8 @@ export type Tenant = Node & {
   createdAt: Scalars['DateTime']['output'];
   id: Scalars['ID']['output'];
   name: Scalars['String']['output'];
+  /** The tenant's plan limits and what it uses of them now. */
+  quota: Quota;
   slug: Scalars['String']['output'];
 };
 
@@ -933,8 +983,11 @@ export type Webhook = {
 
 export type WebhookDelivery = {
   __typename?: 'WebhookDelivery';
+  /** @deprecated Always null: the target's error text is not shown. */
   error?: Maybe<Scalars['String']['output']>;
+  /** @deprecated Always null: the target's status is not shown. */
   responseCode?: Maybe<Scalars['Int']['output']>;
+  /** delivered, refused (not a public address) or failed: nothing more, so a test cannot probe what answers at a URL. */
   status: Scalars['String']['output'];
   url: Scalars['String']['output'];
 };
@@ -1046,6 +1099,8 @@ export type ResolversTypes = {
   ApiKeyConnection: ResolverTypeWrapper<Omit<ApiKeyConnection, 'edges'> & { edges: Array<ResolversTypes['ApiKeyEdge']> }>;
   ApiKeyEdge: ResolverTypeWrapper<Omit<ApiKeyEdge, 'node'> & { node: ResolversTypes['ApiKey'] }>;
   ApiKeyPayload: ResolverTypeWrapper<Omit<ApiKeyPayload, 'apiKey'> & { apiKey?: Maybe<ResolversTypes['ApiKey']> }>;
+  AuditAnchor: ResolverTypeWrapper<AuditAnchor>;
+  AuditAnchorInput: AuditAnchorInput;
   AuditChainVerification: ResolverTypeWrapper<AuditChainVerification>;
   AuditEntry: ResolverTypeWrapper<AuditRow>;
   AuditEntryConnection: ResolverTypeWrapper<Omit<AuditEntryConnection, 'edges'> & { edges: Array<ResolversTypes['AuditEntryEdge']> }>;
@@ -1098,6 +1153,7 @@ export type ResolversTypes = {
   Overview: ResolverTypeWrapper<Omit<Overview, 'recentJobs'> & { recentJobs: Array<ResolversTypes['Job']> }>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Quota: ResolverTypeWrapper<Quota>;
   RegisterDatasetInput: RegisterDatasetInput;
   RegisterDatasetPayload: ResolverTypeWrapper<Omit<RegisterDatasetPayload, 'dataset'> & { dataset?: Maybe<ResolversTypes['Dataset']> }>;
   RegisterModelInput: RegisterModelInput;
@@ -1143,6 +1199,8 @@ export type ResolversParentTypes = {
   ApiKeyConnection: Omit<ApiKeyConnection, 'edges'> & { edges: Array<ResolversParentTypes['ApiKeyEdge']> };
   ApiKeyEdge: Omit<ApiKeyEdge, 'node'> & { node: ResolversParentTypes['ApiKey'] };
   ApiKeyPayload: Omit<ApiKeyPayload, 'apiKey'> & { apiKey?: Maybe<ResolversParentTypes['ApiKey']> };
+  AuditAnchor: AuditAnchor;
+  AuditAnchorInput: AuditAnchorInput;
   AuditChainVerification: AuditChainVerification;
   AuditEntry: AuditRow;
   AuditEntryConnection: Omit<AuditEntryConnection, 'edges'> & { edges: Array<ResolversParentTypes['AuditEntryEdge']> };
@@ -1191,6 +1249,7 @@ export type ResolversParentTypes = {
   Overview: Omit<Overview, 'recentJobs'> & { recentJobs: Array<ResolversParentTypes['Job']> };
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
+  Quota: Quota;
   RegisterDatasetInput: RegisterDatasetInput;
   RegisterDatasetPayload: Omit<RegisterDatasetPayload, 'dataset'> & { dataset?: Maybe<ResolversParentTypes['Dataset']> };
   RegisterModelInput: RegisterModelInput;
@@ -1257,11 +1316,20 @@ export type ApiKeyPayloadResolvers<ContextType = GraphQLContext, ParentType exte
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 };
 
+export type AuditAnchorResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditAnchor'] = ResolversParentTypes['AuditAnchor']> = {
+  anchoredAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  headHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  mac?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  seq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  tenantId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type AuditChainVerificationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditChainVerification'] = ResolversParentTypes['AuditChainVerification']> = {
   brokenAtSeq?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   headHash?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   ok?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  truncated?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
 };
 
 export type AuditEntryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditEntry'] = ResolversParentTypes['AuditEntry']> = {
@@ -1570,6 +1638,7 @@ export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends R
 
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   apiKeys?: Resolver<ResolversTypes['ApiKeyConnection'], ParentType, ContextType, Partial<QueryApiKeysArgs>>;
+  auditAnchor?: Resolver<ResolversTypes['AuditAnchor'], ParentType, ContextType>;
   auditLog?: Resolver<ResolversTypes['AuditEntryConnection'], ParentType, ContextType, Partial<QueryAuditLogArgs>>;
   datasets?: Resolver<ResolversTypes['DatasetConnection'], ParentType, ContextType, Partial<QueryDatasetsArgs>>;
   findings?: Resolver<ResolversTypes['FindingConnection'], ParentType, ContextType, Partial<QueryFindingsArgs>>;
@@ -1579,8 +1648,21 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   monitors?: Resolver<ResolversTypes['MonitorConnection'], ParentType, ContextType, Partial<QueryMonitorsArgs>>;
   node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
   overview?: Resolver<ResolversTypes['Overview'], ParentType, ContextType>;
-  verifyAuditChain?: Resolver<ResolversTypes['AuditChainVerification'], ParentType, ContextType>;
+  verifyAuditChain?: Resolver<ResolversTypes['AuditChainVerification'], ParentType, ContextType, Partial<QueryVerifyAuditChainArgs>>;
   workers?: Resolver<Array<ResolversTypes['WorkerInfo']>, ParentType, ContextType>;
+};
+
+export type QuotaResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Quota'] = ResolversParentTypes['Quota']> = {
+  maxMonitors?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  maxQueuedJobs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  maxSweepEpochs?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  maxSweepModels?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  minMonitorIntervalMinutes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  monitors?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  plan?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  queuedJobs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  storageBytes?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  usedStorageBytes?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
 };
 
 export type RegisterDatasetPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RegisterDatasetPayload'] = ResolversParentTypes['RegisterDatasetPayload']> = {
@@ -1627,6 +1709,7 @@ export type TenantResolvers<ContextType = GraphQLContext, ParentType extends Res
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  quota?: Resolver<ResolversTypes['Quota'], ParentType, ContextType>;
   slug?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
@@ -1696,6 +1779,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   ApiKeyConnection?: ApiKeyConnectionResolvers<ContextType>;
   ApiKeyEdge?: ApiKeyEdgeResolvers<ContextType>;
   ApiKeyPayload?: ApiKeyPayloadResolvers<ContextType>;
+  AuditAnchor?: AuditAnchorResolvers<ContextType>;
   AuditChainVerification?: AuditChainVerificationResolvers<ContextType>;
   AuditEntry?: AuditEntryResolvers<ContextType>;
   AuditEntryConnection?: AuditEntryConnectionResolvers<ContextType>;
@@ -1734,6 +1818,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Overview?: OverviewResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Quota?: QuotaResolvers<ContextType>;
   RegisterDatasetPayload?: RegisterDatasetPayloadResolvers<ContextType>;
   RegisterModelPayload?: RegisterModelPayloadResolvers<ContextType>;
   RepairEvidence?: RepairEvidenceResolvers<ContextType>;

@@ -1,4 +1,4 @@
-import { schema, verifyAuditChain } from '@antidote/db';
+import { anchorAuditHead, schema, verifyAuditChain } from '@antidote/db';
 import { and, asc, count, desc, eq, gt, ilike, inArray, sql } from 'drizzle-orm';
 import { toApiRole } from '../auth.ts';
 import type { GraphQLContext } from '../context.ts';
@@ -149,16 +149,36 @@ export const queryResolvers: Resolvers = {
           after: args.after,
         }),
       ),
-    verifyAuditChain: (_p, _a, ctx) => ctx.tenant((tx) => verifyAuditChain(tx, ctx.requireAuth().tenantId)),
+    verifyAuditChain: (_p, args, ctx) =>
+      ctx.tenant((tx) =>
+        verifyAuditChain(tx, ctx.requireAuth().tenantId, {
+          key: ctx.services.env.auditAnchorKey,
+          anchors: (args.anchors ?? []).map((a) => ({ ...a })),
+        }),
+      ),
+    auditAnchor: (_p, _a, ctx) =>
+      ctx.tenant((tx) => anchorAuditHead(tx, ctx.requireAuth().tenantId, ctx.services.env.auditAnchorKey)),
+    // the pool is shared by every tenant: per backend in aggregate, no machine names or IDs
     workers: async (_p, _a, ctx) => {
       ctx.requireAuth();
-      return ctx.services.database.asService((tx) =>
+      const rows = await ctx.services.database.asService((tx) =>
         tx
-          .select()
+          .select({
+            backend: schema.workers.backend,
+            concurrency: sql<number>`sum(${schema.workers.concurrency})::int`,
+            lastSeenAt: sql<Date>`max(${schema.workers.lastSeenAt})`,
+          })
           .from(schema.workers)
           .where(gt(schema.workers.lastSeenAt, sql`now() - interval '2 minutes'`))
-          .orderBy(asc(schema.workers.id)),
+          .groupBy(schema.workers.backend)
+          .orderBy(asc(schema.workers.backend)),
       );
+      return rows.map((r) => ({
+        id: `pool:${r.backend}`,
+        backend: r.backend,
+        concurrency: r.concurrency,
+        lastSeenAt: new Date(r.lastSeenAt),
+      }));
     },
   },
   Overview: {

@@ -12,6 +12,7 @@ import { decodeId } from '../ids.ts';
  */
 function abortable<T, K extends string>(
   key: K,
+  ctx: GraphQLContext,
   start: (signal: AbortSignal) => AsyncGenerator<T>,
 ): AsyncIterableIterator<Record<K, T>> {
   const controller = new AbortController();
@@ -19,7 +20,16 @@ function abortable<T, K extends string>(
   const iterator: AsyncIterableIterator<Record<K, T>> = {
     async next() {
       const step = await inner.next();
-      return step.done ? { done: true, value: undefined } : { done: false, value: { [key]: step.value } as Record<K, T> };
+      if (step.done) return { done: true, value: undefined };
+      // every event is delivered on the credential's current word, not the one given at subscribe
+      if (!(await ctx.credentialActive())) {
+        controller.abort();
+        await inner.return(undefined);
+        throw new GraphQLError('The credential of this subscription was revoked or has expired.', {
+          extensions: { code: 'UNAUTHENTICATED' },
+        });
+      }
+      return { done: false, value: { [key]: step.value } as Record<K, T> };
     },
     async return() {
       controller.abort();
@@ -43,7 +53,7 @@ export const subscriptionResolvers: Resolvers = {
           ? await ctx.tenant((tx) => tx.select({ id: schema.jobs.id }).from(schema.jobs).where(eq(schema.jobs.id, jobId)))
           : [];
         if (!job) throw new GraphQLError('No job with this ID.', { extensions: { code: 'NOT_FOUND' } });
-        return abortable<JobEvent, 'jobProgress'>('jobProgress', (signal) =>
+        return abortable<JobEvent, 'jobProgress'>('jobProgress', ctx, (signal) =>
           ctx.services.hub.subscribe({ tenantId: auth.tenantId, jobId: job.id, afterSeq: args.afterSeq ?? 0, signal }),
         ) as never;
       },
@@ -51,7 +61,7 @@ export const subscriptionResolvers: Resolvers = {
     tenantEvents: {
       subscribe: (_p, _a, ctx: GraphQLContext) => {
         const auth = ctx.requireAuth();
-        return abortable<JobEvent, 'tenantEvents'>('tenantEvents', (signal) =>
+        return abortable<JobEvent, 'tenantEvents'>('tenantEvents', ctx, (signal) =>
           ctx.services.hub.subscribe({ tenantId: auth.tenantId, signal }),
         ) as never;
       },

@@ -3,6 +3,7 @@ import { schema } from '@antidote/db';
 import { listJobEvents } from '@antidote/jobs';
 import { eq } from 'drizzle-orm';
 import { GraphQLScalarType, Kind } from 'graphql';
+import { visibleWebhookUrl } from '../access.ts';
 import { downloadUrl, reportUrl } from '../artifacts.ts';
 import { toApiRole } from '../auth.ts';
 import type { GraphQLContext } from '../context.ts';
@@ -11,6 +12,7 @@ import type { JobKind, JobState, RepairTradeoff, Resolvers, Verdict } from '../g
 import { toGlobalId } from '../ids.ts';
 import { modelHealth } from '../loaders.ts';
 import { paginate } from '../pagination.ts';
+import { quotaView } from '../quotas.ts';
 
 const upper = <T extends string>(value: string) => value.toUpperCase().replaceAll('-', '_') as T;
 
@@ -55,7 +57,11 @@ export const typeResolvers: Resolvers = {
   Node: {
     __resolveType: (obj) => (obj as { __typename?: string }).__typename as never,
   },
-  Tenant: { id: (t) => toGlobalId('Tenant', t.id) },
+  Tenant: {
+    id: (t) => toGlobalId('Tenant', t.id),
+    // only tenants the caller reached legitimately arrive here (its own, or its memberships)
+    quota: (t, _a, ctx) => ctx.services.database.withTenant(t.id, (tx) => quotaView(tx)),
+  },
   User: { id: (u) => u.id },
   Model: {
     id: (m) => toGlobalId('Model', m.id),
@@ -137,7 +143,7 @@ export const typeResolvers: Resolvers = {
     id: (m) => toGlobalId('Monitor', m.id),
     model: (m, _a, ctx) => must(ctx.loaders.model.load(m.modelId), 'Model'),
     dataset: (m, _a, ctx) => must(ctx.loaders.dataset.load(m.datasetId), 'Dataset'),
-    webhooks: (m) => m.webhooks.map((w) => ({ url: w.url })),
+    webhooks: (m, _a, ctx) => m.webhooks.map((w) => ({ url: visibleWebhookUrl(ctx.auth, w.url) })),
   },
   ApiKey: {
     id: (k) => toGlobalId('ApiKey', k.id),

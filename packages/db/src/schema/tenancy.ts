@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, pgEnum, pgPolicy, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { index, integer, pgEnum, pgPolicy, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { appRole, currentTenant, tenantIsolation } from './roles.ts';
 
 export const memberRole = pgEnum('member_role', ['owner', 'admin', 'analyst', 'viewer']);
@@ -10,6 +10,8 @@ export const tenants = pgTable(
     id: uuid().primaryKey().defaultRandom(),
     slug: text().notNull().unique(),
     name: text().notNull(),
+    /** What the tenant may use of the shared service (quotas in the gateway's quotas.ts). */
+    plan: text().$type<'free' | 'standard' | 'enterprise'>().notNull().default('standard'),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
   () => [
@@ -56,10 +58,23 @@ export const sessions = pgTable(
       .references(() => users.id, { onDelete: 'cascade' }),
     tokenHash: text().notNull(),
     expiresAt: timestamp({ withTimezone: true }).notNull(),
+    /** Last request seen (advanced at most once a minute): an idle session ends before it expires. */
+    lastSeenAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex().on(t.tokenHash)],
 );
+
+/**
+ * Failed sign-ins per key (`account:<email>` or `ip:<address>`), shared by every gateway process:
+ * after a few failures in a window the key is blocked, the block doubling with each further one.
+ */
+export const signInThrottle = pgTable('sign_in_throttle', {
+  key: text().primaryKey(),
+  failures: integer().notNull().default(0),
+  windowStartedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  blockedUntil: timestamp({ withTimezone: true }),
+});
 
 /** CI credentials: hashed, scoped, expiring, revocable; `prefix` is shown to identify a key. */
 export const apiKeys = pgTable(

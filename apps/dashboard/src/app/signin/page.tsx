@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import { oidcEnabled, oidcName } from '@/lib/auth/options';
 import { getGatewaySession } from '@/lib/auth/session';
+import { safeCallback } from '@/lib/safe-callback';
 import { param, type SearchParams } from '@/lib/search-params';
 import { SignInForm } from './SignInForm';
 
@@ -17,18 +18,6 @@ const MESSAGES: Record<string, string> = {
   Configuration: 'Sign-in is misconfigured on the server (see the dashboard logs).',
   Default: 'Sign-in failed.',
 };
-
-/** Only same-site paths: an open redirect must not ride on the sign-in page. */
-function safeCallback(value: string | undefined): string {
-  if (!value) return '/';
-  try {
-    const url = new URL(value, 'http://dashboard.local');
-    if (url.origin !== 'http://dashboard.local' || url.pathname.startsWith('/signin')) return '/';
-    return `${url.pathname}${url.search}`;
-  } catch {
-    return '/';
-  }
-}
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const params = await searchParams;

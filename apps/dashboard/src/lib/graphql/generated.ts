@@ -49,6 +49,8 @@ export type ErrorCode =
   | 'INTERNAL'
   | 'INVALID_INPUT'
   | 'NOT_FOUND'
+  /** A per-plan quota (jobs at once, sweep size, monitors, storage) would be exceeded. */
+  | 'QUOTA_EXCEEDED'
   | 'RATE_LIMITED'
   | 'SHAPE_MISMATCH'
   | 'TOO_LARGE'

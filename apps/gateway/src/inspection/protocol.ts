@@ -1,0 +1,34 @@
+/** Messages between the gateway and its inspection thread. */
+export interface InspectionLimits {
+  maxUnpackedBytes: number;
+  maxRatio: number;
+  ratioFloorBytes: number;
+  /** Datasets: most decoded pixel bytes, counted as RGBA (what the decoders allocate). */
+  maxPixelBytes: number;
+  maxImages: number;
+}
+
+export type InspectionRequest =
+  | { kind: 'model'; bytes: Uint8Array; limits: InspectionLimits }
+  | { kind: 'dataset'; bytes: Uint8Array; filename: string; limits: InspectionLimits };
+
+export interface ModelInspection {
+  format: string;
+  inputShape: number[];
+  numClasses: number;
+  paramCount: number;
+  weightBytes: number;
+  files: string[];
+}
+
+export interface DatasetInspection {
+  count: number;
+  numClasses: number;
+  imageShape: [number, number, number];
+  classHistogram: number[];
+  thumbnailPng: Uint8Array;
+}
+
+export type InspectionReply =
+  | { ok: true; result: ModelInspection | DatasetInspection }
+  | { ok: false; error: { code: string; message: string; details?: Record<string, unknown> } };
