@@ -20,6 +20,8 @@ const trainingTests = [
   'packages/core/src/defenses/baselines/strip.test.ts',
   'packages/core/src/defenses/baselines/neural-cleanse.test.ts',
   'packages/core/src/lab/**/*.test.ts',
+  // Imports, exports and fidelity checks of real-size models (ResNets) in ONNX Runtime.
+  'packages/core/src/convert/**/*.test.ts',
   'packages/core/src/training/**/*.test.ts',
   'apps/worker/src/tasks/**/*.test.ts',
   'test/bench/**/*.test.ts',
