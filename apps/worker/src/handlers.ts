@@ -10,7 +10,7 @@ import { insertModelVersion, recordArtifact, schema, type Tx } from '@antidote/d
 import { deliverWebhook, insertJob, parseJobParams, saveJobCheckpoint } from '@antidote/jobs';
 import { readAllBytes } from '@antidote/storage';
 import { eq } from 'drizzle-orm';
-import { runTaskInThread } from './task-runner.ts';
+import { runTaskInThread } from './thread/runner.ts';
 import type { TaskProgress } from './tasks/common.ts';
 import type { EvaluateResult } from './tasks/evaluate.ts';
 import type { RepairCheckpoint, RepairTaskResult } from './tasks/repair.ts';

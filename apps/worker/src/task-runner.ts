@@ -1,2 +1,0 @@
-/** Kept so existing imports keep working; the thread machinery lives in thread/. */
-export { runTaskInThread, type TaskHooks } from './thread/runner.ts';
