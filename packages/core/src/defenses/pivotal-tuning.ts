@@ -2,19 +2,14 @@
  * Pivotal Tuning (PT) repair: fine-tune a copy of the suspect model on the trusted data while a
  * frozen copy (the pivot) anchors it: cross-entropy on trusted labels (or distillation from the
  * pivot when the trusted set has no labels) + SLOL on penultimate features + a parameter budget,
- * plus two terms of our own that settled the benchmark: the head starts re-initialised and a
- * cosine term keeps it away from the pivot's head, while distillation from the pivot on clean
- * images keeps clean accuracy (measured on Fashion-MNIST BadNets, 600 steps: pivot head and the
- * paper's terms alone left ASR at 55%; re-initialised head + shift 0.5 + distillation 0.3 -> 8.6%
- * at -1.3 points; see README "Defaults and why"). Half of each batch also carries random noise
- * patches the pivot does not see (`noisePatches`), so no small patch can keep steering the model,
- * and when faint random noise steers the suspect (a blend backdoor's symptom), a quarter is blended
- * with such noise (`noiseBlend`).
+ * plus terms of our own: distillation from the pivot on clean and on mixed images, random noise
+ * patches only the working model sees, a cosine term that moves the head off the pivot's, and a
+ * full-image noise blend when the suspect shows a blend backdoor's symptom.
  * Checkpoints are scored on the held-out trusted split; the result is the LATEST checkpoint whose
- * accuracy is within the budget (the furthest from the backdoor that still keeps clean accuracy).
- * Measured: fine-tuning often dips below the floor in its first steps and then recovers, so
- * stopping at the first dip returned the untouched suspect model. Training stops early only when
- * accuracy collapses far below the floor.
+ * accuracy drop is within the budget (the furthest from the backdoor that still keeps clean
+ * accuracy): fine-tuning often dips below the floor in its first steps and then recovers.
+ * Why each default is what it is: docs/method.md#pivotal-tuning and
+ * docs/method.md#repair-on-well-trained-victims.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ImageDataset } from '../datasets/image-dataset.ts';
@@ -47,8 +42,7 @@ export interface PivotalTuningOptions extends DefenseOptions {
   /**
    * Weight of sum((theta - theta0)^2) / N, on the reference code's scale: it is multiplied by
    * N / 11.17M (the CIFAR ResNet-18 the reference tuned it on) so the per-parameter pull is the
-   * same for any model size. Unscaled, 20,000 on a 57k-parameter CNN is a pull of 0.7 per step
-   * and PT could not move away from the backdoor at all (measured: ASR stayed at 100%).
+   * same for any model size (unscaled, a small CNN could not move away from the backdoor at all).
    */
   lambdaParam?: number;
   slolSign?: SlolSign;
@@ -95,46 +89,34 @@ export interface PivotalTuningOptions extends DefenseOptions {
   lambdaDistill?: number;
   /**
    * When the first run keeps no checkpoint within the accuracy budget, a second run with these
-   * weights (null: no second run). Measured on a trigger-scattered victim where the defaults
-   * never came back within budget (held-out 0.78 vs floor 0.805, the suspect was returned):
-   * head shift 1 + distillation 1 came back at CDA 84.8 / ASR 6.7%. Stronger distillation holds
-   * clean accuracy up; it is not the first choice because on BadNets it left more of the
-   * backdoor (ASR 12.8% vs 8.6%).
+   * weights (null: no second run); stronger distillation holds clean accuracy up.
    */
   retry?: { lambdaHeadShift: number; lambdaDistill: number } | null;
   /**
-   * When no earlier run keeps a checkpoint within budget, a last run that keeps the pivot's head
-   * instead of re-initialising it (the other terms as in the first run): a head that starts right
-   * on clean images stays within a tight budget where a new head cannot climb back in time, and
-   * the noise patches, distillation and head shift still pull it off the trigger. Measured on the
-   * WaNet victim (10 epochs, CDA 85.0%) where both earlier runs stayed out of budget and the
-   * suspect was returned (ASR 82.7%): kept step 550, CDA 2.0 points lower, ASR 6.0%.
+   * When no earlier run keeps a checkpoint within budget and the head was re-initialised, a last
+   * run that keeps the pivot's head: a head that starts right on clean images stays within a
+   * tight budget where a new head cannot climb back in time.
    */
   pivotHeadFallback?: boolean;
   /**
    * Share of each batch the working model sees with random noise patches (`stampNoisePatches`),
    * labels kept, while distillation and SLOL compare it with the pivot on the clean image: the
-   * repaired model learns to answer as the pivot does on clean images whatever small patch is
-   * present, which leaves a patch trigger nothing to hold on to. Measured with 0.5 on the
-   * benchmark victims where PT was weakest (test ASR after, without -> with):
-   * trigger-scattered 29.0% -> 3.4% and 15.8% -> 2.4%, Adaptive-Patch 12.6% -> 3.8%,
-   * Adaptive-Blend 20.4% -> 14.7%, BadNets 5.5% -> 3.1%, each within the 2-point budget.
+   * repaired model learns to answer as the pivot does whatever small patch is present, which
+   * leaves a patch trigger nothing to hold on to.
    */
   noisePatches?: number;
   /**
    * Share of each batch the working model sees blended with full-image noise (`blendNoise`,
    * opacity 0.1-0.3), labels kept, the pivot again on the clean image; 'auto' (default) blends
-   * 0.25 when the suspect's `noiseSensitivity` on the trusted images reaches 0.5 and 0 otherwise.
-   * The gate is the suspect's own symptom, no knowledge of the attack: Blend and Adaptive-Blend
-   * victims sent about 90% of trusted images to the target under faint random noise, the other
-   * benchmark victims 7-34% and clean models 6-13%. Measured (test CDA drop / ASR after, without ->
-   * with 0.25): Adaptive-Blend seeds 1-3 -0.3/14.7 -> 0.3/3.2, -2.0/3.0 -> -0.2/3.7,
-   * -1.0/6.8 -> 0.1/5.2, Blend seed 1 0.3/9.8 -> 1.4/3.6. Not for every model: it costs about a
-   * point of clean accuracy, and on WaNet's 85%-accurate victims that broke the 2-point budget
-   * (seed 1 4.5 points, seed 3 3.0, seed 2 kept nothing).
+   * 0.25 when the suspect's `noiseSensitivity` on the trusted images reaches 0.5 and 0 otherwise:
+   * the gate is the suspect's own symptom, no knowledge of the attack. Not for every model: it
+   * costs about a point of clean accuracy.
    */
   noiseBlend?: number | 'auto';
-  /** Experimental: weight of distillation on mixed pairs of batch images (pivot's output as target). */
+  /**
+   * Weight of distillation from the pivot on mixed pairs of batch images: it carries the pivot's
+   * clean behaviour between the trusted images, where 480 labels say nothing.
+   */
   distillMixup?: number;
   /** Experimental: average the weights of the checkpoints after this share of the steps. */
   averageFrom?: number;
@@ -464,7 +446,7 @@ async function tuneAttempt(
       momentum: 0.9,
       weightDecay: 0,
       // Warm-up and decay: a full learning rate on step one knocks held-out accuracy below the
-      // floor before the model settles (measured on Fashion-MNIST and the test fixture).
+      // floor before the model settles.
       warmupFraction: 0.1,
       cosineDecay: true,
       ...(options.augment ? { augment: options.augment } : {}),
