@@ -4,6 +4,7 @@
  * agreement. onnxruntime-node is an optional dependency; without it the check is unavailable.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { ImageDataset } from '../datasets/image-dataset.ts';
 import { AntidoteError } from '../errors.ts';
 import { parseOnnx } from '../formats/onnx/parse.ts';
 import { createRng } from '../random.ts';
@@ -33,6 +34,16 @@ export interface FidelityOptions {
 }
 
 type OrtModule = typeof import('onnxruntime-node');
+
+/**
+ * Fidelity inputs from trusted images: the first `count` images as pixels / 255 (what an imported
+ * model takes), after the dataset was fitted to the model's input (`fitDatasetToInput`).
+ */
+export function fidelityInputs(dataset: ImageDataset, count = 256): Float32Array {
+  const size = dataset.height * dataset.width * dataset.channels;
+  const n = Math.min(count, dataset.labels.length);
+  return Float32Array.from(dataset.images.subarray(0, n * size), (v) => v / 255);
+}
 
 /** Loads ONNX Runtime, or explains how to get it. */
 export async function loadOnnxRuntime(): Promise<OrtModule> {

@@ -1,6 +1,12 @@
 export { type ExportedOnnx, type ExportRepairedOptions, exportRepaired } from './export-repaired.ts';
 export { type ExportTfjsOptions, exportTfjsToOnnx } from './export-tfjs.ts';
-export { checkFidelity, type FidelityOptions, type FidelityReport, loadOnnxRuntime } from './fidelity.ts';
+export {
+  checkFidelity,
+  type FidelityOptions,
+  type FidelityReport,
+  fidelityInputs,
+  loadOnnxRuntime,
+} from './fidelity.ts';
 export {
   type ImportedKerasModel,
   type ImportedModel,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkFidelity } from '../convert/fidelity.ts';
+import { checkFidelity, fidelityInputs } from '../convert/fidelity.ts';
 import { importModel } from '../convert/import-model.ts';
 import { resnetLikeOnnx } from '../convert/test-models.ts';
 import type { ImageDataset } from '../datasets/image-dataset.ts';
@@ -89,6 +89,25 @@ describe('preprocessing', () => {
       expect(report.top1Agreement).toBe(1);
       imported.model.dispose();
     }
+  });
+
+  it('trusted images fitted to the model are the fidelity inputs', async () => {
+    const bytes = resnetLikeOnnx({ size: 32 });
+    const imported = await importModel(bytes, { preprocessing: parseHuggingFacePreprocessor(HF_RESNET) });
+    const gray = dataset(
+      Array.from({ length: 4 * 16 * 16 }, (_, i) => (i * 37) % 256),
+      16,
+      16,
+      1,
+    );
+    const fitted = fitDatasetToInput(gray, imported.preprocessing, { replicateGray: true });
+    const inputs = fidelityInputs(fitted);
+    expect(inputs.length).toBe(4 * 32 * 32 * 3);
+    expect(Math.max(...inputs)).toBeLessThanOrEqual(1);
+    const report = await checkFidelity(bytes, imported.model, { inputs });
+    expect(report.n).toBe(4);
+    expect(report.maxAbsDiff).toBeLessThanOrEqual(1e-4);
+    imported.model.dispose();
   });
 
   it('InputNormalization maps pixels / 255 to the declared space', () => {
