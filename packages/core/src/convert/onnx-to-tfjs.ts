@@ -247,6 +247,14 @@ export function onnxInputGeometry(onnx: OnnxModel, layoutOverride?: InputLayout)
     );
   }
   const layout = layoutOverride ?? guessInputLayout(dims);
+  const channelsFirst = [1, 3, 4].includes(dims[1] ?? 0);
+  const channelsLast = [1, 3, 4].includes(dims[3] ?? 0);
+  if (layoutOverride && channelsFirst !== channelsLast && (layoutOverride === 'NCHW') !== channelsFirst) {
+    throw new AntidoteError(
+      'SHAPE_MISMATCH',
+      `The ONNX input "${input.name}" has shape [${dims.map((d) => d ?? '?').join(', ')}], which is ${channelsFirst ? 'NCHW' : 'NHWC'}; the preprocessing says ${layoutOverride}. Correct the layout.`,
+    );
+  }
   const [c, h, w] = layout === 'NCHW' ? [dims[1], dims[2], dims[3]] : [dims[3], dims[1], dims[2]];
   if (!c || !h || !w) {
     throw new AntidoteError(

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { importModel } from '../../convert/import-model.ts';
 import { convertOnnx } from '../../convert/onnx-to-tfjs.ts';
 import { resnetLikeOnnx } from '../../convert/test-models.ts';
 import { type ErrorCode, isAntidoteError } from '../../errors.ts';
@@ -108,6 +109,17 @@ describe('parseOnnx and convertOnnx on bad input', () => {
     expect(messageOf(run)).toMatch(
       /Erf \(first used by node "Erf_1"\), NonMaxSuppression \(first used by node "NonMaxSuppression_3"\)/,
     );
+  });
+
+  it('a declared layout that contradicts the file is SHAPE_MISMATCH', async () => {
+    let error: unknown;
+    try {
+      await importModel(resnetLikeOnnx({ size: 16 }), { preprocessing: { layout: 'NHWC' } });
+    } catch (e) {
+      error = e;
+    }
+    expect(isAntidoteError(error, 'SHAPE_MISMATCH')).toBe(true);
+    expect((error as Error).message).toMatch(/which is NCHW; the preprocessing says NHWC/);
   });
 
   it('two graph outputs and a missing batch dimension are typed errors', () => {
