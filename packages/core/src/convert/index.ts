@@ -1,11 +1,14 @@
 export { type ExportedOnnx, type ExportRepairedOptions, exportRepaired } from './export-repaired.ts';
 export { type ExportTfjsOptions, exportTfjsToOnnx } from './export-tfjs.ts';
 export {
+  assertFaithfulImport,
   checkFidelity,
   type FidelityOptions,
+  type FidelityOverride,
   type FidelityReport,
   fidelityInputs,
   loadOnnxRuntime,
+  MIN_TOP1_AGREEMENT,
 } from './fidelity.ts';
 export {
   type ImportedKerasModel,
