@@ -4,9 +4,9 @@
  * reconciler re-sends any a crash left behind).
  */
 import { classHistogram, datasetThumbnailGrid, importDataset } from '@antidote/core/datasets';
-import { describeModelArchive } from '@antidote/core/models';
+import { describeModelArchive } from '@antidote/core/formats';
 import { appendAudit, insertModelVersion, recordArtifact, schema, type Tx } from '@antidote/db';
-import { deliverWebhook, insertJob, type Job, type JobKind, requestCancel } from '@antidote/jobs';
+import { DEFAULT_CDA_BUDGET, deliverWebhook, insertJob, type Job, type JobKind, requestCancel } from '@antidote/jobs';
 import { signToken } from '@antidote/storage';
 import { and, eq, isNull } from 'drizzle-orm';
 import { readArtifact } from '../artifacts.ts';
@@ -134,6 +134,14 @@ async function startJob<K extends JobKind>(
       createdBy: auth.userId,
     });
     if (inserted.created) await audit(tx, auth, 'job.start', `job:${inserted.job.id}`, { kind, params });
+    // Accepting more clean-accuracy loss than the default is a decision someone answers for.
+    const budget = typeof params.cdaBudget === 'number' ? params.cdaBudget : null;
+    if (inserted.created && kind === 'repair' && budget !== null && budget > DEFAULT_CDA_BUDGET) {
+      await audit(tx, auth, 'repair.budget.override', `job:${inserted.job.id}`, {
+        cdaBudget: budget,
+        reason: params.budgetReason,
+      });
+    }
     return inserted;
   });
   await enqueueAfterCommit(ctx, [result]);
@@ -362,6 +370,7 @@ export const mutationResolvers: Resolvers = {
             method: input.method ? input.method.toLowerCase().replaceAll('_', '-') : undefined,
             steps: input.steps,
             cdaBudget: input.cdaBudget,
+            budgetReason: input.budgetReason,
             seed: input.seed,
             ...knownAttack(input.knownAttack),
           }),

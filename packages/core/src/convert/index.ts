@@ -25,7 +25,23 @@ export {
   kerasInputShape,
   SUPPORTED_KERAS_LAYERS,
 } from './keras-to-tfjs.ts';
-export * from './layers.ts';
+export {
+  type BinaryOp,
+  type ElementwiseOp,
+  InputNormalization,
+  type InputNormalizationConfig,
+  OnnxBinary,
+  OnnxConstantBinary,
+  type OnnxConstantBinaryConfig,
+  OnnxElementwise,
+  type OnnxElementwiseConfig,
+  OnnxGroupedConv2D,
+  type OnnxGroupedConv2DConfig,
+  OnnxPad2D,
+  type OnnxPad2DConfig,
+  OnnxPool2D,
+  type OnnxPool2DConfig,
+} from './layers.ts';
 export {
   assertSupportedOps,
   type ConvertedOnnx,

@@ -33,7 +33,7 @@ import {
   stateString,
 } from './checkpoint.ts';
 import { type HeldOutReference, heldOutReference, splitTrusted } from './common.ts';
-import { type CheckpointInspector, type CheckpointRecord, type FloorTuningOutcome, tuneWithinFloor } from './floor-tuning.ts';
+import { type CheckpointRecord, type FloorTuningOutcome, tuneWithinFloor } from './floor-tuning.ts';
 import { blendNoise, noisePatchSeed, noiseSensitivity, stampNoisePatches } from './noise-patches.ts';
 import { classCentroids, parameterDistance, type SlolSign, slolLoss } from './slol.ts';
 import type { DefenseOptions, RepairDefense, RepairResult } from './types.ts';
@@ -136,53 +136,58 @@ export interface PivotalTuningOptions extends DefenseOptions {
   noiseBlend?: number | 'auto';
   /** Experimental: weight of distillation on mixed pairs of batch images (pivot's output as target). */
   distillMixup?: number;
-  /**
-   * Standard errors of held-out noise a checkpoint's accuracy drop may exceed `accuracyBudget` by
-   * (judged image by image against the suspect). 0 judges the point estimate alone.
-   */
-  budgetTolerance?: number;
   /** Experimental: average the weights of the checkpoints after this share of the steps. */
   averageFrom?: number;
   /** Experimental: softmax temperature of the distillation terms. */
   distillTemperature?: number;
-  /** Figures about each evaluated checkpoint (see `tuneWithinFloor`), kept in `checkpoints`. */
-  inspectCheckpoint?: CheckpointInspector;
 }
 
 /**
- * Defaults settled with `npm run bench:efficacy` (see docs in the README); they must work for
- * tiny trusted sets (1% of Fashion-MNIST = 600 images, 480 after the validation split).
+ * Defaults for well-trained and weak victims alike (docs/method.md#repair-on-well-trained-victims):
+ * keep the suspect's head and tune gently (learning rate 0.02) under strong distillation from the
+ * pivot, on clean images and on mixed pairs of them, while every image the working model sees
+ * carries random noise patches. Chosen on the tuning set (BadNets and Blend, seed 1, small-cnn on
+ * 59,000 images and tiny-cnn on 10,000); judged on held-out attacks and seeds.
  */
 export const PIVOTAL_TUNING_DEFAULTS = {
   steps: 600,
   batchSize: 128,
   optimizer: 'sgd',
-  learningRate: 0.05,
+  learningRate: 0.02,
   lambdaSlol: 0.05,
   lambdaParam: 0,
   slolSign: 'align',
   useLabels: true,
   accuracyBudget: 0.02,
-  // A re-initialised head starts at chance and climbs (measured: 0.63-0.70 held-out accuracy at
-  // step 25 against a floor of 0.84), so with it a collapse is judged only in the second half of
-  // the run, and only a fall far below the floor counts.
+  // A re-initialised head starts at chance and climbs, so with one a collapse is judged only in
+  // the second half of the run, and only a fall far below the floor counts.
   collapseMargin: 0.5,
   evaluateEvery: 25,
   select: 'latest-within-budget',
-  headInit: 'random',
+  headInit: 'pivot',
   lambdaHeadShift: 0.5,
-  lambdaDistill: 0.3,
-  retry: { lambdaHeadShift: 1, lambdaDistill: 1 },
-  pivotHeadFallback: true,
-  noisePatches: 0.5,
+  lambdaDistill: 2,
+  retry: { lambdaHeadShift: 0.5, lambdaDistill: 4 },
+  pivotHeadFallback: false,
+  noisePatches: 1,
   noiseBlend: 'auto',
-  distillMixup: 0,
+  distillMixup: 2,
   distillTemperature: 1,
   averageFrom: 1,
-  budgetTolerance: 0,
-} as const satisfies Required<
-  Omit<PivotalTuningOptions, keyof DefenseOptions | 'augment' | 'withFinalReference' | 'inspectCheckpoint'>
->;
+} as const satisfies Required<Omit<PivotalTuningOptions, keyof DefenseOptions | 'augment' | 'withFinalReference'>>;
+
+/**
+ * The recipe Calibrated Trigger Inversion's reference repair trains with (select 'final'): the
+ * earlier repair defaults, with a re-initialised head, which CTI's thresholds were calibrated on.
+ * Pinned so that changing the repair's defaults cannot move detection.
+ */
+export const TRIGGER_INVERSION_REFERENCE_TUNING = {
+  headInit: 'random',
+  learningRate: 0.05,
+  lambdaDistill: 0.3,
+  noisePatches: 0.5,
+  distillMixup: 0,
+} as const satisfies Partial<PivotalTuningOptions>;
 
 /** Noise blend share when `noiseBlend` is 'auto' and the suspect's noise sensitivity reaches the gate. */
 export const NOISE_BLEND_AUTO = { fraction: 0.25, gate: 0.5 } as const;
@@ -212,13 +217,47 @@ function mixPairs(images: tf.Tensor4D, seed: number): tf.Tensor4D {
 type AttemptSettings = Required<
   Omit<
     PivotalTuningOptions,
-    keyof DefenseOptions | 'augment' | 'retry' | 'pivotHeadFallback' | 'noiseBlend' | 'withFinalReference' | 'inspectCheckpoint'
+    keyof DefenseOptions | 'augment' | 'retry' | 'pivotHeadFallback' | 'noiseBlend' | 'withFinalReference'
   >
 > & { noiseBlend: number };
 
 /** One progress and checkpoint phase per run; a run's checkpoint steps start at its index x steps. */
 const PHASES = ['repair', 'repair-retry', 'repair-pivot-head'] as const;
-type Phase = (typeof PHASES)[number];
+export type PivotalTuningPhase = (typeof PHASES)[number];
+
+export interface PlannedRun {
+  phase: PivotalTuningPhase;
+  /** Why the run exists, in the user's words (progress messages, reports). */
+  purpose: string;
+}
+
+/**
+ * The runs a repair with these options may make, in order: each later run starts only when every
+ * run before it kept no checkpoint within the budget. Progress plans and reports read it.
+ */
+export function pivotalTuningRuns(
+  options: Pick<PivotalTuningOptions, 'select' | 'retry' | 'pivotHeadFallback' | 'headInit'>,
+): PlannedRun[] {
+  const settings = { ...PIVOTAL_TUNING_DEFAULTS, ...options };
+  const runs: PlannedRun[] = [{ phase: 'repair', purpose: 'the repair' }];
+  // Later runs only exist to find something within budget, so a 'final' selection has none.
+  if (settings.select !== 'latest-within-budget') return runs;
+  if (settings.retry)
+    runs.push({ phase: 'repair-retry', purpose: 'a second run with stronger distillation to hold clean accuracy' });
+  if (settings.pivotHeadFallback && settings.headInit !== 'pivot') {
+    runs.push({ phase: 'repair-pivot-head', purpose: "a last run that keeps the model's own head to stay within the budget" });
+  }
+  return runs;
+}
+
+function attemptSettings(
+  phase: PivotalTuningPhase,
+  settings: AttemptSettings & Pick<PivotalTuningOptions, 'retry'>,
+): AttemptSettings {
+  if (phase === 'repair-retry' && settings.retry) return { ...settings, ...settings.retry };
+  if (phase === 'repair-pivot-head') return { ...settings, headInit: 'pivot' };
+  return settings;
+}
 
 export async function pivotalTuning(
   model: tf.LayersModel,
@@ -251,12 +290,7 @@ export async function pivotalTuning(
           ? NOISE_BLEND_AUTO.fraction
           : 0,
   };
-  // Later runs only exist to find something within budget, so a 'final' selection has none.
-  const attempts: { phase: Phase; settings: AttemptSettings }[] = [{ phase: 'repair', settings }];
-  if (settings.select === 'latest-within-budget') {
-    if (settings.retry) attempts.push({ phase: 'repair-retry', settings: { ...settings, ...settings.retry } });
-    if (settings.pivotHeadFallback) attempts.push({ phase: 'repair-pivot-head', settings: { ...settings, headInit: 'pivot' } });
-  }
+  const attempts = pivotalTuningRuns(settings).map(({ phase }) => ({ phase, settings: attemptSettings(phase, settings) }));
 
   const reference = await heldOutReference(model, validation);
   const accuracyBefore = reference.accuracy;
@@ -281,6 +315,9 @@ export async function pivotalTuning(
       working?.dispose();
       working = await cloneModel(model);
       const { phase, settings: attempt } = attempts[kept]!;
+      // Announced before its first step, so a run that collapses at once is still seen to run
+      // (a resumed run continues where its checkpoint was and reports from there).
+      if (!(resumeFrom && kept === firstAttempt)) await options.onProgress?.({ phase, step: 0, totalSteps: settings.steps });
       const checkpoint = phaseCheckpointing({
         defense: 'pivotal-tuning',
         phase,
@@ -436,13 +473,11 @@ async function tuneAttempt(
       floor: run.floor,
       startAccuracy: run.startAccuracy,
       reference: run.reference,
-      tolerance: settings.budgetTolerance,
       collapseMargin: settings.collapseMargin,
       ...(reinitializeHead ? { collapseAfterStep: settings.steps / 2 } : {}),
       fallbackWeights: suspectWeights,
       keepFinal: settings.select === 'final',
       captureKeepFinal: run.captureKeepFinal,
-      ...(options.inspectCheckpoint ? { inspectCheckpoint: options.inspectCheckpoint } : {}),
       ...(settings.averageFrom < 1 ? { averageFrom: Math.round(settings.averageFrom * settings.steps) } : {}),
       ...(run.checkpoint ? { checkpoint: run.checkpoint } : {}),
       loss: ({ images, labels, step }) => {

@@ -349,7 +349,8 @@ function maxPoolGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
 
 /**
  * wasm's Identity copies the whole buffer, and tfjs-core clones (Identity) every tensor a gradient
- * keeps for the backward pass: 2.4 s of a 48 s Pivotal Tuning run, 3.8 s of a CTI scan, in copies.
+ * keeps for the backward pass, a measurable share of a repair's time in copies
+ * (docs/method.md#notes-on-the-lab-and-the-engine).
  * Tensors are immutable (a variable's assign swaps its buffer), so the output can share the input's
  * buffer by reference count, as the cpu backend's Identity and wasm's own Reshape already do.
  */
