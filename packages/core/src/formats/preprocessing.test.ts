@@ -117,6 +117,31 @@ describe('preprocessing', () => {
     expect(config).toEqual({ scale: 255, mean: [10, 20, 30], std: [2, 4, 5], reverseChannels: true });
   });
 
+  it('resizes like tf.image (half-pixel centres) without loading TensorFlow', async () => {
+    const tf = await import('@tensorflow/tfjs');
+    const values = Array.from({ length: 2 * 7 * 5 * 3 }, (_, i) => (i * 53) % 256);
+    const small = dataset(values, 7, 5, 3);
+    for (const [h, w] of [
+      [16, 12],
+      [3, 4],
+      [7, 9],
+    ] as const) {
+      for (const method of ['bilinear', 'nearest'] as const) {
+        const expected = tf.tidy(() => {
+          const x = tf.tensor4d(values, [2, 7, 5, 3]);
+          const y =
+            method === 'nearest'
+              ? tf.image.resizeNearestNeighbor(x, [h, w], false, true)
+              : tf.image.resizeBilinear(x, [h, w], false, true);
+          return Array.from(y.dataSync());
+        });
+        const ours = Array.from(resizeDataset(small, h, w, method).images);
+        const worst = Math.max(...ours.map((v, i) => Math.abs(v - (expected[i] as number))));
+        expect(worst).toBeLessThanOrEqual(0.5 + 1e-3);
+      }
+    }
+  });
+
   it('resizes datasets bilinearly with half-pixel centres, or nearest', () => {
     const small = dataset([0, 100, 200, 40], 2, 2, 1);
     expect(Array.from(resizeDataset(small, 4, 4, 'nearest').images)).toEqual([
