@@ -11,7 +11,7 @@ const cases = [
   { name: 'ResNet-like 32x32x3 (residual, BN, depthwise, view)', bytes: () => resnetLikeOnnx({ size: 32 }) },
   { name: 'MobileNet-like 64x64x3 NHWC (HardSwish, SE, ReLU6, softmax head)', bytes: () => mobilenetLikeOnnx({ size: 64 }) },
   { name: 'ResNet-like 224x224x3', bytes: () => resnetLikeOnnx({ size: 224 }) },
-  { name: 'ResNeXt-like 32x32x3 (grouped convs, group 4 and 8)', bytes: () => groupedConvOnnx({ size: 32 }) },
+  { name: 'ResNeXt-like 32x32x3 (PReLU, grouped convs, group 4 and 8)', bytes: () => groupedConvOnnx({ size: 32 }) },
   { name: 'ResNet-like 32x32x3 exported with a fixed batch of 1', bytes: () => resnetLikeOnnx({ size: 32, staticBatch: 1 }) },
 ];
 

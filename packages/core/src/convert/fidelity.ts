@@ -4,6 +4,7 @@
  * agreement. onnxruntime-node is an optional dependency; without it the check is unavailable.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { ImageDataset } from '../datasets/image-dataset.ts';
 import { AntidoteError } from '../errors.ts';
 import { parseOnnx } from '../formats/onnx/parse.ts';
 import { createRng } from '../random.ts';
@@ -33,6 +34,39 @@ export interface FidelityOptions {
 }
 
 type OrtModule = typeof import('onnxruntime-node');
+
+/** Scans and repairs refuse an import whose top-1 agreement with the reference is below this. */
+export const MIN_TOP1_AGREEMENT = 0.999;
+
+export interface FidelityOverride {
+  /** Why the caller accepts an unfaithful import; recorded in the audit log by the caller. */
+  reason: string;
+}
+
+/**
+ * The gate before a scan or repair: an import that disagrees with ONNX Runtime on more than 0.1%
+ * of inputs is refused (INVALID_INPUT) unless the caller overrides it with a stated reason.
+ * Returns whether an override was used, so the caller can audit it.
+ */
+export function assertFaithfulImport(report: FidelityReport, override?: FidelityOverride): { overridden: boolean } {
+  if (report.top1Agreement >= MIN_TOP1_AGREEMENT) return { overridden: false };
+  if (override && override.reason.trim().length > 0) return { overridden: true };
+  throw new AntidoteError(
+    'INVALID_INPUT',
+    `The imported model agrees with ONNX Runtime on ${(report.top1Agreement * 100).toFixed(2)}% of ${report.n} inputs (max |logit diff| ${report.maxAbsDiff.toExponential(2)}), below ${MIN_TOP1_AGREEMENT * 100}%; results would not describe the original model. Re-export it, or override with a stated reason.`,
+    { details: { ...report } },
+  );
+}
+
+/**
+ * Fidelity inputs from trusted images: the first `count` images as pixels / 255 (what an imported
+ * model takes), after the dataset was fitted to the model's input (`fitDatasetToInput`).
+ */
+export function fidelityInputs(dataset: ImageDataset, count = 256): Float32Array {
+  const size = dataset.height * dataset.width * dataset.channels;
+  const n = Math.min(count, dataset.labels.length);
+  return Float32Array.from(dataset.images.subarray(0, n * size), (v) => v / 255);
+}
 
 /** Loads ONNX Runtime, or explains how to get it. */
 export async function loadOnnxRuntime(): Promise<OrtModule> {

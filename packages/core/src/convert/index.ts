@@ -1,6 +1,15 @@
 export { type ExportedOnnx, type ExportRepairedOptions, exportRepaired } from './export-repaired.ts';
 export { type ExportTfjsOptions, exportTfjsToOnnx } from './export-tfjs.ts';
-export { checkFidelity, type FidelityOptions, type FidelityReport, loadOnnxRuntime } from './fidelity.ts';
+export {
+  assertFaithfulImport,
+  checkFidelity,
+  type FidelityOptions,
+  type FidelityOverride,
+  type FidelityReport,
+  fidelityInputs,
+  loadOnnxRuntime,
+  MIN_TOP1_AGREEMENT,
+} from './fidelity.ts';
 export {
   type ImportedKerasModel,
   type ImportedModel,

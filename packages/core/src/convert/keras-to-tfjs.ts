@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { AntidoteError } from '../errors.ts';
 import type { KerasFile, KerasLayerConfig } from '../formats/keras/read.ts';
-import { InputNormalization, type InputNormalizationConfig } from './layers.ts';
+import { InputNormalization, type InputNormalizationConfig, OnnxElementwise } from './layers.ts';
 
 export interface KerasBinding {
   layer: string;
@@ -136,6 +136,15 @@ const FACTORIES: Record<string, Factory> = {
   GlobalMaxPooling2D: (c, name) => {
     if (c.keepdims) throw new AntidoteError('UNSUPPORTED_FORMAT', `Layer "${name}" keeps its pooled dims.`);
     return tf.layers.globalMaxPooling2d({ name });
+  },
+  Rescaling: (c, name) => {
+    if (typeof c.scale !== 'number' || typeof (c.offset ?? 0) !== 'number') {
+      throw new AntidoteError(
+        'UNSUPPORTED_FORMAT',
+        `Layer "${name}" rescales per channel; only scalar scale and offset are supported.`,
+      );
+    }
+    return new OnnxElementwise({ op: 'affine', alpha: c.scale, beta: (c.offset as number | undefined) ?? 0, name });
   },
   Flatten: (_c, name) => tf.layers.flatten({ name }),
   Dropout: (c, name) => tf.layers.dropout({ name, rate: c.rate as number }),

@@ -121,6 +121,9 @@ function reference(
         out = sums.map((s) => s / (x.h * x.w));
         break;
       }
+      case 'Rescaling':
+        out = { ...x, d: x.d.map((val) => val * (cfg.scale as number) + (cfg.offset as number)) };
+        break;
       case 'Flatten':
         out = Array.from(x.d);
         break;
@@ -192,7 +195,7 @@ const cases = [
     build: (l: KerasTestLayer[]) => kerasArchive('Functional', l),
   },
   {
-    name: 'Keras 2 .h5 Sequential (Conv, pool, Flatten, Dense, Dropout)',
+    name: 'Keras 2 .h5 Sequential (Rescaling, Conv, pool, Flatten, Dense, Dropout)',
     layers: sequentialKerasLayers(28),
     shape: [28, 28, 1],
     build: (l: KerasTestLayer[]) => keras2H5(l),

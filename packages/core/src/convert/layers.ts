@@ -17,7 +17,7 @@ function firstShape(shape: ShapeArg): Shape {
   return Array.isArray(shape[0]) ? (shape[0] as Shape) : (shape as Shape);
 }
 
-export type ElementwiseOp = 'clip' | 'hardSigmoid' | 'hardSwish';
+export type ElementwiseOp = 'clip' | 'hardSigmoid' | 'hardSwish' | 'affine';
 
 export interface OnnxElementwiseConfig {
   op: ElementwiseOp;
@@ -28,7 +28,7 @@ export interface OnnxElementwiseConfig {
   name?: string;
 }
 
-/** Clip with arbitrary bounds, HardSigmoid(alpha, beta) and HardSwish, as ONNX defines them. */
+/** Clip with arbitrary bounds, HardSigmoid(alpha, beta) and HardSwish as ONNX defines them; affine alpha * x + beta (Keras Rescaling). */
 export class OnnxElementwise extends tf.layers.Layer {
   static className = 'OnnxElementwise';
   private readonly op: ElementwiseOp;
@@ -50,6 +50,7 @@ export class OnnxElementwise extends tf.layers.Layer {
     return tf.tidy(() => {
       const x = single(inputs);
       if (this.op === 'clip') return tf.clipByValue(x, this.min, this.max);
+      if (this.op === 'affine') return tf.add(tf.mul(x, this.alpha), this.beta);
       const gate = tf.clipByValue(tf.add(tf.mul(x, this.alpha), this.beta), 0, 1);
       return this.op === 'hardSigmoid' ? gate : tf.mul(x, gate);
     });

@@ -46,6 +46,7 @@ export const SUPPORTED_ONNX_OPS: readonly string[] = [
   'MaxPool',
   'Mul',
   'Pad',
+  'PRelu',
   'ReduceMean',
   'Relu',
   'Reshape',
@@ -247,6 +248,14 @@ export function onnxInputGeometry(onnx: OnnxModel, layoutOverride?: InputLayout)
     );
   }
   const layout = layoutOverride ?? guessInputLayout(dims);
+  const channelsFirst = [1, 3, 4].includes(dims[1] ?? 0);
+  const channelsLast = [1, 3, 4].includes(dims[3] ?? 0);
+  if (layoutOverride && channelsFirst !== channelsLast && (layoutOverride === 'NCHW') !== channelsFirst) {
+    throw new AntidoteError(
+      'SHAPE_MISMATCH',
+      `The ONNX input "${input.name}" has shape [${dims.map((d) => d ?? '?').join(', ')}], which is ${channelsFirst ? 'NCHW' : 'NHWC'}; the preprocessing says ${layoutOverride}. Correct the layout.`,
+    );
+  }
   const [c, h, w] = layout === 'NCHW' ? [dims[1], dims[2], dims[3]] : [dims[3], dims[1], dims[2]];
   if (!c || !h || !w) {
     throw new AntidoteError(
@@ -438,6 +447,8 @@ class Converter {
         );
       case 'Clip':
         return this.clip(node);
+      case 'PRelu':
+        return this.prelu(node);
       case 'HardSigmoid':
         return this.unary(
           node,
@@ -609,6 +620,27 @@ class Converter {
         name,
       }),
     );
+  }
+
+  /** PRelu with one slope per channel (or one for all), as PyTorch's nn.PReLU exports it. */
+  private prelu(node: OnnxNode): SymValue {
+    const x0 = this.sym(node, 0);
+    const slope = this.requireConstant(node, 1);
+    const rank = x0.shape.length;
+    const channels = x0.shape[1] as number;
+    const count = product(slope.shape);
+    if ((rank !== 4 && rank !== 2) || (count !== 1 && count !== channels)) {
+      throw unsupported(node, `a slope of shape [${slope.shape}] for a rank-${rank} value (one per channel or one in all)`);
+    }
+    const x = this.toPhys(x0, rank === 4 ? CHANNELS_LAST : [0, 1], node.name);
+    const shared = rank === 4 ? (count === 1 ? [1, 2, 3] : [1, 2]) : count === 1 ? [1] : undefined;
+    const name = this.layerName(node.name);
+    const layer = tf.layers.prelu({ sharedAxes: shared, name });
+    const t = this.apply(layer, x.t);
+    const alphaShape = layer.getWeights()[0]?.shape as number[];
+    this.setWeights(layer, [tf.tensor(Float32Array.from(slope.data), alphaShape)]);
+    this.bind({ layer: name, weight: 0, initializer: '', transform: 'identity' }, slope);
+    return { ...x, t };
   }
 
   /** Explicit [top, left, bottom, right] pads from `pads` or `auto_pad`. */

@@ -264,7 +264,7 @@ export function resnet18Onnx(opts: TestModelOptions & { cifarStem?: boolean }): 
   return g.build({ producerName: 'pytorch', opset: 17 });
 }
 
-/** ResNeXt-style block: a grouped 3x3 conv (group=4) between 1x1 convs, residual Add, GAP, Gemm. */
+/** ResNeXt-style block: PReLU stem, a grouped 3x3 conv (group=4) between 1x1 convs, residual Add, GAP, Gemm. */
 export function groupedConvOnnx(opts: TestModelOptions): Uint8Array {
   const net = new Net(createRng(opts.seed ?? 21));
   const { g } = net;
@@ -272,7 +272,7 @@ export function groupedConvOnnx(opts: TestModelOptions): Uint8Array {
   const classes = opts.classes ?? 10;
   const batch = opts.staticBatch ?? 'N';
   let x = g.input('input', [batch, c, opts.size, opts.size]);
-  x = net.relu(net.bn(net.conv(x, c, 16, 3, { pad: 1 }), 16));
+  x = g.node('PRelu', [net.bn(net.conv(x, c, 16, 3, { pad: 1 }), 16), net.weight([16, 1, 1], 0.1, 0.25)]);
   let y = net.relu(net.bn(net.conv(x, 16, 16, 1), 16));
   y = net.relu(net.bn(net.conv(y, 16, 16, 3, { pad: 1, group: 4, stride: 1 }), 16));
   y = net.bn(net.conv(y, 16, 16, 1), 16, 0.6);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkFidelity } from '../convert/fidelity.ts';
+import { checkFidelity, fidelityInputs } from '../convert/fidelity.ts';
 import { importModel } from '../convert/import-model.ts';
 import { resnetLikeOnnx } from '../convert/test-models.ts';
 import type { ImageDataset } from '../datasets/image-dataset.ts';
@@ -91,11 +91,55 @@ describe('preprocessing', () => {
     }
   });
 
+  it('trusted images fitted to the model are the fidelity inputs', async () => {
+    const bytes = resnetLikeOnnx({ size: 32 });
+    const imported = await importModel(bytes, { preprocessing: parseHuggingFacePreprocessor(HF_RESNET) });
+    const gray = dataset(
+      Array.from({ length: 4 * 16 * 16 }, (_, i) => (i * 37) % 256),
+      16,
+      16,
+      1,
+    );
+    const fitted = fitDatasetToInput(gray, imported.preprocessing, { replicateGray: true });
+    const inputs = fidelityInputs(fitted);
+    expect(inputs.length).toBe(4 * 32 * 32 * 3);
+    expect(Math.max(...inputs)).toBeLessThanOrEqual(1);
+    const report = await checkFidelity(bytes, imported.model, { inputs });
+    expect(report.n).toBe(4);
+    expect(report.maxAbsDiff).toBeLessThanOrEqual(1e-4);
+    imported.model.dispose();
+  });
+
   it('InputNormalization maps pixels / 255 to the declared space', () => {
     const input = { layout: 'NCHW' as const, height: 1, width: 1, channels: 3 };
     const { preprocessing } = resolvePreprocessing(input, { channelOrder: 'BGR', scale: 1, mean: [10, 20, 30], std: [2, 4, 5] });
     const config = toInputNormalization(preprocessing);
     expect(config).toEqual({ scale: 255, mean: [10, 20, 30], std: [2, 4, 5], reverseChannels: true });
+  });
+
+  it('resizes like tf.image (half-pixel centres) without loading TensorFlow', async () => {
+    const tf = await import('@tensorflow/tfjs');
+    const values = Array.from({ length: 2 * 7 * 5 * 3 }, (_, i) => (i * 53) % 256);
+    const small = dataset(values, 7, 5, 3);
+    for (const [h, w] of [
+      [16, 12],
+      [3, 4],
+      [7, 9],
+    ] as const) {
+      for (const method of ['bilinear', 'nearest'] as const) {
+        const expected = tf.tidy(() => {
+          const x = tf.tensor4d(values, [2, 7, 5, 3]);
+          const y =
+            method === 'nearest'
+              ? tf.image.resizeNearestNeighbor(x, [h, w], false, true)
+              : tf.image.resizeBilinear(x, [h, w], false, true);
+          return Array.from(y.dataSync());
+        });
+        const ours = Array.from(resizeDataset(small, h, w, method).images);
+        const worst = Math.max(...ours.map((v, i) => Math.abs(v - (expected[i] as number))));
+        expect(worst).toBeLessThanOrEqual(0.5 + 1e-3);
+      }
+    }
   });
 
   it('resizes datasets bilinearly with half-pixel centres, or nearest', () => {

@@ -3,8 +3,8 @@
  * per-channel mean/std, read from an `antidote.json` or a Hugging Face `preprocessor_config.json`,
  * or stated at upload. Antidote's datasets stay uint8 RGB NHWC; `toInputNormalization` turns the
  * spec into the first layer of the imported model, `fitDatasetToInput` resizes datasets to it.
+ * No TensorFlow here: the gateway validates preprocessing at upload.
  */
-import * as tf from '@tensorflow/tfjs';
 import type { InputNormalizationConfig } from '../convert/layers.ts';
 import type { ImageDataset } from '../datasets/image-dataset.ts';
 import { AntidoteError } from '../errors.ts';
@@ -199,8 +199,6 @@ export function toInputNormalization(p: Preprocessing): InputNormalizationConfig
 export interface FitDatasetOptions {
   /** Replicate a grayscale dataset to 3 channels for an RGB model (an explicit choice, never automatic). */
   replicateGray?: boolean;
-  /** Images per resize batch. */
-  batchSize?: number;
 }
 
 /**
@@ -224,7 +222,7 @@ export function fitDatasetToInput(dataset: ImageDataset, p: Preprocessing, optio
     }
   }
   if (data.height === p.height && data.width === p.width) return data;
-  return resizeDataset(data, p.height, p.width, p.resize, options.batchSize);
+  return resizeDataset(data, p.height, p.width, p.resize);
 }
 
 export function replicateChannels(dataset: ImageDataset, channels: number): ImageDataset {
@@ -234,33 +232,63 @@ export function replicateChannels(dataset: ImageDataset, channels: number): Imag
   return { ...dataset, images, channels };
 }
 
-export function resizeDataset(
-  dataset: ImageDataset,
-  height: number,
-  width: number,
-  method: ResizeMethod,
-  batchSize = 256,
-): ImageDataset {
-  const { channels } = dataset;
+/** Source rows/columns and weights of a half-pixel-centre resize along one axis (tf.image's rule). */
+function axisTaps(inSize: number, outSize: number, method: ResizeMethod): { lo: Int32Array; hi: Int32Array; frac: Float64Array } {
+  const scale = inSize / outSize;
+  const lo = new Int32Array(outSize);
+  const hi = new Int32Array(outSize);
+  const frac = new Float64Array(outSize);
+  for (let o = 0; o < outSize; o++) {
+    if (method === 'nearest') {
+      const nearest = Math.max(0, Math.min(inSize - 1, Math.floor((o + 0.5) * scale)));
+      lo[o] = nearest;
+      hi[o] = nearest;
+      continue;
+    }
+    const source = (o + 0.5) * scale - 0.5;
+    const floor = Math.floor(source);
+    lo[o] = Math.max(0, floor);
+    hi[o] = Math.min(inSize - 1, Math.ceil(source));
+    frac[o] = source - floor;
+  }
+  return { lo, hi, frac };
+}
+
+/**
+ * Resizes every image (half-pixel centres as tf.image does, no antialiasing, rounded to uint8).
+ * Plain JS, so the gateway can use it without loading TensorFlow.
+ */
+export function resizeDataset(dataset: ImageDataset, height: number, width: number, method: ResizeMethod): ImageDataset {
+  const { channels: c, height: inH, width: inW } = dataset;
   const count = dataset.labels.length;
-  const inSize = dataset.height * dataset.width * channels;
-  const outSize = height * width * channels;
+  const rows = axisTaps(inH, height, method);
+  const cols = axisTaps(inW, width, method);
+  const inSize = inH * inW * c;
+  const outSize = height * width * c;
   const images = new Uint8Array(count * outSize);
-  for (let start = 0; start < count; start += batchSize) {
-    const n = Math.min(batchSize, count - start);
-    const resized = tf.tidy(() => {
-      const batch = tf.tensor4d(
-        dataset.images.subarray(start * inSize, (start + n) * inSize),
-        [n, dataset.height, dataset.width, channels],
-        'int32',
-      );
-      const out =
-        method === 'nearest'
-          ? tf.image.resizeNearestNeighbor(batch, [height, width], false, true)
-          : tf.image.resizeBilinear(batch, [height, width], false, true);
-      return tf.clipByValue(tf.round(out), 0, 255).dataSync();
-    });
-    images.set(resized, start * outSize);
+  const src = dataset.images;
+  for (let n = 0; n < count; n++) {
+    const base = n * inSize;
+    let out = n * outSize;
+    for (let y = 0; y < height; y++) {
+      const top = base + (rows.lo[y] as number) * inW * c;
+      const bottom = base + (rows.hi[y] as number) * inW * c;
+      const fy = rows.frac[y] as number;
+      for (let x = 0; x < width; x++) {
+        const left = (cols.lo[x] as number) * c;
+        const right = (cols.hi[x] as number) * c;
+        const fx = cols.frac[x] as number;
+        for (let ch = 0; ch < c; ch++) {
+          const tl = src[top + left + ch] as number;
+          const tr = src[top + right + ch] as number;
+          const bl = src[bottom + left + ch] as number;
+          const br = src[bottom + right + ch] as number;
+          const upper = tl + (tr - tl) * fx;
+          const lower = bl + (br - bl) * fx;
+          images[out++] = Math.round(upper + (lower - upper) * fy);
+        }
+      }
+    }
   }
   return { ...dataset, images, height, width };
 }

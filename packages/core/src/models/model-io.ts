@@ -3,6 +3,8 @@
  * uploaded models are untrusted, so every failure becomes an AntidoteError that says what to fix.
  */
 import * as tf from '@tensorflow/tfjs';
+// Registers the layers of imported ONNX/Keras models, so their archives load anywhere models load.
+import '../convert/layers.ts';
 import { AntidoteError } from '../errors.ts';
 import { MAX_MODEL_BYTES, MODEL_JSON, type ModelFiles } from '../formats/model-files.ts';
 

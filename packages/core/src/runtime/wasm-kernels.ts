@@ -177,6 +177,21 @@ function conv2dBackpropInput({ inputs, backend, attrs }: KernelArgs): tf.TensorI
   return adoptAsOutput(result, wasm);
 }
 
+/** Geometry of a depthwise gradient; dilated ones never reach here (imported dilated convs use space-to-batch). */
+function depthwiseInfo(
+  xShape: [number, number, number, number],
+  filterShape: [number, number, number, number],
+  attrs: KernelArgs['attrs'],
+  which: 'Input' | 'Filter',
+): tf.backend_util.Conv2DInfo {
+  const { strides, dilations, pad, dimRoundingMode } = attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs;
+  const info = tf.backend_util.computeConv2DInfo(xShape, filterShape, strides, dilations, pad, dimRoundingMode, true);
+  if (info.dilationHeight > 1 || info.dilationWidth > 1) {
+    throw new Error(`DepthwiseConv2dNativeBackprop${which}: dilations > 1 are not supported on wasm`);
+  }
+  return info;
+}
+
 /**
  * Depthwise dx: stock wasm has no kernel (imported MobileNets could not train). Like the dense
  * case it is a forward depthwise conv of the zero-dilated dy with the flipped filter, applied per
@@ -185,19 +200,8 @@ function conv2dBackpropInput({ inputs, backend, attrs }: KernelArgs): tf.TensorI
 function depthwiseBackpropInput({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const wasm = backend as WasmBackend;
   const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
-  const { strides, dilations, pad, dimRoundingMode, inputShape } = attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs;
-  const info = tf.backend_util.computeConv2DInfo(
-    inputShape,
-    filter.shape as [number, number, number, number],
-    strides,
-    dilations,
-    pad,
-    dimRoundingMode,
-    true,
-  );
-  if (info.dilationHeight > 1 || info.dilationWidth > 1) {
-    throw new Error('DepthwiseConv2dNativeBackpropInput: dilations > 1 are not supported on wasm');
-  }
+  const { inputShape } = attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs;
+  const info = depthwiseInfo(inputShape, filter.shape as [number, number, number, number], attrs, 'Input');
   const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw } = info;
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: c } = info;
   const multiplier = (filter.shape[3] as number) ?? 1;
@@ -217,20 +221,8 @@ function depthwiseBackpropInput({ inputs, backend, attrs }: KernelArgs): tf.Tens
 function depthwiseBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const wasm = backend as WasmBackend;
   const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-  const { strides, dilations, pad, dimRoundingMode, filterShape } =
-    attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filterShape,
-    strides,
-    dilations,
-    pad,
-    dimRoundingMode,
-    true,
-  );
-  if (info.dilationHeight > 1 || info.dilationWidth > 1) {
-    throw new Error('DepthwiseConv2dNativeBackpropFilter: dilations > 1 are not supported on wasm');
-  }
+  const { filterShape } = attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
+  const info = depthwiseInfo(x.shape as [number, number, number, number], filterShape, attrs, 'Filter');
   const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw, padInfo } = info;
   const { batchSize: n, inChannels: c, outHeight: oh, outWidth: ow } = info;
   const multiplier = filterShape[3];

@@ -182,15 +182,18 @@ export function residualKerasLayers(size: number, channels = 3, classes = 10): K
   ];
 }
 
-/** Sequential CNN as Keras 2 wrote it (batch_input_shape on the first layer). */
+/** Sequential CNN as Keras 2 wrote it (batch_input_shape on the first layer, a Rescaling to [-1, 1]). */
 export function sequentialKerasLayers(size: number, channels = 1, classes = 10): KerasTestLayer[] {
   const side = Math.floor((size - 2) / 2);
   return [
     {
+      class_name: 'Rescaling',
+      config: { name: 'rescaling', batch_input_shape: [null, size, size, channels], scale: 2, offset: -1 },
+    },
+    {
       class_name: 'Conv2D',
       config: {
         name: 'conv2d',
-        batch_input_shape: [null, size, size, channels],
         filters: 4,
         kernel_size: [3, 3],
         strides: [1, 1],

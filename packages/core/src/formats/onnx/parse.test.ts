@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { assertFaithfulImport } from '../../convert/fidelity.ts';
+import { importModel } from '../../convert/import-model.ts';
 import { convertOnnx } from '../../convert/onnx-to-tfjs.ts';
 import { resnetLikeOnnx } from '../../convert/test-models.ts';
 import { type ErrorCode, isAntidoteError } from '../../errors.ts';
@@ -110,6 +112,17 @@ describe('parseOnnx and convertOnnx on bad input', () => {
     );
   });
 
+  it('a declared layout that contradicts the file is SHAPE_MISMATCH', async () => {
+    let error: unknown;
+    try {
+      await importModel(resnetLikeOnnx({ size: 16 }), { preprocessing: { layout: 'NHWC' } });
+    } catch (e) {
+      error = e;
+    }
+    expect(isAntidoteError(error, 'SHAPE_MISMATCH')).toBe(true);
+    expect((error as Error).message).toMatch(/which is NCHW; the preprocessing says NHWC/);
+  });
+
   it('two graph outputs and a missing batch dimension are typed errors', () => {
     const two = new OnnxGraphBuilder();
     two.input('x', ['N', 3, 8, 8]);
@@ -124,5 +137,15 @@ describe('parseOnnx and convertOnnx on bad input', () => {
     noBatch.output(noBatch.node('Relu', ['x']), [3, 8, 8]);
     expect(codeOf(importOnnx(noBatch.build()))).toBe('SHAPE_MISMATCH');
     expect(messageOf(importOnnx(noBatch.build()))).toMatch(/without a batch dimension/);
+  });
+});
+
+describe('assertFaithfulImport', () => {
+  const report = (top1Agreement: number) => ({ maxAbsDiff: 0.5, top1Agreement, n: 1000, maxAbsOutput: 9 });
+  it('passes at 99.9% agreement and refuses below unless overridden with a reason', () => {
+    expect(assertFaithfulImport(report(0.999))).toEqual({ overridden: false });
+    expect(codeOf(() => assertFaithfulImport(report(0.998)))).toBe('INVALID_INPUT');
+    expect(codeOf(() => assertFaithfulImport(report(0.998), { reason: '  ' }))).toBe('INVALID_INPUT');
+    expect(assertFaithfulImport(report(0.5), { reason: 'vendor model, known BN drift' })).toEqual({ overridden: true });
   });
 });
