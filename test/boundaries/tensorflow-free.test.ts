@@ -43,7 +43,14 @@ async function tensorflowModulesLoadedBy(entry: string): Promise<string[]> {
 }
 
 describe('TensorFlow stays out of the API side', () => {
-  it.each(['apps/gateway/src/index.ts', 'packages/jobs/src/index.ts', 'packages/core/src/formats/index.ts'])(
+  it.each([
+    'apps/gateway/src/index.ts',
+    'packages/jobs/src/index.ts',
+    'packages/core/src/formats/index.ts',
+    'packages/core/src/formats/onnx/index.ts',
+    'packages/core/src/formats/keras/index.ts',
+    'packages/core/src/formats/preprocessing.ts',
+  ])(
     'importing %s loads no @tensorflow module',
     async (entry) => {
       expect(await tensorflowModulesLoadedBy(entry)).toEqual([]);
