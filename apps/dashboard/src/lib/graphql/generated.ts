@@ -49,6 +49,8 @@ export type ErrorCode =
   | 'INTERNAL'
   | 'INVALID_INPUT'
   | 'NOT_FOUND'
+  /** A per-plan quota (jobs at once, sweep size, monitors, storage) would be exceeded. */
+  | 'QUOTA_EXCEEDED'
   | 'RATE_LIMITED'
   | 'SHAPE_MISMATCH'
   | 'TOO_LARGE'
@@ -647,6 +649,12 @@ export type SignInMutation = {
     user: { id: string; email: string; name: string } | null;
     userErrors: Array<{ code: ErrorCode; message: string; field: Array<string> | null }>;
   };
+};
+
+export type CreateSocketTokenMutationVariables = Exact<{ [key: string]: never }>;
+
+export type CreateSocketTokenMutation = {
+  createSocketToken: { token: string | null; expiresAt: string | null; userErrors: Array<{ code: ErrorCode; message: string }> };
 };
 
 export type SignOutMutationVariables = Exact<{ [key: string]: never }>;
