@@ -5,30 +5,25 @@
  * Prints one JSON document on stdout.
  */
 
+import { triggeredTestSet } from '@antidote/core/attacks';
+import { loadBuiltinDataset, selectImages, stratifiedSample } from '@antidote/core/datasets';
 import {
-  type Architecture,
   BASELINE_DEFENSES,
   calibratedTriggerInversion,
   combineFamilyScores,
-  createLabAttack,
   type DefenseOptions,
-  evaluateAttack,
-  evaluateClean,
   type FamilyCombination,
-  initRuntime,
-  type LabAttackName,
-  loadBuiltinDataset,
   type NeuralCleanseDetection,
   neuralCleanseDetect,
   neuralCleanseRepair,
   pivotalTuning,
   type RepairResult,
-  selectImages,
-  stratifiedSample,
   type TriggerFamily,
-  trainLabModel,
-  triggeredTestSet,
-} from '@antidote/core';
+} from '@antidote/core/defenses';
+import { createLabAttack, type LabAttackName, trainLabModel } from '@antidote/core/lab';
+import { evaluateAttack, evaluateClean } from '@antidote/core/metrics';
+import type { Architecture } from '@antidote/core/models';
+import { initRuntime } from '@antidote/core/runtime';
 import type * as tf from '@tensorflow/tfjs';
 
 export interface EfficacyJob {
@@ -102,15 +97,11 @@ const options: DefenseOptions = { seed: job.seed };
 // Neural Cleanse's repair starts with exactly the detection its detector runs (same seed and
 // options), so a job that runs both keeps that detection instead of reversing triggers twice.
 let neuralCleanseDetection: NeuralCleanseDetection | null = null;
-// Likewise CTI's reference is PT's first run's final weights, which the repair hands back.
-let ctiReference: tf.LayersModel | null = null;
 for (const name of job.defenses) {
   const t0 = performance.now();
   let result: RepairResult;
   if (name === 'pivotal-tuning') {
-    const repaired = await pivotalTuning(lab.model, trusted, { ...options, withFinalReference: job.detectors.includes('cti') });
-    ctiReference = repaired.finalReference ?? null;
-    result = repaired;
+    result = await pivotalTuning(lab.model, trusted, options);
   } else if (name === 'neural-cleanse') {
     const repaired = await neuralCleanseRepair(lab.model, trusted, options);
     neuralCleanseDetection = repaired.detection;
@@ -147,7 +138,6 @@ for (const name of job.detectors) {
   if (name === 'cti') {
     const r = await calibratedTriggerInversion(lab.model, trusted, {
       seed: job.seed,
-      ...(ctiReference ? { repairedModel: ctiReference } : {}),
       ...(job.ctiFamilies ? { triggerFamilies: job.ctiFamilies } : {}),
       ...(job.ctiCombine ? { combine: job.ctiCombine } : {}),
     });
@@ -157,9 +147,9 @@ for (const name of job.detectors) {
       detector: 'cti',
       score: r.score,
       suspectedTarget: r.suspectedTarget,
-      // Reusing the repair's model skips CTI's own PT run; that cost is inside the repair's seconds.
+      // CTI trains its own reference (a pinned recipe, not the repair's), so nothing is reused.
       seconds,
-      reusedFromRepair: ctiReference !== null,
+      reusedFromRepair: false,
       ...(typeof r.parameters.triggerFamily === 'string' ? { triggerFamily: r.parameters.triggerFamily } : {}),
       combine: r.parameters.combine,
       // Every family's score per class, so another combination can be read off the same inversions.
@@ -176,7 +166,7 @@ for (const name of job.detectors) {
           score: combined.score,
           suspectedTarget: combined.target,
           seconds,
-          reusedFromRepair: ctiReference !== null,
+          reusedFromRepair: false,
           ...(combined.family ? { triggerFamily: combined.family } : {}),
         });
       const other: FamilyCombination = r.parameters.combine === 'centred' ? 'max' : 'centred';

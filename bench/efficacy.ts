@@ -9,7 +9,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { calibrateThreshold, type FamilyCombination, TRIGGER_INVERSION_DEFAULTS, type TriggerFamily } from '@antidote/core';
+import {
+  calibrateThreshold,
+  type FamilyCombination,
+  TRIGGER_INVERSION_DEFAULTS,
+  type TriggerFamily,
+} from '@antidote/core/defenses';
 import { rocAuc } from '@antidote/core/metrics';
 import type { EfficacyJob } from './efficacy-job.ts';
 import { cpuInfo, probe } from './machine.ts';
@@ -22,14 +27,26 @@ const option = (name: string, fallback: string) => {
   return i >= 0 ? (args[i + 1] ?? fallback) : fallback;
 };
 const quick = args.includes('--quick');
+/**
+ * Victim recipes. `tiny` (default): tiny-cnn on 10,000 images, CDA 80-85%, the recipe every
+ * earlier default was tuned on. `strong`: small-cnn on 59,000 images with the lab's recipe, CDA
+ * >= 90%, the well-trained models teams actually have (docs/benchmarks.md#profiles).
+ */
+const profile = option('--profile', 'tiny');
+if (!['tiny', 'strong'].includes(profile)) throw new Error(`--profile must be tiny or strong, got ${profile}`);
+const strong = profile === 'strong';
 const dataset = option('--dataset', 'fashion-mnist');
-const architecture = option('--arch', 'tiny-cnn') as EfficacyJob['architecture'];
+const architecture = option('--arch', strong ? 'small-cnn' : 'tiny-cnn') as EfficacyJob['architecture'];
 const seeds = Number(option('--seeds', quick ? '1' : '3'));
 const detectionModels = Number(option('--detection-models', quick ? '1' : '5'));
 const workers = Number(option('--workers', '2'));
 const attacks = option(
   '--attacks',
-  quick ? 'badnets' : 'badnets,blend,wanet,adaptive-blend,adaptive-patch,trigger-scattered-badnets,parameter-controlled',
+  quick
+    ? 'badnets'
+    : strong
+      ? 'badnets,blend,wanet,adaptive-patch'
+      : 'badnets,blend,wanet,adaptive-blend,adaptive-patch,trigger-scattered-badnets,parameter-controlled',
 ).split(',') as EfficacyJob['attack'][];
 const defenses = option(
   '--defenses',
@@ -56,7 +73,7 @@ const detectorRows = [
     : []),
 ];
 // A partial run (say, detection only) can save under its own name instead of overwriting the full one.
-const resultName = option('--name', quick ? 'efficacy-quick' : 'efficacy');
+const resultName = option('--name', quick ? 'efficacy-quick' : strong ? 'efficacy-strong' : 'efficacy');
 const resultsDir = path.resolve(option('--out', path.join(here, 'results')));
 /**
  * The attack side of each victim, chosen on the victim alone so each backdoor implants (no defense
@@ -64,7 +81,7 @@ const resultsDir = path.resolve(option('--out', path.join(here, 'results')));
  * reaches 80% on tiny-cnn after 3 epochs (seed 1), else 1,500 (the adaptive attacks trade ASR
  * for stealth: 69% and 98% at 1,500). WaNet reached only 18% that way (its noise mode teaches
  * the model to ignore small warps), so it trains 10 epochs with warp strength s = 1 (default
- * 0.5): 82.7% ASR at 85.0% CDA. Measured figures are in the README's benchmark section.
+ * 0.5). The measured rates: docs/benchmarks.md#latest-results.
  */
 const ATTACK_SETTINGS: Record<string, { poisonCount: number; epochs?: number; params?: Record<string, number> }> = {
   badnets: { poisonCount: 200 },
@@ -75,15 +92,27 @@ const ATTACK_SETTINGS: Record<string, { poisonCount: number; epochs?: number; pa
   'trigger-scattered-badnets': { poisonCount: 600 },
   'parameter-controlled': { poisonCount: 200 },
 };
+/**
+ * The strong profile's poison counts keep the tiny recipe's share of the training set (BadNets 1%,
+ * Blend 3%) where that implants at >= 99% ASR; WaNet trains 3 epochs like the rest with s = 1 and
+ * 4,000 images (ASR ~97%), Adaptive-Patch 5,900 (10%, ASR ~99.6%).
+ */
+const STRONG_ATTACK_SETTINGS: typeof ATTACK_SETTINGS = {
+  badnets: { poisonCount: 600 },
+  blend: { poisonCount: 1800 },
+  wanet: { poisonCount: 4000, params: { s: 1 } },
+  'adaptive-patch': { poisonCount: 5900 },
+};
+const attackSettings = strong ? STRONG_ATTACK_SETTINGS : ATTACK_SETTINGS;
 const poisonCountOverride = option('--poison-count', '');
 // Set, it overrides every attack's own epochs (ATTACK_SETTINGS).
 const epochsOverride = option('--epochs', '');
 const poisonCountOf = (attack: string) =>
-  poisonCountOverride ? Number(poisonCountOverride) : (ATTACK_SETTINGS[attack]?.poisonCount ?? 200);
+  poisonCountOverride ? Number(poisonCountOverride) : (attackSettings[attack]?.poisonCount ?? 200);
 const base = {
   dataset,
   architecture,
-  trainImages: Number(option('--train-images', '10000')),
+  trainImages: Number(option('--train-images', strong ? '59000' : '10000')),
   epochs: epochsOverride ? Number(epochsOverride) : quick ? 2 : 3,
   attackParams: {},
   ...(ctiFamilies ? { ctiFamilies } : {}),
@@ -95,8 +124,8 @@ const base = {
 const victimOf = (attack: string) => ({
   ...base,
   poisonCount: poisonCountOf(attack),
-  epochs: epochsOverride ? base.epochs : (ATTACK_SETTINGS[attack]?.epochs ?? base.epochs),
-  attackParams: ATTACK_SETTINGS[attack]?.params ?? {},
+  epochs: epochsOverride ? base.epochs : (attackSettings[attack]?.epochs ?? base.epochs),
+  attackParams: attackSettings[attack]?.params ?? {},
 });
 // Longest jobs first (victims with every repair), then detection-only victims, then clean ones,
 // so neither worker idles at the end while the other runs a long job.
@@ -137,6 +166,7 @@ type JobResult = {
     cdaAfter: number;
     asrAfter: number;
     seconds: number;
+    attempts?: number;
   } & Record<string, number | string>)[];
   detection: {
     detector: string;
@@ -153,10 +183,8 @@ type JobResult = {
 /**
  * The machine's compute pace (wasm 1024^3 matMul, the engine benchmark's probe) just before and
  * after the jobs, recorded with the wall time: this shared machine's speed drifts within a day and
- * between days (the same baseline work took 1.3x as long on 2026-12-06 as on 2026-11-28). A
- * compute gauge only: 21.4 GFLOP/s on 2026-11-27, 20.7-23.8 on the machines of the slower
- * 2026-12-06 runs and 34.4 on the later one that ran the same work 1.7x faster, so memory-bound
- * slowdowns may escape it; speed-ups are measured as ratios within one run, not across runs.
+ * between days (docs/benchmarks.md#history). A compute gauge only, so memory-bound slowdowns may
+ * escape it; speed-ups are measured as ratios within one run, not across runs.
  */
 function wasmMatmulGflops(): number | null {
   const rate = probe(['wasm', 'matmul'])?.matmulGflops;
@@ -270,6 +298,9 @@ const summary = attacks.flatMap((attack) =>
       meanAsrAfter: mean(asr),
       asrAfterSpread: spread(asr),
       meanSeconds: mean(rows.map((r) => Number(r.seconds))),
+      // Repairs that needed more than their first run (Pivotal Tuning's retries): the first run
+      // should succeed for most victims.
+      extraRuns: rows.filter((r) => Number(r.attempts ?? 1) > 1).length,
     };
   }),
 );
@@ -279,6 +310,7 @@ const output = {
   dataset,
   trustedFraction: base.trustedFraction,
   quick,
+  profile,
   model: architecture,
   victim: {
     trainImages: base.trainImages,
@@ -303,18 +335,18 @@ const name = resultName;
 writeFileSync(path.join(resultsDir, `${name}.json`), `${JSON.stringify(output, null, 2)}\n`);
 const pct = (v: number) => (100 * v).toFixed(1);
 const lines = [
-  `# bench:efficacy${quick ? ' --quick' : ''} (${output.createdAt}, ${wallSeconds.toFixed(0)} s)`,
+  `# bench:efficacy${quick ? ' --quick' : ''}${profile !== 'tiny' ? ` --profile ${profile}` : ''} (${output.createdAt}, ${wallSeconds.toFixed(0)} s)`,
   '',
   `Machine: ${output.machine.cpus} x ${output.machine.cpuModel}, Node ${output.machine.node}; wasm matMul ${output.machine.wasmMatmulGflopsBefore ?? '-'} GFLOP/s before the jobs, ${output.machine.wasmMatmulGflopsAfter ?? '-'} after.`,
   '',
   `${dataset}, ${architecture} trained on ${base.trainImages} images for ${base.epochs} epochs, poisoned images ${attacks.map((a) => `${a} ${poisonCountOf(a)}${victimOf(a).epochs !== base.epochs ? ` (${victimOf(a).epochs} epochs, ${JSON.stringify(victimOf(a).attackParams)})` : ''}`).join(', ')}, ` +
     `1% trusted data (${Math.round(base.trustedFraction * 60000)} images, 20% of it held out for validation), ${seeds} seed(s) per defense, ${detectionModels} clean and ${detectionModels} poisoned models per attack for detection (${detectors.join(', ') || 'none'}${detectors.includes('cti') ? `; CTI trigger families ${ctiFamiliesRun.join(', ')}${ctiFamiliesRun.length > 1 ? `, combined ${ctiCombineRun}` : ''}` : ''}).`,
   '',
-  '| attack | defense | runs | CDA before | CDA drop (pts, spread) | ASR before | ASR after (spread) | seconds |',
-  '|---|---|---|---|---|---|---|---|',
+  '| attack | defense | runs | needed a 2nd/3rd run | CDA before | CDA drop (pts, spread) | ASR before | ASR after (spread) | seconds |',
+  '|---|---|---|---|---|---|---|---|---|',
   ...summary.map(
     (s) =>
-      `| ${s.attack} | ${s.defense} | ${s.runs} | ${pct(s.meanCdaBefore)} | ${pct(s.meanCdaDrop)} (${pct(s.cdaDropSpread)}) | ${pct(s.meanAsrBefore)} | ${pct(s.meanAsrAfter)} (${pct(s.asrAfterSpread)}) | ${s.meanSeconds.toFixed(0)} |`,
+      `| ${s.attack} | ${s.defense} | ${s.runs} | ${s.extraRuns} | ${pct(s.meanCdaBefore)} | ${pct(s.meanCdaDrop)} (${pct(s.cdaDropSpread)}) | ${pct(s.meanAsrBefore)} | ${pct(s.meanAsrAfter)} (${pct(s.asrAfterSpread)}) | ${s.meanSeconds.toFixed(0)} |`,
   ),
   '',
   '| attack | detector | clean (epochs) | poisoned (epochs) | ROC AUC | target hit rate | threshold (5% FPR on clean) | detected at it | seconds per model (standalone) |',

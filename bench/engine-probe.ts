@@ -4,15 +4,10 @@
  * usage: tsx bench/engine-probe.ts <backend> <small-cnn|resnet20|matmul> [--stock] [--batch N] [--steps N]
  */
 
-import {
-  type Architecture,
-  type BackendChoice,
-  createModel,
-  forwardFlops,
-  type ImageDataset,
-  initRuntime,
-  trainModel,
-} from '@antidote/core';
+import type { ImageDataset } from '@antidote/core/datasets';
+import { type Architecture, createModel, forwardFlops } from '@antidote/core/models';
+import { type BackendChoice, initRuntime } from '@antidote/core/runtime';
+import { trainModel } from '@antidote/core/training';
 import * as tf from '@tensorflow/tfjs';
 
 const [backendArg, target, ...rest] = process.argv.slice(2);

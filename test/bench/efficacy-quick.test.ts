@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { TRIGGER_INVERSION_DEFAULTS } from '@antidote/core';
+import { TRIGGER_INVERSION_DEFAULTS } from '@antidote/core/defenses';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);

@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { BUILTIN_DATASETS, classHistogram, LAB_ATTACK_NAMES, loadBuiltinDataset } from '@antidote/core';
+import { BUILTIN_DATASETS, classHistogram, loadBuiltinDataset } from '@antidote/core/datasets';
+import { LAB_ATTACK_NAMES } from '@antidote/core/lab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');

@@ -4,7 +4,7 @@
  * cannot leave the docs behind again (steps 300 -> 600 once had to be changed in four places).
  */
 import { readFileSync } from 'node:fs';
-import { PIVOTAL_TUNING_DEFAULTS, TRIGGER_INVERSION_DEFAULTS } from '@antidote/core';
+import { PIVOTAL_TUNING_DEFAULTS, TRIGGER_INVERSION_DEFAULTS } from '@antidote/core/defenses';
 import { describe, expect, it } from 'vitest';
 
 const read = (relative: string) => readFileSync(new URL(relative, import.meta.url), 'utf8');

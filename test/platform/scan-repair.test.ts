@@ -240,6 +240,93 @@ describe('scan and repair over GraphQL on a backdoored Fashion-MNIST model (PGli
     expect(verifyAuditChain.ok).toBe(true);
     expect(verifyAuditChain.count).toBeGreaterThanOrEqual(6);
   });
+
+  it('reports a repair that cannot reach its budget as not repaired, with its trade-offs and no new version', async () => {
+    const fixture = await backdooredFashionMnist();
+    const { registerModel } = await api.gql<{ registerModel: { version: { id: string } } }>(
+      'mutation($u: ID!) { registerModel(input: { name: "hard case", uploadId: $u }) { version { id } } }',
+      { u: await api.upload('MODEL', 'victim.zip', fixture.modelZip) },
+    );
+    const { registerDataset } = await api.gql<{ registerDataset: { dataset: { id: string } } }>(
+      'mutation($u: ID!) { registerDataset(input: { name: "trusted again", uploadId: $u }) { dataset { id } } }',
+      { u: await api.upload('DATASET', 'trusted.zip', fixture.trustedZip) },
+    );
+    const target = { modelVersionId: registerModel.version.id, datasetId: registerDataset.dataset.id };
+    const knownAttack = { name: 'badnets', targetClass: 0 };
+
+    // A larger budget than 2 points is refused without a reason, and audited with one.
+    const { startRepair: refused } = await api.gql<{ startRepair: { job: unknown; userErrors: { message: string }[] } }>(
+      'mutation($i: StartRepairInput!) { startRepair(input: $i) { job { id } userErrors { code message } } }',
+      { i: { ...target, cdaBudget: 5 } },
+    );
+    expect(refused.job).toBeNull();
+    expect(refused.userErrors[0]?.message).toMatch(/budgetReason/);
+
+    // One evaluation (step 25) with a zero budget: nothing can both keep accuracy and undo BadNets.
+    const { startRepair } = await api.gql<{ startRepair: { job: { id: string } } }>(
+      'mutation($i: StartRepairInput!) { startRepair(input: $i) { job { id } userErrors { code message } } }',
+      { i: { ...target, knownAttack, steps: 26, cdaBudget: 0 } },
+    );
+    const events = await api.subscribe<{ jobProgress: Event & { message: string | null } }>(
+      `subscription($id: ID!) { jobProgress(jobId: $id) { ${EVENT_FIELDS} } }`,
+      { id: startRepair.job.id },
+    );
+    const last = events.at(-1)?.jobProgress;
+    expect(last?.type).toBe('succeeded');
+    expect(last?.message).toMatch(/^not repaired: /);
+    const { node: job } = await api.gql<{
+      node: {
+        findings: {
+          verdict: string;
+          reasons: string[];
+          repairedVersion: unknown;
+          runs: number;
+          keptRun: string | null;
+          frontier: {
+            step: number;
+            drop: number;
+            dropLow: number;
+            dropHigh: number;
+            heldOutImages: number;
+            attackSuccess: number | null;
+          }[];
+        }[];
+      };
+    }>(
+      'query($id: ID!) { node(id: $id) { ... on Job { findings { verdict reasons repairedVersion { id } runs keptRun frontier { step drop dropLow dropHigh heldOutImages attackSuccess } } } } }',
+      { id: startRepair.job.id },
+    );
+    const finding = job.findings[0];
+    expect(finding).toMatchObject({ verdict: 'NOT_REPAIRED', repairedVersion: null, keptRun: null });
+    expect(finding?.reasons.length).toBeGreaterThan(0);
+    expect(finding?.frontier.length).toBeGreaterThan(0);
+    for (const point of finding?.frontier ?? []) {
+      expect(point.step).toBe(25);
+      expect(point.heldOutImages).toBeGreaterThan(0);
+      expect(point.dropLow).toBeLessThanOrEqual(point.drop);
+      expect(point.dropHigh).toBeGreaterThanOrEqual(point.drop);
+      expect(point.attackSuccess).toBeGreaterThan(10);
+    }
+    const { node: model } = await api.gql<{ node: { model: { versionCount: number } } }>(
+      'query($id: ID!) { node(id: $id) { ... on ModelVersion { model { versionCount } } } }',
+      { id: registerModel.version.id },
+    );
+    expect(model.model.versionCount).toBe(1);
+
+    const { startRepair: accepted } = await api.gql<{ startRepair: { job: { id: string } } }>(
+      'mutation($i: StartRepairInput!) { startRepair(input: $i) { job { id } userErrors { code message } } }',
+      { i: { ...target, steps: 1, cdaBudget: 6, budgetReason: 'Release blocked; 6 points is acceptable for this model.' } },
+    );
+    await api.subscribe(`subscription($id: ID!) { jobProgress(jobId: $id) { seq } }`, { id: accepted.job.id });
+    const { auditLog } = await api.gql<{ auditLog: { edges: { node: { target: string; details: { reason?: string } } }[] } }>(
+      '{ auditLog(first: 10, action: "repair.budget.override") { edges { node { target details } } } }',
+    );
+    expect(auditLog.edges).toHaveLength(1);
+    expect(auditLog.edges[0]?.node.details).toMatchObject({
+      cdaBudget: 6,
+      reason: 'Release blocked; 6 points is acceptable for this model.',
+    });
+  });
 });
 
 /** The text a PDF shows: pdfkit writes it as hex strings in TJ arrays inside deflated streams. */

@@ -3,10 +3,11 @@
  * mutations of valid inputs, each of which must end in a result or a typed AntidoteError, quickly.
  * `fuzz.test.ts` runs a fixed seed in CI; `npm run fuzz` runs longer (fuzz-cli.ts).
  */
-import { createRng, type Rng } from '@antidote/core';
+
 import { exportImageArchive, importDataset } from '@antidote/core/datasets';
 import { isAntidoteError } from '@antidote/core/errors';
 import { describeModelArchive } from '@antidote/core/models';
+import { createRng, type Rng } from '@antidote/core/random';
 import { preflightArchive } from '@antidote/gateway/preflight';
 import { strToU8, zipSync } from 'fflate';
 

@@ -3,13 +3,14 @@
  * fetch inputs under the job's tenant, run, store outputs (trigger image, repaired model as a
  * new version, finding), checkpoint long repairs, alert monitors.
  */
+import type { RepairTradeoff } from '@antidote/core/defenses';
 import { AntidoteError, isAntidoteError } from '@antidote/core/errors';
 import { describeModelArchive } from '@antidote/core/models';
 import { insertModelVersion, recordArtifact, schema, type Tx } from '@antidote/db';
-import { deliverWebhook, parseJobParams, saveJobCheckpoint } from '@antidote/jobs';
+import { deliverWebhook, insertJob, parseJobParams, saveJobCheckpoint } from '@antidote/jobs';
 import { readAllBytes } from '@antidote/storage';
 import { eq } from 'drizzle-orm';
-import { runTaskInThread } from './task-runner.ts';
+import { runTaskInThread } from './thread/runner.ts';
 import type { TaskProgress } from './tasks/common.ts';
 import type { EvaluateResult } from './tasks/evaluate.ts';
 import type { RepairCheckpoint, RepairTaskResult } from './tasks/repair.ts';
@@ -304,13 +305,57 @@ async function repairJob(ctx: JobContext): Promise<JobOutcome> {
       },
     },
   );
-  const repaired = await storeBytes(ctx, result.repaired, 'application/zip');
-  const described = describeModelArchive(result.repaired);
-  const { version, finding } = await tenant(ctx, async (tx) => {
+  const metrics = finite({
+    cdaBefore: percent(result.cdaBefore),
+    cdaAfter: percent(result.cdaAfter),
+    runs: result.runs,
+    ...(result.asrBefore !== undefined ? { asrBefore: percent(result.asrBefore) } : {}),
+    ...(result.asrAfter !== undefined ? { asrAfter: percent(result.asrAfter) } : {}),
+  });
+  const finding = {
+    tenantId: ctx.job.tenantId,
+    jobId: ctx.job.id,
+    modelVersionId: inputs.version.id,
+    datasetId: inputs.dataset.id,
+    kind: 'repair' as const,
+    method: result.method,
+    cdaBefore: percent(result.cdaBefore),
+    cdaAfter: percent(result.cdaAfter),
+    asrBefore: result.asrBefore !== undefined ? percent(result.asrBefore) : null,
+    asrAfter: result.asrAfter !== undefined ? percent(result.asrAfter) : null,
+    params: { ...result.params, ...(params.budgetReason ? { budgetReason: params.budgetReason } : {}) },
+  };
+  const details = {
+    steps: result.steps,
+    durationMs: result.durationMs,
+    resumedFromStep: result.resumedFromStep,
+    keptRun: result.keptRun,
+    runs: result.runs,
+    frontier: result.frontier.map(tradeoffInPercent),
+  };
+  if (!result.outcome.repaired || !result.repaired) {
+    // Nothing deployable came out: no new version, and the finding says why with the trade-offs seen.
+    const [notRepaired] = await tenant(ctx, (tx) =>
+      tx
+        .insert(schema.findings)
+        .values({ ...finding, verdict: 'not-repaired', details: { ...details, reasons: result.outcome.reasons } })
+        .returning(),
+    );
+    await ctx.audit('model.version.not-repaired', `model_version:${inputs.version.id}`, {
+      finding: notRepaired?.id,
+      job: ctx.job.id,
+      reasons: result.outcome.reasons,
+    });
+    return { message: `not repaired: ${result.outcome.reasons.join(' ')}`, metrics };
+  }
+  const repairedArchive = result.repaired;
+  const artifact = await storeBytes(ctx, repairedArchive, 'application/zip');
+  const described = describeModelArchive(repairedArchive);
+  const { version, repairFinding, verification } = await tenant(ctx, async (tx) => {
     const version = await insertModelVersion(tx, {
       tenantId: ctx.job.tenantId,
       modelId: inputs.version.modelId,
-      artifactSha256: repaired.sha256,
+      artifactSha256: artifact.sha256,
       format: described.format,
       inputShape: described.inputShape,
       numClasses: described.numClasses,
@@ -321,44 +366,55 @@ async function repairJob(ctx: JobContext): Promise<JobOutcome> {
       metadata: { repairedWith: result.method, files: described.files },
     });
     if (!version) throw new AntidoteError('NOT_FOUND', 'The model of this job no longer exists.');
-    const [finding] = await tx
+    // Without a known attack nothing measured the backdoor itself: a scan of the repaired version
+    // is the evidence, and the finding points at it instead of implying removal.
+    const verification = params.knownAttack
+      ? null
+      : (
+          await insertJob(tx, {
+            tenantId: ctx.job.tenantId,
+            kind: 'scan',
+            params: { modelVersionId: version.id, datasetId: inputs.dataset.id },
+            idempotencyKey: `repair:${ctx.job.id}:verify`,
+          })
+        ).job;
+    const evidence = verification
+      ? { kind: 'verification-scan', jobId: verification.id }
+      : { kind: 'known-attack', asrBefore: finding.asrBefore, asrAfter: finding.asrAfter };
+    const [repairFinding] = await tx
       .insert(schema.findings)
-      .values({
-        tenantId: ctx.job.tenantId,
-        jobId: ctx.job.id,
-        modelVersionId: inputs.version.id,
-        datasetId: inputs.dataset.id,
-        kind: 'repair',
-        method: result.method,
-        verdict: 'repaired',
-        cdaBefore: percent(result.cdaBefore),
-        cdaAfter: percent(result.cdaAfter),
-        asrBefore: result.asrBefore !== undefined ? percent(result.asrBefore) : null,
-        asrAfter: result.asrAfter !== undefined ? percent(result.asrAfter) : null,
-        repairedVersionId: version.id,
-        params: result.params,
-        details: { steps: result.steps, durationMs: result.durationMs, resumedFromStep: result.resumedFromStep },
-      })
+      .values({ ...finding, verdict: 'repaired', repairedVersionId: version.id, details: { ...details, evidence } })
       .returning();
-    return { version, finding };
+    return { version, repairFinding, verification };
   });
+  if (verification) await ctx.options.queue.enqueue(verification);
   await ctx.audit('model.version.repaired', `model_version:${version.id}`, {
     parent: inputs.version.id,
-    finding: finding?.id,
+    finding: repairFinding?.id,
     job: ctx.job.id,
+    ...(params.budgetReason ? { budgetReason: params.budgetReason } : {}),
   });
   const asr =
     result.asrAfter !== undefined
       ? `, attack success ${percent(result.asrBefore ?? 0).toFixed(1)}% -> ${percent(result.asrAfter).toFixed(1)}%`
-      : '';
+      : '; a scan of the repaired version checks the backdoor is gone';
   return {
     message: `repaired as version ${version.version}: clean accuracy ${percent(result.cdaBefore).toFixed(1)}% -> ${percent(result.cdaAfter).toFixed(1)}%${asr}`,
-    metrics: finite({
-      cdaBefore: percent(result.cdaBefore),
-      cdaAfter: percent(result.cdaAfter),
-      ...(result.asrBefore !== undefined ? { asrBefore: percent(result.asrBefore) } : {}),
-      ...(result.asrAfter !== undefined ? { asrAfter: percent(result.asrAfter) } : {}),
-    }),
+    metrics,
+  };
+}
+
+function tradeoffInPercent(t: RepairTradeoff) {
+  return {
+    run: t.run,
+    step: t.step,
+    heldOutAccuracy: percent(t.heldOutAccuracy),
+    drop: percent(t.drop),
+    dropLow: percent(t.dropInterval[0]),
+    dropHigh: percent(t.dropInterval[1]),
+    heldOutImages: t.heldOutImages,
+    withinBudget: t.withinBudget,
+    ...(t.attackSuccess !== undefined ? { attackSuccess: percent(t.attackSuccess) } : {}),
   };
 }
 

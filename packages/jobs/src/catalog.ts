@@ -2,9 +2,13 @@
  * The job catalog: every kind of work the queue carries, its parameter schema (validated when a
  * job is started and again when a worker picks it up), retry policy and time limit.
  */
-import { type AttackName, ATTACK_NAMES as CORE_ATTACKS } from '@antidote/core/attacks';
-import { REPAIR_DEFENSES, TRIGGER_FAMILIES } from '@antidote/core/defenses';
-import { LAB_ATTACK_NAMES } from '@antidote/core/lab';
+import {
+  type AttackName,
+  ATTACK_NAMES as CORE_ATTACKS,
+  LAB_ATTACK_NAMES,
+  REPAIR_DEFENSES,
+  TRIGGER_FAMILIES,
+} from '@antidote/core/formats';
 import { z } from 'zod';
 
 // the names core implements, so a job can never name an attack or defense core does not know
@@ -30,15 +34,25 @@ export const scanParams = z.strictObject({
   triggerFamilies: z.array(z.enum(TRIGGER_FAMILIES)).min(1).max(TRIGGER_FAMILIES.length).optional(),
 });
 
-export const repairParams = z.strictObject({
-  modelVersionId: z.uuid(),
-  datasetId: z.uuid(),
-  method: z.enum(REPAIR_METHODS).default('pivotal-tuning'),
-  steps: z.number().int().min(1).max(20000).optional(),
-  cdaBudget: z.number().min(0).max(100).optional(),
-  seed: z.number().int().optional(),
-  knownAttack: knownAttack.optional(),
-});
+/** Clean-accuracy loss (points) a repair may take without the caller stating why. */
+export const DEFAULT_CDA_BUDGET = 2;
+
+export const repairParams = z
+  .strictObject({
+    modelVersionId: z.uuid(),
+    datasetId: z.uuid(),
+    method: z.enum(REPAIR_METHODS).default('pivotal-tuning'),
+    steps: z.number().int().min(1).max(20000).optional(),
+    cdaBudget: z.number().min(0).max(100).optional(),
+    /** Why a budget above the default is acceptable; required for one, kept in the audit log. */
+    budgetReason: z.string().trim().min(10).max(1000).optional(),
+    seed: z.number().int().optional(),
+    knownAttack: knownAttack.optional(),
+  })
+  .refine((p) => p.cdaBudget === undefined || p.cdaBudget <= DEFAULT_CDA_BUDGET || p.budgetReason !== undefined, {
+    message: `a cdaBudget above ${DEFAULT_CDA_BUDGET} points needs a budgetReason (at least 10 characters) saying why the larger loss is acceptable`,
+    path: ['budgetReason'],
+  });
 
 export const evaluateParams = z.strictObject({
   modelVersionId: z.uuid(),

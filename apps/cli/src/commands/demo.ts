@@ -9,8 +9,8 @@ import { labReportLines, runLabTraining } from '../lab-run.ts';
 
 export const DEMO_EPOCHS = 2;
 /**
- * 1% of the 60,000 training images. Measured on a fresh clone (wasm, 2 epochs, the lab recipe
- * without augmentation): CDA 90.1%, ASR 99.0% in 3m33s on a 2-core machine.
+ * 1% of the 60,000 training images: enough for a backdoor that implants reliably in the demo's
+ * two epochs (docs/method.md#notes-on-the-lab-and-the-engine).
  */
 export const DEMO_ATTACK = { name: 'badnets', poisonCount: 600, targetClass: 0, seed: 1 } as const;
 

@@ -1,13 +1,13 @@
 import type { Health, JobState, Role, Verdict } from '@/lib/graphql/generated';
 import { roleLabel } from '@/lib/permissions';
-import { HEALTH_LABEL, STATE_LABEL } from '@/lib/vocabulary';
+import { HEALTH_LABEL, STATE_LABEL, VERDICT_LABEL } from '@/lib/vocabulary';
 
 export function HealthBadge({ health }: { health: Health }) {
   return <span className={`badge badge-${health.toLowerCase()}`}>{HEALTH_LABEL[health]}</span>;
 }
 
 export function VerdictBadge({ verdict }: { verdict: Verdict }) {
-  return <span className={`badge badge-${verdict.toLowerCase()}`}>{HEALTH_LABEL[verdict]}</span>;
+  return <span className={`badge badge-${verdict.toLowerCase()}`}>{VERDICT_LABEL[verdict]}</span>;
 }
 
 export function JobStateBadge({ state }: { state: JobState }) {

@@ -1,5 +1,5 @@
 /** Names the API uses, with the labels the UI shows for them. */
-import type { Health, JobKind, JobState, RepairMethod, Role } from '@/lib/graphql/generated';
+import type { Health, JobKind, JobState, RepairMethod, Role, Verdict } from '@/lib/graphql/generated';
 
 export const HEALTHS: readonly Health[] = ['CLEAN', 'SUSPICIOUS', 'BACKDOORED', 'REPAIRED', 'UNSCANNED'];
 export const JOB_STATES: readonly JobState[] = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'];
@@ -24,6 +24,14 @@ export const HEALTH_LABEL: Record<Health, string> = {
   BACKDOORED: 'Backdoored',
   REPAIRED: 'Repaired',
   UNSCANNED: 'Unscanned',
+};
+
+export const VERDICT_LABEL: Record<Verdict, string> = {
+  CLEAN: 'Clean',
+  SUSPICIOUS: 'Suspicious',
+  BACKDOORED: 'Backdoored',
+  REPAIRED: 'Repaired',
+  NOT_REPAIRED: 'Not repaired',
 };
 
 export const STATE_LABEL: Record<JobState, string> = {

@@ -237,17 +237,27 @@ export type Finding = Node & {
   createdAt: Scalars['DateTime']['output'];
   dataset?: Maybe<Dataset>;
   details: Scalars['JSON']['output'];
+  /** Repairs: what shows the backdoor is gone. */
+  evidence?: Maybe<RepairEvidence>;
+  /** Repairs: the trade-offs the run saw on held-out trusted data (clean accuracy vs a known attack). */
+  frontier: Array<RepairTradeoff>;
   id: Scalars['ID']['output'];
   job?: Maybe<Job>;
+  /** Repairs: the run whose checkpoint was kept (Pivotal Tuning makes more when the first keeps nothing). */
+  keptRun?: Maybe<Scalars['String']['output']>;
   /** detection | repair */
   kind: Scalars['String']['output'];
   method: Scalars['String']['output'];
   modelVersion: ModelVersion;
   params: Scalars['JSON']['output'];
+  /** Repairs: why the repair is not called one (empty when it is). */
+  reasons: Array<Scalars['String']['output']>;
   repairedVersion?: Maybe<ModelVersion>;
   /** Signed URLs of the report for auditors. */
   reportHtmlUrl: Scalars['String']['output'];
   reportPdfUrl: Scalars['String']['output'];
+  /** Repairs: runs made. */
+  runs?: Maybe<Scalars['Int']['output']>;
   score?: Maybe<Scalars['Float']['output']>;
   suspectedTarget?: Maybe<Scalars['Int']['output']>;
   threshold?: Maybe<Scalars['Float']['output']>;
@@ -733,12 +743,42 @@ export type RegisterModelPayload = {
   version?: Maybe<ModelVersion>;
 };
 
+export type RepairEvidence = {
+  __typename?: 'RepairEvidence';
+  kind: RepairEvidenceKind;
+  /** The scan of the repaired version; its finding says whether a backdoor is still detected. */
+  verificationJob?: Maybe<Job>;
+};
+
+export type RepairEvidenceKind =
+  /** The known attack was measured before and after (asrBefore/asrAfter). */
+  | 'KNOWN_ATTACK'
+  /** No attack was known: a scan of the repaired version is the evidence (see verificationJob). */
+  | 'VERIFICATION_SCAN';
+
 export type RepairMethod =
   | 'FINE_PRUNING'
   | 'FINE_TUNING'
   | 'NAD'
   | 'NEURAL_CLEANSE'
   | 'PIVOTAL_TUNING';
+
+/** One evaluated checkpoint of a repair. Figures are percent and points on the held-out trusted images. */
+export type RepairTradeoff = {
+  __typename?: 'RepairTradeoff';
+  /** The known attack's success at this checkpoint, when an attack was given. */
+  attackSuccess?: Maybe<Scalars['Float']['output']>;
+  /** Clean-accuracy drop against the suspect on the same images (points; negative = better). */
+  drop: Scalars['Float']['output'];
+  dropHigh: Scalars['Float']['output'];
+  /** 95% interval of the drop from the held-out size: a 2-point budget judged on ~120 images is noisy. */
+  dropLow: Scalars['Float']['output'];
+  heldOutAccuracy: Scalars['Float']['output'];
+  heldOutImages: Scalars['Int']['output'];
+  run: Scalars['String']['output'];
+  step: Scalars['Int']['output'];
+  withinBudget: Scalars['Boolean']['output'];
+};
 
 export type RevokeApiKeyInput = {
   id: Scalars['ID']['input'];
@@ -785,7 +825,9 @@ export type StartEvaluationInput = {
 };
 
 export type StartRepairInput = {
-  /** Largest clean-accuracy drop allowed, in points (default 2). */
+  /** Why a budget above 2 points is acceptable (at least 10 characters); kept in the audit log. */
+  budgetReason?: InputMaybe<Scalars['String']['input']>;
+  /** Largest clean-accuracy drop allowed, in points (default 2). Above 2 needs budgetReason. */
   cdaBudget?: InputMaybe<Scalars['Float']['input']>;
   datasetId: Scalars['ID']['input'];
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
@@ -872,6 +914,7 @@ export type TrendPoint = {
   clean: Scalars['Int']['output'];
   /** UTC day */
   day: Scalars['String']['output'];
+  notRepaired: Scalars['Int']['output'];
   repaired: Scalars['Int']['output'];
   suspicious: Scalars['Int']['output'];
 };
@@ -926,6 +969,8 @@ export type UserError = {
 export type Verdict =
   | 'BACKDOORED'
   | 'CLEAN'
+  /** A repair that kept nothing within its budget, or left a known attack working: no new version. */
+  | 'NOT_REPAIRED'
   | 'REPAIRED'
   | 'SUSPICIOUS';
 
@@ -1123,7 +1168,10 @@ export type ResolversTypes = {
   RegisterDatasetPayload: ResolverTypeWrapper<Omit<RegisterDatasetPayload, 'dataset'> & { dataset?: Maybe<ResolversTypes['Dataset']> }>;
   RegisterModelInput: RegisterModelInput;
   RegisterModelPayload: ResolverTypeWrapper<Omit<RegisterModelPayload, 'model' | 'version'> & { model?: Maybe<ResolversTypes['Model']>, version?: Maybe<ResolversTypes['ModelVersion']> }>;
+  RepairEvidence: ResolverTypeWrapper<Omit<RepairEvidence, 'verificationJob'> & { verificationJob?: Maybe<ResolversTypes['Job']> }>;
+  RepairEvidenceKind: RepairEvidenceKind;
   RepairMethod: RepairMethod;
+  RepairTradeoff: ResolverTypeWrapper<RepairTradeoff>;
   RevokeApiKeyInput: RevokeApiKeyInput;
   Role: Role;
   SignInInput: SignInInput;
@@ -1217,6 +1265,8 @@ export type ResolversParentTypes = {
   RegisterDatasetPayload: Omit<RegisterDatasetPayload, 'dataset'> & { dataset?: Maybe<ResolversParentTypes['Dataset']> };
   RegisterModelInput: RegisterModelInput;
   RegisterModelPayload: Omit<RegisterModelPayload, 'model' | 'version'> & { model?: Maybe<ResolversParentTypes['Model']>, version?: Maybe<ResolversParentTypes['ModelVersion']> };
+  RepairEvidence: Omit<RepairEvidence, 'verificationJob'> & { verificationJob?: Maybe<ResolversParentTypes['Job']> };
+  RepairTradeoff: RepairTradeoff;
   RevokeApiKeyInput: RevokeApiKeyInput;
   SignInInput: SignInInput;
   SignInPayload: Omit<SignInPayload, 'user'> & { user?: Maybe<ResolversParentTypes['User']> };
@@ -1371,15 +1421,20 @@ export type FindingResolvers<ContextType = GraphQLContext, ParentType extends Re
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   dataset?: Resolver<Maybe<ResolversTypes['Dataset']>, ParentType, ContextType>;
   details?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  evidence?: Resolver<Maybe<ResolversTypes['RepairEvidence']>, ParentType, ContextType>;
+  frontier?: Resolver<Array<ResolversTypes['RepairTradeoff']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   job?: Resolver<Maybe<ResolversTypes['Job']>, ParentType, ContextType>;
+  keptRun?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   method?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   modelVersion?: Resolver<ResolversTypes['ModelVersion'], ParentType, ContextType>;
   params?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  reasons?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   repairedVersion?: Resolver<Maybe<ResolversTypes['ModelVersion']>, ParentType, ContextType>;
   reportHtmlUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   reportPdfUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  runs?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   score?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   suspectedTarget?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   threshold?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
@@ -1634,6 +1689,23 @@ export type RegisterModelPayloadResolvers<ContextType = GraphQLContext, ParentTy
   version?: Resolver<Maybe<ResolversTypes['ModelVersion']>, ParentType, ContextType>;
 };
 
+export type RepairEvidenceResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RepairEvidence'] = ResolversParentTypes['RepairEvidence']> = {
+  kind?: Resolver<ResolversTypes['RepairEvidenceKind'], ParentType, ContextType>;
+  verificationJob?: Resolver<Maybe<ResolversTypes['Job']>, ParentType, ContextType>;
+};
+
+export type RepairTradeoffResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RepairTradeoff'] = ResolversParentTypes['RepairTradeoff']> = {
+  attackSuccess?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  drop?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  dropHigh?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  dropLow?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  heldOutAccuracy?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  heldOutImages?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  run?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  step?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  withinBudget?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
 export type SignInPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SignInPayload'] = ResolversParentTypes['SignInPayload']> = {
   expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   token?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -1670,6 +1742,7 @@ export type TrendPointResolvers<ContextType = GraphQLContext, ParentType extends
   backdoored?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   clean?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   day?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  notRepaired?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   repaired?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   suspicious?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
@@ -1767,6 +1840,8 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Quota?: QuotaResolvers<ContextType>;
   RegisterDatasetPayload?: RegisterDatasetPayloadResolvers<ContextType>;
   RegisterModelPayload?: RegisterModelPayloadResolvers<ContextType>;
+  RepairEvidence?: RepairEvidenceResolvers<ContextType>;
+  RepairTradeoff?: RepairTradeoffResolvers<ContextType>;
   SignInPayload?: SignInPayloadResolvers<ContextType>;
   SocketTokenPayload?: SocketTokenPayloadResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;

@@ -4,7 +4,7 @@
  * Refused at upload with a typed error naming the first bad weight.
  */
 import { AntidoteError } from '@antidote/core/errors';
-import type { ModelFiles } from '@antidote/core/models';
+import type { ModelFiles } from '@antidote/core/formats';
 
 interface WeightSpec {
   name?: unknown;

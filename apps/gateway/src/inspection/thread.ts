@@ -2,7 +2,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { classHistogram, datasetThumbnailGrid, importDataset } from '@antidote/core/datasets';
 import { isAntidoteError } from '@antidote/core/errors';
-import { describeModelFiles, unpackModelArchive } from '@antidote/core/models';
+import { describeModelFiles, unpackModelArchive } from '@antidote/core/formats';
 import { assertFiniteWeights } from './finite-weights.ts';
 import { preflightArchive } from './preflight.ts';
 import type { InspectionReply, InspectionRequest } from './protocol.ts';

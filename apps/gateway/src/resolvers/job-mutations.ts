@@ -1,5 +1,5 @@
 /** Starting and cancelling jobs: scans, repairs, evaluations, sweeps. */
-import { insertJob, type JobKind, requestCancel } from '@antidote/jobs';
+import { DEFAULT_CDA_BUDGET, insertJob, type JobKind, requestCancel } from '@antidote/jobs';
 import { requireRole } from '../auth.ts';
 import type { GraphQLContext } from '../context.ts';
 import { ApiError } from '../errors.ts';
@@ -55,6 +55,14 @@ async function startJob<K extends JobKind>(
       createdBy: auth.userId,
     });
     if (inserted.created) await audit(tx, auth, 'job.start', `job:${inserted.job.id}`, { kind, params });
+    // Accepting more clean-accuracy loss than the default is a decision someone answers for.
+    const budget = typeof params.cdaBudget === 'number' ? params.cdaBudget : null;
+    if (inserted.created && kind === 'repair' && budget !== null && budget > DEFAULT_CDA_BUDGET) {
+      await audit(tx, auth, 'repair.budget.override', `job:${inserted.job.id}`, {
+        cdaBudget: budget,
+        reason: params.budgetReason,
+      });
+    }
     return inserted;
   });
   await enqueueAfterCommit(ctx, [result]);
@@ -96,6 +104,7 @@ export const jobMutations: Resolvers = {
             method: input.method ? input.method.toLowerCase().replaceAll('_', '-') : undefined,
             steps: input.steps,
             cdaBudget: input.cdaBudget,
+            budgetReason: input.budgetReason,
             seed: input.seed,
             ...knownAttack(input.knownAttack),
           }),

@@ -196,10 +196,13 @@ export const queryResolvers: Resolvers = {
           .groupBy(sql`1`, schema.findings.verdict)
           .orderBy(sql`1`),
       );
-      const byDay = new Map<string, { day: string; clean: number; suspicious: number; backdoored: number; repaired: number }>();
+      const byDay = new Map<
+        string,
+        { day: string; clean: number; suspicious: number; backdoored: number; repaired: number; notRepaired: number }
+      >();
       for (const row of rows) {
-        const point = byDay.get(row.day) ?? { day: row.day, clean: 0, suspicious: 0, backdoored: 0, repaired: 0 };
-        point[row.verdict] += row.n;
+        const point = byDay.get(row.day) ?? { day: row.day, clean: 0, suspicious: 0, backdoored: 0, repaired: 0, notRepaired: 0 };
+        point[row.verdict === 'not-repaired' ? 'notRepaired' : row.verdict] += row.n;
         byDay.set(row.day, point);
       }
       return [...byDay.values()];

@@ -8,13 +8,16 @@ import { downloadUrl, reportUrl } from '../artifacts.ts';
 import { toApiRole } from '../auth.ts';
 import type { GraphQLContext } from '../context.ts';
 import { ApiError } from '../errors.ts';
-import type { JobKind, JobState, Resolvers, Verdict } from '../generated/resolvers.ts';
+import type { JobKind, JobState, RepairTradeoff, Resolvers, Verdict } from '../generated/resolvers.ts';
 import { toGlobalId } from '../ids.ts';
 import { modelHealth } from '../loaders.ts';
 import { paginate } from '../pagination.ts';
 import { quotaView } from '../quotas.ts';
 
 const upper = <T extends string>(value: string) => value.toUpperCase().replaceAll('-', '_') as T;
+
+const stringList = (value: unknown): string[] =>
+  Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 
 async function must<T>(value: Promise<T | null>, what: string): Promise<T> {
   const row = await value;
@@ -121,6 +124,18 @@ export const typeResolvers: Resolvers = {
       f.triggerSha256
         ? downloadUrl(ctx.services, tenantOf(ctx), f.triggerSha256, `trigger-class-${f.suspectedTarget ?? 'x'}.png`)
         : null,
+    reasons: (f) => stringList(f.details.reasons),
+    frontier: (f) => (Array.isArray(f.details.frontier) ? (f.details.frontier as RepairTradeoff[]) : []),
+    keptRun: (f) => (typeof f.details.keptRun === 'string' ? f.details.keptRun : null),
+    runs: (f) => (typeof f.details.runs === 'number' ? f.details.runs : null),
+    evidence: async (f, _a, ctx) => {
+      const evidence = f.details.evidence as { kind?: unknown; jobId?: unknown } | undefined;
+      if (evidence?.kind === 'known-attack') return { kind: 'KNOWN_ATTACK', verificationJob: null };
+      if (evidence?.kind === 'verification-scan' && typeof evidence.jobId === 'string') {
+        return { kind: 'VERIFICATION_SCAN', verificationJob: await ctx.loaders.job.load(evidence.jobId) };
+      }
+      return null;
+    },
     reportHtmlUrl: (f, _a, ctx) => reportUrl(ctx.services, tenantOf(ctx), f.id, 'html'),
     reportPdfUrl: (f, _a, ctx) => reportUrl(ctx.services, tenantOf(ctx), f.id, 'pdf'),
   },

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runEvaluate } from './evaluate.ts';
 import { runRepair } from './repair.ts';
 import { runScan } from './scan.ts';
-import { ATTACK, patternDataset, SIDE } from './test-fixtures.ts';
+import { ATTACK, framed, patternDataset, SIDE } from './test-fixtures.ts';
 
 const strToU8 = (text: string) => new TextEncoder().encode(text);
 
@@ -51,7 +51,7 @@ describe('task inputs', () => {
       // The dataset has 4 classes, the model predicts 3.
       await expectCode(run(modelBytes, exportImageArchive(patternDataset(40, 2, 4))), 'CLASS_MISMATCH', /3 classes/);
       // 16x16 images for a 12x12 model.
-      await expectCode(run(modelBytes, exportImageArchive(patternDataset(30, 2, 3, 16))), 'SHAPE_MISMATCH', /12x12x1/);
+      await expectCode(run(modelBytes, exportImageArchive(framed(patternDataset(30, 2, 3), 16))), 'SHAPE_MISMATCH', /12x12x1/);
       await expectCode(run(modelBytes, trustedBytes, {}, AbortSignal.abort()), 'CANCELLED');
       expect(tf.memory().numTensors).toBe(before);
     });

@@ -13,6 +13,7 @@
  */
 import type { ImageDataset } from '@antidote/core/datasets';
 import {
+  type CheckpointRecord,
   DEFENSE_CHECKPOINT_FORMAT,
   type DefenseCheckpoint,
   type DefenseProgress,
@@ -21,6 +22,7 @@ import {
   finePruning,
   fineTuning,
   type JsonObject,
+  judgeRepair,
   NAD_DEFAULTS,
   NEURAL_CLEANSE_DEFAULTS,
   NEURAL_CLEANSE_REPAIR_DEFAULTS,
@@ -28,9 +30,14 @@ import {
   neuralCleanseRepair,
   PIVOTAL_TUNING_DEFAULTS,
   pivotalTuning,
+  pivotalTuningRuns,
   REPAIR_DEFENSES,
   type RepairDefenseName,
+  type RepairJudgement,
   type RepairResult,
+  type RepairTradeoff,
+  repairFrontier,
+  sameWeights,
   splitTrusted,
 } from '@antidote/core/defenses';
 import { AntidoteError, throwIfAborted } from '@antidote/core/errors';
@@ -109,8 +116,18 @@ export interface RepairInput {
 }
 
 export interface RepairTaskResult {
-  /** The repaired model as an archive. */
-  repaired: Uint8Array;
+  /**
+   * Whether the repair may be called one: it changed the model and, with a known attack, brought
+   * its success under the bar. Otherwise `reasons` say why and `frontier` shows what was seen.
+   */
+  outcome: RepairJudgement;
+  /** The repaired model as an archive (only when `outcome.repaired`). */
+  repaired: Uint8Array | null;
+  /** The trade-offs the run saw on held-out trusted data, with the drop's 95% interval. */
+  frontier: RepairTradeoff[];
+  /** The run whose checkpoint was kept, and how many runs were made (Pivotal Tuning retries). */
+  keptRun: string | null;
+  runs: number;
   /** Accuracy on the held-out trusted images before and after. */
   cdaBefore: number;
   cdaAfter: number;
@@ -182,7 +199,11 @@ function totalSteps(settings: Resolved, numClasses: number): number {
   return settings.steps;
 }
 
-/** Relative cost of each phase (steps x images per step), for overall progress. */
+/**
+ * Relative cost of each phase (steps x images per step), for overall progress. Every run a
+ * Pivotal Tuning repair may make has its own span, so progress keeps moving through a retry (and
+ * jumps ahead when the first run already kept a checkpoint).
+ */
 function progressPhases(settings: Resolved, numClasses: number, fitImages: number): [string, number][] {
   const batch = Math.min(settings.batchSize ?? 128, fitImages);
   const tuning = settings.steps * batch;
@@ -190,7 +211,9 @@ function progressPhases(settings: Resolved, numClasses: number, fitImages: numbe
   if (settings.method === 'fine-pruning') phases.push(['prune', 0.05 * tuning]);
   if (settings.method === 'nad') phases.push(['teacher', settings.teacherSteps * batch]);
   if (settings.method === 'neural-cleanse') phases.push(['invert', numClasses * settings.inversionSteps * 32 * 2]);
-  phases.push(['train', tuning], ['evaluate', 0.03 * tuning]);
+  if (settings.method === 'pivotal-tuning') for (const run of pivotalTuningRuns({})) phases.push([run.phase, tuning]);
+  else phases.push(['train', tuning]);
+  phases.push(['evaluate', 0.03 * tuning]);
   return phases;
 }
 
@@ -198,7 +221,21 @@ function progressPhases(settings: Resolved, numClasses: number, fitImages: numbe
 function spanOf(phase: string): string {
   if (phase === 'rank' || phase === 'prune') return 'prune';
   if (phase === 'teacher' || phase === 'invert') return phase;
+  if (pivotalTuningRuns({}).some((run) => run.phase === phase)) return phase;
   return 'train';
+}
+
+/** The progress message when a Pivotal Tuning run starts: which run of how many, and why. */
+function runStartMessage(phase: string, budget: number): string | null {
+  const runs = pivotalTuningRuns({});
+  const index = runs.findIndex((run) => run.phase === phase);
+  if (index < 0 || runs.length === 1) return null;
+  const run = runs[index]!;
+  const why =
+    index === 0
+      ? ''
+      : `: run ${index} kept no checkpoint within the ${(budget * 100).toFixed(1)}-point budget, so ${run.purpose}`;
+  return `Pivotal Tuning run ${index + 1} of up to ${runs.length}${why}.`;
 }
 
 function runDefense(
@@ -213,6 +250,7 @@ function runDefense(
     checkpointEvery?: number;
     onCheckpoint?: (c: DefenseCheckpoint) => Promise<void>;
     resumeFrom?: DefenseCheckpoint;
+    inspectCheckpoint?: (model: tf.LayersModel) => Promise<Record<string, number>>;
   },
 ): Promise<RepairResult> {
   const tuning = {
@@ -344,17 +382,24 @@ export async function runRepair(input: RepairInput): Promise<RepairTaskResult> {
     const asrBefore = knownAttack && triggered ? await attackSuccess(model, triggered, knownAttack) : undefined;
     throwIfAborted(signal);
 
+    let lastPhase: string | null = null;
     const result = await runDefense(model, trusted, settings, {
       ...split,
       ...(signal ? { signal } : {}),
       onProgress: async (p) => {
+        const message = p.phase !== lastPhase ? runStartMessage(p.phase, settings.cdaBudget) : null;
+        lastPhase = p.phase;
         await progress.report(spanOf(p.phase), p.step / Math.max(1, p.totalSteps), {
           phase: p.phase,
           step: p.step,
           totalSteps: p.totalSteps,
           ...(p.metrics ? { metrics: p.metrics } : {}),
+          ...(message ? { message } : {}),
         });
       },
+      ...(knownAttack && triggered
+        ? { inspectCheckpoint: async (m: tf.LayersModel) => ({ attackSuccess: await attackSuccess(m, triggered, knownAttack) }) }
+        : {}),
       ...(onCheckpoint
         ? {
             checkpointEvery,
@@ -368,12 +413,24 @@ export async function runRepair(input: RepairInput): Promise<RepairTaskResult> {
     repaired = result.model;
     await progress.report('evaluate', 0, { message: 'Measuring the repaired model.' });
     const asrAfter = knownAttack && triggered ? await attackSuccess(repaired, triggered, knownAttack) : undefined;
-    const archive = packModelArchive(await saveModelToFiles(repaired));
+    const outcome = judgeRepair(
+      { changed: !sameWeights(model, repaired), accuracyBudget: settings.cdaBudget },
+      asrBefore !== undefined && asrAfter !== undefined ? { successBefore: asrBefore, successAfter: asrAfter } : undefined,
+    );
+    const archive = outcome.repaired ? packModelArchive(await saveModelToFiles(repaired)) : null;
+    const checkpoints: CheckpointRecord[] = result.checkpoints ?? [];
     await progress.report('evaluate', 1, {
-      message: `Held-out accuracy ${(result.validationAccuracyBefore * 100).toFixed(1)}% -> ${(result.validationAccuracyAfter * 100).toFixed(1)}%.`,
+      message: outcome.repaired
+        ? `Held-out accuracy ${(result.validationAccuracyBefore * 100).toFixed(1)}% -> ${(result.validationAccuracyAfter * 100).toFixed(1)}%.`
+        : `Not repaired: ${outcome.reasons.join(' ')}`,
     });
+    const keptRun = typeof result.parameters.keptRun === 'string' ? result.parameters.keptRun : null;
     return {
+      outcome,
       repaired: archive,
+      frontier: repairFrontier(checkpoints, knownAttack ? { attackMetric: 'attackSuccess' } : {}),
+      keptRun: outcome.repaired ? keptRun : null,
+      runs: typeof result.parameters.attempts === 'number' ? result.parameters.attempts : 1,
       cdaBefore: result.validationAccuracyBefore,
       cdaAfter: result.validationAccuracyAfter,
       ...(asrBefore !== undefined ? { asrBefore } : {}),

@@ -41,36 +41,20 @@ import {
 
 /**
  * Decision threshold of a scan that inverts only the additive trigger (score > threshold:
- * backdoored), combined by the method's plain maximum. PROVISIONAL.
- *
- * Where it comes from: `calibrateThreshold(cleanScores, 0.05)` (the 95th percentile of the scores
- * of reference CLEAN models of the same architecture) is the intended threshold, but training
- * reference models inside every scan is too slow, so the scan uses this fixed value unless the job
- * passes a calibrated one. Measured with CTI and PT defaults, 1% trusted data (600 images):
- * - scratch runs, small CNN (CTI_THRESHOLD_MEASUREMENTS): clean 0.065 and 0.093, BadNets 0.48, 0.52;
- * - `npm run bench:efficacy` with the additive family (2026-11-28; tiny-cnn, 5 clean and 35
- *   poisoned models over 7 attacks): clean 0.074-0.194 (so 0.194 at 5% FPR), poisoned
- *   0.093-0.796; 0.25 flags none of the clean models and 32 of the 35 poisoned ones
- *   (Adaptive-Patch 2 of 5), README "Measured".
- * 0.25 keeps a margin over the highest clean score seen (7 clean models are too few for a 5%
- * rate); a tenant should recalibrate per architecture and dataset when reference models exist.
- * Suspicious band: above threshold / 2 (0.125; one of the five clean bench models, 0.194, is in it).
+ * backdoored), combined by the method's plain maximum; suspicious above half of it. PROVISIONAL:
+ * the intended threshold is `calibrateThreshold(cleanScores, 0.05)` over reference clean models of
+ * the same architecture, too slow to train inside every scan, so a job may pass a calibrated one.
+ * The scores behind the value: docs/method.md#the-measurements-behind-the-thresholds.
  */
 export const CTI_DEFAULT_THRESHOLD = 0.25;
 
 /**
- * Defaults for a scan that inverts any trigger family beyond the additive one, as the default scan
- * (patch and warp) does (PROVISIONAL, like the one above). Such a scan combines its families
- * `centred` (core's `combineFamilyScores`): each family's class scores less that family's median,
- * because combined by the plain maximum the extra families lift clean models (the patch family:
- * 0.222-0.306, efficacy-cti-patch) and let classes that are merely easy to flip win (WaNet's
- * target 3 of 5 with all three, efficacy-cti-warp-wanet).
- * Measured with the default patch and warp families, centred, in the full `npm run bench:efficacy`
- * (2026-12-06): 5 clean models 0.134-0.287 against 35 victims of seven attacks 0.481-0.931
- * (Adaptive-Patch 0.481-0.931, Blend 0.565-0.704, the rest 0.565 or more). With all three
- * families and the earlier 100-step settings (efficacy-cti-warp, -warp-2, -warp-wanet): clean
- * 0.120-0.236, 10-epoch clean 0.162-0.296, victims 0.519-0.903. Backdoored above 0.4, suspicious
- * above 0.3: both above every clean score seen, the first below every backdoored one.
+ * Backdoored and suspicious thresholds of a scan that inverts any family beyond the additive one,
+ * as the default scan (patch and warp) does, PROVISIONAL like the one above. Such a scan combines
+ * its families `centred` (core's `combineFamilyScores`), because by the plain maximum the extra
+ * families lift clean models and let merely easy-to-flip classes win. Both values sit above every
+ * clean score measured, the first below every backdoored one
+ * (docs/method.md#the-measurements-behind-the-thresholds).
  */
 export const CTI_EXTRA_FAMILIES_DEFAULT_THRESHOLD = 0.4;
 export const CTI_EXTRA_FAMILIES_DEFAULT_SUSPICIOUS = 0.3;

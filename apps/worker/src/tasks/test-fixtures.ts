@@ -1,54 +1,33 @@
 /**
- * Tiny inputs for the task tests (not exported): a synthetic 12x12 grayscale pattern task, a small
- * CNN trained on it in a few seconds (optionally with a BadNets backdoor to class 0), and both
- * turned into the bytes a job receives: a model archive and a zip of class folders.
+ * Tiny inputs for the task tests (not exported): core's synthetic 12x12 pattern task
+ * (@antidote/core/testing), a small CNN trained on it in a few seconds (optionally with a BadNets
+ * backdoor to class 0), and both turned into the bytes a job receives: a model archive and a zip
+ * of class folders.
  */
 
-import { createRng } from '@antidote/core';
 import { createAttack } from '@antidote/core/attacks';
 import { exportImageArchive, type ImageDataset } from '@antidote/core/datasets';
 import { createModel, packModelArchive, saveModelToFiles } from '@antidote/core/models';
 import { initRuntime, type tf } from '@antidote/core/runtime';
+import { patternDataset, SIDE, TARGET } from '@antidote/core/testing';
 import { trainModel } from '@antidote/core/training';
 import type { KnownAttack } from './common.ts';
 
-export const SIDE = 12;
-export const TARGET = 0;
+export { patternDataset, SIDE, TARGET };
 export const ATTACK: KnownAttack = { name: 'badnets', targetClass: TARGET, seed: 5 };
 
-/** `count` images of `numClasses` line/shape patterns inside a dark border (balanced, interleaved). */
-export function patternDataset(count: number, seed: number, numClasses = 3, side = SIDE): ImageDataset {
-  const rng = createRng(seed);
-  const images = new Uint8Array(count * side * side);
-  const labels = new Int32Array(count);
+/** The same images inside a larger dark frame: a dataset the model's input shape does not fit. */
+export function framed(dataset: ImageDataset, side: number): ImageDataset {
+  const offset = Math.floor((side - SIDE) / 2);
+  const count = dataset.labels.length;
+  const images = new Uint8Array(count * side * side).fill(25);
   for (let i = 0; i < count; i++) {
-    const label = i % numClasses;
-    labels[i] = label;
-    const shift = rng.int(2);
-    for (let y = 0; y < side; y++) {
-      for (let x = 0; x < side; x++) {
-        const inside = y >= 2 && y < side - 2 && x >= 2 && x < side - 2;
-        const [u, v] = [y - 2, x - 2];
-        let on = false;
-        if (inside) {
-          if (label === 0) on = (u + shift) % 3 === 0;
-          else if (label === 1) on = (v + shift) % 3 === 0;
-          else if (label === 2) on = u >= 2 && u < 6 && v >= 2 && v < 6;
-          else on = Math.abs(u - v) <= shift;
-        }
-        images[i * side * side + y * side + x] = (on ? 190 : 25) + rng.int(50);
-      }
+    for (let y = 0; y < SIDE; y++) {
+      const from = i * SIDE * SIDE + y * SIDE;
+      images.set(dataset.images.subarray(from, from + SIDE), i * side * side + (y + offset) * side + offset);
     }
   }
-  return {
-    images,
-    labels,
-    height: side,
-    width: side,
-    channels: 1,
-    classNames: ['horizontal', 'vertical', 'square', 'diagonal'].slice(0, numClasses),
-    flipAugment: false,
-  };
+  return { ...dataset, images, height: side, width: side };
 }
 
 export interface TaskFixture {

@@ -1,10 +1,30 @@
-export * from './adaptive.ts';
-export * from './badnets.ts';
-export * from './blend.ts';
-export * from './create-attack.ts';
-export * from './parameter-controlled.ts';
-export type { LooseAttackOptions } from './poisoning.ts';
-export * from './trigger-scattered.ts';
+export { ATTACK_NAMES, type AttackName } from '../formats/names.ts';
+export {
+  ADAPTIVE_BLEND_DEFAULTS,
+  ADAPTIVE_PATCH_DEFAULTS,
+  type AdaptiveBlendOptions,
+  type AdaptivePatchOptions,
+  createAdaptiveBlend,
+  createAdaptivePatch,
+} from './adaptive.ts';
+export { BADNETS_DEFAULTS, BADNETS_PATTERNS, type BadNetsOptions, type BadNetsPattern, createBadNets } from './badnets.ts';
+export { BLEND_DEFAULTS, type BlendOptions, createBlend } from './blend.ts';
+export {
+  ATTACK_DEFAULTS,
+  type AttackOptionsByName,
+  createAttack,
+  isAttackName,
+  type TriggerSource,
+  triggeredTestSet,
+} from './create-attack.ts';
+export {
+  createParameterControlledBackdoor,
+  PARAMETER_CONTROLLED_DEFAULTS,
+  type ParameterControlledOptions,
+  type TrainingControlAttack,
+  type TrainingControlHooks,
+} from './parameter-controlled.ts';
+export { createTriggerScatteredBadNets, TRIGGER_SCATTERED_DEFAULTS, type TriggerScatteredOptions } from './trigger-scattered.ts';
 export { CORNERS, type Corner } from './triggers.ts';
-export * from './types.ts';
-export * from './wanet.ts';
+export type { Attack, AttackOptions, ImageGeometry, PoisonResult } from './types.ts';
+export { createWaNet, WANET_DEFAULTS, type WaNetOptions } from './wanet.ts';

@@ -3,8 +3,8 @@
  * the data. Steps alternate: on even steps a share of the batch carries the trigger (relabelled
  * to the target) and only a fixed random subset of parameters is updated; odd steps are clean.
  * The backdoor therefore lives in few weights, which the paper found hardest to remove.
- * Measured: when the clean odd steps update every weight they wash the backdoor out (ASR ~1% on
- * MNIST), so by default they update only the complement of the backdoor subset.
+ * When the clean odd steps update every weight they wash the backdoor out, so by default they
+ * update only the complement of the backdoor subset (docs/method.md#notes-on-the-lab-and-the-engine).
  */
 import * as tf from '@tensorflow/tfjs';
 import { type ImageDataset, imageSize } from '../datasets/image-dataset.ts';

@@ -4,16 +4,9 @@
  */
 import type { ImageDataset } from '../datasets/image-dataset.ts';
 
-export type AttackName = 'badnets' | 'blend' | 'wanet' | 'adaptive-blend' | 'adaptive-patch' | 'trigger-scattered-badnets';
+import type { AttackName } from '../formats/names.ts';
 
-export const ATTACK_NAMES: readonly AttackName[] = Object.freeze([
-  'badnets',
-  'blend',
-  'wanet',
-  'adaptive-blend',
-  'adaptive-patch',
-  'trigger-scattered-badnets',
-] as const);
+export { ATTACK_NAMES, type AttackName } from '../formats/names.ts';
 
 export interface ImageGeometry {
   readonly height: number;

@@ -40,7 +40,7 @@ const require = createRequire(import.meta.url);
  * Streams the numbers out of the packaged JSON bytes. JSON.parse would build ~55M boxed JS
  * numbers (gigabytes) for Fashion-MNIST; this scan allocates only the output. Plain integers (all
  * of Fashion-MNIST) are accumulated digit by digit straight from the bytes: decoding the text and
- * slicing a string per number took 3.5 of a benchmark job's 5.5 s start-up. Anything else (MNIST's
+ * slicing a string per number was most of a benchmark job's start-up. Anything else (MNIST's
  * 0..1 floats) goes through Number(). `scale` maps MNIST's 0..1 floats to 0..255.
  */
 function parseNumbers(bytes: Buffer, scale: number): Uint8Array {

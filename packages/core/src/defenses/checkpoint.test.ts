@@ -110,7 +110,14 @@ describe('repair checkpoints', () => {
   it('pivotal-tuning: resumes inside its second run without repeating the first', async () => {
     // A floor above 100% sends PT to its second run; the checkpoint is taken there.
     const run: Run = (f, extra) =>
-      pivotalTuning(f.model, f.trusted, { seed: 1, ...TUNE, learningRate: 0.02, accuracyBudget: -0.01, ...extra });
+      pivotalTuning(f.model, f.trusted, {
+        seed: 1,
+        ...TUNE,
+        learningRate: 0.02,
+        accuracyBudget: -0.01,
+        budgetTolerance: 0,
+        ...extra,
+      });
     const checkpoint = await interrupt(fixture, run, (c) => c.state.phase === 'repair-retry');
     expect(checkpoint.step).toBe(30);
     const events = await resume(fixture, run, checkpoint);
@@ -120,7 +127,14 @@ describe('repair checkpoints', () => {
 
   it('pivotal-tuning: refuses a second-run checkpoint when the options turn the second run off', async () => {
     const run: Run = (f, extra) =>
-      pivotalTuning(f.model, f.trusted, { seed: 1, ...TUNE, learningRate: 0.02, accuracyBudget: -0.01, ...extra });
+      pivotalTuning(f.model, f.trusted, {
+        seed: 1,
+        ...TUNE,
+        learningRate: 0.02,
+        accuracyBudget: -0.01,
+        budgetTolerance: 0,
+        ...extra,
+      });
     const checkpoint = await interrupt(fixture, run, (c) => c.state.phase === 'repair-retry');
     const before = tf.memory().numTensors;
     await expect(
@@ -129,6 +143,7 @@ describe('repair checkpoints', () => {
         ...TUNE,
         learningRate: 0.02,
         accuracyBudget: -0.01,
+        budgetTolerance: 0,
         retry: null,
         resumeFrom: checkpoint,
       }),

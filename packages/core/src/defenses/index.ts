@@ -1,7 +1,93 @@
-export * from './baselines/index.ts';
-export * from './checkpoint.ts';
-export * from './common.ts';
-export * from './pivotal-tuning.ts';
-export * from './slol.ts';
-export * from './trigger-inversion.ts';
-export * from './types.ts';
+export {
+  DETECTORS,
+  type DetectorName,
+  REPAIR_DEFENSES,
+  type RepairDefenseName,
+  TRIGGER_FAMILIES,
+  type TriggerFamily,
+} from '../formats/names.ts';
+export {
+  FINE_PRUNING_DEFAULTS,
+  type FinePruningOptions,
+  type FinePruningResult,
+  finePruning,
+  finePruningDefense,
+} from './baselines/fine-pruning.ts';
+export { FINE_TUNING_DEFAULTS, type FineTuningOptions, fineTuning, fineTuningDefense } from './baselines/fine-tuning.ts';
+export { BASELINE_DEFENSES, BASELINE_DETECTORS, BASELINE_REPAIR_NAMES, type BaselineRepairName } from './baselines/index.ts';
+export { NAD_DEFAULTS, type NadOptions, nadDefense, neuralAttentionDistillation } from './baselines/nad.ts';
+export {
+  type InversionResume,
+  NEURAL_CLEANSE_DEFAULTS,
+  NEURAL_CLEANSE_REPAIR_DEFAULTS,
+  type NeuralCleanseDetection,
+  type NeuralCleanseOptions,
+  type NeuralCleanseRepairOptions,
+  neuralCleanseDefense,
+  neuralCleanseDetect,
+  neuralCleanseDetector,
+  neuralCleanseRepair,
+  type ReversedTrigger,
+} from './baselines/neural-cleanse.ts';
+export {
+  STRIP_DETECTOR_DEFAULTS,
+  STRIP_ENTROPY_DEFAULTS,
+  type StripDetector,
+  type StripDetectorOptions,
+  type StripEntropyOptions,
+  type StripVerdicts,
+  stripDetector,
+  stripEntropy,
+} from './baselines/strip.ts';
+export {
+  type CheckpointExtra,
+  type CheckpointOptions,
+  DEFENSE_CHECKPOINT_FORMAT,
+  type DefenseCheckpoint,
+  type JsonObject,
+} from './checkpoint.ts';
+export {
+  DEFAULT_VALIDATION_FRACTION,
+  type HeldOutReference,
+  heldOutReference,
+  splitTrusted,
+  type TrustedSplit,
+} from './common.ts';
+export {
+  type CheckpointInspector,
+  type CheckpointRecord,
+  DEFAULT_BUDGET_TOLERANCE,
+} from './floor-tuning.ts';
+export { compareHeldOut, dropInterval, type HeldOutComparison, withinBudget } from './held-out.ts';
+export {
+  NOISE_BLEND_AUTO,
+  PIVOTAL_TUNING_DEFAULTS,
+  type PivotalTuningOptions,
+  type PivotalTuningPhase,
+  type PlannedRun,
+  pivotalTuning,
+  pivotalTuningDefense,
+  pivotalTuningRuns,
+  TRIGGER_INVERSION_REFERENCE_TUNING,
+} from './pivotal-tuning.ts';
+export {
+  judgeRepair,
+  REPAIRED_ATTACK_SUCCESS_BAR,
+  type RepairJudgement,
+  type RepairTradeoff,
+  repairFrontier,
+  sameWeights,
+} from './repair-outcome.ts';
+export type { SlolSign } from './slol.ts';
+export {
+  calibratedTriggerInversion,
+  calibratedTriggerInversionDetector,
+  calibrateThreshold,
+  checkTriggerFamilies,
+  combineFamilyScores,
+  exceedsThreshold,
+  type FamilyCombination,
+  TRIGGER_INVERSION_DEFAULTS,
+  type TriggerInversionOptions,
+} from './trigger-inversion/index.ts';
+export type { DefenseOptions, DefenseProgress, Detector, DetectResult, RepairDefense, RepairResult } from './types.ts';

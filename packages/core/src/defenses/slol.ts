@@ -1,5 +1,5 @@
 /**
- * The loss terms of Pivotal Tuning (method.md): soft latent orthogonality (SLOL) on class
+ * The loss terms of Pivotal Tuning (docs/method.md#pivotal-tuning): soft latent orthogonality (SLOL) on class
  * centroids of penultimate features, and the parameter-distance regulariser to the pivot.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -85,8 +85,8 @@ export type SlolSign = 'align' | 'repel';
 
 /**
  * SLOL = orthogonality - alignment ('align', our default) or orthogonality + alignment ('repel',
- * the reference code's sign). Measured on Fashion-MNIST: 'repel' collapsed clean accuracy to
- * 0-10% in every setting tried; 'align' keeps the pivot's clean class geometry while the CE term
+ * the reference code's sign). 'repel' collapsed clean accuracy in every setting tried
+ * (docs/method.md#known-traps-in-the-reference-code-not-ported); 'align' keeps the pivot's clean class geometry while the CE term
  * and the parameter budget move the weights away from the backdoor.
  */
 export function slolLoss(centroids: tf.Tensor2D, pivotCentroids: tf.Tensor2D, sign: SlolSign): tf.Scalar {

@@ -6,14 +6,11 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { ImageDataset } from '../datasets/image-dataset.ts';
+import type { DetectorName, RepairDefenseName } from '../formats/names.ts';
 import type { CheckpointOptions } from './checkpoint.ts';
-import type { CheckpointRecord } from './floor-tuning.ts';
+import type { CheckpointInspector, CheckpointRecord } from './floor-tuning.ts';
 
-export const REPAIR_DEFENSES = ['fine-tuning', 'fine-pruning', 'nad', 'neural-cleanse', 'pivotal-tuning'] as const;
-export type RepairDefenseName = (typeof REPAIR_DEFENSES)[number];
-
-export const DETECTORS = ['cti', 'neural-cleanse', 'strip'] as const;
-export type DetectorName = (typeof DETECTORS)[number];
+export { DETECTORS, type DetectorName, REPAIR_DEFENSES, type RepairDefenseName } from '../formats/names.ts';
 
 export interface DefenseProgress {
   /** What the defense is doing, e.g. 'repair', 'invert-class-3', 'prune'. */
@@ -34,6 +31,13 @@ export interface DefenseOptions extends CheckpointOptions {
    * The defense trains only on the rest.
    */
   validationFraction?: number;
+  /**
+   * Standard errors of held-out noise a repair's checkpoint may exceed its accuracy budget by
+   * (judged image by image against the suspect); 0 judges the point estimate alone. Default 1.
+   */
+  budgetTolerance?: number;
+  /** Figures about each evaluated checkpoint of a repair (e.g. a known attack's success), kept in `checkpoints`. */
+  inspectCheckpoint?: CheckpointInspector;
 }
 
 export interface RepairResult {

@@ -1,1 +1,11 @@
-export * from './train-poisoned.ts';
+export { LAB_ATTACK_NAMES, type LabAttackName } from '../formats/names.ts';
+export {
+  type AnyAttack,
+  createLabAttack,
+  DEFAULT_RECIPE,
+  type LabAttackSpec,
+  type LabModelResult,
+  type TrainLabModelOptions,
+  type TrainRecipe,
+  trainLabModel,
+} from './train-poisoned.ts';

@@ -9,13 +9,13 @@ import type { AttackName } from '../attacks/types.ts';
 import { ATTACK_NAMES } from '../attacks/types.ts';
 import type { ImageDataset } from '../datasets/image-dataset.ts';
 import { AntidoteError } from '../errors.ts';
+import { LAB_ATTACK_NAMES, type LabAttackName } from '../formats/names.ts';
 import { evaluateAttack, evaluateClean } from '../metrics/metrics.ts';
 import { type Architecture, createModel } from '../models/zoo.ts';
 import type { AugmentOptions } from '../training/batches.ts';
 import { type TrainingProgress, trainModel } from '../training/train.ts';
 
-export const LAB_ATTACK_NAMES = [...ATTACK_NAMES, 'parameter-controlled'] as const;
-export type LabAttackName = (typeof LAB_ATTACK_NAMES)[number];
+export { LAB_ATTACK_NAMES, type LabAttackName };
 
 export interface LabAttackSpec {
   name: LabAttackName;
@@ -38,10 +38,9 @@ export interface TrainRecipe {
 }
 
 /**
- * The victim's training recipe in the lab. Measured on Fashion-MNIST with the small CNN (3 epochs,
- * one wasm core): without augmentation CDA ~90.7-91%; with crop+flip the same 3 epochs reach
- * ~89.1% and implant BadNets(200) far less (ASR 41% vs 94-96%), because flips move the corner
- * patch and short training cannot absorb the extra variation. Defenses still use augmentation.
+ * The victim's training recipe in the lab: no augmentation, because flips move a corner patch
+ * and three epochs cannot absorb the variation, so backdoors implant far less
+ * (docs/method.md#notes-on-the-lab-and-the-engine). Defenses still use augmentation.
  */
 export const DEFAULT_RECIPE: TrainRecipe = {
   architecture: 'small-cnn',

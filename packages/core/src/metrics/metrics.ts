@@ -1,5 +1,5 @@
 /**
- * The metrics the product reports everywhere (method.md): CDA (clean accuracy), ASR (attack
+ * The metrics the product reports everywhere (docs/method.md#metrics): CDA (clean accuracy), ASR (attack
  * success rate), ARR (attack recovery rate), per-class accuracy and the confusion matrix.
  */
 import * as tf from '@tensorflow/tfjs';

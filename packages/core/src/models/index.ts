@@ -1,4 +1,18 @@
-export * from './features.ts';
-export * from './model-archive.ts';
-export * from './model-io.ts';
-export * from './zoo.ts';
+export {
+  describeModelArchive,
+  describeModelFiles,
+  type ModelArchiveDescription,
+  packModelArchive,
+  unpackModelArchive,
+} from '../formats/model-archive.ts';
+export { MAX_MODEL_BYTES, MODEL_JSON, type ModelFiles } from '../formats/model-files.ts';
+export { outputsProbabilities, outputToLogits, predictBatch, type SplitModel, splitAtPenultimate } from './features.ts';
+export {
+  assertModelFitsDataset,
+  cloneModel,
+  loadModelFromFiles,
+  type ModelSignature,
+  modelSignature,
+  saveModelToFiles,
+} from './model-io.ts';
+export { ARCHITECTURES, type Architecture, createModel, forwardFlops, type ModelSpec } from './zoo.ts';

@@ -3,15 +3,14 @@
  * uploaded models are untrusted, so every failure becomes an AntidoteError that says what to fix.
  */
 import * as tf from '@tensorflow/tfjs';
+// Registers the layers of imported ONNX/Keras models, so their archives load anywhere models load.
+import '../convert/layers.ts';
 import { AntidoteError } from '../errors.ts';
+import { MAX_MODEL_BYTES, MODEL_JSON, type ModelFiles } from '../formats/model-files.ts';
 
-export const MODEL_JSON = 'model.json';
+export { MAX_MODEL_BYTES, MODEL_JSON, type ModelFiles };
+
 const WEIGHTS_FILE = 'weights.bin';
-/** Refuse absurd uploads before allocating: 512 MB of weights is ~128M float32 parameters. */
-export const MAX_MODEL_BYTES = 512 * 1024 * 1024;
-
-/** A model as files: `model.json` plus the weight files it names, keyed by relative path. */
-export type ModelFiles = Record<string, Uint8Array>;
 
 interface WeightsGroup {
   paths: string[];

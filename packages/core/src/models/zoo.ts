@@ -29,8 +29,8 @@ const glorot = (rng: Rng) => tf.initializers.glorotUniform({ seed: rng.seed() })
  * BadNets trigger cannot implant, which would make repair benchmarks meaningless.
  * Three conv blocks (16-32-64 channels) with pooling keep it ~12 MFLOP per training image, so an
  * epoch of 60,000 images takes about a minute on one wasm core. `tiny-cnn` halves every width
- * (8-16-32 channels, 64 features): ~3.4x fewer FLOPs, measured 72 vs 227 ms per training step of
- * 128 images on one wasm core, so the efficacy benchmark fits its hour with every attack.
+ * (8-16-32 channels, 64 features): ~3.4x fewer FLOPs, so the efficacy benchmark fits its hour
+ * with every attack (docs/method.md#notes-on-the-lab-and-the-engine).
  */
 function smallCnn(spec: ModelSpec, rng: Rng, width: 'small' | 'tiny' = 'small'): tf.LayersModel {
   const [convFilters, featureUnits] = width === 'small' ? [[16, 32, 64], 128] : [[8, 16, 32], 64];

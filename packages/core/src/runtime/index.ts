@@ -1,2 +1,11 @@
-export * from './backend.ts';
+export {
+  BACKEND_PREFERENCE,
+  type BackendChoice,
+  describeRuntime,
+  initRuntime,
+  type RuntimeDescription,
+  type RuntimeOptions,
+  type SkippedBackend,
+  tf,
+} from './backend.ts';
 export { installWasmTrainingKernels, WASM_TRAINING_KERNELS } from './wasm-kernels.ts';

@@ -91,6 +91,37 @@ describe('wasm training kernels match the cpu backend', () => {
   });
 
   it.each([
+    [1, 1, 3, 1, 'same'],
+    [2, 2, 3, 2, 'same'],
+    [2, 1, 5, 1, 'valid'],
+    [3, 2, 3, 3, 'valid'],
+    [1, 2, 1, 2, 'same'],
+  ] as const)(
+    'depthwise conv2d gradients, batch %i stride %i kernel %i multiplier %i padding %s',
+    async (n, stride, k, m, pad) => {
+      const run = () =>
+        tf.tidy(() => {
+          const x = tf.tensor4d(values(n * 9 * 8 * 4, 21), [n, 9, 8, 4]);
+          const w = tf.tensor4d(values(k * k * 4 * m, 22), [k, k, 4, m]);
+          const probeShape = tf.depthwiseConv2d(x, w, stride, pad).shape;
+          const probe = tf.tensor(values(size(probeShape), 23), probeShape);
+          const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+            tf.sum(tf.mul(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad), probe)),
+          )([x, w]);
+          return { dx: Array.from(dx!.dataSync()), dw: Array.from(dw!.dataSync()) };
+        });
+      await tf.setBackend('cpu');
+      const expected = run();
+      await tf.setBackend('wasm');
+      const before = tf.memory().numTensors;
+      const actual = run();
+      expect(tf.memory().numTensors).toBe(before);
+      expect(maxRelativeDifference(actual.dx, expected.dx)).toBeLessThan(1e-5);
+      expect(maxRelativeDifference(actual.dw, expected.dw)).toBeLessThan(1e-5);
+    },
+  );
+
+  it.each([
     [2, 2, 'same'],
     [2, 2, 'valid'],
     [3, 2, 'same'],

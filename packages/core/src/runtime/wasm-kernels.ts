@@ -109,6 +109,45 @@ function conv2dBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf.Tensor
   return adoptAsOutput(result, wasm);
 }
 
+/** Spreads dy over the strided positions of the forward pass (zeros between), for stride > 1. */
+function dilateByStride(d: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
+  if (sh === 1 && sw === 1) return d;
+  const [n, oh, ow, c] = d.shape;
+  const spaced = tf.pad(tf.reshape(d, [n, oh, 1, ow, 1, c]), [
+    [0, 0],
+    [0, 0],
+    [0, sh - 1],
+    [0, 0],
+    [0, sw - 1],
+    [0, 0],
+  ]);
+  const reshaped = tf.reshape(spaced, [n, oh * sh, ow * sw, c]) as tf.Tensor4D;
+  return tf.slice(reshaped, [0, 0, 0, 0], [n, (oh - 1) * sh + 1, (ow - 1) * sw + 1, c]);
+}
+
+/**
+ * Pads (or crops) the zero-dilated dy so a valid correlation with the flipped filter yields dx of
+ * the input's spatial size: the "full" correlation both input gradients need.
+ */
+function padForInputGradient(d: tf.Tensor4D, info: tf.backend_util.Conv2DInfo): tf.Tensor4D {
+  const { filterHeight: kh, filterWidth: kw, padInfo, inHeight: h, inWidth: w, batchSize: n } = info;
+  const [, dh, dw, channels] = d.shape;
+  const top = kh - 1 - padInfo.top;
+  const left = kw - 1 - padInfo.left;
+  const bottom = h + kh - 1 - top - dh;
+  const right = w + kw - 1 - left - dw;
+  let padded = tf.pad(d, [
+    [0, 0],
+    [Math.max(top, 0), Math.max(bottom, 0)],
+    [Math.max(left, 0), Math.max(right, 0)],
+    [0, 0],
+  ]);
+  if (top < 0 || left < 0 || bottom < 0 || right < 0) {
+    padded = tf.slice(padded, [0, Math.max(-top, 0), Math.max(-left, 0), 0], [n, h + kh - 1, w + kw - 1, channels]);
+  }
+  return padded;
+}
+
 /**
  * dx = full correlation of the zero-dilated dy with the spatially flipped, in/out-swapped
  * filter: a forward conv2d on XNNPACK instead of wasm's scalar C++ loop.
@@ -128,40 +167,82 @@ function conv2dBackpropInput({ inputs, backend, attrs }: KernelArgs): tf.TensorI
     false,
     'channelsLast',
   );
-  const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw } = info;
-  const { outHeight: oh, outWidth: ow, batchSize: n, inHeight: h, inWidth: w, outChannels: co, padInfo } = info;
+  const { strideHeight: sh, strideWidth: sw } = info;
   const result = tf.tidy(() => {
-    let d = borrow(dy, wasm) as tf.Tensor4D;
+    const d = padForInputGradient(dilateByStride(borrow(dy, wasm) as tf.Tensor4D, sh, sw), info);
     const f = borrow(filter, wasm) as tf.Tensor4D;
-    if (sh > 1 || sw > 1) {
-      const spaced = tf.pad(tf.reshape(d, [n, oh, 1, ow, 1, co]), [
-        [0, 0],
-        [0, 0],
-        [0, sh - 1],
-        [0, 0],
-        [0, sw - 1],
-        [0, 0],
-      ]);
-      const reshaped = tf.reshape(spaced, [n, oh * sh, ow * sw, co]) as tf.Tensor4D;
-      d = tf.slice(reshaped, [0, 0, 0, 0], [n, (oh - 1) * sh + 1, (ow - 1) * sw + 1, co]);
-    }
-    const dh = (oh - 1) * sh + 1;
-    const dw = (ow - 1) * sw + 1;
-    const top = kh - 1 - padInfo.top;
-    const left = kw - 1 - padInfo.left;
-    const bottom = h + kh - 1 - top - dh;
-    const right = w + kw - 1 - left - dw;
-    d = tf.pad(d, [
-      [0, 0],
-      [Math.max(top, 0), Math.max(bottom, 0)],
-      [Math.max(left, 0), Math.max(right, 0)],
-      [0, 0],
-    ]);
-    if (top < 0 || left < 0 || bottom < 0 || right < 0) {
-      d = tf.slice(d, [0, Math.max(-top, 0), Math.max(-left, 0), 0], [n, h + kh - 1, w + kw - 1, co]);
-    }
     const flipped = tf.transpose(tf.reverse(f, [0, 1]), [0, 1, 3, 2]);
     return tf.conv2d(d, flipped as tf.Tensor4D, 1, 'valid');
+  });
+  return adoptAsOutput(result, wasm);
+}
+
+/** Geometry of a depthwise gradient; dilated ones never reach here (imported dilated convs use space-to-batch). */
+function depthwiseInfo(
+  xShape: [number, number, number, number],
+  filterShape: [number, number, number, number],
+  attrs: KernelArgs['attrs'],
+  which: 'Input' | 'Filter',
+): tf.backend_util.Conv2DInfo {
+  const { strides, dilations, pad, dimRoundingMode } = attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs;
+  const info = tf.backend_util.computeConv2DInfo(xShape, filterShape, strides, dilations, pad, dimRoundingMode, true);
+  if (info.dilationHeight > 1 || info.dilationWidth > 1) {
+    throw new Error(`DepthwiseConv2dNativeBackprop${which}: dilations > 1 are not supported on wasm`);
+  }
+  return info;
+}
+
+/**
+ * Depthwise dx: stock wasm has no kernel (imported MobileNets could not train). Like the dense
+ * case it is a forward depthwise conv of the zero-dilated dy with the flipped filter, applied per
+ * output channel (multiplier 1), then summed over each input channel's multiplier outputs.
+ */
+function depthwiseBackpropInput({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
+  const wasm = backend as WasmBackend;
+  const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+  const { inputShape } = attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs;
+  const info = depthwiseInfo(inputShape, filter.shape as [number, number, number, number], attrs, 'Input');
+  const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw } = info;
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c } = info;
+  const multiplier = (filter.shape[3] as number) ?? 1;
+  const result = tf.tidy(() => {
+    const d = padForInputGradient(dilateByStride(borrow(dy, wasm) as tf.Tensor4D, sh, sw), info);
+    const flipped = tf.reshape(tf.reverse(borrow(filter, wasm), [0, 1]), [kh, kw, c * multiplier, 1]) as tf.Tensor4D;
+    const perOutput = tf.depthwiseConv2d(d, flipped, 1, 'valid');
+    return multiplier === 1 ? perOutput : tf.sum(tf.reshape(perOutput, [n, h, w, c, multiplier]), 4);
+  });
+  return adoptAsOutput(result, wasm);
+}
+
+/**
+ * Depthwise dW[kh,kw,c,q] = sum over n,oh,ow of x[n, oh*s+kh, ow*s+kw, c] * dy[n,oh,ow,c*m+q]:
+ * one strided slice, product and reduction per kernel position, the forward pass's FLOPs.
+ */
+function depthwiseBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
+  const wasm = backend as WasmBackend;
+  const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+  const { filterShape } = attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
+  const info = depthwiseInfo(x.shape as [number, number, number, number], filterShape, attrs, 'Filter');
+  const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw, padInfo } = info;
+  const { batchSize: n, inChannels: c, outHeight: oh, outWidth: ow } = info;
+  const multiplier = filterShape[3];
+  const result = tf.tidy(() => {
+    const input = borrow(x, wasm) as tf.Tensor4D;
+    const padded = tf.pad(input, [
+      [0, 0],
+      [padInfo.top, padInfo.bottom],
+      [padInfo.left, padInfo.right],
+      [0, 0],
+    ]);
+    const grad = tf.reshape(borrow(dy, wasm), [n, oh, ow, c, multiplier]);
+    const taps: tf.Tensor[] = [];
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++) {
+        const patch = tf.stridedSlice(padded, [0, i, j, 0], [n, i + (oh - 1) * sh + 1, j + (ow - 1) * sw + 1, c], [1, sh, sw, 1]);
+        taps.push(tf.sum(tf.mul(tf.reshape(patch, [n, oh, ow, c, 1]), grad), [0, 1, 2]));
+      }
+    }
+    return tf.reshape(tf.stack(taps), [kh, kw, c, multiplier]);
   });
   return adoptAsOutput(result, wasm);
 }
@@ -260,7 +341,8 @@ function maxPoolGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
 
 /**
  * wasm's Identity copies the whole buffer, and tfjs-core clones (Identity) every tensor a gradient
- * keeps for the backward pass: 2.4 s of a 48 s Pivotal Tuning run, 3.8 s of a CTI scan, in copies.
+ * keeps for the backward pass, a measurable share of a repair's time in copies
+ * (docs/method.md#notes-on-the-lab-and-the-engine).
  * Tensors are immutable (a variable's assign swaps its buffer), so the output can share the input's
  * buffer by reference count, as the cpu backend's Identity and wasm's own Reshape already do.
  */
@@ -288,6 +370,8 @@ export function installWasmTrainingKernels(): void {
   replace(tf.Conv2DBackpropFilter, conv2dBackpropFilter);
   replace(tf.Conv2DBackpropInput, conv2dBackpropInput);
   replace(tf.MaxPoolGrad, maxPoolGrad);
+  replace(tf.DepthwiseConv2dNativeBackpropInput, depthwiseBackpropInput);
+  replace(tf.DepthwiseConv2dNativeBackpropFilter, depthwiseBackpropFilter);
   const stockIdentity = tf.getKernel(tf.Identity, WASM);
   if (stockIdentity) replace(tf.Identity, makeIdentity(stockIdentity));
   const matMul = tf.getKernel(tf.BatchMatMul, WASM);
@@ -328,6 +412,8 @@ export const WASM_TRAINING_KERNELS = [
   'Conv2DBackpropFilter (im2col GEMM for thin inputs, dilated conv2d otherwise)',
   'MaxPoolGrad (first-maximum routing in JS)',
   'Conv2DBackpropInput (forward conv on zero-dilated dy)',
+  'DepthwiseConv2dNativeBackpropInput (forward depthwise conv on zero-dilated dy; missing in stock wasm)',
+  'DepthwiseConv2dNativeBackpropFilter (strided slice x dy per kernel tap; missing in stock wasm)',
   'BatchMatMul (explicit transpose before XNNPACK)',
   'Identity (shares the buffer instead of copying it)',
   'FusedBatchNorm gradient (broadcast instead of tile)',

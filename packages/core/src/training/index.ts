@@ -1,2 +1,12 @@
-export * from './batches.ts';
-export * from './train.ts';
+export { type AugmentOptions, defaultAugment, NO_AUGMENT } from './batches.ts';
+export {
+  type BatchHook,
+  type LossFunction,
+  type OptimizerName,
+  type OptimizerOptions,
+  type TrainingCheckpoint,
+  type TrainingProgress,
+  type TrainOptions,
+  type TrainResult,
+  trainModel,
+} from './train.ts';

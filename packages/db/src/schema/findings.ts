@@ -5,7 +5,7 @@ import { modelVersions } from './models.ts';
 import { tenantIsolation } from './roles.ts';
 import { tenants } from './tenancy.ts';
 
-export const verdict = pgEnum('verdict', ['clean', 'suspicious', 'backdoored', 'repaired']);
+export const verdict = pgEnum('verdict', ['clean', 'suspicious', 'backdoored', 'repaired', 'not-repaired']);
 
 export const findings = pgTable(
   'findings',

@@ -35,7 +35,10 @@ export default async function OverviewPage() {
   const overview = result.data.overview;
   const counts = new Map(overview.healthCounts.map((h) => [h.health, h.count]));
   const total = overview.modelCount;
-  const findings = overview.findingsTrend.reduce((sum, d) => sum + d.clean + d.suspicious + d.backdoored + d.repaired, 0);
+  const findings = overview.findingsTrend.reduce(
+    (sum, d) => sum + d.clean + d.suspicious + d.backdoored + d.repaired + d.notRepaired,
+    0,
+  );
 
   return (
     <>

@@ -6,11 +6,13 @@ export interface TrendDay {
   suspicious: number;
   backdoored: number;
   repaired: number;
+  notRepaired: number;
 }
 
 const STACKS = [
   { key: 'clean', label: 'Clean', color: '#1e8a4c' },
   { key: 'repaired', label: 'Repaired', color: '#2a6fb5' },
+  { key: 'notRepaired', label: 'Not repaired', color: '#6b5b95' },
   { key: 'suspicious', label: 'Suspicious', color: '#b26a00' },
   { key: 'backdoored', label: 'Backdoored', color: '#c0282d' },
 ] as const;
@@ -18,7 +20,7 @@ const STACKS = [
 /** Findings per day, stacked by verdict. */
 export function TrendChart({ days, width = 720, height = 240 }: { days: TrendDay[]; width?: number; height?: number }) {
   const margin = { top: 10, right: 10, bottom: 28, left: 40 };
-  const totals = days.map((d) => d.clean + d.suspicious + d.backdoored + d.repaired);
+  const totals = days.map((d) => d.clean + d.suspicious + d.backdoored + d.repaired + d.notRepaired);
   const sum = totals.reduce((a, b) => a + b, 0);
   const y = linearScale(0, Math.max(...totals, 1), height - margin.bottom, margin.top, { ticks: 4 });
   const band = (width - margin.left - margin.right) / Math.max(1, days.length);

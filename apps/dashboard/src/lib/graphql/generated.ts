@@ -80,6 +80,12 @@ export type RegisterModelInput = {
   uploadId: string;
 };
 
+export type RepairEvidenceKind =
+  /** The known attack was measured before and after (asrBefore/asrAfter). */
+  | 'KNOWN_ATTACK'
+  /** No attack was known: a scan of the repaired version is the evidence (see verificationJob). */
+  | 'VERIFICATION_SCAN';
+
 export type RepairMethod = 'FINE_PRUNING' | 'FINE_TUNING' | 'NAD' | 'NEURAL_CLEANSE' | 'PIVOTAL_TUNING';
 
 export type RevokeApiKeyInput = {
@@ -94,7 +100,9 @@ export type SignInInput = {
 };
 
 export type StartRepairInput = {
-  /** Largest clean-accuracy drop allowed, in points (default 2). */
+  /** Why a budget above 2 points is acceptable (at least 10 characters); kept in the audit log. */
+  budgetReason?: string | null | undefined;
+  /** Largest clean-accuracy drop allowed, in points (default 2). Above 2 needs budgetReason. */
   cdaBudget?: number | null | undefined;
   datasetId: string;
   idempotencyKey?: string | null | undefined;
@@ -149,7 +157,13 @@ export type UpdateMonitorInput = {
 
 export type UploadPurpose = 'DATASET' | 'MODEL';
 
-export type Verdict = 'BACKDOORED' | 'CLEAN' | 'REPAIRED' | 'SUSPICIOUS';
+export type Verdict =
+  | 'BACKDOORED'
+  | 'CLEAN'
+  /** A repair that kept nothing within its budget, or left a known attack working: no new version. */
+  | 'NOT_REPAIRED'
+  | 'REPAIRED'
+  | 'SUSPICIOUS';
 
 export type WebhookInput = {
   /** HMAC-SHA256 key for the X-Antidote-Signature header. */
@@ -186,9 +200,24 @@ export type FindingFieldsFragment = {
   asrBefore: number | null;
   asrAfter: number | null;
   details: unknown;
+  reasons: Array<string>;
+  keptRun: string | null;
+  runs: number | null;
   reportHtmlUrl: string;
   reportPdfUrl: string;
   createdAt: string;
+  frontier: Array<{
+    run: string;
+    step: number;
+    heldOutAccuracy: number;
+    drop: number;
+    dropLow: number;
+    dropHigh: number;
+    heldOutImages: number;
+    withinBudget: boolean;
+    attackSuccess: number | null;
+  }>;
+  evidence: { kind: RepairEvidenceKind; verificationJob: { id: string; state: JobState } | null } | null;
   dataset: { id: string; name: string } | null;
   repairedVersion: { id: string; version: number } | null;
   job: { id: string; state: JobState } | null;
@@ -271,7 +300,14 @@ export type OverviewQuery = {
       modelVersion: { id: string; version: number; model: { id: string; name: string } } | null;
       dataset: { id: string; name: string } | null;
     }>;
-    findingsTrend: Array<{ day: string; clean: number; suspicious: number; backdoored: number; repaired: number }>;
+    findingsTrend: Array<{
+      day: string;
+      clean: number;
+      suspicious: number;
+      backdoored: number;
+      repaired: number;
+      notRepaired: number;
+    }>;
   };
 };
 
@@ -393,9 +429,24 @@ export type VersionDetailQuery = {
           asrBefore: number | null;
           asrAfter: number | null;
           details: unknown;
+          reasons: Array<string>;
+          keptRun: string | null;
+          runs: number | null;
           reportHtmlUrl: string;
           reportPdfUrl: string;
           createdAt: string;
+          frontier: Array<{
+            run: string;
+            step: number;
+            heldOutAccuracy: number;
+            drop: number;
+            dropLow: number;
+            dropHigh: number;
+            heldOutImages: number;
+            withinBudget: boolean;
+            attackSuccess: number | null;
+          }>;
+          evidence: { kind: RepairEvidenceKind; verificationJob: { id: string; state: JobState } | null } | null;
           dataset: { id: string; name: string } | null;
           repairedVersion: { id: string; version: number } | null;
           job: { id: string; state: JobState } | null;

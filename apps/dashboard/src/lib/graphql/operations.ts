@@ -54,6 +54,27 @@ const FindingFields = /* GraphQL */ `
     asrBefore
     asrAfter
     details
+    reasons
+    keptRun
+    runs
+    frontier {
+      run
+      step
+      heldOutAccuracy
+      drop
+      dropLow
+      dropHigh
+      heldOutImages
+      withinBudget
+      attackSuccess
+    }
+    evidence {
+      kind
+      verificationJob {
+        id
+        state
+      }
+    }
     reportHtmlUrl
     reportPdfUrl
     createdAt
@@ -184,6 +205,7 @@ export const OverviewQuery = operation<G.OverviewQuery, G.OverviewQueryVariables
           suspicious
           backdoored
           repaired
+          notRepaired
         }
       }
     }

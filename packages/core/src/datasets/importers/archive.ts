@@ -3,11 +3,10 @@
  * `<top>/<class>/<image>` when everything sits in one common folder, the usual result of zipping
  * a folder. Formats come from magic bytes because extensions in user archives are unreliable.
  */
-import { unzipSync } from 'fflate';
 import { decode as decodeJpeg } from 'jpeg-js';
 import { PNG } from 'pngjs';
-import tar from 'tar-stream';
 import { AntidoteError } from '../../errors.ts';
+import { type ArchiveEntry, readArchive } from '../../formats/archive.ts';
 import { type ImageDataset, validateDataset } from '../image-dataset.ts';
 import { looksLikeNpy } from './npy.ts';
 import {
@@ -16,10 +15,8 @@ import {
   compareCodePoints,
   errorText,
   formatBytes,
-  gunzip,
   hasPrefix,
   type ImportLimits,
-  isGzip,
   resolveLimits,
 } from './shared.ts';
 
@@ -34,12 +31,6 @@ export interface ImageArchiveOptions extends ImportLimits {
 
 type ImageFormat = 'png' | 'jpeg';
 
-interface ArchiveEntry {
-  /** Normalised path: forward slashes, no leading './' or '/'. */
-  readonly path: string;
-  readonly bytes: Uint8Array;
-}
-
 interface ImageEntry extends ArchiveEntry {
   readonly format: ImageFormat;
   readonly width: number;
@@ -49,12 +40,6 @@ interface ImageEntry extends ArchiveEntry {
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const JPEG_SIGNATURE = [0xff, 0xd8, 0xff];
-const ZIP_SIGNATURES = [
-  [0x50, 0x4b, 0x03, 0x04],
-  [0x50, 0x4b, 0x05, 0x06],
-];
-const TAR_MAGIC = [0x75, 0x73, 0x74, 0x61, 0x72]; // 'ustar' at offset 257
-const JUNK_FILE_NAMES = new Set(['__MACOSX', 'Thumbs.db', 'desktop.ini']);
 /**
  * Compressed images are normally smaller than their pixels, but a PNG with alpha, or noise, can be
  * larger, and tiny images are mostly headers; archive contents may therefore reach this multiple
@@ -62,27 +47,6 @@ const JUNK_FILE_NAMES = new Set(['__MACOSX', 'Thumbs.db', 'desktop.ini']);
  */
 const CONTENT_BYTES_PER_PIXEL_BYTE = 2;
 const CONTENT_BYTES_PER_FILE = 4096;
-
-export function looksLikeZip(bytes: Uint8Array): boolean {
-  return ZIP_SIGNATURES.some((signature) => hasPrefix(bytes, signature));
-}
-
-export function looksLikeTar(bytes: Uint8Array): boolean {
-  return hasPrefix(bytes, TAR_MAGIC, 257);
-}
-
-function normalizePath(name: string): string {
-  return name
-    .replace(/\\/g, '/')
-    .split('/')
-    .filter((segment) => segment !== '' && segment !== '.')
-    .join('/');
-}
-
-/** Hidden files and what macOS and Windows add to archives; users never meant them as data. */
-function isJunk(path: string): boolean {
-  return path.split('/').some((segment) => segment.startsWith('.') || JUNK_FILE_NAMES.has(segment));
-}
 
 function maxContentBytes(limits: Required<ImportLimits>): number {
   return CONTENT_BYTES_PER_PIXEL_BYTE * limits.maxBytes + CONTENT_BYTES_PER_FILE * limits.maxImages;
@@ -109,76 +73,6 @@ function createEntryBudget(limits: Required<ImportLimits>): (path: string, size:
       );
     }
   };
-}
-
-function readZipEntries(bytes: Uint8Array, admit: (path: string, size: number) => void): ArchiveEntry[] {
-  let files: Record<string, Uint8Array>;
-  try {
-    files = unzipSync(bytes, {
-      filter: (info) => {
-        const path = normalizePath(info.name);
-        if (info.name.endsWith('/') || path === '' || isJunk(path)) return false;
-        if (info.compression !== 0 && info.compression !== 8) {
-          throw new AntidoteError(
-            'UNSUPPORTED_FORMAT',
-            `Archive entry ${path} uses zip compression method ${info.compression}; re-create the zip with standard (deflate) compression.`,
-          );
-        }
-        admit(path, info.originalSize);
-        return true;
-      },
-    });
-  } catch (error) {
-    if (error instanceof AntidoteError) throw error;
-    throw new AntidoteError('CORRUPT_FILE', `The zip archive is damaged or truncated (${errorText(error)}); create it again.`, {
-      cause: error,
-    });
-  }
-  return Object.entries(files).map(([name, data]) => ({ path: normalizePath(name), bytes: data }));
-}
-
-async function readTarEntries(bytes: Uint8Array, admit: (path: string, size: number) => void): Promise<ArchiveEntry[]> {
-  const extract = tar.extract();
-  extract.end(bytes);
-  const entries: ArchiveEntry[] = [];
-  try {
-    for await (const entry of extract) {
-      const { name, type, size } = entry.header;
-      const path = normalizePath(name);
-      if (type === 'directory' || path === '' || isJunk(path)) {
-        entry.resume();
-        continue;
-      }
-      if (type !== 'file' && type !== 'contiguous-file') {
-        throw new AntidoteError(
-          'UNSUPPORTED_FORMAT',
-          `Archive entry ${path} is a ${type ?? 'special file'}; the archive may only contain folders and image files.`,
-        );
-      }
-      admit(path, size ?? 0);
-      const chunks: Uint8Array[] = [];
-      // tar-stream yields Buffers; its typings lose that by extending stream.Readable.
-      for await (const chunk of entry) chunks.push(chunk as Uint8Array);
-      entries.push({ path, bytes: concatBytes(chunks) });
-    }
-  } catch (error) {
-    if (error instanceof AntidoteError) throw error;
-    throw new AntidoteError('CORRUPT_FILE', `The tar archive is damaged or truncated (${errorText(error)}); create it again.`, {
-      cause: error,
-    });
-  }
-  return entries;
-}
-
-function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
-  if (chunks.length === 1 && chunks[0]) return chunks[0];
-  const out = new Uint8Array(chunks.reduce((n, chunk) => n + chunk.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
 }
 
 function sniffImageFormat(bytes: Uint8Array): ImageFormat | undefined {
@@ -325,12 +219,19 @@ function expandGrayToRgb(gray: Uint8Array, filled: number): Uint8Array {
   return rgb;
 }
 
-async function readArchiveEntries(bytes: Uint8Array, limits: Required<ImportLimits>): Promise<ArchiveEntry[]> {
-  const admit = createEntryBudget(limits);
-  const content = isGzip(bytes) ? gunzip({ name: 'The archive', bytes }, maxContentBytes(limits)) : bytes;
-  if (looksLikeZip(content)) return readZipEntries(content, admit);
-  if (looksLikeTar(content)) return readTarEntries(content, admit);
-  throw new AntidoteError('UNSUPPORTED_FORMAT', 'The archive is neither a zip nor a tar (optionally gzipped) file.');
+function readArchiveEntries(bytes: Uint8Array, limits: Required<ImportLimits>): ArchiveEntry[] {
+  return readArchive(bytes, {
+    admit: createEntryBudget(limits),
+    maxInflatedBytes: maxContentBytes(limits),
+    maxEntries: limits.maxImages,
+    specialFile: (path, kind) =>
+      new AntidoteError(
+        'UNSUPPORTED_FORMAT',
+        `Archive entry ${path} is a ${kind}; the archive may only contain folders and image files.`,
+      ),
+    notAnArchive: () =>
+      new AntidoteError('UNSUPPORTED_FORMAT', 'The archive is neither a zip nor a tar (optionally gzipped) file.'),
+  });
 }
 
 /** Decodes a zip or tar(.gz) of PNG/JPEG images in class folders; classes are the folder names, sorted. */
@@ -340,7 +241,7 @@ export async function importImageArchive(bytes: Uint8Array, options: ImageArchiv
   if (requested !== 'auto' && requested !== 1 && requested !== 3) {
     throw new AntidoteError('INVALID_INPUT', `channels must be 'auto', 1 or 3, got ${String(requested)}.`);
   }
-  const entries = (await readArchiveEntries(bytes, limits)).sort((a, b) => compareCodePoints(a.path, b.path));
+  const entries = readArchiveEntries(bytes, limits).sort((a, b) => compareCodePoints(a.path, b.path));
   const recognised = entries.map((entry) => {
     const format = sniffImageFormat(entry.bytes);
     if (!format) throw nonImageError(entry);

@@ -2,7 +2,7 @@
  * Recognises dataset files by content. Names are ignored: uploads get renamed, and a
  * "train-images-idx3-ubyte" saved by a browser as "download" must still be read.
  */
-import { looksLikeTar, looksLikeZip } from './archive.ts';
+import { looksLikeTar, looksLikeZip } from '../../formats/archive.ts';
 import { looksLikeCifar10 } from './cifar.ts';
 import { looksLikeIdx, parseIdxHeader } from './idx.ts';
 import { looksLikeNpy } from './npy.ts';

@@ -5,6 +5,7 @@ import { EmptyState, ErrorPanel } from '@/components/Alert';
 import { HealthBadge, VerdictBadge } from '@/components/Badges';
 import { ScatterPlot } from '@/components/charts/ScatterPlot';
 import { PageHeader } from '@/components/PageHeader';
+import { RepairOutcome } from '@/components/RepairOutcome';
 import { formatCount, formatDateTime, formatNumber, formatPercent } from '@/lib/format';
 import { gateway, getViewerContext } from '@/lib/gateway/server';
 import type { FindingFieldsFragment } from '@/lib/graphql/generated';
@@ -152,6 +153,12 @@ export default async function VersionPage({ params }: { params: Promise<{ id: st
           <section className="card" style={{ marginTop: '1.25rem' }} aria-labelledby="findings-heading">
             <h2 id="findings-heading">Findings</h2>
             <FindingsTable findings={findings} className={className} />
+            {findings
+              .filter((f) => f.kind === 'repair' && (f.verdict === 'NOT_REPAIRED' || f.frontier.length > 0))
+              .slice(0, 3)
+              .map((f) => (
+                <RepairOutcome key={f.id} finding={f} />
+              ))}
           </section>
 
           <section className="card" aria-labelledby="tradeoff-heading">
