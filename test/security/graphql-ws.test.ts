@@ -45,9 +45,11 @@ const nested = (depth: number) => {
 describe('graphql-ws in production mode, as a viewer', () => {
   let gw: TestGateway;
   let client: Client;
+  let viewerToken: string;
   beforeAll(async () => {
     gw = await startTestGateway({ backend: 'pglite', env: PRODUCTION });
     const viewer = await gw.signUp('ws-prod', 'viewer');
+    viewerToken = viewer.token;
     client = wsClient(gw, { authorization: `Bearer ${viewer.token}` });
   });
   afterAll(async () => {
@@ -75,6 +77,20 @@ describe('graphql-ws in production mode, as a viewer', () => {
     const wide = await run(client, `{ ${aliases} }`);
     expect(wide.data ?? null).toBeNull();
     expect(wide.errors?.length).toBeGreaterThan(0);
+  });
+
+  it('refuses nested lists that multiply to a million rows, over HTTP and WebSocket alike', async () => {
+    const query =
+      '{ models(first: 100) { edges { node { versions(first: 100) { edges { node { findings { id } children { id } } } } } } } }';
+    const ws = await run(client, query);
+    expect(ws.data ?? null).toBeNull();
+    expect(JSON.stringify(ws.errors)).toMatch(/rows/);
+    const http = await gw.gql(viewerToken, query);
+    expect(http.data ?? null).toBeNull();
+    // an ordinary page still passes
+    expect(
+      (await run(client, '{ models(first: 100) { edges { node { id versions { totalCount } } } } }')).errors,
+    ).toBeUndefined();
   });
 
   it('masks internal errors: no SQL, no parameters', async () => {

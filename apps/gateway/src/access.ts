@@ -52,6 +52,7 @@ export const ROOT_RULES: Record<'Query' | 'Mutation' | 'Subscription', Record<st
     signIn: OPEN,
     signInWithOidc: OPEN,
     signOut: OPEN,
+    createSocketToken: rule('viewer', 'read'),
     createUpload: rule('analyst', 'upload'),
     registerModel: rule('analyst', 'upload'),
     addModelVersion: rule('analyst', 'upload'),

@@ -7,7 +7,8 @@
 import { createHash, randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import { type Database, schema } from '@antidote/db';
-import { and, asc, eq, gt, isNull, or, sql } from 'drizzle-orm';
+import { signToken, verifyToken } from '@antidote/storage';
+import { and, asc, eq, gt, isNull, or, type SQL, sql } from 'drizzle-orm';
 import { ApiError } from './errors.ts';
 import type { Role } from './generated/resolvers.ts';
 import { decodeId } from './ids.ts';
@@ -176,18 +177,61 @@ export async function isCredentialActive(database: Database, auth: AuthContext):
       .from(schema.sessions)
       .innerJoin(
         schema.memberships,
-        and(eq(schema.memberships.userId, schema.sessions.userId), eq(schema.memberships.tenantId, auth.tenantId)),
+        and(
+          eq(schema.memberships.userId, schema.sessions.userId),
+          eq(schema.memberships.tenantId, auth.tenantId),
+          // a changed role ends the connection too: it reconnects with the new one
+          eq(schema.memberships.role, auth.role),
+        ),
       )
-      .where(and(eq(schema.sessions.id, auth.sessionId), gt(schema.sessions.expiresAt, sql`now()`)));
+      .where(
+        and(
+          eq(schema.sessions.id, auth.sessionId),
+          gt(schema.sessions.expiresAt, sql`now()`),
+          gt(schema.sessions.lastSeenAt, sql`now() - make_interval(hours => ${SESSION_IDLE_HOURS})`),
+        ),
+      );
     return row !== undefined;
   });
 }
 
 /** Resolves a bearer token (+ tenant choice for sessions) or throws UNAUTHENTICATED / FORBIDDEN. */
-export async function authenticate(database: Database, bearer: string, tenantChoice: string | undefined): Promise<AuthContext> {
+export async function authenticate(
+  database: Database,
+  bearer: string,
+  tenantChoice: string | undefined,
+  /** Only the WebSocket passes its signing secret: socket tokens are good for nothing else. */
+  socket?: { secret: string },
+): Promise<AuthContext> {
   if (bearer.startsWith('ak_')) return authenticateApiKey(database, bearer);
-  if (bearer.startsWith('st_')) return authenticateSession(database, bearer, tenantChoice);
+  if (bearer.startsWith('st_')) return authenticateSession(database, eq(schema.sessions.tokenHash, sha256(bearer)), tenantChoice);
+  if (bearer.startsWith(SOCKET_TOKEN_PREFIX) && socket) return authenticateSocketToken(database, socket.secret, bearer);
   throw new ApiError('UNAUTHENTICATED', 'Unknown credential type: expected a session token or an API key.');
+}
+
+const SOCKET_TOKEN_PREFIX = 'wt_';
+
+/**
+ * A credential for one graphql-ws connection, for page JavaScript instead of the session token:
+ * bound to this session and tenant, good only on the WebSocket and only for `ttlMs`.
+ */
+export function issueSocketToken(secret: string, auth: AuthContext, ttlMs: number): { token: string; expiresAt: Date } {
+  if (!auth.sessionId) throw new ApiError('FORBIDDEN', 'Socket tokens are for dashboard sessions; API keys connect directly.');
+  const expiresAt = Date.now() + ttlMs;
+  const token = signToken(secret, { tenantId: auth.tenantId, purpose: 'socket', sessionId: auth.sessionId, expiresAt });
+  return { token: `${SOCKET_TOKEN_PREFIX}${token}`, expiresAt: new Date(expiresAt) };
+}
+
+async function authenticateSocketToken(database: Database, secret: string, bearer: string): Promise<AuthContext> {
+  let claims: ReturnType<typeof verifyToken>;
+  try {
+    claims = verifyToken(secret, bearer.slice(SOCKET_TOKEN_PREFIX.length));
+  } catch {
+    throw new ApiError('UNAUTHENTICATED', 'Socket token invalid or expired: ask for a new one.');
+  }
+  if (claims.purpose !== 'socket' || !claims.sessionId) throw new ApiError('UNAUTHENTICATED', 'Not a socket token.');
+  // the session behind it must still be alive, and still a member of the tenant it names
+  return authenticateSession(database, eq(schema.sessions.id, claims.sessionId), claims.tenantId);
 }
 
 async function authenticateApiKey(database: Database, secret: string): Promise<AuthContext> {
@@ -221,14 +265,18 @@ async function authenticateApiKey(database: Database, secret: string): Promise<A
   };
 }
 
-async function authenticateSession(database: Database, token: string, tenantChoice: string | undefined): Promise<AuthContext> {
+async function authenticateSession(
+  database: Database,
+  which: SQL | undefined,
+  tenantChoice: string | undefined,
+): Promise<AuthContext> {
   const found = await database.asService(async (tx) => {
     const [session] = await tx
       .select()
       .from(schema.sessions)
       .where(
         and(
-          eq(schema.sessions.tokenHash, sha256(token)),
+          which,
           gt(schema.sessions.expiresAt, sql`now()`),
           gt(schema.sessions.lastSeenAt, sql`now() - make_interval(hours => ${SESSION_IDLE_HOURS})`),
         ),

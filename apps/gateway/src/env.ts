@@ -40,6 +40,8 @@ const schema = z.object({
   ANTIDOTE_MAX_UNPACKED_MB: z.coerce.number().positive().max(8192).default(512),
   /** Most decoded pixel bytes (RGBA) a dataset upload may need while it is inspected. */
   ANTIDOTE_MAX_DATASET_PIXEL_MB: z.coerce.number().positive().max(8192).default(256),
+  /** Lifetime of a socket token (createSocketToken): only the connection's opening needs it. */
+  ANTIDOTE_SOCKET_TOKEN_SECONDS: z.coerce.number().int().positive().max(3600).default(60),
   /** How often an open WebSocket re-checks its credential; a revoked one is disconnected. */
   ANTIDOTE_WS_RECHECK_SECONDS: z.coerce.number().positive().max(3600).default(30),
   /** scrypt cost for stored passwords as log2(N) (r=8, p=1); weaker stored hashes are upgraded at sign-in. */

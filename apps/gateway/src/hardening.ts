@@ -16,6 +16,8 @@ import type { Logger } from 'pino';
 import { sha256 } from './auth.ts';
 import type { GatewayEnv } from './env.ts';
 import { toGraphQLError } from './errors.ts';
+import { listCostRule } from './list-cost.ts';
+import { DEFAULT_PAGE, MAX_PAGE } from './pagination.ts';
 
 export const LIMITS = {
   maxDepth: 10,
@@ -23,6 +25,8 @@ export const LIMITS = {
   maxCost: 5000,
   maxTokens: 2000,
   maxDirectives: 50,
+  /** Rows a query may ask for, lists multiplied out (list-cost.ts). */
+  maxListCost: 50_000,
   /** Largest graphql-ws message; an operation is a few KiB at most. */
   maxWsMessageBytes: 64 * 1024,
   /** Open WebSockets per client address. */
@@ -40,6 +44,7 @@ export function createHardening(env: GatewayEnv, log: Logger) {
   }).protect();
   const validationRules: ValidationRule[] = [
     ...(armor.validationRules as ValidationRule[]),
+    listCostRule({ maxCost: LIMITS.maxListCost, defaultPage: DEFAULT_PAGE, maxPage: MAX_PAGE, assumedListSize: 50 }),
     ...(env.production ? [NoSchemaIntrospectionCustomRule] : []),
   ];
 

@@ -8,17 +8,19 @@ import { startTestGateway, type TestGateway } from './testing.ts';
 function startIssuer() {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   let issuer = '';
+  const hits = { jwks: 0 };
   const server: Server = createServer((req, res) => {
     res.setHeader('content-type', 'application/json');
+    if (req.url === '/jwks') hits.jwks += 1;
     if (req.url === '/.well-known/openid-configuration') res.end(JSON.stringify({ issuer, jwks_uri: `${issuer}/jwks` }));
     else if (req.url === '/jwks')
       res.end(JSON.stringify({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'k1', alg: 'RS256', use: 'sig' }] }));
     else res.writeHead(404).end('{}');
   });
-  return new Promise<{ issuer: string; server: Server; privateKey: KeyObject }>((resolve) =>
+  return new Promise<{ issuer: string; server: Server; privateKey: KeyObject; hits: { jwks: number } }>((resolve) =>
     server.listen(0, '127.0.0.1', () => {
       issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      resolve({ issuer, server, privateKey });
+      resolve({ issuer, server, privateKey, hits });
     }),
   );
 }
@@ -51,6 +53,7 @@ describe('single sign-on with an OIDC id_token', () => {
     iss: issuer.issuer,
     aud: 'dashboard',
     exp: Math.floor(Date.now() / 1000) + 300,
+    iat: Math.floor(Date.now() / 1000),
     email,
     email_verified: true,
   });
@@ -69,6 +72,11 @@ describe('single sign-on with an OIDC id_token', () => {
     ['an expired token', () => ({ ...claims(), exp: Math.floor(Date.now() / 1000) - 3600 })],
     ['an unverified email', () => ({ ...claims(), email_verified: false })],
     ['an unknown user', () => ({ ...claims(), email: 'stranger@example.test' })],
+    ['a token without iat', () => ({ ...claims(), iat: undefined })],
+    ['a token issued in the future', () => ({ ...claims(), iat: Math.floor(Date.now() / 1000) + 3600 })],
+    ['a token issued long ago (replay)', () => ({ ...claims(), iat: Math.floor(Date.now() / 1000) - 3600 })],
+    ['a token authorised for another party', () => ({ ...claims(), azp: 'someone-else' })],
+    ['several audiences without azp', () => ({ ...claims(), aud: ['dashboard', 'other'] })],
   ])('refuses %s', async (_name, make) => {
     const result = await gw.gql<Result>(null, MUTATION, { t: idToken(issuer.privateKey, make()) });
     expect(result.data?.signInWithOidc.token).toBeNull();
@@ -79,5 +87,11 @@ describe('single sign-on with an OIDC id_token', () => {
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const result = await gw.gql<Result>(null, MUTATION, { t: idToken(privateKey, claims()) });
     expect(result.data?.signInWithOidc.userErrors[0]?.message).toMatch(/signature/);
+  });
+
+  it('fetches the keys again at most once a minute for unknown kids', async () => {
+    const before = issuer.hits.jwks;
+    for (let i = 0; i < 5; i++) await gw.gql<Result>(null, MUTATION, { t: idToken(issuer.privateKey, claims(), `unknown-${i}`) });
+    expect(issuer.hits.jwks - before).toBeLessThanOrEqual(1);
   });
 });

@@ -25,10 +25,15 @@ const ALGORITHMS: Record<string, { hash: string; kty: string; pss?: boolean }> =
 };
 
 const cache = new Map<string, { jwks: Jwks; at: number }>();
+/** An unknown kid may mean a key rotation, or a forger making us fetch: at most once a minute. */
+const MIN_REFRESH_MS = 60_000;
+/** An id_token is exchanged right after sign-in; an older one is a replay. */
+const MAX_TOKEN_AGE_S = 600;
 
 async function issuerKeys(issuer: string, refresh: boolean): Promise<Jwks> {
   const cached = cache.get(issuer);
-  if (cached && !refresh && Date.now() - cached.at < 10 * 60_000) return cached.jwks;
+  const fresh = cached && Date.now() - cached.at < 10 * 60_000;
+  if (cached && (refresh ? Date.now() - cached.at < MIN_REFRESH_MS : fresh)) return cached.jwks;
   const discovery = (await (
     await fetch(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(5000) })
   ).json()) as {
@@ -85,6 +90,11 @@ export async function verifyIdToken(idToken: string, config: OidcConfig, now = D
   if (!audience.includes(config.clientId)) throw new ApiError('UNAUTHENTICATED', 'The id_token was issued for another client.');
   if (typeof claims.exp !== 'number' || claims.exp * 1000 < now - 60_000)
     throw new ApiError('UNAUTHENTICATED', 'The id_token has expired.');
+  if (typeof claims.iat !== 'number' || claims.iat * 1000 > now + 60_000 || claims.iat * 1000 < now - MAX_TOKEN_AGE_S * 1000)
+    throw new ApiError('UNAUTHENTICATED', 'The id_token was not issued just now; sign in again.');
+  // OIDC Core 3.1.3.7: azp, when present, must be us; with several audiences it must be present
+  if ((claims.azp !== undefined || audience.length > 1) && claims.azp !== config.clientId)
+    throw new ApiError('UNAUTHENTICATED', 'The id_token was authorised for another client.');
   if (typeof claims.email !== 'string' || claims.email_verified !== true) {
     throw new ApiError('UNAUTHENTICATED', 'The identity provider did not vouch for an email address.');
   }

@@ -8,7 +8,7 @@ import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { ApiError } from './errors.ts';
 
 export const MAX_PAGE = 100;
-const DEFAULT_PAGE = 20;
+export const DEFAULT_PAGE = 20;
 
 export interface Page<Row> {
   edges: { cursor: string; node: Row }[];

@@ -47,12 +47,14 @@ async function authFrom(
   authorization: unknown,
   tenant: unknown,
   clientIp?: string,
+  transport: 'http' | 'ws' = 'http',
 ): Promise<AuthContext | null> {
   const bearer = bearerOf(authorization);
   if (!bearer) return null;
   try {
     try {
-      return await authenticate(services.database, bearer, typeof tenant === 'string' && tenant ? tenant : undefined);
+      const socket = transport === 'ws' ? { secret: services.env.signingSecret } : undefined;
+      return await authenticate(services.database, bearer, typeof tenant === 'string' && tenant ? tenant : undefined, socket);
     } catch (error) {
       // a wrong bearer is a failed sign-in of its address: fresh junk tokens cannot dodge the limit
       if (error instanceof ApiError && error.code === 'UNAUTHENTICATED') {
@@ -113,7 +115,10 @@ export async function startGateway(services: GatewayServices, listen: { host: st
       wsServer.emit('connection', ws, req);
     });
   });
-  const wsCleanup = useServer<Record<string, unknown>, { socket: WebSocket; request: { socket: { remoteAddress?: string } } }>(
+  const wsCleanup = useServer<
+    Record<string, unknown>,
+    { socket: WebSocket; request: { socket: { remoteAddress?: string } }; auth?: AuthContext }
+  >(
     {
       schema,
       onConnect: async (ctx) => {
@@ -124,11 +129,13 @@ export async function startGateway(services: GatewayServices, listen: { host: st
             ctx.connectionParams?.authorization,
             ctx.connectionParams?.tenant,
             ctx.extra.request.socket.remoteAddress,
+            'ws',
           );
         } catch {
           return false;
         }
         if (!auth) return false;
+        ctx.extra.auth = auth;
         // a quiet stream still ends when its credential does: re-checked on a timer
         const socket = ctx.extra.socket;
         const timer = setInterval(() => {
@@ -168,15 +175,14 @@ export async function startGateway(services: GatewayServices, listen: { host: st
         ),
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: result.errors.map((e) => hardening.formatError(e.toJSON(), e)) } : undefined,
-      // the credential is checked again for every operation: a key revoked or a session ended
-      // while the socket stays open must stop working there too
-      // (a dead credential becomes "no caller": resolvers answer UNAUTHENTICATED as over HTTP)
-      context: async (ctx) =>
-        createContext(
-          services,
-          await authFrom(services, ctx.connectionParams?.authorization, ctx.connectionParams?.tenant).catch(() => null),
-          ctx.extra.request.socket.remoteAddress,
-        ),
+      // the connection's credential is checked again for every operation: a key revoked or a
+      // session ended while the socket stays open answers UNAUTHENTICATED as over HTTP (a socket
+      // token only had to be valid when the connection opened)
+      context: async (ctx) => {
+        const auth = ctx.extra.auth;
+        const active = auth ? await isCredentialActive(services.database, auth).catch(() => false) : false;
+        return createContext(services, active ? (auth ?? null) : null, ctx.extra.request.socket.remoteAddress);
+      },
     },
     wsServer,
   );

@@ -8,13 +8,16 @@ import { StorageError } from './errors.ts';
  */
 export interface TokenClaims {
   tenantId: string;
-  purpose: 'upload' | 'download';
+  /** `socket`: a short-lived credential for one graphql-ws connection of a dashboard session. */
+  purpose: 'upload' | 'download' | 'socket';
   /** The content a download token opens. */
   sha256?: string;
   /** The upload session an upload token belongs to. */
   uploadId?: string;
   /** The size cap an upload token grants. */
   maxBytes?: number;
+  /** The session a socket token speaks for. */
+  sessionId?: string;
   /** Milliseconds since the epoch, like Date.now(). */
   expiresAt: number;
 }
@@ -34,11 +37,15 @@ function canonicalClaims(value: unknown): TokenClaims | string {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'claims must be an object';
   const c = value as Record<string, unknown>;
   if (typeof c.tenantId !== 'string' || c.tenantId.length === 0) return 'tenantId must be a non-empty string';
-  if (c.purpose !== 'upload' && c.purpose !== 'download') return 'purpose must be "upload" or "download"';
+  if (c.purpose !== 'upload' && c.purpose !== 'download' && c.purpose !== 'socket')
+    return 'purpose must be "upload", "download" or "socket"';
   if (typeof c.expiresAt !== 'number' || !Number.isSafeInteger(c.expiresAt)) return 'expiresAt must be integer ms since epoch';
   if (c.sha256 !== undefined && !isSha256(c.sha256)) return 'sha256 must be 64 lowercase hex characters';
   if (c.uploadId !== undefined && (typeof c.uploadId !== 'string' || c.uploadId.length === 0)) {
     return 'uploadId must be a non-empty string';
+  }
+  if (c.sessionId !== undefined && (typeof c.sessionId !== 'string' || c.sessionId.length === 0)) {
+    return 'sessionId must be a non-empty string';
   }
   if (c.maxBytes !== undefined && !(typeof c.maxBytes === 'number' && Number.isSafeInteger(c.maxBytes) && c.maxBytes >= 0)) {
     return 'maxBytes must be a non-negative integer';
@@ -47,6 +54,7 @@ function canonicalClaims(value: unknown): TokenClaims | string {
   if (c.sha256 !== undefined) claims.sha256 = c.sha256;
   if (c.uploadId !== undefined) claims.uploadId = c.uploadId;
   if (c.maxBytes !== undefined) claims.maxBytes = c.maxBytes;
+  if (c.sessionId !== undefined) claims.sessionId = c.sessionId;
   return claims;
 }
 

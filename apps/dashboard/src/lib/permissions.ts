@@ -6,7 +6,7 @@ import type { Role } from '@/lib/graphql/generated';
 
 const RANK: Record<Role, number> = { VIEWER: 0, ANALYST: 1, ADMIN: 2, OWNER: 3 };
 
-export type Capability = 'upload' | 'startJob' | 'cancelJob' | 'manageMonitors' | 'manageApiKeys';
+export type Capability = 'upload' | 'startJob' | 'cancelJob' | 'manageMonitors' | 'manageApiKeys' | 'viewApiKeys' | 'viewAudit';
 
 const NEEDED: Record<Capability, Role> = {
   upload: 'ANALYST',
@@ -14,6 +14,8 @@ const NEEDED: Record<Capability, Role> = {
   cancelJob: 'ANALYST',
   manageMonitors: 'ANALYST',
   manageApiKeys: 'ADMIN',
+  viewApiKeys: 'ADMIN',
+  viewAudit: 'ADMIN',
 };
 
 const WHAT: Record<Capability, string> = {
@@ -22,6 +24,8 @@ const WHAT: Record<Capability, string> = {
   cancelJob: 'Cancelling jobs',
   manageMonitors: 'Managing monitors',
   manageApiKeys: 'Managing API keys',
+  viewApiKeys: 'Seeing the API keys',
+  viewAudit: 'Reading the audit log',
 };
 
 export function atLeast(role: Role, needed: Role): boolean {

@@ -497,6 +497,8 @@ export type Mutation = {
   cancelJob: JobPayload;
   createApiKey: CreateApiKeyPayload;
   createMonitor: MonitorPayload;
+  /** A short-lived token for the WebSocket, bound to this session and tenant (page JavaScript gets this, never the session token). */
+  createSocketToken: SocketTokenPayload;
   createUpload: CreateUploadPayload;
   deleteMonitor: DeleteMonitorPayload;
   registerDataset: RegisterDatasetPayload;
@@ -805,6 +807,14 @@ export type SignInPayload = {
 export type SignInWithOidcInput = {
   /** The id_token the dashboard received from the configured OIDC provider. */
   idToken: Scalars['String']['input'];
+};
+
+export type SocketTokenPayload = {
+  __typename?: 'SocketTokenPayload';
+  expiresAt?: Maybe<Scalars['DateTime']['output']>;
+  /** For connectionParams.authorization of one graphql-ws connection; refused over HTTP. */
+  token?: Maybe<Scalars['String']['output']>;
+  userErrors: Array<UserError>;
 };
 
 export type StartEvaluationInput = {
@@ -1167,6 +1177,7 @@ export type ResolversTypes = {
   SignInInput: SignInInput;
   SignInPayload: ResolverTypeWrapper<Omit<SignInPayload, 'user'> & { user?: Maybe<ResolversTypes['User']> }>;
   SignInWithOidcInput: SignInWithOidcInput;
+  SocketTokenPayload: ResolverTypeWrapper<SocketTokenPayload>;
   StartEvaluationInput: StartEvaluationInput;
   StartRepairInput: StartRepairInput;
   StartScanInput: StartScanInput;
@@ -1260,6 +1271,7 @@ export type ResolversParentTypes = {
   SignInInput: SignInInput;
   SignInPayload: Omit<SignInPayload, 'user'> & { user?: Maybe<ResolversParentTypes['User']> };
   SignInWithOidcInput: SignInWithOidcInput;
+  SocketTokenPayload: SocketTokenPayload;
   StartEvaluationInput: StartEvaluationInput;
   StartRepairInput: StartRepairInput;
   StartScanInput: StartScanInput;
@@ -1603,6 +1615,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   cancelJob?: Resolver<ResolversTypes['JobPayload'], ParentType, ContextType, RequireFields<MutationCancelJobArgs, 'input'>>;
   createApiKey?: Resolver<ResolversTypes['CreateApiKeyPayload'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
   createMonitor?: Resolver<ResolversTypes['MonitorPayload'], ParentType, ContextType, RequireFields<MutationCreateMonitorArgs, 'input'>>;
+  createSocketToken?: Resolver<ResolversTypes['SocketTokenPayload'], ParentType, ContextType>;
   createUpload?: Resolver<ResolversTypes['CreateUploadPayload'], ParentType, ContextType, RequireFields<MutationCreateUploadArgs, 'input'>>;
   deleteMonitor?: Resolver<ResolversTypes['DeleteMonitorPayload'], ParentType, ContextType, RequireFields<MutationDeleteMonitorArgs, 'input'>>;
   registerDataset?: Resolver<ResolversTypes['RegisterDatasetPayload'], ParentType, ContextType, RequireFields<MutationRegisterDatasetArgs, 'input'>>;
@@ -1697,6 +1710,12 @@ export type SignInPayloadResolvers<ContextType = GraphQLContext, ParentType exte
   expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   token?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+};
+
+export type SocketTokenPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SocketTokenPayload'] = ResolversParentTypes['SocketTokenPayload']> = {
+  expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  token?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 };
 
@@ -1824,6 +1843,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   RepairEvidence?: RepairEvidenceResolvers<ContextType>;
   RepairTradeoff?: RepairTradeoffResolvers<ContextType>;
   SignInPayload?: SignInPayloadResolvers<ContextType>;
+  SocketTokenPayload?: SocketTokenPayloadResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   Tenant?: TenantResolvers<ContextType>;
   TestMonitorWebhookPayload?: TestMonitorWebhookPayloadResolvers<ContextType>;

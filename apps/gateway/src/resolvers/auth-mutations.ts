@@ -1,5 +1,5 @@
 /** Sign-in and sign-out mutations. */
-import { createSession, deleteSession } from '../auth.ts';
+import { createSession, deleteSession, issueSocketToken } from '../auth.ts';
 import { ApiError } from '../errors.ts';
 import type { Resolvers } from '../generated/resolvers.ts';
 import { verifyIdToken } from '../oidc.ts';
@@ -41,6 +41,14 @@ export const authMutations: Resolvers = {
           throw new ApiError('UNAUTHENTICATED', `No Antidote user has the email ${email}; ask an admin to invite you.`);
         return session;
       }),
+    createSocketToken: (_p, _a, ctx) =>
+      attempt(async () =>
+        issueSocketToken(
+          ctx.services.env.signingSecret,
+          ctx.requireAuth(),
+          ctx.services.env.ANTIDOTE_SOCKET_TOKEN_SECONDS * 1000,
+        ),
+      ),
     signOut: async (_p, _a, ctx) => {
       const auth = ctx.requireAuth();
       if (auth.sessionId) await deleteSession(ctx.services.database, auth.sessionId);

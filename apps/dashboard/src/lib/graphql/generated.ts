@@ -702,6 +702,12 @@ export type SignInMutation = {
   };
 };
 
+export type CreateSocketTokenMutationVariables = Exact<{ [key: string]: never }>;
+
+export type CreateSocketTokenMutation = {
+  createSocketToken: { token: string | null; expiresAt: string | null; userErrors: Array<{ code: ErrorCode; message: string }> };
+};
+
 export type SignOutMutationVariables = Exact<{ [key: string]: never }>;
 
 export type SignOutMutation = { signOut: boolean };

@@ -563,6 +563,23 @@ export const SignInMutation = operation<G.SignInMutation, G.SignInMutationVariab
   UserErrorFields,
 );
 
+/** A short-lived WebSocket credential for the browser (never the session token itself). */
+export const CreateSocketTokenMutation = operation<
+  G.CreateSocketTokenMutation,
+  G.CreateSocketTokenMutationVariables
+>(/* GraphQL */ `
+  mutation CreateSocketToken {
+    createSocketToken {
+      token
+      expiresAt
+      userErrors {
+        code
+        message
+      }
+    }
+  }
+`);
+
 export const SignOutMutation = operation<G.SignOutMutation, G.SignOutMutationVariables>(/* GraphQL */ `
   mutation SignOut {
     signOut

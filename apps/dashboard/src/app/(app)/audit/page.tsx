@@ -2,11 +2,13 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { EmptyState, ErrorPanel } from '@/components/Alert';
 import { VerifyChainButton } from '@/components/audit/VerifyChainButton';
+import { RestrictedNote } from '@/components/Field';
 import { PageHeader } from '@/components/PageHeader';
 import { Pager } from '@/components/Pager';
 import { formatDateTime, shortHash } from '@/lib/format';
-import { gateway } from '@/lib/gateway/server';
+import { gateway, getViewerContext } from '@/lib/gateway/server';
 import { AuditLogQuery } from '@/lib/graphql/operations';
+import { can, whyNot } from '@/lib/permissions';
 import { pageCursor, param, type SearchParams } from '@/lib/search-params';
 
 export const metadata: Metadata = { title: 'Audit log' };
@@ -18,7 +20,12 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   const action = param(params, 'action')?.slice(0, 200);
   const actor = param(params, 'actor')?.slice(0, 200);
   const cursor = pageCursor(params);
-  const result = await gateway(AuditLogQuery, { first: PAGE_SIZE, after: cursor.after, action, actor });
+  const context = await getViewerContext();
+  const role = context.ok ? context.data.viewer.role : 'VIEWER';
+  // the gateway shows the audit log to admins only: others are not asked to fail
+  const result = can(role, 'viewAudit')
+    ? await gateway(AuditLogQuery, { first: PAGE_SIZE, after: cursor.after, action, actor })
+    : null;
   const exportParams = new URLSearchParams();
   if (action) exportParams.set('action', action);
   if (actor) exportParams.set('actor', actor);
@@ -30,14 +37,16 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         title="Audit log"
         description="Every change in this tenant, append-only and hash-chained: each entry’s hash covers the previous one."
         actions={
-          <a className="button" href={exportHref} download>
-            Export CSV
-          </a>
+          result ? (
+            <a className="button" href={exportHref} download>
+              Export CSV
+            </a>
+          ) : undefined
         }
       />
       <section className="card" aria-labelledby="verify-heading">
         <h2 id="verify-heading">Chain integrity</h2>
-        <VerifyChainButton />
+        {result ? <VerifyChainButton /> : <RestrictedNote>{whyNot(role, 'viewAudit')}</RestrictedNote>}
       </section>
       <section className="card" aria-labelledby="audit-heading">
         <h2 id="audit-heading" className="visually-hidden">
@@ -61,7 +70,9 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
             </Link>
           ) : null}
         </form>
-        {!result.ok ? (
+        {!result ? (
+          <RestrictedNote>{whyNot(role, 'viewAudit')}</RestrictedNote>
+        ) : !result.ok ? (
           <ErrorPanel title="The audit log could not be loaded." error={result.error} />
         ) : result.data.auditLog.edges.length === 0 ? (
           <EmptyState title={action || actor ? 'No entry matches these filters' : 'The audit log is empty'} />
