@@ -4,7 +4,7 @@
  * file (bare, or zipped with sidecars). Bytes only, no TensorFlow, so the gateway can tell them
  * apart on upload and the worker can pick the importer.
  */
-import { unzipSync } from 'fflate';
+import { unzipSync, zipSync } from 'fflate';
 import { AntidoteError } from '../errors.ts';
 import { MODEL_JSON } from './model-files.ts';
 
@@ -86,4 +86,12 @@ export function classifyModelUpload(bytes: Uint8Array): ModelUpload {
     ...(antidoteJson ? { antidoteJson } : {}),
     ...(huggingFacePreprocessor ? { huggingFacePreprocessor } : {}),
   };
+}
+
+/** The upload with its model file replaced: the bytes themselves for a bare file, else the same zip with that entry swapped. */
+export function replaceUploadModel(original: Uint8Array, upload: ModelUpload, model: Uint8Array): Uint8Array {
+  if (!upload.modelName) return model;
+  const entries = unzipSync(original);
+  entries[upload.modelName] = model as Uint8Array<ArrayBuffer>;
+  return zipSync(entries);
 }
