@@ -148,6 +148,7 @@ async function repairedArtifact(
     fidelity: exported.fidelity as Record<string, unknown> | null,
     metadata: {
       files: inputs.version.metadata.files ?? [],
+      ...(inputs.version.metadata.filename ? { filename: inputs.version.metadata.filename } : {}),
       tfjsSha256: tfjs.sha256,
       replacedInitializers: exported.replaced,
     },

@@ -13,7 +13,7 @@ const shapeError = (message: string) => new AntidoteError('SHAPE_MISMATCH', mess
 
 /** [H, W, C] of a 4-D image input, NCHW unless the channel count sits last (tf2onnx exports). */
 function imageShape(dims: readonly (number | null)[] | null | undefined, what: string): [number, number, number] {
-  if (!dims || dims.length !== 4 || dims.slice(1).some((d) => typeof d !== 'number' || d <= 0)) {
+  if (dims?.length !== 4 || dims.slice(1).some((d) => typeof d !== 'number' || d <= 0)) {
     throw shapeError(
       `${what} has shape ${JSON.stringify(dims)}; Antidote needs an image input (batch, channels, height, width) or (batch, height, width, channels) with fixed sizes.`,
     );
