@@ -846,6 +846,8 @@ export type SignInWithOidcInput = {
 
 export type StartEvaluationInput = {
   datasetId: Scalars['ID']['input'];
+  /** Why the job may run on an imported model whose conversion agreed with ONNX Runtime on less than 99.9% of inputs (at least 10 characters); kept in the audit log. */
+  fidelityOverrideReason?: InputMaybe<Scalars['String']['input']>;
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   knownAttack?: InputMaybe<KnownAttackInput>;
   modelVersionId: Scalars['ID']['input'];

@@ -125,7 +125,12 @@ export const jobMutations: Resolvers = {
         return startJob(
           ctx,
           'evaluate',
-          { modelVersionId: versionId, datasetId, ...knownAttack(input.knownAttack) },
+          defined({
+            modelVersionId: versionId,
+            datasetId,
+            fidelityOverrideReason: input.fidelityOverrideReason,
+            ...knownAttack(input.knownAttack),
+          }),
           input.idempotencyKey,
         );
       }),
