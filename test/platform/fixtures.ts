@@ -57,7 +57,7 @@ export interface OnnxFixture {
 
 /**
  * A BadNets-backdoored ResNet-20 at 32x32x3 (Fashion-MNIST resized bilinear and replicated to
- * RGB), trained by Antidote and exported to ONNX: kept small (2,000 images, 2 epochs) so the
+ * RGB), trained by Antidote and exported to ONNX: kept small (2,000 images, 300 poisoned, 2 epochs) so the
  * platform test stays within minutes on two loaded cores.
  */
 export async function backdooredResNetOnnx(): Promise<OnnxFixture> {
@@ -70,8 +70,9 @@ export async function backdooredResNetOnnx(): Promise<OnnxFixture> {
   const result = await trainLabModel({
     train: victim,
     test: toRgb32(stratifiedSample(trusted.rest, 0.05, 6).selected),
-    attack: { name: 'badnets', poisonCount: 150, targetClass: 0, seed: 5 },
-    recipe: { architecture: 'resnet20', epochs: 2, seed: 5 },
+    // small batches: enough steps for the backdoor to take in two epochs
+    attack: { name: 'badnets', poisonCount: 300, targetClass: 0, seed: 5 },
+    recipe: { architecture: 'resnet20', epochs: 2, batchSize: 32, seed: 5 },
   });
   try {
     return {

@@ -51,7 +51,7 @@ async function ortPredict(onnx: Uint8Array, data: ImageDataset): Promise<number[
 const rate = (predicted: number[], target: (i: number) => number) =>
   predicted.filter((p, i) => p === target(i)).length / Math.max(1, predicted.length);
 
-describe('an ONNX model through the platform (PGlite, in-process worker)', { timeout: 900_000 }, () => {
+describe('an ONNX model through the platform (PGlite, in-process worker)', { timeout: 1_500_000 }, () => {
   let gw: TestGateway;
   let worker: RunningWorker;
   let api: ApiClient;
