@@ -2,7 +2,9 @@
  * Real inputs for platform tests: a small BadNets-backdoored Fashion-MNIST classifier trained
  * here in seconds, and a trusted set as the zip of class folders a customer would upload.
  */
-import { exportImageArchive, loadBuiltinDataset, stratifiedSample } from '@antidote/core/datasets';
+import { exportTfjsToOnnx } from '@antidote/core/convert';
+import { exportImageArchive, type ImageDataset, loadBuiltinDataset, stratifiedSample } from '@antidote/core/datasets';
+import { replicateChannels, resizeDataset } from '@antidote/core/formats/preprocessing';
 import { trainLabModel } from '@antidote/core/lab';
 import { packModelArchive, saveModelToFiles } from '@antidote/core/models';
 import { initRuntime } from '@antidote/core/runtime';
@@ -41,4 +43,46 @@ export function backdooredFashionMnist(): Promise<BackdooredFixture> {
     }
   })();
   return cached;
+}
+
+export interface OnnxFixture {
+  /** The backdoored model as ONNX, written by exportTfjsToOnnx (NCHW, as PyTorch exports). */
+  onnx: Uint8Array;
+  trustedZip: Uint8Array;
+  /** The held-out trusted images (32x32x3) the test evaluates the ONNX files on. */
+  trusted: ImageDataset;
+  cda: number;
+  asr: number | null;
+}
+
+/**
+ * A BadNets-backdoored ResNet-20 at 32x32x3 (Fashion-MNIST resized bilinear and replicated to
+ * RGB), trained by Antidote and exported to ONNX: kept small (2,000 images, 300 poisoned, 2 epochs) so the
+ * platform test stays within minutes on two loaded cores.
+ */
+export async function backdooredResNetOnnx(): Promise<OnnxFixture> {
+  await initRuntime();
+  const { train, test } = loadBuiltinDataset('fashion-mnist');
+  const toRgb32 = (d: ImageDataset) => resizeDataset(replicateChannels(d, 3), 32, 32, 'bilinear');
+  const victim = toRgb32(stratifiedSample(train, 2000 / train.labels.length, 5).selected);
+  const trusted = stratifiedSample(test, 0.03, 5);
+  const trustedSet = toRgb32(trusted.selected);
+  const result = await trainLabModel({
+    train: victim,
+    test: toRgb32(stratifiedSample(trusted.rest, 0.05, 6).selected),
+    // small batches: enough steps for the backdoor to take in two epochs
+    attack: { name: 'badnets', poisonCount: 300, targetClass: 0, seed: 5 },
+    recipe: { architecture: 'resnet20', epochs: 2, batchSize: 32, seed: 5 },
+  });
+  try {
+    return {
+      onnx: exportTfjsToOnnx(result.model),
+      trustedZip: exportImageArchive(trustedSet),
+      trusted: trustedSet,
+      cda: result.cda,
+      asr: result.asr,
+    };
+  } finally {
+    result.model.dispose();
+  }
 }

@@ -6,6 +6,7 @@ import { CommanderError } from 'commander';
 import { createCancellation } from './cancellation.ts';
 import { type CliEnv, readEnv } from './env.ts';
 import { EXIT_BAD_INPUT, EXIT_CANCELLED, EXIT_OK, exitCodeFor, summarizeError } from './exit-codes.ts';
+import { GateExit } from './gate.ts';
 import { Output, protectStdout } from './output.ts';
 import { createProgram } from './program.ts';
 
@@ -34,6 +35,8 @@ export async function runCli(argv: readonly string[], env: CliEnv = readEnv()): 
     await program.parseAsync([...argv], { from: 'user' });
     return EXIT_OK;
   } catch (error) {
+    // the gate commands printed their result already; their code is the pipeline's answer
+    if (error instanceof GateExit) return error.exitCode;
     const code = cancellation.signal.aborted ? EXIT_CANCELLED : exitCodeFor(error);
     if (code === EXIT_OK) return code;
     if (error instanceof CommanderError && error.code === 'commander.help') {

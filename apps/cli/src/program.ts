@@ -12,12 +12,14 @@ import type { Cancellation } from './cancellation.ts';
 import { datasetsCommand } from './commands/datasets.ts';
 import { DEMO_EPOCHS, demoCommand } from './commands/demo.ts';
 import { evalCommand } from './commands/eval.ts';
+import { repairCommand, scanCommand } from './commands/gate.ts';
 import { poisonCommand } from './commands/poison.ts';
 import { runtimeCommand } from './commands/runtime.ts';
 import { serveCommand } from './commands/serve.ts';
 import { trainCommand } from './commands/train.ts';
 import type { CommandContext, GlobalOptions } from './context.ts';
 import { type CliEnv, chooseBackend } from './env.ts';
+import { GATE_EXIT_HELP } from './gate.ts';
 import { collect, parseInteger, parseNonNegativeInteger, parsePositiveInteger, parsePositiveNumber } from './option-parsers.ts';
 import type { Output } from './output.ts';
 
@@ -143,6 +145,45 @@ export function createProgram(deps: ProgramDeps): Command {
     .addOption(new Option('--seed <n>', 'seed of --attack (default 1)').argParser(parseInteger))
     .addOption(paramOption())
     .action(async (options, command: Command) => evalCommand(options, context(command)));
+
+  const gateOptions = (command: Command) =>
+    command
+      .option('--trusted <file>', 'trusted images: a zip of class folders (or IDX/.npy/CIFAR files)')
+      .addOption(new Option('--steps <n>', "optimisation steps (default: the method's)").argParser(parsePositiveInteger))
+      .option(
+        '--fidelity-override-reason <text>',
+        'gate an imported model even if it agrees with ONNX Runtime on < 99.9% of inputs',
+      )
+      .option('--junit <file>', 'also write a JUnit XML report');
+
+  gateOptions(
+    program
+      .command('scan')
+      .description('CI gate: scan a model (TF.js archive or folder, .onnx, .keras, .h5) for a backdoor')
+      .argument('<model>', 'model file or folder'),
+  )
+    .addOption(
+      new Option('--classes <list>', 'comma-separated classes to check (default all)').argParser((v) =>
+        v.split(',').map((c) => parseNonNegativeInteger(c)),
+      ),
+    )
+    .option('--remote <url>', 'scan through an Antidote API (upload, scan, wait) instead of on this machine')
+    .addOption(new Option('--api-key <key>', 'API key for --remote').env('ANTIDOTE_API_KEY'))
+    .addHelpText('after', `${GATE_EXIT_HELP}\nExample: antidote scan model.onnx --trusted trusted.zip --junit antidote.xml`)
+    .action(async (model: string, options, command: Command) => scanCommand(model, options, context(command)));
+
+  gateOptions(
+    program
+      .command('repair')
+      .description('repair a model and write it in its own format (ONNX: the same graph with repaired weights)')
+      .argument('<model>', 'model file or folder'),
+  )
+    .option('--out <file>', 'where to write the repaired model')
+    .addOption(
+      new Option('--cda-budget <points>', 'largest clean-accuracy drop allowed (default 2)').argParser(parsePositiveNumber),
+    )
+    .addHelpText('after', '\nExit codes: 0 repaired and written, 3 bad input, 4 error or not repaired within the budget.')
+    .action(async (model: string, options, command: Command) => repairCommand(model, options, context(command)));
 
   program
     .command('demo')

@@ -10,12 +10,13 @@ import { insertModelVersion, recordArtifact, schema, type Tx } from '@antidote/d
 import { deliverWebhook, insertJob, parseJobParams, saveJobCheckpoint } from '@antidote/jobs';
 import { readAllBytes } from '@antidote/storage';
 import { eq } from 'drizzle-orm';
-import { runTaskInThread } from './thread/runner.ts';
 import type { TaskProgress } from './tasks/common.ts';
 import type { EvaluateResult } from './tasks/evaluate.ts';
+import type { ExportTaskResult, ImportTaskResult } from './tasks/import.ts';
 import type { RepairCheckpoint, RepairTaskResult } from './tasks/repair.ts';
 import type { ScanResult } from './tasks/scan.ts';
 import type { SweepModelResult, SweepResult } from './tasks/sweep.ts';
+import { runTaskInThread } from './thread/runner.ts';
 import type { JobContext } from './worker.ts';
 
 export interface JobOutcome {
@@ -42,8 +43,116 @@ async function loadInputs(ctx: JobContext, modelVersionId: string, datasetId: st
     progress: 0,
     message: `model v${version.version}, ${dataset.count} trusted images`,
   });
-  const [model, trusted] = await Promise.all([readAll(ctx, version.artifactSha256), readAll(ctx, dataset.artifactSha256)]);
-  return { version, dataset, model, trusted };
+  const [original, trusted] = await Promise.all([readAll(ctx, version.artifactSha256), readAll(ctx, dataset.artifactSha256)]);
+  const model = await importedArchive(ctx, version, original, trusted);
+  return { version, dataset, model, original, trusted };
+}
+
+type ModelVersionRow = typeof schema.modelVersions.$inferSelect;
+
+/** Formats the worker converts to TF.js before any task sees them. */
+const IMPORTED_FORMATS = new Set(['onnx', 'keras3', 'keras2-h5']);
+/** Top-1 agreement with ONNX Runtime below which scans and repairs need a stated reason. */
+export const MIN_FIDELITY_AGREEMENT = 0.999;
+
+/**
+ * ONNX and Keras versions: the first job converts the upload (and checks the conversion against
+ * ONNX Runtime on the trusted images), stores the TF.js archive, preprocessing and fidelity on the
+ * version; later jobs reuse the archive. A conversion that disagrees with ONNX Runtime is refused
+ * unless the job states why it may run anyway (audited).
+ */
+async function importedArchive(ctx: JobContext, version: ModelVersionRow, original: Uint8Array, trusted: Uint8Array) {
+  if (!IMPORTED_FORMATS.has(version.format)) return original;
+  const cached = version.metadata.tfjsSha256;
+  let fidelity = version.fidelity as ImportTaskResult['fidelity'];
+  let archive: Uint8Array;
+  if (typeof cached === 'string' && (await ctx.options.store.stat(cached))) {
+    archive = await readAll(ctx, cached);
+  } else {
+    await ctx.emit({ type: 'log', phase: 'importing', message: `converting the ${version.format} model to TF.js` });
+    const result = await runTaskInThread<ImportTaskResult>(
+      'import',
+      { model: original, trusted },
+      { backend: ctx.options.backend, signal: ctx.signal },
+    );
+    const put = await storeBytes(ctx, result.archive, 'application/zip');
+    archive = result.archive;
+    fidelity = result.fidelity;
+    await tenant(ctx, (tx) =>
+      tx
+        .update(schema.modelVersions)
+        .set({
+          preprocessing: { ...result.preprocessing, defaulted: result.defaulted },
+          fidelity: result.fidelity as Record<string, unknown> | null,
+          metadata: { ...version.metadata, tfjsSha256: put.sha256 },
+        })
+        .where(eq(schema.modelVersions.id, version.id)),
+    );
+    if (fidelity) {
+      await ctx.emit({
+        type: 'log',
+        phase: 'importing',
+        message: `fidelity vs ONNX Runtime on ${fidelity.n} ${fidelity.inputs} inputs: max |logit diff| ${fidelity.maxAbsDiff.toExponential(2)}, top-1 agreement ${percent(fidelity.top1Agreement)}%`,
+      });
+    }
+  }
+  if (fidelity && fidelity.top1Agreement < MIN_FIDELITY_AGREEMENT) {
+    const reason = (ctx.job.params as { fidelityOverrideReason?: string }).fidelityOverrideReason;
+    if (!reason) {
+      throw new AntidoteError(
+        'INVALID_INPUT',
+        `The converted model agrees with ONNX Runtime on only ${percent(fidelity.top1Agreement)}% of inputs (max |logit diff| ${fidelity.maxAbsDiff.toExponential(2)}); results on it would not describe your model. Re-export the model, or start the job with fidelityOverrideReason saying why it may run anyway.`,
+        { details: { top1Agreement: fidelity.top1Agreement, maxAbsDiff: fidelity.maxAbsDiff } },
+      );
+    }
+    await ctx.audit('model.version.fidelity-override', `model_version:${version.id}`, {
+      job: ctx.job.id,
+      reason,
+      top1Agreement: fidelity.top1Agreement,
+    });
+  }
+  return archive;
+}
+
+/**
+ * What a repaired version stores: the TF.js archive for TF.js originals; for ONNX and Keras the
+ * customer's own file with the repaired weights written in (checked in ONNX Runtime), the TF.js
+ * archive kept beside it for later jobs.
+ */
+async function repairedArtifact(
+  ctx: JobContext,
+  inputs: { version: ModelVersionRow; original: Uint8Array; trusted: Uint8Array },
+  repaired: Uint8Array,
+) {
+  const tfjs = await storeBytes(ctx, repaired, 'application/zip');
+  const described = describeModelArchive(repaired);
+  if (!IMPORTED_FORMATS.has(inputs.version.format)) {
+    return { artifactSha256: tfjs.sha256, format: described.format, metadata: { files: described.files } };
+  }
+  const preprocessing = inputs.version.preprocessing as { layout?: 'NCHW' | 'NHWC' } | null;
+  const exported = await runTaskInThread<ExportTaskResult>(
+    'export',
+    {
+      original: inputs.original,
+      repaired,
+      trusted: inputs.trusted,
+      ...(preprocessing ? { preprocessing, ...(preprocessing.layout ? { layout: preprocessing.layout } : {}) } : {}),
+    },
+    { backend: ctx.options.backend, signal: ctx.signal },
+  );
+  const artifact = await storeBytes(ctx, exported.bytes, 'application/octet-stream');
+  return {
+    artifactSha256: artifact.sha256,
+    format: inputs.version.format,
+    preprocessing: inputs.version.preprocessing,
+    fidelity: exported.fidelity as Record<string, unknown> | null,
+    metadata: {
+      files: inputs.version.metadata.files ?? [],
+      ...(inputs.version.metadata.filename ? { filename: inputs.version.metadata.filename } : {}),
+      tfjsSha256: tfjs.sha256,
+      replacedInitializers: exported.replaced,
+    },
+  };
 }
 
 /** The task runs on its own thread with the worker's backend, this job's signal and progress sink. */
@@ -349,21 +458,20 @@ async function repairJob(ctx: JobContext): Promise<JobOutcome> {
     return { message: `not repaired: ${result.outcome.reasons.join(' ')}`, metrics };
   }
   const repairedArchive = result.repaired;
-  const artifact = await storeBytes(ctx, repairedArchive, 'application/zip');
+  const { metadata: artifactMetadata, ...artifact } = await repairedArtifact(ctx, inputs, repairedArchive);
   const described = describeModelArchive(repairedArchive);
   const { version, repairFinding, verification } = await tenant(ctx, async (tx) => {
     const version = await insertModelVersion(tx, {
       tenantId: ctx.job.tenantId,
       modelId: inputs.version.modelId,
-      artifactSha256: artifact.sha256,
-      format: described.format,
+      ...artifact,
       inputShape: described.inputShape,
       numClasses: described.numClasses,
       paramCount: described.paramCount,
       classNames: inputs.version.classNames,
       parentVersionId: inputs.version.id,
       createdByJobId: ctx.job.id,
-      metadata: { repairedWith: result.method, files: described.files },
+      metadata: { repairedWith: result.method, ...artifactMetadata },
     });
     if (!version) throw new AntidoteError('NOT_FOUND', 'The model of this job no longer exists.');
     // Without a known attack nothing measured the backdoor itself: a scan of the repaired version

@@ -20,6 +20,8 @@ export interface ModelVersionInput {
   parentVersionId?: string | null;
   createdByJobId?: string | null;
   metadata?: Record<string, unknown>;
+  preprocessing?: Record<string, unknown> | null;
+  fidelity?: Record<string, unknown> | null;
 }
 
 /** Next version number under a lock on the model row, so concurrent uploads never collide. */
@@ -47,6 +49,8 @@ export async function insertModelVersion(tx: Tx, input: ModelVersionInput) {
       parentVersionId: input.parentVersionId ?? null,
       createdByJobId: input.createdByJobId ?? null,
       metadata: input.metadata ?? {},
+      preprocessing: input.preprocessing ?? null,
+      fidelity: input.fidelity ?? null,
       createdAt: sql`now()`,
     })
     .returning();

@@ -32,6 +32,8 @@ export const scanParams = z.strictObject({
   knownAttack: knownAttack.optional(),
   /** Trigger shapes CTI inverts (core's default when absent). */
   triggerFamilies: z.array(z.enum(TRIGGER_FAMILIES)).min(1).max(TRIGGER_FAMILIES.length).optional(),
+  /** Why a scan/repair may run on an imported model whose fidelity check agreed on less than 99.9% (audited). */
+  fidelityOverrideReason: z.string().trim().min(10).max(1000).optional(),
 });
 
 /** Clean-accuracy loss (points) a repair may take without the caller stating why. */
@@ -48,6 +50,8 @@ export const repairParams = z
     budgetReason: z.string().trim().min(10).max(1000).optional(),
     seed: z.number().int().optional(),
     knownAttack: knownAttack.optional(),
+    /** Why a scan/repair may run on an imported model whose fidelity check agreed on less than 99.9% (audited). */
+    fidelityOverrideReason: z.string().trim().min(10).max(1000).optional(),
   })
   .refine((p) => p.cdaBudget === undefined || p.cdaBudget <= DEFAULT_CDA_BUDGET || p.budgetReason !== undefined, {
     message: `a cdaBudget above ${DEFAULT_CDA_BUDGET} points needs a budgetReason (at least 10 characters) saying why the larger loss is acceptable`,
@@ -58,6 +62,8 @@ export const evaluateParams = z.strictObject({
   modelVersionId: z.uuid(),
   datasetId: z.uuid(),
   knownAttack: knownAttack.optional(),
+  /** Why a scan/repair may run on an imported model whose fidelity check agreed on less than 99.9% (audited). */
+  fidelityOverrideReason: z.string().trim().min(10).max(1000).optional(),
 });
 
 export const sweepParams = z.strictObject({

@@ -226,6 +226,20 @@ export type ErrorCode =
   | 'UNAUTHENTICATED'
   | 'UNSUPPORTED_FORMAT';
 
+export type Fidelity = {
+  __typename?: 'Fidelity';
+  /** trusted (the job's dataset) or noise (seeded, when the dataset does not fit). */
+  inputs: Scalars['String']['output'];
+  /** Largest |logit difference| between ONNX Runtime and Antidote's model. */
+  maxAbsDiff: Scalars['Float']['output'];
+  /** Largest |ONNX Runtime output|, the scale maxAbsDiff is relative to. */
+  maxAbsOutput: Scalars['Float']['output'];
+  /** Inputs compared. */
+  n: Scalars['Int']['output'];
+  /** Share of inputs (0..1) whose top-1 class agrees; scans and repairs need 0.999 unless overridden. */
+  top1Agreement: Scalars['Float']['output'];
+};
+
 export type Finding = Node & {
   __typename?: 'Finding';
   asrAfter?: Maybe<Scalars['Float']['output']>;
@@ -427,8 +441,10 @@ export type ModelVersion = Node & {
   children: Array<ModelVersion>;
   classNames?: Maybe<Array<Scalars['String']['output']>>;
   createdAt: Scalars['DateTime']['output'];
-  /** Signed URL of the model archive (zip with model.json + weights), valid 15 minutes. */
+  /** Signed URL of the model as stored, valid 15 minutes: a TF.js archive (zip with model.json + weights), or for ONNX/Keras versions the customer's own file (repairs: the original graph with the repaired weights). */
   downloadUrl: Scalars['String']['output'];
+  /** ONNX versions: agreement of the converted model (or, for a repair, of the written file) with ONNX Runtime. */
+  fidelity?: Maybe<Fidelity>;
   findings: Array<Finding>;
   format: Scalars['String']['output'];
   health: Health;
@@ -439,6 +455,8 @@ export type ModelVersion = Node & {
   paramCount: Scalars['Int']['output'];
   /** The version this one was repaired from (lineage original -> repaired). */
   parent?: Maybe<ModelVersion>;
+  /** ONNX/Keras versions: the input preprocessing every scan, repair and evaluation applies; null until the first job imports the version, and for TF.js archives. */
+  preprocessing?: Maybe<Preprocessing>;
   sha256: Scalars['String']['output'];
   version: Scalars['Int']['output'];
 };
@@ -624,6 +642,25 @@ export type PageInfo = {
   __typename?: 'PageInfo';
   endCursor?: Maybe<Scalars['String']['output']>;
   hasNextPage: Scalars['Boolean']['output'];
+};
+
+export type Preprocessing = {
+  __typename?: 'Preprocessing';
+  /** RGB or BGR. */
+  channelOrder: Scalars['String']['output'];
+  channels: Scalars['Int']['output'];
+  /** Fields nobody declared (upload, antidote.json, preprocessor_config.json) that took Antidote's defaults. */
+  defaulted: Array<Scalars['String']['output']>;
+  height: Scalars['Int']['output'];
+  /** Layout of the model file's input tensor: NCHW or NHWC. */
+  layout: Scalars['String']['output'];
+  mean: Array<Scalars['Float']['output']>;
+  /** How datasets are resized to the model's input: bilinear or nearest (half-pixel centres). */
+  resize: Scalars['String']['output'];
+  /** Multiplier for 0..255 pixel values. */
+  scale: Scalars['Float']['output'];
+  std: Array<Scalars['Float']['output']>;
+  width: Scalars['Int']['output'];
 };
 
 export type Query = {
@@ -819,6 +856,8 @@ export type SocketTokenPayload = {
 
 export type StartEvaluationInput = {
   datasetId: Scalars['ID']['input'];
+  /** Why the job may run on an imported model whose conversion agreed with ONNX Runtime on less than 99.9% of inputs (at least 10 characters); kept in the audit log. */
+  fidelityOverrideReason?: InputMaybe<Scalars['String']['input']>;
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   knownAttack?: InputMaybe<KnownAttackInput>;
   modelVersionId: Scalars['ID']['input'];
@@ -830,6 +869,8 @@ export type StartRepairInput = {
   /** Largest clean-accuracy drop allowed, in points (default 2). Above 2 needs budgetReason. */
   cdaBudget?: InputMaybe<Scalars['Float']['input']>;
   datasetId: Scalars['ID']['input'];
+  /** Why the job may run on an imported model whose conversion agreed with ONNX Runtime on less than 99.9% of inputs (at least 10 characters); kept in the audit log. */
+  fidelityOverrideReason?: InputMaybe<Scalars['String']['input']>;
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   knownAttack?: InputMaybe<KnownAttackInput>;
   method?: InputMaybe<RepairMethod>;
@@ -842,6 +883,8 @@ export type StartScanInput = {
   /** Classes to check (default all); fewer classes scan faster. */
   candidateClasses?: InputMaybe<Array<Scalars['Int']['input']>>;
   datasetId: Scalars['ID']['input'];
+  /** Why the job may run on an imported model whose conversion agreed with ONNX Runtime on less than 99.9% of inputs (at least 10 characters); kept in the audit log. */
+  fidelityOverrideReason?: InputMaybe<Scalars['String']['input']>;
   /** Same key -> the same job (safe retries from CI). */
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   knownAttack?: InputMaybe<KnownAttackInput>;
@@ -1129,6 +1172,7 @@ export type ResolversTypes = {
   DeleteMonitorInput: DeleteMonitorInput;
   DeleteMonitorPayload: ResolverTypeWrapper<DeleteMonitorPayload>;
   ErrorCode: ErrorCode;
+  Fidelity: ResolverTypeWrapper<Fidelity>;
   Finding: ResolverTypeWrapper<FindingRow>;
   FindingConnection: ResolverTypeWrapper<Omit<FindingConnection, 'edges'> & { edges: Array<ResolversTypes['FindingEdge']> }>;
   FindingEdge: ResolverTypeWrapper<Omit<FindingEdge, 'node'> & { node: ResolversTypes['Finding'] }>;
@@ -1162,6 +1206,7 @@ export type ResolversTypes = {
   Node: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Node']>;
   Overview: ResolverTypeWrapper<Omit<Overview, 'recentJobs'> & { recentJobs: Array<ResolversTypes['Job']> }>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  Preprocessing: ResolverTypeWrapper<Preprocessing>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Quota: ResolverTypeWrapper<Quota>;
   RegisterDatasetInput: RegisterDatasetInput;
@@ -1229,6 +1274,7 @@ export type ResolversParentTypes = {
   DateTime: Scalars['DateTime']['output'];
   DeleteMonitorInput: DeleteMonitorInput;
   DeleteMonitorPayload: DeleteMonitorPayload;
+  Fidelity: Fidelity;
   Finding: FindingRow;
   FindingConnection: Omit<FindingConnection, 'edges'> & { edges: Array<ResolversParentTypes['FindingEdge']> };
   FindingEdge: Omit<FindingEdge, 'node'> & { node: ResolversParentTypes['Finding'] };
@@ -1259,6 +1305,7 @@ export type ResolversParentTypes = {
   Node: ResolversInterfaceTypes<ResolversParentTypes>['Node'];
   Overview: Omit<Overview, 'recentJobs'> & { recentJobs: Array<ResolversParentTypes['Job']> };
   PageInfo: PageInfo;
+  Preprocessing: Preprocessing;
   Query: Record<PropertyKey, never>;
   Quota: Quota;
   RegisterDatasetInput: RegisterDatasetInput;
@@ -1413,6 +1460,14 @@ export type DeleteMonitorPayloadResolvers<ContextType = GraphQLContext, ParentTy
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 };
 
+export type FidelityResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Fidelity'] = ResolversParentTypes['Fidelity']> = {
+  inputs?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  maxAbsDiff?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  maxAbsOutput?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  n?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  top1Agreement?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
 export type FindingResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Finding'] = ResolversParentTypes['Finding']> = {
   asrAfter?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   asrBefore?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
@@ -1553,6 +1608,7 @@ export type ModelVersionResolvers<ContextType = GraphQLContext, ParentType exten
   classNames?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   downloadUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  fidelity?: Resolver<Maybe<ResolversTypes['Fidelity']>, ParentType, ContextType>;
   findings?: Resolver<Array<ResolversTypes['Finding']>, ParentType, ContextType>;
   format?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   health?: Resolver<ResolversTypes['Health'], ParentType, ContextType>;
@@ -1562,6 +1618,7 @@ export type ModelVersionResolvers<ContextType = GraphQLContext, ParentType exten
   numClasses?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   paramCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   parent?: Resolver<Maybe<ResolversTypes['ModelVersion']>, ParentType, ContextType>;
+  preprocessing?: Resolver<Maybe<ResolversTypes['Preprocessing']>, ParentType, ContextType>;
   sha256?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
@@ -1647,6 +1704,19 @@ export type OverviewResolvers<ContextType = GraphQLContext, ParentType extends R
 export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
+export type PreprocessingResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Preprocessing'] = ResolversParentTypes['Preprocessing']> = {
+  channelOrder?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  channels?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  defaulted?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  height?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  layout?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  mean?: Resolver<Array<ResolversTypes['Float']>, ParentType, ContextType>;
+  resize?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  scale?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  std?: Resolver<Array<ResolversTypes['Float']>, ParentType, ContextType>;
+  width?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
@@ -1810,6 +1880,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   DatasetEdge?: DatasetEdgeResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   DeleteMonitorPayload?: DeleteMonitorPayloadResolvers<ContextType>;
+  Fidelity?: FidelityResolvers<ContextType>;
   Finding?: FindingResolvers<ContextType>;
   FindingConnection?: FindingConnectionResolvers<ContextType>;
   FindingEdge?: FindingEdgeResolvers<ContextType>;
@@ -1836,6 +1907,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Node?: NodeResolvers<ContextType>;
   Overview?: OverviewResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  Preprocessing?: PreprocessingResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Quota?: QuotaResolvers<ContextType>;
   RegisterDatasetPayload?: RegisterDatasetPayloadResolvers<ContextType>;

@@ -2,8 +2,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { classHistogram, datasetThumbnailGrid, importDataset } from '@antidote/core/datasets';
 import { isAntidoteError } from '@antidote/core/errors';
-import { describeModelFiles, unpackModelArchive } from '@antidote/core/formats';
+import { classifyModelUpload, describeModelFiles, unpackModelArchive } from '@antidote/core/formats';
 import { assertFiniteWeights } from './finite-weights.ts';
+import { inspectImportedModel } from './imported-model.ts';
 import { preflightArchive } from './preflight.ts';
 import type { InspectionReply, InspectionRequest } from './protocol.ts';
 
@@ -11,6 +12,8 @@ async function inspect(request: InspectionRequest): Promise<InspectionReply> {
   const { bytes, limits } = request;
   preflightArchive(bytes, request.kind, limits);
   if (request.kind === 'model') {
+    const upload = classifyModelUpload(bytes);
+    if (upload.kind !== 'tfjs-layers') return { ok: true, result: await inspectImportedModel(upload) };
     const files = unpackModelArchive(bytes, { maxBytes: limits.maxUnpackedBytes });
     const description = describeModelFiles(files);
     assertFiniteWeights(files);

@@ -25,7 +25,12 @@ async function compatiblePair(ctx: GraphQLContext, versionGlobalId: string, data
       ['input', 'datasetId'],
     );
   }
-  if (version.inputShape.join('x') !== dataset.imageShape.join('x')) {
+  // imported (ONNX/Keras) models state their input size: the worker resizes datasets to it
+  const imported = version.format !== 'tfjs-layers';
+  const fits = imported
+    ? version.inputShape[2] === dataset.imageShape[2]
+    : version.inputShape.join('x') === dataset.imageShape.join('x');
+  if (!fits) {
     throw new ApiError(
       'SHAPE_MISMATCH',
       `The model takes ${version.inputShape.join('x')} images but the dataset holds ${dataset.imageShape.join('x')}.`,
@@ -86,6 +91,7 @@ export const jobMutations: Resolvers = {
             referenceSteps: input.referenceSteps,
             seed: input.seed,
             triggerFamilies: input.triggerFamilies?.map((f) => f.toLowerCase()),
+            fidelityOverrideReason: input.fidelityOverrideReason,
             ...knownAttack(input.knownAttack),
           }),
           input.idempotencyKey,
@@ -106,6 +112,7 @@ export const jobMutations: Resolvers = {
             cdaBudget: input.cdaBudget,
             budgetReason: input.budgetReason,
             seed: input.seed,
+            fidelityOverrideReason: input.fidelityOverrideReason,
             ...knownAttack(input.knownAttack),
           }),
           input.idempotencyKey,
@@ -118,7 +125,12 @@ export const jobMutations: Resolvers = {
         return startJob(
           ctx,
           'evaluate',
-          { modelVersionId: versionId, datasetId, ...knownAttack(input.knownAttack) },
+          defined({
+            modelVersionId: versionId,
+            datasetId,
+            fidelityOverrideReason: input.fidelityOverrideReason,
+            ...knownAttack(input.knownAttack),
+          }),
           input.idempotencyKey,
         );
       }),

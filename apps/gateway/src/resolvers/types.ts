@@ -8,7 +8,7 @@ import { downloadUrl, reportUrl } from '../artifacts.ts';
 import { toApiRole } from '../auth.ts';
 import type { GraphQLContext } from '../context.ts';
 import { ApiError } from '../errors.ts';
-import type { JobKind, JobState, RepairTradeoff, Resolvers, Verdict } from '../generated/resolvers.ts';
+import type { JobKind, JobState, RepairTradeoff, Resolvers, ResolversTypes, Verdict } from '../generated/resolvers.ts';
 import { toGlobalId } from '../ids.ts';
 import { modelHealth } from '../loaders.ts';
 import { paginate } from '../pagination.ts';
@@ -26,6 +26,13 @@ async function must<T>(value: Promise<T | null>, what: string): Promise<T> {
 }
 
 const tenantOf = (ctx: GraphQLContext) => ctx.requireAuth().tenantId;
+
+/** TF.js archives download as .zip; ONNX/Keras versions keep the extension they were uploaded with. */
+function downloadExtension(v: { format: string; metadata: Record<string, unknown> }): string {
+  if (v.format === 'tfjs-layers') return 'zip';
+  const name = typeof v.metadata.filename === 'string' ? v.metadata.filename : '';
+  return /\.(onnx|keras|h5|zip)$/i.exec(name)?.[1]?.toLowerCase() ?? (v.format === 'onnx' ? 'onnx' : 'zip');
+}
 
 export const DateTimeScalar = new GraphQLScalarType({
   name: 'DateTime',
@@ -88,8 +95,15 @@ export const typeResolvers: Resolvers = {
     findings: (v, _a, ctx) => ctx.loaders.findingsOfVersion.load(v.id),
     downloadUrl: async (v, _a, ctx) => {
       const model = await ctx.loaders.model.load(v.modelId);
-      return downloadUrl(ctx.services, tenantOf(ctx), v.artifactSha256, `${model?.name ?? 'model'}-v${v.version}.zip`);
+      return downloadUrl(
+        ctx.services,
+        tenantOf(ctx),
+        v.artifactSha256,
+        `${model?.name ?? 'model'}-v${v.version}.${downloadExtension(v)}`,
+      );
     },
+    preprocessing: (v) => v.preprocessing as ResolversTypes['Preprocessing'] | null,
+    fidelity: (v) => v.fidelity as ResolversTypes['Fidelity'] | null,
   },
   Dataset: {
     id: (d) => toGlobalId('Dataset', d.id),

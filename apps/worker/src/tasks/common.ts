@@ -5,8 +5,11 @@
  */
 import { createHash } from 'node:crypto';
 import { triggeredTestSet } from '@antidote/core/attacks';
+// registers the imported models' custom layers, so their converted archives load like any other
+import { InputNormalization } from '@antidote/core/convert';
 import { type DatasetFile, type ImageDataset, importDataset } from '@antidote/core/datasets';
 import { AntidoteError, isAntidoteError, throwIfAborted } from '@antidote/core/errors';
+import { resizeDataset } from '@antidote/core/formats/preprocessing';
 import { createLabAttack, type LabAttackName } from '@antidote/core/lab';
 import { evaluateAttack } from '@antidote/core/metrics';
 import {
@@ -147,7 +150,14 @@ export async function loadTrusted(
     throw invalid('The trusted dataset must be given as bytes (one file, or a list of { name, bytes }).');
   }
   const channels = description.inputShape[2];
-  const dataset = await importDataset(files, channels === 1 || channels === 3 ? { channels } : {});
+  let dataset = await importDataset(files, channels === 1 || channels === 3 ? { channels } : {});
+  // an imported model (ONNX/Keras) states its input size: datasets are resized to it, bilinear
+  // with half-pixel centres, as its preprocessing says by default
+  const [height, width] = description.inputShape;
+  const imported = model.layers.some((l) => l instanceof InputNormalization);
+  if (imported && height && width && (dataset.height !== height || dataset.width !== width)) {
+    dataset = resizeDataset(dataset, height, width, 'bilinear');
+  }
   assertModelFitsDataset(model, dataset);
   return dataset;
 }

@@ -1,5 +1,5 @@
 /** Messages between the worker's main thread and a task thread. */
-export type TaskName = 'scan' | 'repair' | 'evaluate' | 'sweep';
+export type TaskName = 'scan' | 'repair' | 'evaluate' | 'sweep' | 'import' | 'export';
 
 export interface ThreadRequest {
   task: TaskName;

@@ -8,6 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { isAntidoteError } from '@antidote/core/errors';
 import { type BackendChoice, initRuntime } from '@antidote/core/runtime';
 import { runEvaluate } from '../tasks/evaluate.ts';
+import { runExport, runImport } from '../tasks/import.ts';
 import { runRepair } from '../tasks/repair.ts';
 import { runScan } from '../tasks/scan.ts';
 import { runSweep } from '../tasks/sweep.ts';
@@ -57,6 +58,10 @@ async function run(): Promise<unknown> {
         ...hooks,
         onCheckpoint: (checkpoint) => call({ type: 'checkpoint', payload: checkpoint }),
       });
+    case 'import':
+      return runImport({ ...(request.input as Parameters<typeof runImport>[0]), ...hooks });
+    case 'export':
+      return runExport({ ...(request.input as Parameters<typeof runExport>[0]), ...hooks });
     case 'sweep':
       return runSweep({
         ...(request.input as Parameters<typeof runSweep>[0]),

@@ -22,6 +22,7 @@ export {
   unpackModelArchive,
 } from './model-archive.ts';
 export { MAX_MODEL_BYTES, MODEL_JSON, type ModelFiles } from './model-files.ts';
+export { classifyModelUpload, type ModelUpload, type ModelUploadKind, replaceUploadModel } from './model-upload.ts';
 export {
   ATTACK_NAMES,
   type AttackName,

@@ -50,6 +50,10 @@ export const modelVersions = pgTable(
     parentVersionId: uuid().references((): AnyPgColumn => modelVersions.id, { onDelete: 'set null' }),
     createdByJobId: uuid(),
     metadata: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+    /** ONNX/Keras versions: the input preprocessing resolved at import (declared fields + explicit defaults). */
+    preprocessing: jsonb().$type<Record<string, unknown>>(),
+    /** ONNX versions: agreement of the converted model with ONNX Runtime, recorded on import or on writing a repair. */
+    fidelity: jsonb().$type<Record<string, unknown>>(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

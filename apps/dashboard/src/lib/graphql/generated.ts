@@ -105,6 +105,8 @@ export type StartRepairInput = {
   /** Largest clean-accuracy drop allowed, in points (default 2). Above 2 needs budgetReason. */
   cdaBudget?: number | null | undefined;
   datasetId: string;
+  /** Why the job may run on an imported model whose conversion agreed with ONNX Runtime on less than 99.9% of inputs (at least 10 characters); kept in the audit log. */
+  fidelityOverrideReason?: string | null | undefined;
   idempotencyKey?: string | null | undefined;
   knownAttack?: KnownAttackInput | null | undefined;
   method?: RepairMethod | null | undefined;
@@ -117,6 +119,8 @@ export type StartScanInput = {
   /** Classes to check (default all); fewer classes scan faster. */
   candidateClasses?: Array<number> | null | undefined;
   datasetId: string;
+  /** Why the job may run on an imported model whose conversion agreed with ONNX Runtime on less than 99.9% of inputs (at least 10 characters); kept in the audit log. */
+  fidelityOverrideReason?: string | null | undefined;
   /** Same key -> the same job (safe retries from CI). */
   idempotencyKey?: string | null | undefined;
   knownAttack?: KnownAttackInput | null | undefined;
@@ -412,6 +416,19 @@ export type VersionDetailQuery = {
         health: Health;
         createdAt: string;
         downloadUrl: string;
+        preprocessing: {
+          layout: string;
+          height: number;
+          width: number;
+          channels: number;
+          channelOrder: string;
+          scale: number;
+          mean: Array<number>;
+          std: Array<number>;
+          resize: string;
+          defaulted: Array<string>;
+        } | null;
+        fidelity: { maxAbsDiff: number; top1Agreement: number; n: number; maxAbsOutput: number; inputs: string } | null;
         model: { id: string; name: string };
         parent: { id: string; version: number; health: Health } | null;
         children: Array<{ id: string; version: number; health: Health }>;

@@ -321,6 +321,25 @@ export const VersionDetailQuery = operation<G.VersionDetailQuery, G.VersionDetai
           health
           createdAt
           downloadUrl
+          preprocessing {
+            layout
+            height
+            width
+            channels
+            channelOrder
+            scale
+            mean
+            std
+            resize
+            defaulted
+          }
+          fidelity {
+            maxAbsDiff
+            top1Agreement
+            n
+            maxAbsOutput
+            inputs
+          }
           model {
             id
             name

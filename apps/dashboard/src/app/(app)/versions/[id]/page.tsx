@@ -56,7 +56,7 @@ export default async function VersionPage({ params }: { params: Promise<{ id: st
         actions={
           <>
             <a className="button" href={version.downloadUrl} download>
-              Download model (.zip)
+              Download model ({version.format === 'tfjs-layers' ? '.zip' : version.format === 'onnx' ? 'ONNX' : 'Keras'})
             </a>
             {canStart ? (
               <>
@@ -89,6 +89,43 @@ export default async function VersionPage({ params }: { params: Promise<{ id: st
             <dd>{formatCount(version.paramCount)}</dd>
             <dt>SHA-256</dt>
             <dd className="mono small">{version.sha256}</dd>
+            {version.preprocessing ? (
+              <>
+                <dt>Preprocessing</dt>
+                <dd>
+                  <span className="mono small">
+                    {version.preprocessing.layout} {version.preprocessing.channelOrder}, ×
+                    {formatNumber(version.preprocessing.scale, 6)}, mean [
+                    {version.preprocessing.mean.map((m) => formatNumber(m, 3)).join(', ')}], std [
+                    {version.preprocessing.std.map((m) => formatNumber(m, 3)).join(', ')}], {version.preprocessing.resize} resize
+                  </span>
+                  {version.preprocessing.defaulted.length ? (
+                    <span className="small muted"> (defaulted: {version.preprocessing.defaulted.join(', ')})</span>
+                  ) : null}
+                </dd>
+              </>
+            ) : version.format !== 'tfjs-layers' ? (
+              <>
+                <dt>Preprocessing</dt>
+                <dd className="small muted">Read on the first scan or repair</dd>
+              </>
+            ) : null}
+            {version.fidelity ? (
+              <>
+                <dt>Fidelity</dt>
+                <dd>
+                  {formatPercent(version.fidelity.top1Agreement * 100, 2)} top-1 agreement with ONNX Runtime
+                  <span className="small muted">
+                    {' '}
+                    (max |logit diff| {version.fidelity.maxAbsDiff.toExponential(1)} on {version.fidelity.n}{' '}
+                    {version.fidelity.inputs} inputs)
+                  </span>
+                  {version.fidelity.top1Agreement < 0.999 ? (
+                    <span className="small"> Below 99.9%: scans and repairs need a stated reason.</span>
+                  ) : null}
+                </dd>
+              </>
+            ) : null}
           </dl>
         </section>
         <section className="card" aria-labelledby="lineage-heading">

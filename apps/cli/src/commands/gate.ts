@@ -1,0 +1,310 @@
+/**
+ * `antidote scan` and `antidote repair`: the CI gate. Locally they run the worker's own tasks on
+ * a TF.js archive, an ONNX file or a Keras .keras/.h5 file (importing and checking the import
+ * against ONNX Runtime first); `scan --remote` does the same through the GraphQL API.
+ */
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { AntidoteError } from '@antidote/core/errors';
+import { classifyModelUpload, packModelArchive } from '@antidote/core/formats';
+import { type ImportTaskResult, type ModelFidelity, runExport, runImport, runRepair, runScan } from '@antidote/worker/tasks';
+import type { CommandContext } from '../context.ts';
+import { GATE_CLEAN, GATE_ERROR, GateExit, type GateVerdict, gateCode, gateErrorCode, junitReport } from '../gate.ts';
+import { readModelFolder } from '../model-folder.ts';
+
+export interface GateOptions {
+  trusted?: string;
+  junit?: string;
+  steps?: number;
+  classes?: number[];
+  fidelityOverrideReason?: string;
+  remote?: string;
+  apiKey?: string;
+  out?: string;
+  cdaBudget?: number;
+}
+
+const MIN_AGREEMENT = 0.999;
+
+async function readModel(file: string): Promise<Uint8Array> {
+  const info = await stat(file).catch(() => null);
+  if (!info) throw new AntidoteError('NOT_FOUND', `No model at ${file}.`);
+  if (info.isDirectory()) return packModelArchive(await readModelFolder(file));
+  return new Uint8Array(await readFile(file));
+}
+
+async function readTrusted(options: GateOptions): Promise<Uint8Array> {
+  if (!options.trusted)
+    throw new AntidoteError('INVALID_INPUT', '--trusted FILE is required: a zip of class folders (or another dataset format).');
+  return new Uint8Array(
+    await readFile(options.trusted).catch(() =>
+      Promise.reject(new AntidoteError('NOT_FOUND', `No trusted dataset at ${options.trusted}.`)),
+    ),
+  );
+}
+
+/** A TF.js archive for the tasks; ONNX/Keras are imported and their fidelity gated. */
+async function prepare(model: Uint8Array, trusted: Uint8Array, options: GateOptions, ctx: CommandContext) {
+  const kind = classifyModelUpload(model).kind;
+  if (kind === 'tfjs-layers') return { archive: model, kind, imported: null as ImportTaskResult | null };
+  const imported = await runImport({ model, trusted, signal: ctx.cancellation.signal });
+  const fidelity = imported.fidelity;
+  if (fidelity && fidelity.top1Agreement < MIN_AGREEMENT && !options.fidelityOverrideReason) {
+    throw new AntidoteError(
+      'INVALID_INPUT',
+      `The converted model agrees with ONNX Runtime on ${(fidelity.top1Agreement * 100).toFixed(2)}% of inputs only (max |logit diff| ${fidelity.maxAbsDiff.toExponential(2)}); pass --fidelity-override-reason "..." to gate it anyway.`,
+    );
+  }
+  return { archive: imported.archive, kind, imported };
+}
+
+const fidelityLine = (f: ModelFidelity | null | undefined) =>
+  f
+    ? `fidelity vs ONNX Runtime: max |logit diff| ${f.maxAbsDiff.toExponential(2)}, top-1 agreement ${(f.top1Agreement * 100).toFixed(2)}% on ${f.n} ${f.inputs} inputs`
+    : null;
+
+/** Runs a gate body: prints its result, writes the JUnit file, and ends with the gate's exit code. */
+async function gate(
+  name: string,
+  options: GateOptions,
+  ctx: CommandContext,
+  body: () => Promise<{ verdict?: GateVerdict; exitCode?: number; data: Record<string, unknown>; lines: string[] }>,
+): Promise<never> {
+  const started = performance.now();
+  let exitCode: number;
+  try {
+    const outcome = await body();
+    exitCode = outcome.exitCode ?? (outcome.verdict ? gateCode(outcome.verdict) : GATE_CLEAN);
+    ctx.output.result({ ...outcome.data, exitCode }, () => outcome.lines);
+    if (options.junit) {
+      await writeFile(
+        options.junit,
+        junitReport({
+          name,
+          seconds: (performance.now() - started) / 1000,
+          verdict: outcome.verdict,
+          details: outcome.lines.join('\n'),
+        }),
+      );
+    }
+  } catch (error) {
+    exitCode = gateErrorCode(error);
+    const summary =
+      error instanceof AntidoteError
+        ? { code: error.code, message: error.message }
+        : { code: 'INTERNAL' as const, message: error instanceof Error ? error.message : String(error) };
+    ctx.output.error(summary);
+    if (options.junit) {
+      await writeFile(
+        options.junit,
+        junitReport({ name, seconds: (performance.now() - started) / 1000, details: summary.message, error: summary }),
+      );
+    }
+  }
+  throw new GateExit(exitCode);
+}
+
+export async function scanCommand(modelPath: string, options: GateOptions, ctx: CommandContext): Promise<never> {
+  return gate(path.basename(modelPath), options, ctx, async () => {
+    if (options.remote) return remoteScan(modelPath, options);
+    await ctx.startRuntime();
+    const model = await readModel(modelPath);
+    const trusted = await readTrusted(options);
+    const prepared = await prepare(model, trusted, options, ctx);
+    const result = await runScan({
+      model: prepared.archive,
+      trusted,
+      options: {
+        ...(options.steps !== undefined ? { steps: options.steps } : {}),
+        ...(options.classes ? { candidateClasses: options.classes } : {}),
+      },
+      signal: ctx.cancellation.signal,
+    });
+    const verdict = result.params.inconclusive && result.verdict === 'clean' ? 'suspicious' : result.verdict;
+    return {
+      verdict,
+      data: {
+        model: modelPath,
+        format: prepared.kind,
+        verdict,
+        score: result.score,
+        threshold: result.threshold,
+        suspectedTarget: result.suspectedTarget,
+        cda: result.cda,
+        fidelity: prepared.imported?.fidelity ?? null,
+        preprocessing: prepared.imported?.preprocessing ?? null,
+      },
+      lines: [
+        `${modelPath} (${prepared.kind}): ${verdict.toUpperCase()}`,
+        `score ${result.score.toFixed(3)} (threshold ${result.threshold.toFixed(3)})${result.suspectedTarget !== null ? `, suspected target class ${result.suspectedTarget}` : ''}`,
+        `clean accuracy on held-out trusted images ${(result.cda * 100).toFixed(1)}%`,
+        ...[fidelityLine(prepared.imported?.fidelity)].filter((l): l is string => l !== null),
+      ],
+    };
+  });
+}
+
+export async function repairCommand(modelPath: string, options: GateOptions, ctx: CommandContext): Promise<never> {
+  return gate(path.basename(modelPath), options, ctx, async () => {
+    if (!options.out) throw new AntidoteError('INVALID_INPUT', '--out FILE is required: where to write the repaired model.');
+    await ctx.startRuntime();
+    const model = await readModel(modelPath);
+    const trusted = await readTrusted(options);
+    const prepared = await prepare(model, trusted, options, ctx);
+    const result = await runRepair({
+      model: prepared.archive,
+      trusted,
+      options: {
+        method: 'pivotal-tuning',
+        ...(options.steps !== undefined ? { steps: options.steps } : {}),
+        ...(options.cdaBudget !== undefined ? { cdaBudget: options.cdaBudget / 100 } : {}),
+      },
+      signal: ctx.cancellation.signal,
+    });
+    const figures = {
+      cdaBefore: result.cdaBefore,
+      cdaAfter: result.cdaAfter,
+      reasons: result.outcome.reasons,
+    };
+    if (!result.outcome.repaired || !result.repaired) {
+      return {
+        exitCode: GATE_ERROR,
+        data: { model: modelPath, repaired: false, ...figures },
+        lines: [`not repaired: ${result.outcome.reasons.join(' ')}`],
+      };
+    }
+    let bytes = result.repaired;
+    let written: ModelFidelity | null = null;
+    if (prepared.imported) {
+      const exported = await runExport({
+        original: model,
+        repaired: result.repaired,
+        trusted,
+        preprocessing: prepared.imported.preprocessing,
+        layout: prepared.imported.preprocessing.layout,
+        signal: ctx.cancellation.signal,
+      });
+      bytes = exported.bytes;
+      written = exported.fidelity;
+    }
+    await writeFile(options.out, bytes);
+    return {
+      exitCode: GATE_CLEAN,
+      data: { model: modelPath, repaired: true, out: options.out, format: prepared.kind, ...figures, fidelity: written },
+      lines: [
+        `repaired ${modelPath} -> ${options.out} (${prepared.kind})`,
+        `clean accuracy ${(result.cdaBefore * 100).toFixed(1)}% -> ${(result.cdaAfter * 100).toFixed(1)}%`,
+        ...[fidelityLine(written)].filter((l): l is string => l !== null),
+      ],
+    };
+  });
+}
+
+// ---- remote -----------------------------------------------------------------------------------
+
+async function remoteScan(modelPath: string, options: GateOptions) {
+  if (!options.apiKey) throw new AntidoteError('INVALID_INPUT', '--remote needs --api-key KEY (or ANTIDOTE_API_KEY).');
+  const base = options.remote?.replace(/\/+$/, '') as string;
+  const gql = async <T>(query: string, variables: Record<string, unknown>): Promise<T> => {
+    const response = await fetch(`${base}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${options.apiKey}` },
+      body: JSON.stringify({ query, variables }),
+    }).catch((cause: unknown) => Promise.reject(new AntidoteError('BACKEND_UNAVAILABLE', `Cannot reach ${base}.`, { cause })));
+    const body = (await response.json().catch(() => ({}))) as {
+      data?: T;
+      errors?: { message: string; extensions?: { code?: string } }[];
+    };
+    const first = body.errors?.[0];
+    if (first || !body.data) {
+      const code =
+        first?.extensions?.code === 'UNAUTHENTICATED' || first?.extensions?.code === 'FORBIDDEN' ? 'INVALID_INPUT' : 'INTERNAL';
+      throw new AntidoteError(code, `The API answered: ${first?.message ?? response.status}`);
+    }
+    return body.data;
+  };
+  const payload = <T extends { userErrors: { code: string; message: string }[] }>(p: T): T => {
+    const e = p.userErrors[0];
+    if (e) throw new AntidoteError(e.code as never, e.message);
+    return p;
+  };
+  const upload = async (purpose: 'MODEL' | 'DATASET', file: string, bytes: Uint8Array) => {
+    const { createUpload } = await gql<{
+      createUpload: { upload: { id: string; url: string } | null; userErrors: { code: string; message: string }[] };
+    }>('mutation($i: CreateUploadInput!) { createUpload(input: $i) { upload { id url } userErrors { code message } } }', {
+      i: { purpose, filename: path.basename(file), sizeBytes: bytes.byteLength },
+    });
+    const target = payload(createUpload).upload as { id: string; url: string };
+    const put = await fetch(target.url, { method: 'PUT', body: bytes });
+    if (!put.ok) throw new AntidoteError('INTERNAL', `Uploading ${file} failed: ${put.status}.`);
+    return target.id;
+  };
+  const model = await readModel(modelPath);
+  const trusted = await readTrusted(options);
+  const name = `${path.basename(modelPath)} ${new Date().toISOString()}`;
+  const { registerModel } = await gql<{
+    registerModel: { version: { id: string } | null; userErrors: { code: string; message: string }[] };
+  }>(
+    'mutation($n: String!, $u: ID!) { registerModel(input: { name: $n, uploadId: $u }) { version { id } userErrors { code message } } }',
+    { n: name, u: await upload('MODEL', modelPath, model) },
+  );
+  const { registerDataset } = await gql<{
+    registerDataset: { dataset: { id: string } | null; userErrors: { code: string; message: string }[] };
+  }>(
+    'mutation($n: String!, $u: ID!) { registerDataset(input: { name: $n, uploadId: $u }) { dataset { id } userErrors { code message } } }',
+    { n: `trusted for ${name}`, u: await upload('DATASET', options.trusted as string, trusted) },
+  );
+  const { startScan } = await gql<{ startScan: { job: { id: string } | null; userErrors: { code: string; message: string }[] } }>(
+    'mutation($i: StartScanInput!) { startScan(input: $i) { job { id } userErrors { code message } } }',
+    {
+      i: {
+        modelVersionId: payload(registerModel).version?.id,
+        datasetId: payload(registerDataset).dataset?.id,
+        ...(options.steps !== undefined ? { steps: options.steps } : {}),
+        ...(options.classes ? { candidateClasses: options.classes } : {}),
+        ...(options.fidelityOverrideReason ? { fidelityOverrideReason: options.fidelityOverrideReason } : {}),
+      },
+    },
+  );
+  const jobId = payload(startScan).job?.id as string;
+  type JobView = {
+    state: string;
+    error: { code: string; message: string } | null;
+    findings: { verdict: string; score: number | null; suspectedTarget: number | null }[];
+    modelVersion: { fidelity: ModelFidelity | null } | null;
+  };
+  let job: JobView;
+  for (;;) {
+    ({ node: job } = await gql<{ node: JobView }>(
+      'query($id: ID!) { node(id: $id) { ... on Job { state error { code message } findings { verdict score suspectedTarget } modelVersion { fidelity { maxAbsDiff top1Agreement n maxAbsOutput inputs } } } } }',
+      { id: jobId },
+    ));
+    if (!['QUEUED', 'RUNNING'].includes(job.state)) break;
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+  if (job.state !== 'SUCCEEDED') {
+    throw new AntidoteError(
+      (job.error?.code as never) ?? 'INTERNAL',
+      job.error?.message ?? `The scan ended ${job.state.toLowerCase()}.`,
+    );
+  }
+  const finding = job.findings[0];
+  const verdict = (finding?.verdict.toLowerCase() ?? 'suspicious') as GateVerdict;
+  return {
+    verdict,
+    data: {
+      model: modelPath,
+      remote: base,
+      jobId,
+      verdict,
+      score: finding?.score ?? null,
+      suspectedTarget: finding?.suspectedTarget ?? null,
+      fidelity: job.modelVersion?.fidelity ?? null,
+    },
+    lines: [
+      `${modelPath} (scanned by ${base}, job ${jobId}): ${verdict.toUpperCase()}`,
+      ...(finding?.score != null ? [`score ${finding.score.toFixed(3)}`] : []),
+      ...[fidelityLine(job.modelVersion?.fidelity)].filter((l): l is string => l !== null),
+    ],
+  };
+}
