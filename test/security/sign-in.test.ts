@@ -83,6 +83,40 @@ describe('sign-in throttling', () => {
   });
 });
 
+describe('behind a reverse proxy', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway({ backend: 'pglite', env: { ANTIDOTE_CLIENT_IP_HEADER: 'x-real-ip' } });
+  });
+  afterAll(async () => {
+    await gw?.close();
+  });
+
+  it("one client's junk bearers do not lock out another client behind the same proxy", async () => {
+    const junk = (ip: string) =>
+      fetch(`${gw.url}/graphql`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-real-ip': ip,
+          authorization: `Bearer ak_${randomBytes(12).toString('hex')}`,
+        },
+        body: JSON.stringify({ query: '{ me { role } }' }),
+      });
+    const statuses: number[] = [];
+    for (let i = 0; i < 30; i++) statuses.push((await junk('198.51.100.7')).status);
+    expect(statuses).toContain(429);
+    const user = await gw.signUp('proxied', 'viewer');
+    const response = await fetch(`${gw.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-real-ip': '203.0.113.9' },
+      body: JSON.stringify({ query: SIGN_IN, variables: { e: user.email, p: user.password } }),
+    });
+    const body = (await response.json()) as { data?: { signIn: { token: string | null } } };
+    expect(body.data?.signIn.token).toMatch(/^st_/);
+  });
+});
+
 describe('password hashing', () => {
   let gw: TestGateway;
   beforeAll(async () => {

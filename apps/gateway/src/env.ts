@@ -42,6 +42,15 @@ const schema = z.object({
   ANTIDOTE_MAX_DATASET_PIXEL_MB: z.coerce.number().positive().max(8192).default(256),
   /** Lifetime of a socket token (createSocketToken): only the connection's opening needs it. */
   ANTIDOTE_SOCKET_TOKEN_SECONDS: z.coerce.number().int().positive().max(3600).default(60),
+  /**
+   * Header the reverse proxy in front sets to the client's address (e.g. x-real-ip); without it
+   * the socket's peer is the client. Set it behind a proxy, or every client shares one address
+   * for rate limits and sign-in throttling. Never set it without a proxy that overwrites it.
+   */
+  ANTIDOTE_CLIENT_IP_HEADER: z
+    .string()
+    .regex(/^[a-z0-9-]+$/i)
+    .optional(),
   /** How often an open WebSocket re-checks its credential; a revoked one is disconnected. */
   ANTIDOTE_WS_RECHECK_SECONDS: z.coerce.number().positive().max(3600).default(30),
   /** scrypt cost for stored passwords as log2(N) (r=8, p=1); weaker stored hashes are upgraded at sign-in. */

@@ -3,7 +3,7 @@
  * subscriptions on the same path, and the signed upload/download routes.
  */
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -78,6 +78,13 @@ export interface Gateway {
 }
 
 export async function startGateway(services: GatewayServices, listen: { host: string; port: number }): Promise<Gateway> {
+  // behind a proxy every socket is the proxy's: the deployment names the header it sets
+  const ipHeader = services.env.ANTIDOTE_CLIENT_IP_HEADER?.toLowerCase();
+  const clientIp = (req: IncomingMessage): string | undefined => {
+    const given = ipHeader ? req.headers[ipHeader] : undefined;
+    const value = Array.isArray(given) ? given[0] : given;
+    return value?.split(',')[0]?.trim() || req.socket.remoteAddress;
+  };
   const schema = buildSchema();
   const app = express();
   app.disable('x-powered-by');
@@ -100,7 +107,7 @@ export async function startGateway(services: GatewayServices, listen: { host: st
       socket.destroy();
       return;
     }
-    const ip = req.socket.remoteAddress ?? '';
+    const ip = clientIp(req) ?? '';
     if (limiter.take(rateLimitKey(undefined, ip)) > 0 || (openSockets.get(ip) ?? 0) >= LIMITS.maxWsConnectionsPerIp) {
       socket.end('HTTP/1.1 429 Too Many Requests\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
       return;
@@ -115,10 +122,7 @@ export async function startGateway(services: GatewayServices, listen: { host: st
       wsServer.emit('connection', ws, req);
     });
   });
-  const wsCleanup = useServer<
-    Record<string, unknown>,
-    { socket: WebSocket; request: { socket: { remoteAddress?: string } }; auth?: AuthContext }
-  >(
+  const wsCleanup = useServer<Record<string, unknown>, { socket: WebSocket; request: IncomingMessage; auth?: AuthContext }>(
     {
       schema,
       onConnect: async (ctx) => {
@@ -128,7 +132,7 @@ export async function startGateway(services: GatewayServices, listen: { host: st
             services,
             ctx.connectionParams?.authorization,
             ctx.connectionParams?.tenant,
-            ctx.extra.request.socket.remoteAddress,
+            clientIp(ctx.extra.request),
             'ws',
           );
         } catch {
@@ -151,7 +155,7 @@ export async function startGateway(services: GatewayServices, listen: { host: st
       },
       // every operation meets the HTTP rules: rate limit, token cap, the same validation rules
       onSubscribe: (ctx, _id, payload): ExecutionArgs | readonly GraphQLError[] => {
-        const key = rateLimitKey(bearerOf(ctx.connectionParams?.authorization), ctx.extra.request.socket.remoteAddress);
+        const key = rateLimitKey(bearerOf(ctx.connectionParams?.authorization), clientIp(ctx.extra.request));
         const wait = limiter.take(key);
         if (wait > 0) return [tooMany(wait)];
         let document: ReturnType<typeof hardening.parse>;
@@ -181,7 +185,7 @@ export async function startGateway(services: GatewayServices, listen: { host: st
       context: async (ctx) => {
         const auth = ctx.extra.auth;
         const active = auth ? await isCredentialActive(services.database, auth).catch(() => false) : false;
-        return createContext(services, active ? (auth ?? null) : null, ctx.extra.request.socket.remoteAddress);
+        return createContext(services, active ? (auth ?? null) : null, clientIp(ctx.extra.request));
       },
     },
     wsServer,
@@ -237,7 +241,7 @@ export async function startGateway(services: GatewayServices, listen: { host: st
     next();
   });
   app.use((req, res, next) => {
-    const key = rateLimitKey(bearerOf(req.headers.authorization), req.socket.remoteAddress);
+    const key = rateLimitKey(bearerOf(req.headers.authorization), clientIp(req));
     const wait = limiter.take(key);
     if (wait > 0) {
       res.setHeader('retry-after', String(Math.ceil(wait / 1000)));
@@ -255,8 +259,8 @@ export async function startGateway(services: GatewayServices, listen: { host: st
       context: async ({ req }) =>
         createContext(
           services,
-          await authFrom(services, req.headers.authorization, req.headers['x-antidote-tenant'], req.socket.remoteAddress),
-          req.socket.remoteAddress,
+          await authFrom(services, req.headers.authorization, req.headers['x-antidote-tenant'], clientIp(req)),
+          clientIp(req),
         ),
     }),
   );
