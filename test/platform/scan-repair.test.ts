@@ -136,7 +136,9 @@ describe('scan and repair over GraphQL on a backdoored Fashion-MNIST model (PGli
           modelVersionId: registerModel.version.id,
           datasetId: registerDataset.dataset.id,
           knownAttack,
-          steps: 40,
+          // Enough steps for the pivot-head repair to take BadNets under the 10% bar it must meet
+          // to be called repaired (step 100 is typically there on this victim).
+          steps: 200,
           idempotencyKey: 'repair-1',
         },
       },
@@ -301,7 +303,8 @@ describe('scan and repair over GraphQL on a backdoored Fashion-MNIST model (PGli
     expect(finding?.reasons.length).toBeGreaterThan(0);
     expect(finding?.frontier.length).toBeGreaterThan(0);
     for (const point of finding?.frontier ?? []) {
-      expect(point.step).toBe(25);
+      // Evaluated at step 25 and at the last step.
+      expect([25, 26]).toContain(point.step);
       expect(point.heldOutImages).toBeGreaterThan(0);
       expect(point.dropLow).toBeLessThanOrEqual(point.drop);
       expect(point.dropHigh).toBeGreaterThanOrEqual(point.drop);
