@@ -16,8 +16,22 @@ type Run = (fixture: BackdooredFixture, extra: Extra) => Promise<RepairResult>;
 
 const TUNE = { steps: 20, batchSize: 32, evaluateEvery: 5, accuracyBudget: 0.05 };
 
+/**
+ * Pivotal Tuning's checkpoint mechanics on the 12 px fixture, with the earlier recipe: its
+ * re-initialised head and gentler terms keep this tiny model out of the early collapse the
+ * pivot-head defaults' mixed pairs and full noise patches cause here, and bring in the retry.
+ */
+const PT_MECHANICS = {
+  learningRate: 0.02,
+  headInit: 'random',
+  lambdaDistill: 0.3,
+  noisePatches: 0.5,
+  distillMixup: 0,
+  retry: { lambdaHeadShift: 1, lambdaDistill: 1 },
+} as const;
+
 const RUNS: Record<string, Run> = {
-  'pivotal-tuning': (f, extra) => pivotalTuning(f.model, f.trusted, { seed: 1, ...TUNE, learningRate: 0.02, ...extra }),
+  'pivotal-tuning': (f, extra) => pivotalTuning(f.model, f.trusted, { seed: 1, ...TUNE, ...PT_MECHANICS, ...extra }),
   'fine-tuning': (f, extra) => fineTuning(f.model, f.trusted, { seed: 1, ...TUNE, ...extra }),
   'fine-pruning': (f, extra) => finePruning(f.model, f.trusted, { seed: 1, ...TUNE, ...extra }),
   nad: (f, extra) => neuralAttentionDistillation(f.model, f.trusted, { seed: 1, ...TUNE, teacherSteps: 20, ...extra }),
@@ -113,7 +127,7 @@ describe('repair checkpoints', () => {
       pivotalTuning(f.model, f.trusted, {
         seed: 1,
         ...TUNE,
-        learningRate: 0.02,
+        ...PT_MECHANICS,
         accuracyBudget: -0.01,
         budgetTolerance: 0,
         ...extra,
@@ -130,7 +144,7 @@ describe('repair checkpoints', () => {
       pivotalTuning(f.model, f.trusted, {
         seed: 1,
         ...TUNE,
-        learningRate: 0.02,
+        ...PT_MECHANICS,
         accuracyBudget: -0.01,
         budgetTolerance: 0,
         ...extra,
@@ -141,7 +155,7 @@ describe('repair checkpoints', () => {
       pivotalTuning(fixture.model, fixture.trusted, {
         seed: 1,
         ...TUNE,
-        learningRate: 0.02,
+        ...PT_MECHANICS,
         accuracyBudget: -0.01,
         budgetTolerance: 0,
         retry: null,

@@ -22,8 +22,20 @@ function cosine(a: Float32Array, b: Float32Array): number {
   return dot / Math.sqrt(na * nb);
 }
 
-// The contract checks API behaviour; a gentler rate keeps 40 steps inside the budget on this fixture.
-const SMALL = { steps: 40, batchSize: 32, evaluateEvery: 10, accuracyBudget: 0.05, learningRate: 0.02 };
+// The contract checks API behaviour. The fixture's 12 px images are too small for a noise patch
+// on every image and for mixed pairs (both knock it out of a 5-point budget within 40 steps), so
+// its runs use half the patches and no mixup.
+const FIXTURE_KNOBS = { noisePatches: 0.5, distillMixup: 0 } as const;
+const SMALL = { steps: 40, batchSize: 32, evaluateEvery: 10, accuracyBudget: 0.05, learningRate: 0.02, ...FIXTURE_KNOBS };
+/** The earlier defaults, whose re-initialised head brings the run-after-run fallbacks into play. */
+const REINITIALISED = {
+  headInit: 'random',
+  learningRate: 0.05,
+  lambdaDistill: 0.3,
+  retry: { lambdaHeadShift: 1, lambdaDistill: 1 },
+  pivotHeadFallback: true,
+  ...FIXTURE_KNOBS,
+} as const;
 
 describe('Pivotal Tuning', () => {
   let fixture: BackdooredFixture;
@@ -45,6 +57,7 @@ describe('Pivotal Tuning', () => {
       steps: 80,
       batchSize: 32,
       evaluateEvery: 20,
+      ...FIXTURE_KNOBS,
     });
     const after = await rates(result.model, fixture.test, fixture.triggeredTest);
     expect(after.asr).toBeLessThan(fixture.asr - 0.3);
@@ -61,7 +74,10 @@ describe('Pivotal Tuning', () => {
       evaluateEvery: 1,
       // A floor above 100%: no checkpoint can be within budget.
       accuracyBudget: -0.01,
+      budgetTolerance: 0,
+      ...REINITIALISED,
       pivotHeadFallback: false,
+      retry: null,
     });
     expect(result.parameters.headInit).toBe('random');
     expect(result.steps).toBe(0);
@@ -73,7 +89,15 @@ describe('Pivotal Tuning', () => {
     const before = tf.memory().numTensors;
     const suspect = await weightValues(fixture.model);
     // A floor above 100%: no run can come back within budget, so every run must run.
-    const impossible = { seed: 5, steps: 4, batchSize: 16, evaluateEvery: 2, accuracyBudget: -0.01 };
+    const impossible = {
+      seed: 5,
+      steps: 4,
+      batchSize: 16,
+      evaluateEvery: 2,
+      accuracyBudget: -0.01,
+      budgetTolerance: 0,
+      ...REINITIALISED,
+    };
     const phases: string[] = [];
     const result = await pivotalTuning(fixture.model, fixture.trusted, {
       ...impossible,
@@ -122,8 +146,10 @@ describe('Pivotal Tuning', () => {
       steps: 4,
       batchSize: 16,
       evaluateEvery: 2,
-      learningRate: 1e-6,
       accuracyBudget: 0,
+      budgetTolerance: 0,
+      ...REINITIALISED,
+      learningRate: 1e-6,
     });
     expect(result.parameters).toMatchObject({ attempts: 3, keptRun: 'repair-pivot-head', headInit: 'pivot' });
     expect(result.steps).toBeGreaterThan(0);
@@ -168,7 +194,15 @@ describe('Pivotal Tuning', () => {
     const pivotHead = headKernel(fixture.model);
     const cosines: number[] = [];
     for (const lambdaHeadShift of [0, 2]) {
-      const result = await pivotalTuning(fixture.model, fixture.trusted, { seed: 6, ...SMALL, lambdaHeadShift, select: 'final' });
+      // From a re-initialised head: from the pivot's own head the cosine starts at its maximum,
+      // where its gradient is zero.
+      const result = await pivotalTuning(fixture.model, fixture.trusted, {
+        seed: 6,
+        ...SMALL,
+        headInit: 'random',
+        lambdaHeadShift,
+        select: 'final',
+      });
       cosines.push(cosine(headKernel(result.model), pivotHead));
       result.model.dispose();
     }

@@ -297,9 +297,9 @@ export async function pivotalTuning(
       working?.dispose();
       working = await cloneModel(model);
       const { phase, settings: attempt } = attempts[kept]!;
-      // Announced before its first step, so a run that collapses at once is still seen to run
-      // (a resumed run continues where its checkpoint was and reports from there).
-      if (!(resumeFrom && kept === firstAttempt)) await options.onProgress?.({ phase, step: 0, totalSteps: settings.steps });
+      // A later run is announced before its first step, so one that collapses at once is still
+      // seen to run (the first run, and a resumed one, report from their own steps).
+      if (kept > firstAttempt) await options.onProgress?.({ phase, step: 0, totalSteps: settings.steps });
       const checkpoint = phaseCheckpointing({
         defense: 'pivotal-tuning',
         phase,

@@ -12,13 +12,22 @@ import {
   warpedFixture,
   weightValues,
 } from '../baselines/test-fixtures.ts';
-import { pivotalTuning } from '../pivotal-tuning.ts';
+import { pivotalTuning, TRIGGER_INVERSION_REFERENCE_TUNING } from '../pivotal-tuning.ts';
 import { bilinearWarp, calibratedTriggerInversion, calibrateThreshold, combineFamilyScores } from './index.ts';
 
 /** A short Pivotal Tuning's final weights: the reference the trigger-family tests invert against. */
 async function finalReference(f: BackdooredFixture): Promise<tf.LayersModel> {
-  return (await pivotalTuning(f.model, f.trusted, { seed: 7, steps: 60, batchSize: 32, evaluateEvery: 20, select: 'final' }))
-    .model;
+  // The recipe CTI itself trains its reference with.
+  return (
+    await pivotalTuning(f.model, f.trusted, {
+      seed: 7,
+      steps: 60,
+      batchSize: 32,
+      evaluateEvery: 20,
+      select: 'final',
+      ...TRIGGER_INVERSION_REFERENCE_TUNING,
+    })
+  ).model;
 }
 
 describe('Calibrated Trigger Inversion', () => {
@@ -69,7 +78,17 @@ describe('Calibrated Trigger Inversion', () => {
   });
 
   it("hands back CTI's reference (its first run's final weights) from any repair, and CTI uses it as is", async () => {
-    const shared = { seed: 6, steps: 20, batchSize: 32, evaluateEvery: 10 };
+    // CTI's reference recipe, with both fallback runs and no held-out tolerance.
+    const shared = {
+      seed: 6,
+      steps: 20,
+      batchSize: 32,
+      evaluateEvery: 10,
+      ...TRIGGER_INVERSION_REFERENCE_TUNING,
+      retry: { lambdaHeadShift: 1, lambdaDistill: 1 },
+      pivotHeadFallback: true,
+      budgetTolerance: 0,
+    };
     const before = tf.memory().numTensors;
     // A 100-point budget keeps the last step; a floor above 100% keeps nothing, so the repair runs
     // all three attempts and returns the suspect, and the reference is still the first run's end.
