@@ -63,7 +63,12 @@ export interface OnnxFixture {
 export async function backdooredResNetOnnx(): Promise<OnnxFixture> {
   await initRuntime();
   const { train, test } = loadBuiltinDataset('fashion-mnist');
-  const toRgb32 = (d: ImageDataset) => resizeDataset(replicateChannels(d, 3), 32, 32, 'bilinear');
+  // tinted, so the images are RGB to the importers too (gray RGB images import as one channel)
+  const toRgb32 = (d: ImageDataset): ImageDataset => {
+    const rgb = resizeDataset(replicateChannels(d, 3), 32, 32, 'bilinear');
+    const tint = [1, 0.85, 0.7];
+    return { ...rgb, images: rgb.images.map((v, i) => Math.round(v * (tint[i % 3] as number))) };
+  };
   const victim = toRgb32(stratifiedSample(train, 2000 / train.labels.length, 5).selected);
   const trusted = stratifiedSample(test, 0.03, 5);
   const trustedSet = toRgb32(trusted.selected);

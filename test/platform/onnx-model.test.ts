@@ -86,10 +86,11 @@ describe('an ONNX model through the platform (PGlite, in-process worker)', { tim
     const pair = { modelVersionId: registerModel.version.id, datasetId: registerDataset.dataset.id };
     const knownAttack = { name: 'badnets', targetClass: 0 };
 
-    const { startScan } = await api.gql<{ startScan: { job: { id: string } } }>(
+    const { startScan } = await api.gql<{ startScan: { job: { id: string }; userErrors: unknown[] } }>(
       'mutation($i: StartScanInput!) { startScan(input: $i) { job { id } userErrors { code message } } }',
       { i: { ...pair, knownAttack, candidateClasses: [0, 1], steps: 5, referenceSteps: 20, triggerFamilies: ['PATCH'] } },
     );
+    expect(startScan.userErrors).toEqual([]);
     const scanEvents = await api.subscribe<{ jobProgress: { type: string; message: string | null } }>(
       'subscription($id: ID!) { jobProgress(jobId: $id) { type message } }',
       { id: startScan.job.id },
@@ -106,10 +107,11 @@ describe('an ONNX model through the platform (PGlite, in-process worker)', { tim
     expect(imported.preprocessing).toMatchObject({ layout: 'NCHW', height: 32, width: 32, channels: 3, mean: [0, 0, 0] });
     expect(imported.preprocessing.defaulted).toContain('scale');
 
-    const { startRepair } = await api.gql<{ startRepair: { job: { id: string } } }>(
+    const { startRepair } = await api.gql<{ startRepair: { job: { id: string }; userErrors: unknown[] } }>(
       'mutation($i: StartRepairInput!) { startRepair(input: $i) { job { id } userErrors { code message } } }',
       { i: { ...pair, knownAttack, steps: 30 } },
     );
+    expect(startRepair.userErrors).toEqual([]);
     const repairEvents = await api.subscribe<{ jobProgress: { type: string; message: string | null } }>(
       'subscription($id: ID!) { jobProgress(jobId: $id) { type message } }',
       { id: startRepair.job.id },
