@@ -43,8 +43,8 @@ describe('the fidelity gate on an ONNX version (PGlite, in-process worker)', { t
   it('records fidelity on import, refuses a low-agreement version, and runs it with an audited reason', async () => {
     const { test } = loadBuiltinDataset('fashion-mnist');
     const { registerModel } = await api.gql<{ registerModel: { version: { id: string; format: string } } }>(
-      'mutation($u: ID!) { registerModel(input: { name: "cnn", uploadId: $u }) { version { id format } userErrors { code message } } }',
-      { u: await api.upload('MODEL', 'cnn.onnx', plainCnnOnnx({ size: 28, seed: 2 })) },
+      'mutation($u: ID!, $p: JSON) { registerModel(input: { name: "cnn", uploadId: $u, preprocessing: $p }) { version { id format } userErrors { code message } } }',
+      { u: await api.upload('MODEL', 'cnn.onnx', plainCnnOnnx({ size: 28, seed: 2 })), p: { mean: [0.5], std: [0.25] } },
     );
     expect(registerModel.version.format).toBe('onnx');
     const { registerDataset } = await api.gql<{ registerDataset: { dataset: { id: string } } }>(
@@ -53,15 +53,18 @@ describe('the fidelity gate on an ONNX version (PGlite, in-process worker)', { t
     );
     const pair = { modelVersionId: registerModel.version.id, datasetId: registerDataset.dataset.id };
     const versionQuery =
-      'query($id: ID!) { node(id: $id) { ... on ModelVersion { fidelity { top1Agreement maxAbsDiff n inputs } preprocessing { layout channels defaulted } } } }';
+      'query($id: ID!) { node(id: $id) { ... on ModelVersion { fidelity { top1Agreement maxAbsDiff n inputs } preprocessing { layout channels mean std defaulted } } } }';
 
     expect(await evaluate(pair)).toMatchObject({ state: 'SUCCEEDED' });
     const { node: imported } = await api.gql<{
-      node: { fidelity: Record<string, unknown>; preprocessing: Record<string, unknown> };
+      node: { fidelity: Record<string, unknown>; preprocessing: Record<string, unknown> & { defaulted: string[] } };
     }>(versionQuery, { id: pair.modelVersionId });
     expect(imported.fidelity).toMatchObject({ top1Agreement: 1, n: 100, inputs: 'trusted' });
     expect(imported.fidelity.maxAbsDiff).toBeLessThan(1e-4);
-    expect(imported.preprocessing).toMatchObject({ layout: 'NCHW', channels: 1 });
+    // stated at upload, applied on import (and in the ONNX Runtime reference), not defaulted
+    expect(imported.preprocessing).toMatchObject({ layout: 'NCHW', channels: 1, mean: [0.5], std: [0.25] });
+    expect(imported.preprocessing.defaulted).toEqual(expect.arrayContaining(['scale', 'channelOrder']));
+    expect(imported.preprocessing.defaulted).not.toContain('mean');
 
     // as if the conversion had disagreed with ONNX Runtime on 10% of the inputs
     await gw.database.asService((tx) =>
