@@ -154,7 +154,11 @@ export function createProgram(deps: ProgramDeps): Command {
         '--fidelity-override-reason <text>',
         'gate an imported model even if it agrees with ONNX Runtime on < 99.9% of inputs',
       )
-      .option('--junit <file>', 'also write a JUnit XML report');
+      .option('--junit <file>', 'also write a JUnit XML report')
+      .option(
+        '--preprocess <json|file>',
+        'ONNX/Keras preprocessing, antidote.json fields (e.g. \'{"mean":[0.485,0.456,0.406],"std":[0.229,0.224,0.225]}\')',
+      );
 
   gateOptions(
     program
