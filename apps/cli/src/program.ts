@@ -171,6 +171,11 @@ export function createProgram(deps: ProgramDeps): Command {
         v.split(',').map((c) => parseNonNegativeInteger(c)),
       ),
     )
+    .addOption(
+      new Option('--reference-steps <n>', 'steps of the reference repair the triggers are calibrated against').argParser(
+        parsePositiveInteger,
+      ),
+    )
     .option('--remote <url>', 'scan through an Antidote API (upload, scan, wait) instead of on this machine')
     .addOption(new Option('--api-key <key>', 'API key for --remote').env('ANTIDOTE_API_KEY'))
     .addHelpText('after', `${GATE_EXIT_HELP}\nExample: antidote scan model.onnx --trusted trusted.zip --junit antidote.xml`)

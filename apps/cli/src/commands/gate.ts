@@ -16,6 +16,7 @@ export interface GateOptions {
   trusted?: string;
   junit?: string;
   steps?: number;
+  referenceSteps?: number;
   classes?: number[];
   fidelityOverrideReason?: string;
   remote?: string;
@@ -136,6 +137,7 @@ export async function scanCommand(modelPath: string, options: GateOptions, ctx: 
       trusted,
       options: {
         ...(options.steps !== undefined ? { steps: options.steps } : {}),
+        ...(options.referenceSteps !== undefined ? { repairSteps: options.referenceSteps } : {}),
         ...(options.classes ? { candidateClasses: options.classes } : {}),
       },
       signal: ctx.cancellation.signal,
@@ -261,7 +263,12 @@ async function remoteScan(modelPath: string, options: GateOptions) {
   };
   const model = await readModel(modelPath);
   const trusted = await readTrusted(options);
-  const name = `${path.basename(modelPath)} ${new Date().toISOString()}`;
+  // the API's names: letters, digits, spaces and ._()- only
+  const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
+  const name = `${path
+    .basename(modelPath)
+    .replace(/[^\w .()-]/g, '_')
+    .slice(0, 60)} ${stamp}`.replace(/^[^A-Za-z0-9]+/, '');
   const { registerModel } = await gql<{
     registerModel: { version: { id: string } | null; userErrors: { code: string; message: string }[] };
   }>(
@@ -281,6 +288,7 @@ async function remoteScan(modelPath: string, options: GateOptions) {
         modelVersionId: payload(registerModel).version?.id,
         datasetId: payload(registerDataset).dataset?.id,
         ...(options.steps !== undefined ? { steps: options.steps } : {}),
+        ...(options.referenceSteps !== undefined ? { referenceSteps: options.referenceSteps } : {}),
         ...(options.classes ? { candidateClasses: options.classes } : {}),
         ...(options.fidelityOverrideReason ? { fidelityOverrideReason: options.fidelityOverrideReason } : {}),
       },
