@@ -35,7 +35,8 @@ export interface ProgramDeps {
 const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 const AFTER_HELP = `
-Exit codes: 0 ok, 1 unexpected error, 2 bad input or usage, 130 cancelled (Ctrl-C).
+Exit codes: 0 ok, 1 unexpected error, 2 bad input or usage, 130 cancelled (Ctrl-C); scan and repair
+have their own (a CI gate: see antidote scan --help).
 Environment: ANTIDOTE_BACKEND (default backend), NO_COLOR, ANTIDOTE_DEBUG=1 (stack traces).`;
 
 function datasetOption(withDefault: boolean): Option {
