@@ -87,5 +87,7 @@ describe('antidote scan/repair as a CI gate', { timeout: 300_000 }, () => {
     expect(await readFile(junit, 'utf8')).toContain('errors="1"');
     expect((await runCli(['scan', model])).code).toBe(3);
     expect((await runCli(['repair', model, '--trusted', trusted])).code).toBe(3);
+    // usage errors too, not the other commands' 2
+    expect((await runCli(['scan', model, '--trusted', trusted, '--steps', 'many'])).code).toBe(3);
   });
 });

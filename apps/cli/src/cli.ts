@@ -6,7 +6,7 @@ import { CommanderError } from 'commander';
 import { createCancellation } from './cancellation.ts';
 import { type CliEnv, readEnv } from './env.ts';
 import { EXIT_BAD_INPUT, EXIT_CANCELLED, EXIT_OK, exitCodeFor, summarizeError } from './exit-codes.ts';
-import { GateExit } from './gate.ts';
+import { GATE_BAD_INPUT, GateExit } from './gate.ts';
 import { Output, protectStdout } from './output.ts';
 import { createProgram } from './program.ts';
 
@@ -43,6 +43,12 @@ export async function runCli(argv: readonly string[], env: CliEnv = readEnv()): 
       // `antidote` without a command: commander already printed the help on stderr.
       if (json) output.error({ code: 'INVALID_INPUT', message: 'no command given; run antidote --help' });
       return EXIT_BAD_INPUT;
+    }
+    // the gate commands document 3 for bad input, usage errors included
+    const gateCommand = argv.find((a) => !a.startsWith('-'));
+    if (code === EXIT_BAD_INPUT && (gateCommand === 'scan' || gateCommand === 'repair')) {
+      output.error(summarizeError(error));
+      return GATE_BAD_INPUT;
     }
     const summary = code === EXIT_CANCELLED ? { code: 'CANCELLED' as const, message: 'cancelled' } : summarizeError(error);
     const stack = debug && error instanceof Error && !(error instanceof CommanderError) ? error.stack : undefined;

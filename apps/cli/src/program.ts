@@ -35,7 +35,8 @@ export interface ProgramDeps {
 const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 const AFTER_HELP = `
-Exit codes: 0 ok, 1 unexpected error, 2 bad input or usage, 130 cancelled (Ctrl-C).
+Exit codes: 0 ok, 1 unexpected error, 2 bad input or usage, 130 cancelled (Ctrl-C); scan and repair
+have their own (a CI gate: see antidote scan --help).
 Environment: ANTIDOTE_BACKEND (default backend), NO_COLOR, ANTIDOTE_DEBUG=1 (stack traces).`;
 
 function datasetOption(withDefault: boolean): Option {
@@ -154,7 +155,11 @@ export function createProgram(deps: ProgramDeps): Command {
         '--fidelity-override-reason <text>',
         'gate an imported model even if it agrees with ONNX Runtime on < 99.9% of inputs',
       )
-      .option('--junit <file>', 'also write a JUnit XML report');
+      .option('--junit <file>', 'also write a JUnit XML report')
+      .option(
+        '--preprocess <json|file>',
+        'ONNX/Keras preprocessing, antidote.json fields (e.g. \'{"mean":[0.485,0.456,0.406],"std":[0.229,0.224,0.225]}\')',
+      );
 
   gateOptions(
     program
@@ -165,6 +170,11 @@ export function createProgram(deps: ProgramDeps): Command {
     .addOption(
       new Option('--classes <list>', 'comma-separated classes to check (default all)').argParser((v) =>
         v.split(',').map((c) => parseNonNegativeInteger(c)),
+      ),
+    )
+    .addOption(
+      new Option('--reference-steps <n>', 'steps of the reference repair the triggers are calibrated against').argParser(
+        parsePositiveInteger,
       ),
     )
     .option('--remote <url>', 'scan through an Antidote API (upload, scan, wait) instead of on this machine')

@@ -72,7 +72,7 @@ async function importedArchive(ctx: JobContext, version: ModelVersionRow, origin
     await ctx.emit({ type: 'log', phase: 'importing', message: `converting the ${version.format} model to TF.js` });
     const result = await runTaskInThread<ImportTaskResult>(
       'import',
-      { model: original, trusted },
+      { model: original, trusted, declared: version.metadata.declaredPreprocessing },
       { backend: ctx.options.backend, signal: ctx.signal },
     );
     const put = await storeBytes(ctx, result.archive, 'application/zip');

@@ -16,12 +16,29 @@ export interface GateOptions {
   trusted?: string;
   junit?: string;
   steps?: number;
+  referenceSteps?: number;
   classes?: number[];
   fidelityOverrideReason?: string;
   remote?: string;
   apiKey?: string;
   out?: string;
   cdaBudget?: number;
+  /** antidote.json's fields, inline JSON or a file: the model's preprocessing (ONNX/Keras). */
+  preprocess?: string;
+}
+
+async function statedPreprocessing(options: GateOptions): Promise<Record<string, unknown> | undefined> {
+  if (!options.preprocess) return undefined;
+  const text = options.preprocess.trim().startsWith('{')
+    ? options.preprocess
+    : await readFile(options.preprocess, 'utf8').catch(() =>
+        Promise.reject(new AntidoteError('NOT_FOUND', `No preprocessing file at ${options.preprocess}.`)),
+      );
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    throw new AntidoteError('INVALID_INPUT', '--preprocess must be JSON with the fields of antidote.json, or a file holding it.');
+  }
 }
 
 const MIN_AGREEMENT = 0.999;
@@ -46,8 +63,12 @@ async function readTrusted(options: GateOptions): Promise<Uint8Array> {
 /** A TF.js archive for the tasks; ONNX/Keras are imported and their fidelity gated. */
 async function prepare(model: Uint8Array, trusted: Uint8Array, options: GateOptions, ctx: CommandContext) {
   const kind = classifyModelUpload(model).kind;
+  if (kind === 'tfjs-layers' && options.preprocess) {
+    throw new AntidoteError('INVALID_INPUT', '--preprocess applies to ONNX and Keras models; a TF.js model carries its own.');
+  }
   if (kind === 'tfjs-layers') return { archive: model, kind, imported: null as ImportTaskResult | null };
-  const imported = await runImport({ model, trusted, signal: ctx.cancellation.signal });
+  const declared = await statedPreprocessing(options);
+  const imported = await runImport({ model, trusted, ...(declared ? { declared } : {}), signal: ctx.cancellation.signal });
   const fidelity = imported.fidelity;
   if (fidelity && fidelity.top1Agreement < MIN_AGREEMENT && !options.fidelityOverrideReason) {
     throw new AntidoteError(
@@ -116,6 +137,7 @@ export async function scanCommand(modelPath: string, options: GateOptions, ctx: 
       trusted,
       options: {
         ...(options.steps !== undefined ? { steps: options.steps } : {}),
+        ...(options.referenceSteps !== undefined ? { repairSteps: options.referenceSteps } : {}),
         ...(options.classes ? { candidateClasses: options.classes } : {}),
       },
       signal: ctx.cancellation.signal,
@@ -241,12 +263,17 @@ async function remoteScan(modelPath: string, options: GateOptions) {
   };
   const model = await readModel(modelPath);
   const trusted = await readTrusted(options);
-  const name = `${path.basename(modelPath)} ${new Date().toISOString()}`;
+  // the API's names: letters, digits, spaces and ._()- only
+  const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
+  const name = `${path
+    .basename(modelPath)
+    .replace(/[^\w .()-]/g, '_')
+    .slice(0, 60)} ${stamp}`.replace(/^[^A-Za-z0-9]+/, '');
   const { registerModel } = await gql<{
     registerModel: { version: { id: string } | null; userErrors: { code: string; message: string }[] };
   }>(
-    'mutation($n: String!, $u: ID!) { registerModel(input: { name: $n, uploadId: $u }) { version { id } userErrors { code message } } }',
-    { n: name, u: await upload('MODEL', modelPath, model) },
+    'mutation($n: String!, $u: ID!, $p: JSON) { registerModel(input: { name: $n, uploadId: $u, preprocessing: $p }) { version { id } userErrors { code message } } }',
+    { n: name, u: await upload('MODEL', modelPath, model), p: (await statedPreprocessing(options)) ?? null },
   );
   const { registerDataset } = await gql<{
     registerDataset: { dataset: { id: string } | null; userErrors: { code: string; message: string }[] };
@@ -261,6 +288,7 @@ async function remoteScan(modelPath: string, options: GateOptions) {
         modelVersionId: payload(registerModel).version?.id,
         datasetId: payload(registerDataset).dataset?.id,
         ...(options.steps !== undefined ? { steps: options.steps } : {}),
+        ...(options.referenceSteps !== undefined ? { referenceSteps: options.referenceSteps } : {}),
         ...(options.classes ? { candidateClasses: options.classes } : {}),
         ...(options.fidelityOverrideReason ? { fidelityOverrideReason: options.fidelityOverrideReason } : {}),
       },

@@ -29,6 +29,8 @@ export type Scalars = {
 
 export type AddModelVersionInput = {
   modelId: Scalars['ID']['input'];
+  /** ONNX/Keras only: the model's preprocessing with the fields of antidote.json (layout, size, channels, channelOrder, scale, mean, std, resize); overrides sidecars in the upload, checked when the first job imports the version. */
+  preprocessing?: InputMaybe<Scalars['JSON']['input']>;
   uploadId: Scalars['ID']['input'];
 };
 
@@ -770,6 +772,8 @@ export type RegisterDatasetPayload = {
 export type RegisterModelInput = {
   description?: InputMaybe<Scalars['String']['input']>;
   name: Scalars['String']['input'];
+  /** ONNX/Keras only: the model's preprocessing with the fields of antidote.json (layout, size, channels, channelOrder, scale, mean, std, resize); overrides sidecars in the upload, checked when the first job imports the version. */
+  preprocessing?: InputMaybe<Scalars['JSON']['input']>;
   uploadId: Scalars['ID']['input'];
 };
 

@@ -50,6 +50,24 @@ async function describeUploadedModel(ctx: GraphQLContext, sha256: string) {
   }
 }
 
+/** Preprocessing stated at upload, kept for the worker's import (which validates it like antidote.json). */
+function declaredPreprocessing(value: unknown, format: string): { declaredPreprocessing?: Record<string, unknown> } {
+  if (value === undefined || value === null) return {};
+  if (format === 'tfjs-layers') {
+    throw new ApiError('INVALID_INPUT', 'preprocessing applies to ONNX and Keras models; a TF.js model carries its own.', [
+      'input',
+      'preprocessing',
+    ]);
+  }
+  if (typeof value !== 'object' || Array.isArray(value) || JSON.stringify(value).length > 4096) {
+    throw new ApiError('INVALID_INPUT', 'preprocessing must be an object with the fields of antidote.json.', [
+      'input',
+      'preprocessing',
+    ]);
+  }
+  return { declaredPreprocessing: value as Record<string, unknown> };
+}
+
 export const uploadMutations: Resolvers = {
   Mutation: {
     createUpload: (_p, { input }, ctx) =>
@@ -122,7 +140,12 @@ export const uploadMutations: Resolvers = {
             inputShape: described.inputShape,
             numClasses: described.numClasses,
             paramCount: described.paramCount,
-            metadata: { files: described.files, weightBytes: described.weightBytes, filename: upload.filename },
+            metadata: {
+              files: described.files,
+              weightBytes: described.weightBytes,
+              filename: upload.filename,
+              ...declaredPreprocessing(input.preprocessing, described.format),
+            },
           });
           await audit(tx, auth, 'model.register', `model:${model.id}`, { name, sha256: upload.sha256 });
           return { model, version };
@@ -147,7 +170,12 @@ export const uploadMutations: Resolvers = {
               inputShape: described.inputShape,
               numClasses: described.numClasses,
               paramCount: described.paramCount,
-              metadata: { files: described.files, weightBytes: described.weightBytes, filename: upload.filename },
+              metadata: {
+                files: described.files,
+                weightBytes: described.weightBytes,
+                filename: upload.filename,
+                ...declaredPreprocessing(input.preprocessing, described.format),
+              },
             });
             if (!version) throw new ApiError('NOT_FOUND', 'No model with this ID.', ['input', 'modelId']);
             await audit(tx, auth, 'model.version.add', `model_version:${version.id}`, {

@@ -35,6 +35,8 @@ export interface ModelFidelity extends FidelityReport {
 
 export interface ImportTaskInput {
   model: Uint8Array;
+  /** Preprocessing stated at upload (antidote.json's fields); overrides the upload's sidecars. */
+  declared?: Record<string, unknown>;
   trusted?: TrustedInput;
   signal?: AbortSignal;
   onProgress?: ProgressCallback;
@@ -50,11 +52,12 @@ export interface ImportTaskResult {
   fidelity: ModelFidelity | null;
 }
 
-/** Declared preprocessing: antidote.json wins over a Hugging Face sidecar. */
-function declaredPreprocessing(upload: ModelUpload): Partial<Preprocessing> {
+/** Declared preprocessing: stated at upload, else antidote.json, else a Hugging Face sidecar. */
+function declaredPreprocessing(upload: ModelUpload, stated?: Record<string, unknown>): Partial<Preprocessing> {
   return {
     ...(upload.huggingFacePreprocessor ? parseHuggingFacePreprocessor(upload.huggingFacePreprocessor) : {}),
     ...(upload.antidoteJson ? parseAntidoteJson(upload.antidoteJson) : {}),
+    ...(stated ? parseAntidoteJson(JSON.stringify(stated)) : {}),
   };
 }
 
@@ -83,7 +86,7 @@ export async function runImport(input: ImportTaskInput): Promise<ImportTaskResul
     await onProgress?.({ phase: 'importing', progress: 0, message: `converting the ${upload.kind} model` });
     const imported = await importModel(upload.model, {
       externalFiles: upload.externalFiles,
-      preprocessing: declaredPreprocessing(upload),
+      preprocessing: declaredPreprocessing(upload, input.declared),
     });
     try {
       throwIfAborted(input.signal);

@@ -46,16 +46,26 @@ export function classifyModelUpload(bytes: Uint8Array): ModelUpload {
       'The model is not a TF.js layers archive (zip with model.json), an ONNX file, a Keras .keras/.h5 file, or a zip holding one of them.',
     );
   }
-  let entries: Record<string, Uint8Array>;
-  try {
-    entries = unzipSync(bytes);
-  } catch (cause) {
-    throw new AntidoteError('CORRUPT_FILE', 'The model archive is not a readable zip file.', { cause });
-  }
-  const names = Object.keys(entries).filter((n) => !n.endsWith('/'));
-  if (names.some((n) => baseName(n) === MODEL_JSON)) return { kind: 'tfjs-layers', model: bytes, externalFiles: {} };
+  const unzip = (keep: boolean) => {
+    const listed: string[] = [];
+    try {
+      // the first pass only lists names: a TF.js or Keras archive is not inflated twice
+      const entries = unzipSync(bytes, {
+        filter: (info) => {
+          listed.push(info.name);
+          return keep;
+        },
+      });
+      return { entries, names: listed.filter((n) => !n.endsWith('/')) };
+    } catch (cause) {
+      throw new AntidoteError('CORRUPT_FILE', 'The model archive is not a readable zip file.', { cause });
+    }
+  };
+  const { names: listed } = unzip(false);
+  if (listed.some((n) => baseName(n) === MODEL_JSON)) return { kind: 'tfjs-layers', model: bytes, externalFiles: {} };
   // a Keras 3 .keras file is itself a zip of config.json + model.weights.h5
-  if (names.includes('config.json') && names.includes(KERAS_WEIGHTS)) return { kind: 'keras', model: bytes, externalFiles: {} };
+  if (listed.includes('config.json') && listed.includes(KERAS_WEIGHTS)) return { kind: 'keras', model: bytes, externalFiles: {} };
+  const { entries, names } = unzip(true);
   const sidecar = (name: string) => {
     const path = names.find((n) => baseName(n) === name);
     return path ? entries[path] : undefined;

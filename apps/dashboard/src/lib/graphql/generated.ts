@@ -5,6 +5,8 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 export type AddModelVersionInput = {
   modelId: string;
+  /** ONNX/Keras only: the model's preprocessing with the fields of antidote.json (layout, size, channels, channelOrder, scale, mean, std, resize); overrides sidecars in the upload, checked when the first job imports the version. */
+  preprocessing?: unknown;
   uploadId: string;
 };
 
@@ -77,6 +79,8 @@ export type RegisterDatasetInput = {
 export type RegisterModelInput = {
   description?: string | null | undefined;
   name: string;
+  /** ONNX/Keras only: the model's preprocessing with the fields of antidote.json (layout, size, channels, channelOrder, scale, mean, std, resize); overrides sidecars in the upload, checked when the first job imports the version. */
+  preprocessing?: unknown;
   uploadId: string;
 };
 
