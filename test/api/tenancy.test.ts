@@ -433,6 +433,24 @@ describe.each(['pglite', 'postgres'] as const)('tenant isolation (%s)', (backend
     for (const sha of B.versionShas) expect(A.versionShas).not.toContain(sha);
   });
 
+  it('a name taken in the same tenant is a CONFLICT that names it', async () => {
+    const archives = await buildArchives();
+    const modelUpload = await uploadBytes(gw, B.owner.token, 'MODEL', 'again.zip', archives.models[2]);
+    const datasetUpload = await uploadBytes(gw, B.owner.token, 'DATASET', 'again.zip', archives.datasets[1]);
+    const model = await ok<{ registerModel: Payload<object> }>(gw, B.owner.token, Q.registerModel, {
+      i: { name: 'fraud-cnn', uploadId: modelUpload.id },
+    });
+    expect(model.registerModel.userErrors).toEqual([
+      expect.objectContaining({ code: 'CONFLICT', message: 'A model named "fraud-cnn" exists; add a version to it instead.' }),
+    ]);
+    const dataset = await ok<{ registerDataset: Payload<object> }>(gw, B.owner.token, Q.registerDataset, {
+      i: { name: 'trusted', uploadId: datasetUpload.id },
+    });
+    expect(dataset.registerDataset.userErrors).toEqual([
+      expect.objectContaining({ code: 'CONFLICT', message: 'A dataset named "trusted" exists.' }),
+    ]);
+  });
+
   it('every mutation with A IDs answers NOT_FOUND to B and leaves A unchanged', async () => {
     const before = await snapshotOf(A.tenantId);
     const hitsBefore = hook.hits.length;

@@ -128,10 +128,7 @@ export const uploadMutations: Resolvers = {
             .onConflictDoNothing()
             .returning();
           if (!model)
-            throw new ApiError('CONFLICT', `A model named "$uploadMutations" exists; add a version to it instead.`, [
-              'input',
-              'name',
-            ]);
+            throw new ApiError('CONFLICT', `A model named "${name}" exists; add a version to it instead.`, ['input', 'name']);
           const version = await insertModelVersion(tx, {
             tenantId: auth.tenantId,
             modelId: model.id,
@@ -246,7 +243,7 @@ export const uploadMutations: Resolvers = {
             })
             .onConflictDoNothing()
             .returning();
-          if (!row) throw new ApiError('CONFLICT', `A dataset named "$uploadMutations" exists.`, ['input', 'name']);
+          if (!row) throw new ApiError('CONFLICT', `A dataset named "${name}" exists.`, ['input', 'name']);
           await audit(tx, auth, 'dataset.register', `dataset:${row.id}`, { name, sha256: upload.sha256, count: row.count });
           return { dataset: row };
         });
