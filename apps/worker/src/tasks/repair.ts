@@ -199,6 +199,9 @@ function totalSteps(settings: Resolved, numClasses: number): number {
   return settings.steps;
 }
 
+/** The runs a Pivotal Tuning repair with the task's options (core's defaults) may make. */
+const PT_RUNS = pivotalTuningRuns({});
+
 /**
  * Relative cost of each phase (steps x images per step), for overall progress. Every run a
  * Pivotal Tuning repair may make has its own span, so progress keeps moving through a retry (and
@@ -211,7 +214,7 @@ function progressPhases(settings: Resolved, numClasses: number, fitImages: numbe
   if (settings.method === 'fine-pruning') phases.push(['prune', 0.05 * tuning]);
   if (settings.method === 'nad') phases.push(['teacher', settings.teacherSteps * batch]);
   if (settings.method === 'neural-cleanse') phases.push(['invert', numClasses * settings.inversionSteps * 32 * 2]);
-  if (settings.method === 'pivotal-tuning') for (const run of pivotalTuningRuns({})) phases.push([run.phase, tuning]);
+  if (settings.method === 'pivotal-tuning') for (const run of PT_RUNS) phases.push([run.phase, tuning]);
   else phases.push(['train', tuning]);
   phases.push(['evaluate', 0.03 * tuning]);
   return phases;
@@ -221,21 +224,20 @@ function progressPhases(settings: Resolved, numClasses: number, fitImages: numbe
 function spanOf(phase: string): string {
   if (phase === 'rank' || phase === 'prune') return 'prune';
   if (phase === 'teacher' || phase === 'invert') return phase;
-  if (pivotalTuningRuns({}).some((run) => run.phase === phase)) return phase;
+  if (PT_RUNS.some((run) => run.phase === phase)) return phase;
   return 'train';
 }
 
 /** The progress message when a Pivotal Tuning run starts: which run of how many, and why. */
 function runStartMessage(phase: string, budget: number): string | null {
-  const runs = pivotalTuningRuns({});
-  const index = runs.findIndex((run) => run.phase === phase);
-  if (index < 0 || runs.length === 1) return null;
-  const run = runs[index]!;
+  const index = PT_RUNS.findIndex((run) => run.phase === phase);
+  if (index < 0 || PT_RUNS.length === 1) return null;
+  const run = PT_RUNS[index]!;
   const why =
     index === 0
       ? ''
       : `: run ${index} kept no checkpoint within the ${(budget * 100).toFixed(1)}-point budget, so ${run.purpose}`;
-  return `Pivotal Tuning run ${index + 1} of up to ${runs.length}${why}.`;
+  return `Pivotal Tuning run ${index + 1} of up to ${PT_RUNS.length}${why}.`;
 }
 
 function runDefense(
