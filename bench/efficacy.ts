@@ -1,5 +1,5 @@
 /**
- * `npm run bench:efficacy [-- --quick] [--dataset fashion-mnist] [--seeds 3] [--attacks a,b] [--matched-clean]`:
+ * `npm run bench:efficacy [-- --quick] [--dataset fashion-mnist] [--seeds 3] [--first-seed 1] [--attacks a,b] [--matched-clean]`:
  * every attack x {no defense, FT, FP, NAD, NC, PT} with 1% trusted data, plus CTI and NC
  * detection scores over clean and poisoned models -> ROC AUC. Jobs run in two processes (one
  * wasm core each). Writes bench/results/efficacy.{json,md} (fields as in bench-format.md).
@@ -38,6 +38,9 @@ const strong = profile === 'strong';
 const dataset = option('--dataset', 'fashion-mnist');
 const architecture = option('--arch', strong ? 'small-cnn' : 'tiny-cnn') as EfficacyJob['architecture'];
 const seeds = Number(option('--seeds', quick ? '1' : '3'));
+// Repairs run seeds firstSeed..seeds, so a long run can be split (say seed 1 with every defense,
+// seeds 2-3 with Pivotal Tuning only) without repeating a victim.
+const firstSeed = Number(option('--first-seed', '1'));
 const detectionModels = Number(option('--detection-models', quick ? '1' : '5'));
 const workers = Number(option('--workers', '2'));
 const attacks = option(
@@ -131,7 +134,7 @@ const victimOf = (attack: string) => ({
 // so neither worker idles at the end while the other runs a long job.
 const jobs: EfficacyJob[] = [];
 for (const attack of attacks) {
-  for (let seed = 1; seed <= seeds; seed++) {
+  for (let seed = firstSeed; seed <= seeds; seed++) {
     jobs.push({ ...victimOf(attack), attack, seed, defenses, detectors: seed <= detectionModels ? detectors : [] });
   }
 }
@@ -311,6 +314,7 @@ const output = {
   trustedFraction: base.trustedFraction,
   quick,
   profile,
+  seeds: { first: firstSeed, last: seeds },
   model: architecture,
   victim: {
     trainImages: base.trainImages,
@@ -340,7 +344,7 @@ const lines = [
   `Machine: ${output.machine.cpus} x ${output.machine.cpuModel}, Node ${output.machine.node}; wasm matMul ${output.machine.wasmMatmulGflopsBefore ?? '-'} GFLOP/s before the jobs, ${output.machine.wasmMatmulGflopsAfter ?? '-'} after.`,
   '',
   `${dataset}, ${architecture} trained on ${base.trainImages} images for ${base.epochs} epochs, poisoned images ${attacks.map((a) => `${a} ${poisonCountOf(a)}${victimOf(a).epochs !== base.epochs ? ` (${victimOf(a).epochs} epochs, ${JSON.stringify(victimOf(a).attackParams)})` : ''}`).join(', ')}, ` +
-    `1% trusted data (${Math.round(base.trustedFraction * 60000)} images, 20% of it held out for validation), ${seeds} seed(s) per defense, ${detectionModels} clean and ${detectionModels} poisoned models per attack for detection (${detectors.join(', ') || 'none'}${detectors.includes('cti') ? `; CTI trigger families ${ctiFamiliesRun.join(', ')}${ctiFamiliesRun.length > 1 ? `, combined ${ctiCombineRun}` : ''}` : ''}).`,
+    `1% trusted data (${Math.round(base.trustedFraction * 60000)} images, 20% of it held out for validation), ${firstSeed > 1 ? `seeds ${firstSeed}-${seeds}` : `${seeds} seed(s)`} per defense, ${detectionModels} clean and ${detectionModels} poisoned models per attack for detection (${detectors.join(', ') || 'none'}${detectors.includes('cti') ? `; CTI trigger families ${ctiFamiliesRun.join(', ')}${ctiFamiliesRun.length > 1 ? `, combined ${ctiCombineRun}` : ''}` : ''}).`,
   '',
   '| attack | defense | runs | needed a 2nd/3rd run | CDA before | CDA drop (pts, spread) | ASR before | ASR after (spread) | seconds |',
   '|---|---|---|---|---|---|---|---|---|',
