@@ -5,7 +5,7 @@
  * wasm core each). Writes bench/results/efficacy.{json,md} (fields as in bench-format.md).
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -18,6 +18,7 @@ import {
 import { rocAuc } from '@antidote/core/metrics';
 import type { EfficacyJob } from './efficacy-job.ts';
 import { cpuInfo, probe } from './machine.ts';
+import { type Split, splitOf, TUNING_VICTIMS } from './split.ts';
 
 const run = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -224,9 +225,49 @@ const auc = rocAuc;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
 const spread = (xs: number[]) => (xs.length ? Math.max(...xs) - Math.min(...xs) : 0);
 
-const repairRows = results.flatMap((r) =>
+const repairRows: (Record<string, number | string> & { attack: string; seed: number; defense: string })[] = results.flatMap((r) =>
   r.repair.map((row) => ({ attack: r.job.attack, poisonCount: r.job.poisonCount, seed: r.job.seed, ...row })),
 );
+/**
+ * `--reuse FILE`: rows of defenses and detectors this run did not run, taken from an earlier run's
+ * JSON, so a run that changes one defense (say Pivotal Tuning's defaults) can be checked against
+ * the baselines without re-running them. A repair row is taken only when its victim is the same
+ * model: same attack, seed and poison count, and test CDA and ASR before equal to this run's to
+ * the last digit (the jobs are deterministic); otherwise the run stops. Detection rows are taken
+ * per attack when this run ran no detector. Reused rows say so (`reusedFrom`).
+ */
+const reuseFile = option('--reuse', '');
+const reusedDefenses = new Set<string>();
+let reusedDetection: Record<string, unknown>[] = [];
+if (reuseFile) {
+  const earlier = JSON.parse(readFileSync(reuseFile, 'utf8')) as {
+    repair: (Record<string, number | string> & { attack: string; seed: number; defense: string; poisonCount: number })[];
+    detection: (Record<string, unknown> & { attack: string })[];
+  };
+  for (const row of earlier.repair) {
+    if (row.defense === 'none' || defenses.includes(row.defense) || !attacks.includes(row.attack as EfficacyJob['attack']))
+      continue;
+    const victim = results.find((r) => r.job.attack === row.attack && r.job.seed === row.seed);
+    if (!victim) continue;
+    if (
+      victim.job.poisonCount !== row.poisonCount ||
+      victim.before.cda !== Number(row.cdaBefore) ||
+      victim.before.asr !== Number(row.asrBefore)
+    ) {
+      throw new Error(
+        `--reuse: ${row.attack} seed ${row.seed} is not the same victim as in ${reuseFile} (CDA/ASR before ${victim.before.cda}/${victim.before.asr} vs ${row.cdaBefore}/${row.asrBefore})`,
+      );
+    }
+    repairRows.push({ ...row, reusedFrom: path.basename(reuseFile) });
+    reusedDefenses.add(row.defense);
+  }
+  if (detectors.length === 0) {
+    reusedDetection = earlier.detection
+      .filter((d) => attacks.includes(d.attack as EfficacyJob['attack']))
+      .map((d) => ({ ...d, reusedFrom: path.basename(reuseFile) }));
+  }
+}
+const reportedDefenses = [...defenses, ...[...reusedDefenses].filter((d) => !defenses.includes(d))];
 function standaloneSeconds(rows: JobResult['detection']): number | null {
   const standalone = rows.filter((d) => !d.reusedFromRepair);
   return standalone.length > 0 ? mean(standalone.map((d) => d.seconds)) : null;
@@ -240,7 +281,7 @@ const cleanDetections = (detector: string, epochs: number) =>
   results
     .filter((r) => r.job.attack === 'clean' && r.job.epochs === epochs)
     .flatMap((r) => r.detection.filter((d) => d.detector === detector));
-const detectionRows = attacks.flatMap((attack) =>
+const freshDetectionRows = attacks.flatMap((attack) =>
   detectorRows.map((detector) => {
     const poisoned = results
       .filter((r) => r.job.attack === attack)
@@ -285,28 +326,40 @@ const detectionRows = attacks.flatMap((attack) =>
     };
   }),
 );
-const summary = attacks.flatMap((attack) =>
-  ['none', ...defenses].map((defense) => {
-    const rows = repairRows.filter((r) => r.attack === attack && r.defense === defense);
-    const drop = rows.map((r) => Number(r.cdaBefore) - Number(r.cdaAfter));
-    const asr = rows.map((r) => Number(r.asrAfter));
-    return {
-      attack,
-      defense,
-      runs: rows.length,
-      meanCdaBefore: mean(rows.map((r) => Number(r.cdaBefore))),
-      meanCdaDrop: mean(drop),
-      cdaDropSpread: spread(drop),
-      meanAsrBefore: mean(rows.map((r) => Number(r.asrBefore))),
-      meanAsrAfter: mean(asr),
-      asrAfterSpread: spread(asr),
-      meanSeconds: mean(rows.map((r) => Number(r.seconds))),
-      // Repairs that needed more than their first run (Pivotal Tuning's retries): the first run
-      // should succeed for most victims.
-      extraRuns: rows.filter((r) => Number(r.attempts ?? 1) > 1).length,
-    };
-  }),
-);
+const detectionRows = [...freshDetectionRows, ...(reusedDetection as typeof freshDetectionRows)];
+/**
+ * `--holdout`: the summary and the checks are computed separately for the tuning and the held-out
+ * victims (bench/split.ts); the checks that judge a default are the held-out ones.
+ */
+const holdout = args.includes('--holdout');
+const splitOfRow = (r: { attack: string; seed: number }): Split => splitOf(strong ? 'strong' : 'tiny', r.attack, r.seed);
+const summarise = (split: Split | 'all') =>
+  attacks.flatMap((attack) =>
+    ['none', ...reportedDefenses].map((defense) => {
+      const rows = repairRows.filter(
+        (r) => r.attack === attack && r.defense === defense && (split === 'all' || splitOfRow(r) === split),
+      );
+      const drop = rows.map((r) => Number(r.cdaBefore) - Number(r.cdaAfter));
+      const asr = rows.map((r) => Number(r.asrAfter));
+      return {
+        attack,
+        defense,
+        runs: rows.length,
+        meanCdaBefore: mean(rows.map((r) => Number(r.cdaBefore))),
+        meanCdaDrop: mean(drop),
+        cdaDropSpread: spread(drop),
+        meanAsrBefore: mean(rows.map((r) => Number(r.asrBefore))),
+        meanAsrAfter: mean(asr),
+        asrAfterSpread: spread(asr),
+        meanSeconds: mean(rows.map((r) => Number(r.seconds))),
+        // Repairs that needed more than their first run (Pivotal Tuning's retries): the first run
+        // should succeed for most victims.
+        extraRuns: rows.filter((r) => Number(r.attempts ?? 1) > 1).length,
+      };
+    }),
+  );
+const summary = summarise(holdout ? 'held-out' : 'all');
+const tuningSummary = holdout ? summarise('tuning') : null;
 
 const output = {
   createdAt: new Date().toISOString(),
@@ -330,7 +383,9 @@ const output = {
     wasmMatmulGflopsBefore: gflopsBefore,
     wasmMatmulGflopsAfter: gflopsAfter,
   },
-  repair: repairRows,
+  ...(reuseFile ? { reusedFrom: path.basename(reuseFile), reusedDefenses: [...reusedDefenses] } : {}),
+  ...(holdout ? { split: { tuningVictims: TUNING_VICTIMS[strong ? 'strong' : 'tiny'] }, tuningSummary } : {}),
+  repair: repairRows.map((r) => ({ ...r, split: splitOfRow(r) })),
   detection: detectionRows,
   summary,
 };
@@ -338,6 +393,17 @@ mkdirSync(resultsDir, { recursive: true });
 const name = resultName;
 writeFileSync(path.join(resultsDir, `${name}.json`), `${JSON.stringify(output, null, 2)}\n`);
 const pct = (v: number) => (100 * v).toFixed(1);
+const summaryTable = (rows: typeof summary) => [
+  '',
+  '| attack | defense | runs | needed a 2nd/3rd run | CDA before | CDA drop (pts, spread) | ASR before | ASR after (spread) | seconds |',
+  '|---|---|---|---|---|---|---|---|---|',
+  ...rows
+    .filter((s) => s.runs > 0)
+    .map(
+      (s) =>
+        `| ${s.attack} | ${s.defense} | ${s.runs} | ${s.extraRuns} | ${pct(s.meanCdaBefore)} | ${pct(s.meanCdaDrop)} (${pct(s.cdaDropSpread)}) | ${pct(s.meanAsrBefore)} | ${pct(s.meanAsrAfter)} (${pct(s.asrAfterSpread)}) | ${s.meanSeconds.toFixed(0)} |`,
+    ),
+];
 const lines = [
   `# bench:efficacy${quick ? ' --quick' : ''}${profile !== 'tiny' ? ` --profile ${profile}` : ''} (${output.createdAt}, ${wallSeconds.toFixed(0)} s)`,
   '',
@@ -345,13 +411,15 @@ const lines = [
   '',
   `${dataset}, ${architecture} trained on ${base.trainImages} images for ${base.epochs} epochs, poisoned images ${attacks.map((a) => `${a} ${poisonCountOf(a)}${victimOf(a).epochs !== base.epochs ? ` (${victimOf(a).epochs} epochs, ${JSON.stringify(victimOf(a).attackParams)})` : ''}`).join(', ')}, ` +
     `1% trusted data (${Math.round(base.trustedFraction * 60000)} images, 20% of it held out for validation), ${firstSeed > 1 ? `seeds ${firstSeed}-${seeds}` : `${seeds} seed(s)`} per defense, ${detectionModels} clean and ${detectionModels} poisoned models per attack for detection (${detectors.join(', ') || 'none'}${detectors.includes('cti') ? `; CTI trigger families ${ctiFamiliesRun.join(', ')}${ctiFamiliesRun.length > 1 ? `, combined ${ctiCombineRun}` : ''}` : ''}).`,
-  '',
-  '| attack | defense | runs | needed a 2nd/3rd run | CDA before | CDA drop (pts, spread) | ASR before | ASR after (spread) | seconds |',
-  '|---|---|---|---|---|---|---|---|---|',
-  ...summary.map(
-    (s) =>
-      `| ${s.attack} | ${s.defense} | ${s.runs} | ${s.extraRuns} | ${pct(s.meanCdaBefore)} | ${pct(s.meanCdaDrop)} (${pct(s.cdaDropSpread)}) | ${pct(s.meanAsrBefore)} | ${pct(s.meanAsrAfter)} (${pct(s.asrAfterSpread)}) | ${s.meanSeconds.toFixed(0)} |`,
-  ),
+  ...(reuseFile
+    ? [
+        '',
+        `Reused from ${path.basename(reuseFile)} (same victims, checked): ${[...reusedDefenses].join(', ') || 'no repair rows'}${reusedDetection.length ? ', detection rows' : ''}.`,
+      ]
+    : []),
+  ...(tuningSummary ? ['', '## Held-out victims (the checks judge these)'] : []),
+  ...summaryTable(summary),
+  ...(tuningSummary ? ['', '## Tuning victims (defaults were chosen on these)', ...summaryTable(tuningSummary)] : []),
   '',
   '| attack | detector | clean (epochs) | poisoned (epochs) | ROC AUC | target hit rate | threshold (5% FPR on clean) | detected at it | seconds per model (standalone) |',
   '|---|---|---|---|---|---|---|---|---|',
@@ -395,7 +463,7 @@ if (args.includes('--check')) {
         pass: pt.meanCdaDrop <= bars.cdaDrop,
         value: `${pct(pt.meanCdaDrop)} pts`,
       });
-      const baselines = defenses.filter((d) => d !== 'pivotal-tuning').flatMap((d) => row(d) ?? []);
+      const baselines = reportedDefenses.filter((d) => d !== 'pivotal-tuning').flatMap((d) => row(d) ?? []);
       const withinBudget = baselines.filter((b) => b.meanCdaDrop <= bars.cdaDrop);
       if (withinBudget.length > 0) {
         const best = withinBudget.reduce((a, b) => (b.meanAsrAfter < a.meanAsrAfter ? b : a));
