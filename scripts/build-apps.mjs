@@ -43,7 +43,7 @@ const workspaceOnly = {
 };
 
 const apps = [
-  { app: 'gateway', entries: { main: 'apps/gateway/src/main.ts' } },
+  { app: 'gateway', entries: { main: 'apps/gateway/src/main.ts', migrate: 'apps/gateway/src/migrate.ts' } },
   { app: 'worker', entries: { main: 'apps/worker/src/main.ts', entry: 'apps/worker/src/thread/thread.ts' } },
   // The CLI's `serve` runs a worker in-process, so it needs the thread bundle too.
   { app: 'cli', entries: { main: 'apps/cli/src/main.ts', entry: 'apps/worker/src/thread/thread.ts' } },

@@ -114,3 +114,27 @@ export function readGatewayEnv(source: Readonly<Record<string, string | undefine
       .filter(Boolean),
   };
 }
+
+const migrateSchema = z.object({
+  /** The owner's connection: it creates and alters the tables (never given to gateways or workers). */
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL of the role that owns the tables'),
+  /** The login role gateways and workers connect as; it owns nothing. */
+  ANTIDOTE_RUNTIME_ROLE: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/)
+    .default('antidote_runtime'),
+  /** Its password (set on every run, so rotating it is one more run); unset keeps the current one. */
+  ANTIDOTE_RUNTIME_PASSWORD: z.string().min(16).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+/** The one-shot migration step (`migrate.ts`), which runs as the owner before gateways and workers. */
+export function readMigrateEnv(source: Readonly<Record<string, string | undefined>> = process.env) {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = migrateSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new Error(`Invalid migration environment:\n${lines}`);
+  }
+  return parsed.data;
+}

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import { sql } from 'drizzle-orm';
+import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { drizzle as drizzleNodePg, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate as migrateNodePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
@@ -126,7 +127,8 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
   // an idle client's error (server restart) must not crash the process: the pool replaces it
   pool.on('error', () => {});
   const db: NodePgDatabase<Schema> = drizzleNodePg({ client: pool, schema, casing: 'snake_case' });
-  if (options.migrate !== false) {
+  // A runtime role (roles.ts) cannot migrate; it only has to find the schema up to date.
+  if (options.migrate !== false && !(await migrationsApplied(pool))) {
     const client = await pool.connect();
     try {
       // several processes may start at once against one server: one migrates, the rest wait
@@ -152,6 +154,18 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
       await pool.end();
     },
   };
+}
+
+/** True when the newest committed migration is recorded, so opening needs no DDL at all. */
+async function migrationsApplied(pool: pg.Pool): Promise<boolean> {
+  const newest = Math.max(...readMigrationFiles({ migrationsFolder }).map((m) => m.folderMillis));
+  const table = await pool.query<{ found: string | null }>(`select to_regclass('drizzle.__drizzle_migrations')::text as found`);
+  if (!table.rows[0]?.found) return false;
+  const { rows } = await pool.query<{ last: string | null }>(
+    'select max(created_at)::text as last from drizzle.__drizzle_migrations',
+  );
+  const last = rows[0]?.last;
+  return last != null && Number(last) >= newest;
 }
 
 /** One dedicated connection carries every LISTEN; it reconnects and re-LISTENs after a drop. */

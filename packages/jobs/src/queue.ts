@@ -16,6 +16,8 @@ import PgBoss from 'pg-boss';
 import { JOB_CATALOG, type JobKind } from './catalog.ts';
 
 export const ANALYSIS_QUEUE = 'antidote-analysis';
+/** The schema pg-boss keeps its tables in; the runtime role gets rights on it (roles.ts in db). */
+export const QUEUE_SCHEMA = 'pgboss';
 
 export interface QueueMessage {
   tenantId: string;
@@ -54,7 +56,7 @@ export class JobQueue {
   static async start(database: Database, options: JobQueueOptions = {}, onError?: (error: Error) => void): Promise<JobQueue> {
     const boss = new PgBoss({
       db: { executeSql: (text, values) => database.executeSql(text, values) },
-      schema: 'pgboss',
+      schema: QUEUE_SCHEMA,
       supervise: options.supervise ?? true,
       maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 60,
     });
@@ -67,6 +69,15 @@ export class JobQueue {
       });
     }
     return new JobQueue(database, boss, options);
+  }
+
+  /**
+   * Creates the queue's tables and queues as the owner, so that processes connecting as the
+   * runtime role (which may not create tables) find them in place and run no DDL.
+   */
+  static async install(database: Database): Promise<void> {
+    const queue = await JobQueue.start(database, { supervise: false });
+    await queue.stop();
   }
 
   /** True when a message was sent, false when one with this job's id already exists. */
