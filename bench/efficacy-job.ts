@@ -16,6 +16,7 @@ import {
   type NeuralCleanseDetection,
   neuralCleanseDetect,
   neuralCleanseRepair,
+  type PivotalTuningOptions,
   pivotalTuning,
   type RepairResult,
   type TriggerFamily,
@@ -43,6 +44,8 @@ export interface EfficacyJob {
   ctiFamilies?: TriggerFamily[];
   /** CTI's rule for combining families (core default when absent). */
   ctiCombine?: FamilyCombination;
+  /** Pivotal Tuning's options over core's defaults (experiments; the defaults when absent). */
+  ptOptions?: Partial<PivotalTuningOptions>;
   /** Test images to measure on (the first N of the test split); all when null. */
   testImages: number | null;
 }
@@ -101,7 +104,7 @@ for (const name of job.defenses) {
   const t0 = performance.now();
   let result: RepairResult;
   if (name === 'pivotal-tuning') {
-    result = await pivotalTuning(lab.model, trusted, options);
+    result = await pivotalTuning(lab.model, trusted, { ...job.ptOptions, ...options });
   } else if (name === 'neural-cleanse') {
     const repaired = await neuralCleanseRepair(lab.model, trusted, options);
     neuralCleanseDetection = repaired.detection;

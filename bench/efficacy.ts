@@ -113,8 +113,12 @@ const poisonCountOverride = option('--poison-count', '');
 const epochsOverride = option('--epochs', '');
 const poisonCountOf = (attack: string) =>
   poisonCountOverride ? Number(poisonCountOverride) : (attackSettings[attack]?.poisonCount ?? 200);
+// Pivotal Tuning's options over core's defaults, as JSON (experiments; recorded in the output).
+const ptOptionsJson = option('--pt-options', '');
+const ptOptions = ptOptionsJson ? (JSON.parse(ptOptionsJson) as EfficacyJob['ptOptions']) : undefined;
 const base = {
   dataset,
+  ...(ptOptions ? { ptOptions } : {}),
   architecture,
   trainImages: Number(option('--train-images', strong ? '59000' : '10000')),
   epochs: epochsOverride ? Number(epochsOverride) : quick ? 2 : 3,
@@ -368,6 +372,7 @@ const output = {
   quick,
   profile,
   seeds: { first: firstSeed, last: seeds },
+  ...(ptOptions ? { ptOptions } : {}),
   model: architecture,
   victim: {
     trainImages: base.trainImages,
@@ -411,6 +416,7 @@ const lines = [
   '',
   `${dataset}, ${architecture} trained on ${base.trainImages} images for ${base.epochs} epochs, poisoned images ${attacks.map((a) => `${a} ${poisonCountOf(a)}${victimOf(a).epochs !== base.epochs ? ` (${victimOf(a).epochs} epochs, ${JSON.stringify(victimOf(a).attackParams)})` : ''}`).join(', ')}, ` +
     `1% trusted data (${Math.round(base.trustedFraction * 60000)} images, 20% of it held out for validation), ${firstSeed > 1 ? `seeds ${firstSeed}-${seeds}` : `${seeds} seed(s)`} per defense, ${detectionModels} clean and ${detectionModels} poisoned models per attack for detection (${detectors.join(', ') || 'none'}${detectors.includes('cti') ? `; CTI trigger families ${ctiFamiliesRun.join(', ')}${ctiFamiliesRun.length > 1 ? `, combined ${ctiCombineRun}` : ''}` : ''}).`,
+  ...(ptOptions ? ['', `Pivotal Tuning options over core's defaults: \`${JSON.stringify(ptOptions)}\`.`] : []),
   ...(reuseFile
     ? [
         '',

@@ -118,6 +118,13 @@ export interface PivotalTuningOptions extends DefenseOptions {
    * clean behaviour between the trusted images, where 480 labels say nothing.
    */
   distillMixup?: number;
+  /**
+   * Which mixed pairs the mixup distillation learns from: every pair ('none'), or only those the
+   * pivot answers with one of the two source images' labels ('source-labels'). The pivot is
+   * trusted on clean images, not on blends of two: a backdoor whose trigger a blend resembles
+   * (a warp) fires there, and distilling that answer teaches the trigger's class everywhere.
+   */
+  mixupGate?: 'none' | 'source-labels';
   /** Experimental: average the weights of the checkpoints after this share of the steps. */
   averageFrom?: number;
   /** Experimental: softmax temperature of the distillation terms. */
@@ -154,6 +161,7 @@ export const PIVOTAL_TUNING_DEFAULTS = {
   noisePatches: 1,
   noiseBlend: 'auto',
   distillMixup: 2,
+  mixupGate: 'none',
   distillTemperature: 1,
   averageFrom: 1,
 } as const satisfies Required<Omit<PivotalTuningOptions, keyof DefenseOptions | 'augment' | 'withFinalReference'>>;
@@ -180,6 +188,24 @@ export const REFERENCE_PARAMETER_COUNT = 11_173_962;
 function softCrossEntropy(targetLogits: tf.Tensor, logits: tf.Tensor, temperature = 1): tf.Scalar {
   const t = (x: tf.Tensor) => (temperature === 1 ? x : tf.div(x, temperature));
   const ce = tf.neg(tf.mean(tf.sum(tf.mul(tf.softmax(t(targetLogits)), tf.logSoftmax(t(logits))), -1)));
+  return (temperature === 1 ? ce : tf.mul(ce, temperature * temperature)) as tf.Scalar;
+}
+
+/**
+ * 1 where the pivot's answer on a mixed pair (image i with image i + 1, as `mixPairs` mixes them)
+ * is one of the two source labels, else 0.
+ */
+function sourceLabelMask(pivotMixedLogits: tf.Tensor, labels: tf.Tensor1D): tf.Tensor1D {
+  const answer = tf.argMax(pivotMixedLogits, -1).toInt();
+  const next = tf.concat([labels.slice(1), labels.slice(0, 1)]).toInt();
+  return tf.logicalOr(tf.equal(answer, labels.toInt()), tf.equal(answer, next)).toFloat() as tf.Tensor1D;
+}
+
+/** Soft cross-entropy averaged over the images `mask` keeps (0 when it keeps none). */
+function gatedSoftCrossEntropy(targetLogits: tf.Tensor, logits: tf.Tensor, mask: tf.Tensor1D, temperature = 1): tf.Scalar {
+  const t = (x: tf.Tensor) => (temperature === 1 ? x : tf.div(x, temperature));
+  const perImage = tf.neg(tf.sum(tf.mul(tf.softmax(t(targetLogits)), tf.logSoftmax(t(logits))), -1));
+  const ce = tf.div(tf.sum(tf.mul(perImage, mask)), tf.maximum(tf.sum(mask), 1));
   return (temperature === 1 ? ce : tf.mul(ce, temperature * temperature)) as tf.Scalar;
 }
 
@@ -486,10 +512,11 @@ async function tuneAttempt(
           const mixed = mixPairs(images, noisePatchSeed(options.seed, step));
           const mixedLogits = outputToLogits(working.apply(mixed, { training: true }) as tf.Tensor, student.outputsProbabilities);
           const pivotMixed = outputToLogits(predictBatch(pivot, mixed) as tf.Tensor, teacher.outputsProbabilities);
-          total = tf.add(
-            total,
-            tf.mul(settings.distillMixup, softCrossEntropy(pivotMixed, mixedLogits, settings.distillTemperature)),
-          );
+          const mixupLoss =
+            settings.mixupGate === 'source-labels'
+              ? gatedSoftCrossEntropy(pivotMixed, mixedLogits, sourceLabelMask(pivotMixed, labels), settings.distillTemperature)
+              : softCrossEntropy(pivotMixed, mixedLogits, settings.distillTemperature);
+          total = tf.add(total, tf.mul(settings.distillMixup, mixupLoss));
         }
         if (settings.lambdaSlol > 0) {
           const batchLabels = labels.dataSync() as Int32Array;
