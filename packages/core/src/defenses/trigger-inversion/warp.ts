@@ -60,10 +60,12 @@ function bicubicUpsamplingMatrix(grid: number, height: number, width: number): t
 /**
  * Resamples NHWC images bilinearly at each pixel moved by `displacement` ([H*W, 2]: x, y in
  * pixels), clamped to the image, as the attacks' `warpBilinear` does; differentiable in the
- * displacement. tfjs has no grid-sample op, so the sampling is one [H*W, H*W] weight matrix,
- * weights[p, i*W + j] = wy[p, i] * wx[p, j] with wx[p, j] = max(0, 1 - |x_p - j|) (likewise wy),
- * and a matMul: only matMul and elementwise kernels, which our wasm backend trains. Building the
- * matrix once per batch costs less than weighting every image's rows separately.
+ * displacement and in the images. tfjs has no grid-sample op, so each output pixel gathers its
+ * four neighbours and blends them by the fractional offsets: memory grows with the image, not with
+ * its square (a dense [H*W, H*W] sampling matrix is ~10 GB at 224 px). The blend weights carry the
+ * displacement's gradient through elementwise kernels only; the gathers' own gradient is a
+ * scatter-add (`gatherPixels`), because GatherV2's stock gradient needs UnsortedSegmentSum, which
+ * the wasm backend lacks.
  */
 export function bilinearWarp(images: tf.Tensor4D, displacement: tf.Tensor2D): tf.Tensor4D {
   return tf.tidy(() => {
@@ -80,11 +82,40 @@ export function bilinearWarp(images: tf.Tensor4D, displacement: tf.Tensor2D): tf
     const [dx, dy] = tf.split(displacement, 2, 1) as [tf.Tensor2D, tf.Tensor2D];
     const x = tf.clipByValue(tf.add(column, dx), 0, width - 1);
     const y = tf.clipByValue(tf.add(row, dy), 0, height - 1);
-    const wx = tf.relu(tf.sub(1, tf.abs(tf.sub(x, tf.range(0, width, 1, 'float32').reshape([1, width])))));
-    const wy = tf.relu(tf.sub(1, tf.abs(tf.sub(y, tf.range(0, height, 1, 'float32').reshape([1, height])))));
-    const weights = tf.reshape(tf.mul(tf.reshape(wy, [pixels, height, 1]), tf.reshape(wx, [pixels, 1, width])), [pixels, pixels]);
-    const flat = tf.reshape(tf.transpose(images, [0, 3, 1, 2]), [batch * channels, pixels]);
-    const sampled = tf.matMul(flat, weights, false, true);
-    return tf.transpose(tf.reshape(sampled, [batch, channels, height, width]), [0, 2, 3, 1]) as tf.Tensor4D;
+    // floor's gradient is zero, so the fractions carry all of the displacement's gradient.
+    const left = tf.floor(x);
+    const top = tf.floor(y);
+    const fx = tf.reshape(tf.sub(x, left), [pixels, 1, 1]);
+    const fy = tf.reshape(tf.sub(y, top), [pixels, 1, 1]);
+    // At the last column/row the fraction is 0, so clamping the far neighbour changes nothing.
+    const right = tf.minimum(tf.add(left, 1), width - 1);
+    const bottom = tf.minimum(tf.add(top, 1), height - 1);
+    // Pixels first, so each gather copies whole rows and the weights broadcast along the last axis.
+    const flat = tf.transpose(tf.reshape(images, [batch, pixels, channels]), [1, 0, 2]) as tf.Tensor3D;
+    const at = (r: tf.Tensor, c: tf.Tensor) =>
+      gatherPixels(flat, tf.cast(tf.reshape(tf.add(tf.mul(r, width), c), [pixels]), 'int32') as tf.Tensor1D);
+    const upper = tf.add(tf.mul(tf.sub(1, fx), at(top, left)), tf.mul(fx, at(top, right)));
+    const lower = tf.add(tf.mul(tf.sub(1, fx), at(bottom, left)), tf.mul(fx, at(bottom, right)));
+    const blended = tf.add(tf.mul(tf.sub(1, fy), upper), tf.mul(fy, lower));
+    return tf.reshape(tf.transpose(blended, [1, 0, 2]), [batch, height, width, channels]) as tf.Tensor4D;
   });
+}
+
+/**
+ * `flat[index[p]]` for every p, whose gradient scatter-adds dy back to the gathered rows
+ * (ScatterNd sums repeated indices on every backend, wasm included). The index is data, not a
+ * differentiable input: it comes from floor().
+ */
+function gatherPixels(flat: tf.Tensor3D, index: tf.Tensor1D): tf.Tensor3D {
+  const gather = tf.customGrad((source, save) => {
+    (save as tf.GradSaveFunc)([index]);
+    return {
+      value: tf.gather(source as tf.Tensor3D, index),
+      gradFunc: (dy, saved) => {
+        const [kept] = saved as [tf.Tensor1D];
+        return tf.scatterND(tf.reshape(kept, [kept.size, 1]), dy, flat.shape);
+      },
+    };
+  });
+  return gather(flat) as tf.Tensor3D;
 }
