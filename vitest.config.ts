@@ -39,7 +39,7 @@ const integrationTests = [
 ];
 const browserTests = ['test/browser/**/*.test.ts'];
 // Unit tests that change process-wide state (the tfjs backend) get a process of their own.
-const ownProcess = ['packages/core/src/runtime/backend.test.ts'];
+const ownProcess = ['packages/core/src/runtime/backend.test.ts', 'packages/core/src/parallel/pool.test.ts'];
 
 export default defineConfig({
   resolve: {

@@ -9,7 +9,7 @@
  * doing so: their `import.meta.url` is rewritten to their own source path relative to the bundle,
  * so the bundle must run from a checkout (or image) that holds the repository's files, as ours do.
  * The worker thread is the exception: the runner finds `entry.mjs` next to the bundle, and the
- * thread is bundled to exactly that file.
+ * thread is bundled to exactly that file, and so is core's compute thread (`pool-thread.mjs`).
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -18,7 +18,10 @@ import * as esbuild from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** Resolved next to the bundle, not next to the source (see above). */
-const bundleRelative = new Set([path.join(root, 'apps/worker/src/thread/runner.ts')]);
+const bundleRelative = new Set([
+  path.join(root, 'apps/worker/src/thread/runner.ts'),
+  path.join(root, 'packages/core/src/parallel/pool.ts'),
+]);
 
 /** @type {import('esbuild').Plugin} */
 const workspaceOnly = {
@@ -44,9 +47,23 @@ const workspaceOnly = {
 
 const apps = [
   { app: 'gateway', entries: { main: 'apps/gateway/src/main.ts', migrate: 'apps/gateway/src/migrate.ts' } },
-  { app: 'worker', entries: { main: 'apps/worker/src/main.ts', entry: 'apps/worker/src/thread/thread.ts' } },
+  {
+    app: 'worker',
+    entries: {
+      main: 'apps/worker/src/main.ts',
+      entry: 'apps/worker/src/thread/thread.ts',
+      'pool-thread': 'packages/core/src/parallel/thread.ts',
+    },
+  },
   // The CLI's `serve` runs a worker in-process, so it needs the thread bundle too.
-  { app: 'cli', entries: { main: 'apps/cli/src/main.ts', entry: 'apps/worker/src/thread/thread.ts' } },
+  {
+    app: 'cli',
+    entries: {
+      main: 'apps/cli/src/main.ts',
+      entry: 'apps/worker/src/thread/thread.ts',
+      'pool-thread': 'packages/core/src/parallel/thread.ts',
+    },
+  },
 ];
 
 // `build-apps.mjs gateway worker` builds those; no argument builds all three.

@@ -1,7 +1,7 @@
 /**
  * The production bundles (scripts/build-apps.mjs) run with plain node: the CLI bundle reports its
  * runtime, the gateway bundle serves GraphQL after migrating an embedded database, and the worker's
- * thread bundle (loaded by URL next to the main bundle) runs task code.
+ * thread bundle (loaded by URL next to the main bundle) runs task code, and so does core's compute thread.
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -67,6 +67,25 @@ describe('production bundles', () => {
       });
       await worker.terminate();
       expect(message).toMatchObject({ type: 'error', error: { code: 'INVALID_INPUT' } });
+    },
+    60_000,
+  );
+
+  it.each(['worker', 'cli'])(
+    "the %s bundle has core's compute thread next to it",
+    async (app) => {
+      const worker = new Worker(path.join(root, 'apps', app, 'dist', 'pool-thread.mjs'), {
+        workerData: { index: 0, threads: 1, backend: 'cpu', handlerModules: [] },
+      });
+      const ready = await new Promise<unknown>((resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      });
+      worker.postMessage({ type: 'call', id: 1, handler: 'memory', payload: null });
+      const answer = await new Promise<unknown>((resolve) => worker.once('message', resolve));
+      await worker.terminate();
+      expect(ready).toEqual({ type: 'ready', backend: 'cpu' });
+      expect(answer).toMatchObject({ type: 'result', id: 1, value: { numTensors: expect.any(Number) } });
     },
     60_000,
   );
