@@ -30,6 +30,7 @@ const integrationTests = [
   'packages/db/src/**/*.test.ts',
   'packages/jobs/src/**/*.test.ts',
   'apps/gateway/src/gateway.test.ts',
+  'apps/gateway/src/context.test.ts',
   'apps/gateway/src/oidc.test.ts',
   'test/api/**/*.test.ts',
   'test/cli/**/*.test.ts',

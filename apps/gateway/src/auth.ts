@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { type Database, schema } from '@antidote/db';
 import { signToken, verifyToken } from '@antidote/storage';
 import { and, asc, eq, gt, isNull, or, type SQL, sql } from 'drizzle-orm';
+import { announceCredentialEnded } from './credentials.ts';
 import { ApiError } from './errors.ts';
 import type { Role } from './generated/resolvers.ts';
 import { decodeId } from './ids.ts';
@@ -33,6 +34,8 @@ export interface AuthContext {
   apiKeyId: string | null;
   sessionId: string | null;
   scopes: string[];
+  /** When the credential ends by itself (key expiry, session expiry or idle limit): caches stop there. */
+  credentialExpiresAt?: Date | null;
 }
 
 export function hasRole(auth: AuthContext, needed: DbRole): boolean {
@@ -146,7 +149,10 @@ export async function createSession(
 }
 
 export async function deleteSession(database: Database, sessionId: string): Promise<void> {
-  await database.asService((tx) => tx.delete(schema.sessions).where(eq(schema.sessions.id, sessionId)));
+  await database.asService(async (tx) => {
+    await tx.delete(schema.sessions).where(eq(schema.sessions.id, sessionId));
+    await announceCredentialEnded(tx, { sessionId });
+  });
 }
 
 export function newApiKeySecret(): { secret: string; prefix: string; hash: string } {
@@ -262,6 +268,7 @@ async function authenticateApiKey(database: Database, secret: string): Promise<A
     apiKeyId: key.id,
     sessionId: null,
     scopes: key.scopes,
+    credentialExpiresAt: key.expiresAt,
   };
 }
 
@@ -311,5 +318,8 @@ async function authenticateSession(
     apiKeyId: null,
     sessionId: found.session.id,
     scopes: [],
+    credentialExpiresAt: new Date(
+      Math.min(found.session.expiresAt.getTime(), found.session.lastSeenAt.getTime() + SESSION_IDLE_HOURS * 3_600_000),
+    ),
   };
 }

@@ -53,6 +53,12 @@ const schema = z.object({
     .optional(),
   /** How often an open WebSocket re-checks its credential; a revoked one is disconnected. */
   ANTIDOTE_WS_RECHECK_SECONDS: z.coerce.number().positive().max(3600).default(30),
+  /**
+   * How long an authenticated bearer is reused without a database lookup (HTTP). Revocations
+   * through the API reach every gateway at once (LISTEN/NOTIFY); this bounds changes made
+   * outside it. 0 turns the cache off.
+   */
+  ANTIDOTE_AUTH_CACHE_SECONDS: z.coerce.number().min(0).max(300).default(5),
   /** scrypt cost for stored passwords as log2(N) (r=8, p=1); weaker stored hashes are upgraded at sign-in. */
   ANTIDOTE_SCRYPT_LOG2N: z.coerce.number().int().min(14).max(20).default(17),
   /** Key for audit-chain anchors (HMAC); defaults to one derived from the signing secret. */

@@ -2,6 +2,7 @@
 import { schema, type Tx } from '@antidote/db';
 import DataLoader from 'dataloader';
 import { and, asc, desc, inArray, sql } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { ModelVersionRow } from './mappers.ts';
 
 export type Health = 'UNSCANNED' | 'CLEAN' | 'SUSPICIOUS' | 'BACKDOORED' | 'REPAIRED';
@@ -13,6 +14,12 @@ export function healthOf(verdict: string | null, isRepairOutput: boolean): Healt
 }
 
 type Tenant = <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>;
+
+/**
+ * `column = any($1)` with the ids as one array parameter: the same SQL text for every batch size,
+ * so the statement is prepared once per connection (inArray spells out one parameter per id).
+ */
+const anyOf = (column: AnyPgColumn, ids: readonly (string | null)[]) => sql`${column} = any(${sql.param([...ids])})`;
 
 function groupBy<T, K>(rows: T[], key: (row: T) => K): Map<K, T[]> {
   const map = new Map<K, T[]>();
@@ -36,59 +43,36 @@ function byIdLoader<Row extends { id: string }>(tenant: Tenant, load: (tx: Tx, i
 export function createLoaders(tenant: Tenant) {
   const { models, modelVersions, datasets, jobs, findings } = schema;
   return {
-    model: byIdLoader(tenant, (tx, ids) => tx.select().from(models).where(inArray(models.id, ids))),
-    modelVersion: byIdLoader(tenant, (tx, ids) => tx.select().from(modelVersions).where(inArray(modelVersions.id, ids))),
-    dataset: byIdLoader(tenant, (tx, ids) => tx.select().from(datasets).where(inArray(datasets.id, ids))),
-    job: byIdLoader(tenant, (tx, ids) => tx.select().from(jobs).where(inArray(jobs.id, ids))),
+    model: byIdLoader(tenant, (tx, ids) => tx.select().from(models).where(anyOf(models.id, ids))),
+    modelVersion: byIdLoader(tenant, (tx, ids) => tx.select().from(modelVersions).where(anyOf(modelVersions.id, ids))),
+    dataset: byIdLoader(tenant, (tx, ids) => tx.select().from(datasets).where(anyOf(datasets.id, ids))),
+    job: byIdLoader(tenant, (tx, ids) => tx.select().from(jobs).where(anyOf(jobs.id, ids))),
     versionsOfModel: new DataLoader<string, ModelVersionRow[]>(async (modelIds) => {
       const rows = await tenant((tx) =>
-        tx
-          .select()
-          .from(modelVersions)
-          .where(inArray(modelVersions.modelId, [...modelIds]))
-          .orderBy(asc(modelVersions.version)),
+        tx.select().from(modelVersions).where(anyOf(modelVersions.modelId, modelIds)).orderBy(asc(modelVersions.version)),
       );
       const grouped = groupBy(rows, (r) => r.modelId);
       return modelIds.map((id) => grouped.get(id) ?? []);
     }),
     childrenOfVersion: new DataLoader<string, ModelVersionRow[]>(async (ids) => {
-      const rows = await tenant((tx) =>
-        tx
-          .select()
-          .from(modelVersions)
-          .where(inArray(modelVersions.parentVersionId, [...ids])),
-      );
+      const rows = await tenant((tx) => tx.select().from(modelVersions).where(anyOf(modelVersions.parentVersionId, ids)));
       const grouped = groupBy(rows, (r) => r.parentVersionId);
       return ids.map((id) => grouped.get(id) ?? []);
     }),
     findingsOfVersion: new DataLoader<string, (typeof findings.$inferSelect)[]>(async (ids) => {
       const rows = await tenant((tx) =>
-        tx
-          .select()
-          .from(findings)
-          .where(inArray(findings.modelVersionId, [...ids]))
-          .orderBy(desc(findings.createdAt)),
+        tx.select().from(findings).where(anyOf(findings.modelVersionId, ids)).orderBy(desc(findings.createdAt)),
       );
       const grouped = groupBy(rows, (r) => r.modelVersionId);
       return ids.map((id) => grouped.get(id) ?? []);
     }),
     findingsOfJob: new DataLoader<string, (typeof findings.$inferSelect)[]>(async (ids) => {
-      const rows = await tenant((tx) =>
-        tx
-          .select()
-          .from(findings)
-          .where(inArray(findings.jobId, [...ids])),
-      );
+      const rows = await tenant((tx) => tx.select().from(findings).where(anyOf(findings.jobId, ids)));
       const grouped = groupBy(rows, (r) => r.jobId);
       return ids.map((id) => grouped.get(id) ?? []);
     }),
     monitorsOfModel: new DataLoader<string, (typeof schema.monitors.$inferSelect)[]>(async (ids) => {
-      const rows = await tenant((tx) =>
-        tx
-          .select()
-          .from(schema.monitors)
-          .where(inArray(schema.monitors.modelId, [...ids])),
-      );
+      const rows = await tenant((tx) => tx.select().from(schema.monitors).where(anyOf(schema.monitors.modelId, ids)));
       const grouped = groupBy(rows, (r) => r.modelId);
       return ids.map((id) => grouped.get(id) ?? []);
     }),
@@ -108,7 +92,7 @@ export function createLoaders(tenant: Tenant) {
             >`(select f.verdict from findings f where f.model_version_id = "model_versions"."id" and f.kind = 'detection' order by f.created_at desc limit 1)`,
           })
           .from(modelVersions)
-          .where(inArray(modelVersions.id, [...ids])),
+          .where(anyOf(modelVersions.id, ids)),
       );
       const map = new Map(rows.map((r) => [r.id, healthOf(r.verdict, r.parent !== null)]));
       return ids.map((id) => map.get(id) ?? 'UNSCANNED');
@@ -118,7 +102,7 @@ export function createLoaders(tenant: Tenant) {
         tx
           .select({ id: jobs.modelVersionId })
           .from(jobs)
-          .where(and(inArray(jobs.modelVersionId, [...ids]), inArray(jobs.state, ['queued', 'running']))),
+          .where(and(anyOf(jobs.modelVersionId, ids), inArray(jobs.state, ['queued', 'running']))),
       );
       const set = new Set(rows.map((r) => r.id));
       return ids.map((id) => set.has(id));

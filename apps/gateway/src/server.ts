@@ -11,7 +11,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { expressMiddleware } from '@as-integrations/express5';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import express from 'express';
-import { type ExecutionArgs, GraphQLError, specifiedRules, validate } from 'graphql';
+import { type DocumentNode, type ExecutionArgs, GraphQLError, specifiedRules, validate } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { withAccessRules } from './access.ts';
@@ -53,8 +53,10 @@ async function authFrom(
   if (!bearer) return null;
   try {
     try {
-      const socket = transport === 'ws' ? { secret: services.env.signingSecret } : undefined;
-      return await authenticate(services.database, bearer, typeof tenant === 'string' && tenant ? tenant : undefined, socket);
+      const tenantChoice = typeof tenant === 'string' && tenant ? tenant : undefined;
+      // a socket authenticates once per connection and re-checks on its own: only HTTP is cached
+      if (transport === 'http') return await services.credentials.authenticate(bearer, tenantChoice);
+      return await authenticate(services.database, bearer, tenantChoice, { secret: services.env.signingSecret });
     } catch (error) {
       // a wrong bearer is a failed sign-in of its address: fresh junk tokens cannot dodge the limit
       if (error instanceof ApiError && error.code === 'UNAUTHENTICATED') {
@@ -99,6 +101,12 @@ export async function startGateway(services: GatewayServices, listen: { host: st
     });
 
   // the upgrade goes through the same per-address limit as HTTP, plus a cap on open sockets
+  // parsed and validated once per query text (HTTP has Apollo's document store for the same)
+  const validDocuments = new Map<string, DocumentNode>();
+  const rememberDocument = (query: string, document: DocumentNode) => {
+    if (validDocuments.size >= 1000) validDocuments.delete(validDocuments.keys().next().value ?? '');
+    validDocuments.set(query, document);
+  };
   const wsServer = new WebSocketServer({ noServer: true, maxPayload: LIMITS.maxWsMessageBytes });
   const openSockets = new Map<string, number>();
   server.on('upgrade', (req, socket, head) => {
@@ -158,14 +166,17 @@ export async function startGateway(services: GatewayServices, listen: { host: st
         const key = rateLimitKey(bearerOf(ctx.connectionParams?.authorization), clientIp(ctx.extra.request));
         const wait = limiter.take(key);
         if (wait > 0) return [tooMany(wait)];
-        let document: ReturnType<typeof hardening.parse>;
-        try {
-          document = hardening.parse(payload.query);
-        } catch (error) {
-          return [error instanceof GraphQLError ? error : new GraphQLError('Syntax error')];
+        let document = validDocuments.get(payload.query);
+        if (!document) {
+          try {
+            document = hardening.parse(payload.query);
+          } catch (error) {
+            return [error instanceof GraphQLError ? error : new GraphQLError('Syntax error')];
+          }
+          const errors = validate(schema, document, [...specifiedRules, ...hardening.validationRules]);
+          if (errors.length > 0) return errors;
+          rememberDocument(payload.query, document);
         }
-        const errors = validate(schema, document, [...specifiedRules, ...hardening.validationRules]);
-        if (errors.length > 0) return errors;
         return {
           schema,
           document,
@@ -210,12 +221,26 @@ export async function startGateway(services: GatewayServices, listen: { host: st
             },
           };
         },
+        // a query reads: its page and loaders share one tenant transaction, ended once the answer is ready
+        async requestDidStart() {
+          return {
+            async didResolveOperation({ operation, contextValue }) {
+              if (operation?.operation === 'query') contextValue.shareTenantTransaction();
+            },
+            async willSendResponse({ contextValue }) {
+              void contextValue
+                ?.release()
+                .catch((error: unknown) => log.warn({ err: error }, 'ending a request transaction failed'));
+            },
+          };
+        },
       },
     ],
     validationRules: hardening.validationRules,
     formatError: hardening.formatError,
   });
   await apollo.start();
+  await services.credentials.start();
 
   app.use((req, res, next) => {
     const origin = req.headers.origin;
@@ -277,6 +302,7 @@ export async function startGateway(services: GatewayServices, listen: { host: st
     server,
     url,
     async close() {
+      await services.credentials.close();
       await apollo.stop();
       wsServer.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));

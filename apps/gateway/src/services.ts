@@ -5,6 +5,7 @@ import { JobEventHub, JobQueue } from '@antidote/jobs';
 import type { ArtifactStore } from '@antidote/storage';
 import pino, { type Logger } from 'pino';
 import type { GatewayServices } from './context.ts';
+import { createCredentialCache } from './credentials.ts';
 import type { GatewayEnv } from './env.ts';
 
 /** Credentials and bound query parameters never reach the log, whatever object carries them. */
@@ -47,6 +48,7 @@ export async function assembleServices(
     store: parts.store,
     queue,
     hub: new JobEventHub(parts.database),
+    credentials: createCredentialCache(parts.database, { ttlSeconds: env.ANTIDOTE_AUTH_CACHE_SECONDS }),
     env,
     log: parts.log,
     publicUrl: () => publicUrl,

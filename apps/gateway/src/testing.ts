@@ -40,8 +40,14 @@ export interface TestGateway {
 
 let counter = 0;
 
-export async function startTestGateway(options: { backend: TestBackend; env?: Record<string, string> }): Promise<TestGateway> {
-  const database = await createTestDatabase(options.backend);
+export async function startTestGateway(options: {
+  backend: TestBackend;
+  env?: Record<string, string>;
+  /** Another gateway's database: a second gateway process on the same data (the caller closes it). */
+  database?: TestDatabase;
+}): Promise<TestGateway> {
+  const database = options.database ?? (await createTestDatabase(options.backend));
+  const ownsDatabase = !options.database;
   const storageDir = mkdtempSync(join(tmpdir(), 'antidote-gw-'));
   // the cheapest scrypt the gateway accepts keeps sign-ups fast; a test may ask for the real cost
   const env = readGatewayEnv({
@@ -106,7 +112,7 @@ export async function startTestGateway(options: { backend: TestBackend; env?: Re
       await gateway.close();
       await services.hub.close();
       await services.queue.stop(2000);
-      await database.close();
+      if (ownsDatabase) await database.close();
       rmSync(storageDir, { recursive: true, force: true });
     },
   };

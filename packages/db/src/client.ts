@@ -26,6 +26,8 @@ export interface SqlResult {
 
 export interface Database {
   readonly kind: 'pglite' | 'postgres';
+  /** Connections that can run transactions at once (PGlite: one). */
+  readonly poolSize: number;
   /** The owner connection: migrations, tests and tooling only. Request code uses withTenant. */
   readonly db: AppDatabase;
   /** Runs `fn` in a transaction as `antidote_app` with `app.tenant_id` set locally. */
@@ -34,8 +36,12 @@ export interface Database {
   asService<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** Raw SQL on the owner connection; the adapter pg-boss runs on. */
   executeSql(text: string, values?: unknown[]): Promise<SqlResult>;
-  /** LISTEN; the callback gets each NOTIFY payload. Returns the unsubscribe function. */
-  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * LISTEN; the callback gets each NOTIFY payload. `onGap` runs when the listening connection was
+   * lost and re-established, so notifications sent in between may be missing (a cache that relies
+   * on them must forget what it holds). Returns the unsubscribe function.
+   */
+  listen(channel: string, onPayload: (payload: string) => void, onGap?: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -101,6 +107,7 @@ async function openPglite(options: OpenDatabaseOptions): Promise<Database> {
   }
   return {
     kind: 'pglite',
+    poolSize: 1,
     db: db as unknown as AppDatabase,
     ...scoped(db as unknown as AppDatabase),
     async executeSql(text, values) {
@@ -109,6 +116,7 @@ async function openPglite(options: OpenDatabaseOptions): Promise<Database> {
       const results = await client.exec(text);
       return (results.at(-1) ?? { rows: [] }) as SqlResult;
     },
+    // one process, no connection to lose: onGap never runs
     async listen(channel, onPayload) {
       if (!CHANNEL.test(channel)) throw new TypeError(`Bad channel name ${channel}`);
       const unlisten = await client.listen(channel, onPayload);
@@ -122,11 +130,83 @@ async function openPglite(options: OpenDatabaseOptions): Promise<Database> {
   };
 }
 
+/** Named statements one connection keeps at most; queries beyond it run unnamed (parsed each time). */
+const MAX_PREPARED_PER_CONNECTION = 200;
+
+type QueryConfig = { text: string; name?: string; values?: unknown[] } & Record<string, unknown>;
+
+/**
+ * A drizzle handle on one pooled connection whose parameterised queries run as named (prepared)
+ * statements: the server parses and plans each distinct query text once per connection instead
+ * of on every request. Built once per connection and kept with it.
+ */
+function preparingHandles() {
+  const handles = new WeakMap<pg.PoolClient, AppDatabase>();
+  return (client: pg.PoolClient): AppDatabase => {
+    const known = handles.get(client);
+    if (known) return known;
+    const names = new Map<string, string>();
+    // callers sharing one transaction may query at once: one at a time, in order (pg 9 stops queueing)
+    let tail: Promise<unknown> = Promise.resolve();
+    const query = (config: unknown, values?: unknown) => {
+      const run = () => send(config, values);
+      const next = tail.then(run, run);
+      tail = next.catch(() => {});
+      return next;
+    };
+    const send = (config: unknown, values?: unknown) => {
+      if (config && typeof config === 'object' && 'text' in config && !('submit' in config)) {
+        const c = config as QueryConfig;
+        const params = (values as unknown[] | undefined) ?? c.values;
+        if (!c.name && params && params.length > 0) {
+          let name = names.get(c.text);
+          if (!name && names.size < MAX_PREPARED_PER_CONNECTION) {
+            name = `antidote_${names.size}`;
+            names.set(c.text, name);
+          }
+          if (name) return client.query({ ...c, name } as never, values as never);
+        }
+      }
+      return client.query(config as never, values as never);
+    };
+    // drizzle only calls query() on the client it is given
+    const db = drizzleNodePg({ client: { query } as unknown as pg.PoolClient, schema, casing: 'snake_case' });
+    handles.set(client, db as unknown as AppDatabase);
+    return db as unknown as AppDatabase;
+  };
+}
+
 async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+  const poolSize = options.poolSize ?? 10;
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
   // an idle client's error (server restart) must not crash the process: the pool replaces it
   pool.on('error', () => {});
   const db: NodePgDatabase<Schema> = drizzleNodePg({ client: pool, schema, casing: 'snake_case' });
+  const handleOf = preparingHandles();
+  /**
+   * BEGIN and the role (and tenant) settings go in one simple-protocol round trip, then `fn` runs
+   * on the connection, then COMMIT: two round trips of overhead where drizzle's transaction()
+   * plus separate SETs took four. The inlined values are fixed role names and a checked UUID.
+   */
+  async function transaction<T>(setup: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query(setup);
+      // not a drizzle transaction object: nested tx.transaction() would not make a savepoint (nothing nests)
+      const result = await fn(handleOf(client) as unknown as Tx);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => {
+        broken = rollbackError;
+      });
+      throw error;
+    } finally {
+      // a connection that could not roll back is closed, never handed to the next caller
+      client.release(broken);
+    }
+  }
   // A runtime role (roles.ts) cannot migrate; it only has to find the schema up to date.
   if (options.migrate !== false && !(await migrationsApplied(pool))) {
     const client = await pool.connect();
@@ -143,8 +223,15 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
   const listeners = createPgListener(url);
   return {
     kind: 'postgres',
+    poolSize,
     db: db as unknown as AppDatabase,
-    ...scoped(db as unknown as AppDatabase),
+    async withTenant(tenantId, fn) {
+      assertTenantId(tenantId);
+      return transaction(`BEGIN; SET LOCAL ROLE antidote_app; SELECT set_config('app.tenant_id', '${tenantId}', true)`, fn);
+    },
+    async asService(fn) {
+      return transaction('BEGIN; SET LOCAL ROLE antidote_service', fn);
+    },
     async executeSql(text, values) {
       return (await pool.query(text, values as unknown[] | undefined)) as unknown as SqlResult;
     },
@@ -171,9 +258,13 @@ async function migrationsApplied(pool: pg.Pool): Promise<boolean> {
 /** One dedicated connection carries every LISTEN; it reconnects and re-LISTENs after a drop. */
 function createPgListener(url: string) {
   const handlers = new Map<string, Set<(payload: string) => void>>();
+  const gapHandlers = new Set<() => void>();
   let client: pg.Client | undefined;
   let connecting: Promise<pg.Client> | undefined;
   let closed = false;
+  const gap = () => {
+    for (const handler of gapHandlers) handler();
+  };
 
   const connect = (): Promise<pg.Client> => {
     if (client) return Promise.resolve(client);
@@ -186,7 +277,10 @@ function createPgListener(url: string) {
         client = undefined;
         connecting = undefined;
         next.end().catch(() => {});
-        if (!closed && handlers.size > 0) setTimeout(() => void resubscribe(), 500);
+        if (!closed && handlers.size > 0) {
+          gap();
+          setTimeout(() => void resubscribe(), 500);
+        }
       });
       await next.connect();
       client = next;
@@ -199,13 +293,15 @@ function createPgListener(url: string) {
     try {
       const c = await connect();
       for (const channel of handlers.keys()) await c.query(`LISTEN "${channel}"`);
+      // whatever was sent while no connection listened is lost: say so once listening again
+      gap();
     } catch {
       if (!closed) setTimeout(() => void resubscribe(), 1000);
     }
   };
 
   return {
-    async listen(channel: string, onPayload: (payload: string) => void) {
+    async listen(channel: string, onPayload: (payload: string) => void, onGap?: () => void) {
       if (!CHANNEL.test(channel)) throw new TypeError(`Bad channel name ${channel}`);
       let set = handlers.get(channel);
       if (!set) {
@@ -214,7 +310,9 @@ function createPgListener(url: string) {
         await (await connect()).query(`LISTEN "${channel}"`);
       }
       set.add(onPayload);
+      if (onGap) gapHandlers.add(onGap);
       return async () => {
+        if (onGap) gapHandlers.delete(onGap);
         const current = handlers.get(channel);
         current?.delete(onPayload);
         if (current && current.size === 0) {
@@ -226,6 +324,7 @@ function createPgListener(url: string) {
     async close() {
       closed = true;
       handlers.clear();
+      gapHandlers.clear();
       await client?.end().catch(() => {});
     },
   };

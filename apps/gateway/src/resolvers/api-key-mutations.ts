@@ -1,8 +1,10 @@
 /** API keys: create and revoke. */
+
 import { schema } from '@antidote/db';
 import { and, eq, isNull } from 'drizzle-orm';
 import { API_KEY_SCOPES, isApiKeyScope } from '../access.ts';
 import { fromApiRole, newApiKeySecret, requireRole } from '../auth.ts';
+import { announceCredentialEnded } from '../credentials.ts';
 import { ApiError } from '../errors.ts';
 import type { Resolvers } from '../generated/resolvers.ts';
 import { attempt, audit, checkName, need } from './mutation-support.ts';
@@ -53,7 +55,7 @@ export const apiKeyMutations: Resolvers = {
         const auth = ctx.requireAuth();
         requireRole(auth, 'admin');
         const id = need(input.id, 'ApiKey', ['input', 'id']);
-        return ctx.tenant(async (tx) => {
+        const revoked = await ctx.tenant(async (tx) => {
           const [apiKey] = await tx
             .update(schema.apiKeys)
             .set({ revokedAt: new Date() })
@@ -61,8 +63,12 @@ export const apiKeyMutations: Resolvers = {
             .returning();
           if (!apiKey) throw new ApiError('NOT_FOUND', 'No active API key with this ID.', ['input', 'id']);
           await audit(tx, auth, 'apikey.revoke', `apikey:${id}`, { prefix: apiKey.prefix });
+          await announceCredentialEnded(tx, { apiKeyId: id });
           return { apiKey };
         });
+        // committed: this gateway refuses the key from its next request on, without waiting for the NOTIFY
+        ctx.services.credentials.forget({ apiKeyId: id });
+        return revoked;
       }),
   },
 };

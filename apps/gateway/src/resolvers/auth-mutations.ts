@@ -51,7 +51,10 @@ export const authMutations: Resolvers = {
       ),
     signOut: async (_p, _a, ctx) => {
       const auth = ctx.requireAuth();
-      if (auth.sessionId) await deleteSession(ctx.services.database, auth.sessionId);
+      if (auth.sessionId) {
+        await deleteSession(ctx.services.database, auth.sessionId);
+        ctx.services.credentials.forget({ sessionId: auth.sessionId });
+      }
       return true;
     },
   },
