@@ -3,7 +3,8 @@
  * work is requested (a refused request never reaches the queue) and shown to the tenant.
  */
 import { schema, type Tx } from '@antidote/db';
-import { count, inArray, sum } from 'drizzle-orm';
+import { MAX_RUNNING_JOBS } from '@antidote/jobs';
+import { count, inArray, sql, sum } from 'drizzle-orm';
 import { ApiError } from './errors.ts';
 
 export type Plan = 'free' | 'standard' | 'enterprise';
@@ -11,6 +12,8 @@ export type Plan = 'free' | 'standard' | 'enterprise';
 export interface PlanQuota {
   /** Jobs queued or running at once. */
   maxQueuedJobs: number;
+  /** Jobs running at once (enforced by the workers: packages/jobs/src/running-cap.ts). */
+  maxRunningJobs: number;
   /** Models one sweep trains: poison counts x seeds. */
   maxSweepModels: number;
   maxSweepEpochs: number;
@@ -25,6 +28,7 @@ const MiB = 1024 * 1024;
 export const PLANS: Record<Plan, PlanQuota> = {
   free: {
     maxQueuedJobs: 10,
+    maxRunningJobs: MAX_RUNNING_JOBS.free,
     maxSweepModels: 10,
     maxSweepEpochs: 5,
     maxMonitors: 3,
@@ -33,6 +37,7 @@ export const PLANS: Record<Plan, PlanQuota> = {
   },
   standard: {
     maxQueuedJobs: 100,
+    maxRunningJobs: MAX_RUNNING_JOBS.standard,
     maxSweepModels: 40,
     maxSweepEpochs: 20,
     maxMonitors: 50,
@@ -41,6 +46,7 @@ export const PLANS: Record<Plan, PlanQuota> = {
   },
   enterprise: {
     maxQueuedJobs: 1000,
+    maxRunningJobs: MAX_RUNNING_JOBS.enterprise,
     maxSweepModels: 100,
     maxSweepEpochs: 50,
     maxMonitors: 500,
@@ -60,12 +66,17 @@ export async function quotaOf(tx: Tx): Promise<{ plan: Plan; quota: PlanQuota }>
 
 export async function usageOf(tx: Tx) {
   const [jobs] = await tx
-    .select({ n: count() })
+    .select({ n: count(), running: sql<number>`(count(*) filter (where ${schema.jobs.state} = 'running'))::int` })
     .from(schema.jobs)
     .where(inArray(schema.jobs.state, ['queued', 'running']));
   const [monitors] = await tx.select({ n: count() }).from(schema.monitors);
   const [storage] = await tx.select({ bytes: sum(schema.artifacts.size) }).from(schema.artifacts);
-  return { queuedJobs: jobs?.n ?? 0, monitors: monitors?.n ?? 0, usedStorageBytes: Number(storage?.bytes ?? 0) };
+  return {
+    queuedJobs: jobs?.n ?? 0,
+    runningJobs: jobs?.running ?? 0,
+    monitors: monitors?.n ?? 0,
+    usedStorageBytes: Number(storage?.bytes ?? 0),
+  };
 }
 
 export async function assertJobQuota(tx: Tx): Promise<void> {

@@ -10,13 +10,13 @@ import { appendAudit, type Database, schema } from '@antidote/db';
 import {
   appendJobEvent,
   CONTROL_CHANNEL,
-  claimJob,
   type DeliveredJob,
   finishJob,
   type Job,
   type JobEventInput,
   type JobQueue,
   requeueJob,
+  takeDeliveredJob,
 } from '@antidote/jobs';
 import type { ArtifactStore } from '@antidote/storage';
 import { eq, sql } from 'drizzle-orm';
@@ -133,10 +133,16 @@ async function handleDelivery(
   delivered: DeliveredJob,
   running: Map<string, AbortController>,
 ): Promise<void> {
-  const { database, log } = options;
+  const { database, log, queue } = options;
   const { tenantId, jobId, attempt } = delivered;
-  const job = await database.withTenant(tenantId, (tx) => claimJob(tx, tenantId, jobId, attempt, options.workerId));
-  if (!job) return;
+  const claim = await takeDeliveredJob(database, queue, delivered, options.workerId);
+  if (!claim) return;
+  if ('deferred' in claim) {
+    // the tenant has its plan's number of jobs running: this slot goes to the next message
+    log.debug({ jobId, tenantId, ...claim.deferred }, 'tenant at its running-job cap; job deferred');
+    return;
+  }
+  const { job } = claim;
   const controller = new AbortController();
   running.set(jobId, controller);
   const interval = options.progressIntervalMs ?? 400;
@@ -198,5 +204,7 @@ async function handleDelivery(
     throw error;
   } finally {
     running.delete(jobId);
+    // a slot of this tenant is free: its deferred jobs need not wait out their delay
+    await queue.wake(tenantId).catch((error: unknown) => log.warn({ err: error }, 'waking deferred jobs failed'));
   }
 }

@@ -3,4 +3,5 @@ export * from './egress.ts';
 export * from './events.ts';
 export * from './lifecycle.ts';
 export * from './queue.ts';
+export * from './running-cap.ts';
 export * from './webhooks.ts';

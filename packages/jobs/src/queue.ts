@@ -37,6 +37,9 @@ export interface JobQueueOptions {
   retryDelaySeconds?: number;
   pollingIntervalSeconds?: number;
   maintenanceIntervalSeconds?: number;
+  /** First delay of a message handed back because its tenant is at its running cap (doubles per deferral). */
+  deferSeconds?: number;
+  maxDeferSeconds?: number;
   /** Run pg-boss's maintenance (expiry, retention) in this process; default true. */
   supervise?: boolean;
 }
@@ -147,6 +150,42 @@ export class JobQueue {
       );
       this.#workers.push(id);
     }
+  }
+
+  /**
+   * Hands a delivered message back to the queue unstarted, to be fetched again after a delay
+   * that doubles with each deferral of the same message (from `deferSeconds` up to
+   * `maxDeferSeconds`): its id, priority and retry count stay, so cancel and retries still find
+   * it. pg-boss has no "release" call; this is the state its fetch would have left, written on
+   * its job table (pg-boss 10's schema, pinned in package.json). False when the message is no
+   * longer active (it expired meanwhile).
+   */
+  async defer(jobId: string): Promise<boolean> {
+    const { rows } = await this.#database.executeSql(
+      `update ${QUEUE_SCHEMA}.job set
+         state = (case when retry_count > 0 then 'retry' else 'created' end)::${QUEUE_SCHEMA}.job_state,
+         started_on = null,
+         start_after = now() + make_interval(secs => least($4::float8, $3::float8 * power(2, coalesce((data->>'deferrals')::int, 0)))),
+         data = jsonb_set(data, '{deferrals}', to_jsonb(coalesce((data->>'deferrals')::int, 0) + 1))
+       where name = $1 and id = $2 and state = 'active'
+       returning id`,
+      [ANALYSIS_QUEUE, jobId, this.#options.deferSeconds ?? 2, this.#options.maxDeferSeconds ?? 60],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * Makes the tenant's deferred messages due now: called when one of its jobs stops running, so
+   * a freed slot is used at the next poll instead of after the deferral delay.
+   */
+  async wake(tenantId: string): Promise<number> {
+    const { rows } = await this.#database.executeSql(
+      `update ${QUEUE_SCHEMA}.job set start_after = now()
+       where name = $1 and state < 'active' and start_after > now() and data ? 'deferrals' and data->>'tenantId' = $2
+       returning id`,
+      [ANALYSIS_QUEUE, tenantId],
+    );
+    return rows.length;
   }
 
   /** Fails the current attempt (pg-boss then retries it, if retries remain): used for jobs of dead workers. */

@@ -745,14 +745,19 @@ export type QueryVerifyAuditChainArgs = {
 export type Quota = {
   __typename?: 'Quota';
   maxMonitors: Scalars['Int']['output'];
+  /** Jobs queued or running at once. */
   maxQueuedJobs: Scalars['Int']['output'];
+  /** Jobs running at once; more wait in the queue while the tenant is at this number. */
+  maxRunningJobs: Scalars['Int']['output'];
   maxSweepEpochs: Scalars['Float']['output'];
   maxSweepModels: Scalars['Int']['output'];
   minMonitorIntervalMinutes: Scalars['Int']['output'];
   monitors: Scalars['Int']['output'];
   /** free, standard or enterprise */
   plan: Scalars['String']['output'];
+  /** Jobs queued or running now. */
   queuedJobs: Scalars['Int']['output'];
+  runningJobs: Scalars['Int']['output'];
   /** Bytes (a Float: storage passes 2^31). */
   storageBytes: Scalars['Float']['output'];
   usedStorageBytes: Scalars['Float']['output'];
@@ -1742,12 +1747,14 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
 export type QuotaResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Quota'] = ResolversParentTypes['Quota']> = {
   maxMonitors?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   maxQueuedJobs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  maxRunningJobs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   maxSweepEpochs?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   maxSweepModels?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   minMonitorIntervalMinutes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   monitors?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   plan?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   queuedJobs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  runningJobs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   storageBytes?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   usedStorageBytes?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
 };
