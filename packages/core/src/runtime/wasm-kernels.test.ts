@@ -186,6 +186,235 @@ describe('wasm training kernels match the cpu backend', () => {
   });
 });
 
+/** dx and dw of sum(f(x, w) * probe) on the current backend, with inputs drawn from fixed seeds. */
+function gradientsOf(
+  f: (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor,
+  xShape: [number, number, number, number],
+  wShape: [number, number, number, number],
+  seed: number,
+) {
+  return tf.tidy(() => {
+    const x = tf.tensor4d(values(size(xShape), seed), xShape);
+    const w = tf.tensor4d(values(size(wShape), seed + 1), wShape);
+    const probeShape = f(x, w).shape;
+    const probe = tf.tensor(values(size(probeShape), seed + 2), probeShape);
+    const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(a as tf.Tensor4D, b as tf.Tensor4D), probe)))([
+      x,
+      w,
+    ]);
+    return { dx: Array.from(dx!.dataSync()), dw: Array.from(dw!.dataSync()) };
+  });
+}
+
+async function expectWasmMatchesCpu(
+  f: (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor,
+  xShape: [number, number, number, number],
+  wShape: [number, number, number, number],
+): Promise<void> {
+  await tf.setBackend('cpu');
+  const expected = gradientsOf(f, xShape, wShape, 31);
+  await tf.setBackend('wasm');
+  const before = tf.memory().numTensors;
+  const actual = gradientsOf(f, xShape, wShape, 31);
+  expect(tf.memory().numTensors).toBe(before);
+  expect(maxRelativeDifference(actual.dx, expected.dx)).toBeLessThan(1e-4);
+  expect(maxRelativeDifference(actual.dw, expected.dw)).toBeLessThan(1e-4);
+}
+
+type Pads = [[number, number], [number, number]];
+
+/**
+ * The geometry of imported ONNX convolutions: explicit pads (ZeroPadding2D) then a 'valid' conv,
+ * as PyTorch's symmetric pads and tf2onnx's asymmetric SAME pads arrive; and the kernels' other
+ * callers (depthwise, the space-to-batch form of dilated convs, 'same' with stride 2 on odd sizes).
+ */
+describe('wasm conv gradients after explicit padding match the cpu backend', () => {
+  beforeAll(async () => {
+    await initRuntime({ backend: 'wasm' });
+  });
+  afterAll(async () => {
+    await tf.setBackend('wasm');
+  });
+
+  const padded = (pads: Pads) => (x: tf.Tensor4D) => tf.pad(x, [[0, 0], ...pads, [0, 0]]);
+
+  it.each([
+    // [batch, side, channels in, kernel, stride, pads]: odd and even sides, 1 and 3 channels
+    [
+      2,
+      8,
+      3,
+      3,
+      2,
+      [
+        [1, 1],
+        [1, 1],
+      ],
+    ],
+    [
+      2,
+      7,
+      3,
+      3,
+      2,
+      [
+        [1, 1],
+        [1, 1],
+      ],
+    ],
+    [
+      3,
+      8,
+      1,
+      3,
+      2,
+      [
+        [0, 1],
+        [0, 1],
+      ],
+    ],
+    [
+      3,
+      9,
+      1,
+      3,
+      2,
+      [
+        [1, 1],
+        [1, 1],
+      ],
+    ],
+    [
+      2,
+      8,
+      3,
+      1,
+      2,
+      [
+        [0, 0],
+        [0, 0],
+      ],
+    ],
+    [
+      2,
+      7,
+      3,
+      1,
+      2,
+      [
+        [0, 0],
+        [0, 0],
+      ],
+    ],
+    [
+      2,
+      10,
+      3,
+      7,
+      2,
+      [
+        [3, 3],
+        [3, 3],
+      ],
+    ],
+    [
+      2,
+      9,
+      3,
+      3,
+      1,
+      [
+        [1, 1],
+        [0, 2],
+      ],
+    ],
+  ] as const)('conv2d: batch %i side %i channels %i kernel %i stride %i pads %j', async (n, side, ci, k, stride, pads) => {
+    const pad = padded(pads as unknown as Pads);
+    await expectWasmMatchesCpu((x, w) => tf.conv2d(pad(x), w, stride, 'valid'), [n, side, side, ci], [k, k, ci, 4]);
+  });
+
+  it.each([
+    [
+      2,
+      8,
+      3,
+      2,
+      1,
+      [
+        [1, 1],
+        [1, 1],
+      ],
+    ],
+    [
+      2,
+      7,
+      3,
+      2,
+      2,
+      [
+        [0, 1],
+        [0, 1],
+      ],
+    ],
+    [
+      3,
+      9,
+      5,
+      2,
+      1,
+      [
+        [2, 2],
+        [2, 2],
+      ],
+    ],
+  ] as const)('depthwise: batch %i side %i kernel %i stride %i multiplier %i pads %j', async (n, side, k, stride, m, pads) => {
+    const pad = padded(pads as unknown as Pads);
+    await expectWasmMatchesCpu((x, w) => tf.depthwiseConv2d(pad(x), w, stride, 'valid'), [n, side, side, 3], [k, k, 3, m]);
+  });
+
+  it.each([
+    [2, 7, 3],
+    [3, 8, 1],
+  ] as const)('dilated conv2d as space-to-batch (rate 2): batch %i side %i channels %i', async (n, side, ci) => {
+    // how the importer runs a dilated conv: space-to-batch, valid conv, batch-to-space, crop
+    const dilated = (x: tf.Tensor4D, w: tf.Tensor4D) => {
+      const p = padded([
+        [2, 2],
+        [2, 2],
+      ])(x);
+      const h = p.shape[1];
+      const extra = (Math.ceil(h / 2) * 2 - h) as number;
+      const spaced = tf.spaceToBatchND(
+        p,
+        [2, 2],
+        [
+          [0, extra],
+          [0, extra],
+        ],
+      ) as tf.Tensor4D;
+      const full = tf.batchToSpaceND(
+        tf.conv2d(spaced, w, 1, 'valid'),
+        [2, 2],
+        [
+          [0, 0],
+          [0, 0],
+        ],
+      ) as tf.Tensor4D;
+      return tf.slice(full, [0, 0, 0, 0], [n, h - 4, h - 4, full.shape[3]]);
+    };
+    await expectWasmMatchesCpu(dilated, [n, side, side, ci], [3, 3, ci, 4]);
+  });
+
+  it.each([
+    [2, 7, 3, 3],
+    [3, 9, 1, 3],
+    [2, 7, 3, 1],
+    [2, 5, 3, 4],
+  ] as const)("'same' with stride 2 on an odd side: batch %i side %i channels %i kernel %i", async (n, side, ci, k) => {
+    await expectWasmMatchesCpu((x, w) => tf.conv2d(x, w, 2, 'same'), [n, side, side, ci], [k, k, ci, 4]);
+  });
+});
+
 describe('wasm Identity shares the buffer', () => {
   it('a clone outlives its source, keeps its values and copies nothing', async () => {
     await initRuntime({ backend: 'wasm' });

@@ -5,6 +5,7 @@
  * checked numerically against the cpu backend in `wasm-kernels.test.ts`.
  */
 import * as tf from '@tensorflow/tfjs';
+import { installBackpropMemoryRelease } from './backprop-memory.ts';
 
 /** The subset of tfjs-backend-wasm's BackendWasm we rely on (its class is not exported as a type). */
 interface WasmBackend extends tf.KernelBackend {
@@ -358,7 +359,10 @@ function makeIdentity(original: tf.KernelConfig): tf.KernelFunc {
 
 let installed = false;
 
-/** Registers the wasm training kernels and the broadcasting batch-norm gradient. Idempotent. */
+/**
+ * Registers the wasm training kernels, the broadcasting batch-norm gradient and the early release
+ * of backward-pass memory (the wasm heap stops at 4 GB). Idempotent.
+ */
 export function installWasmTrainingKernels(): void {
   if (installed) return;
   const replace = (kernelName: string, kernelFunc: tf.KernelFunc): void => {
@@ -377,6 +381,7 @@ export function installWasmTrainingKernels(): void {
   const matMul = tf.getKernel(tf.BatchMatMul, WASM);
   if (matMul) replace(tf.BatchMatMul, makeBatchMatMul(matMul));
   installBatchNormGradient();
+  installBackpropMemoryRelease();
   installed = true;
 }
 
@@ -417,4 +422,5 @@ export const WASM_TRAINING_KERNELS = [
   'BatchMatMul (explicit transpose before XNNPACK)',
   'Identity (shares the buffer instead of copying it)',
   'FusedBatchNorm gradient (broadcast instead of tile)',
+  'Backward pass (frees each gradient and saved tensor once used)',
 ] as const;
