@@ -7,10 +7,10 @@ import type { RepairTradeoff } from '@antidote/core/defenses';
 import { AntidoteError, isAntidoteError } from '@antidote/core/errors';
 import { describeModelArchive } from '@antidote/core/models';
 import { insertModelVersion, recordArtifact, schema, type Tx } from '@antidote/db';
-import { deliverWebhook, insertJob, parseJobParams, saveJobCheckpoint } from '@antidote/jobs';
+import { deliverWebhook, expiryFor, insertJob, parseJobParams, saveJobCheckpoint } from '@antidote/jobs';
 import { readAllBytes } from '@antidote/storage';
 import { eq } from 'drizzle-orm';
-import type { TaskProgress } from './tasks/common.ts';
+import type { TaskEstimate, TaskProgress } from './tasks/common.ts';
 import type { EvaluateResult } from './tasks/evaluate.ts';
 import type { ExportTaskResult, ImportTaskResult } from './tasks/import.ts';
 import type { RepairCheckpoint, RepairTaskResult } from './tasks/repair.ts';
@@ -157,7 +157,43 @@ async function repairedArtifact(
 
 /** The task runs on its own thread with the worker's backend, this job's signal and progress sink. */
 function threadHooks(ctx: JobContext) {
-  return { backend: ctx.options.backend, signal: ctx.signal, onProgress: progressSink(ctx) as (event: unknown) => void };
+  return {
+    backend: ctx.options.backend,
+    signal: ctx.signal,
+    onProgress: progressSink(ctx) as (event: unknown) => void,
+    onEstimate: (payload: unknown) => recordEstimate(ctx, payload as TaskEstimate),
+  };
+}
+
+/**
+ * Stores the task's estimate with the job and lets the attempt's time limit follow it (never
+ * below the kind's default), before the long work starts.
+ */
+async function recordEstimate(ctx: JobContext, estimate: TaskEstimate): Promise<void> {
+  const expireInSeconds = expiryFor(ctx.job.kind, estimate.seconds);
+  const record = {
+    seconds: estimate.seconds,
+    peakBytes: estimate.peakBytes,
+    flops: estimate.flops,
+    flopsPerSecond: estimate.flopsPerSecond,
+    trainPasses: estimate.trainPasses,
+    inferPasses: estimate.inferPasses,
+    expireInSeconds,
+    estimatedAt: new Date().toISOString(),
+  };
+  await tenant(ctx, (tx) => tx.update(schema.jobs).set({ estimate: record }).where(eq(schema.jobs.id, ctx.job.id)));
+  await ctx.options.queue.setExpiry(ctx.job.id, expireInSeconds);
+  await ctx.emit({
+    type: 'log',
+    phase: 'estimate',
+    message: `estimated ${formatSeconds(estimate.seconds)} and ${Math.round(estimate.peakBytes / 2 ** 20)} MB peak (${(estimate.flops / 1e12).toFixed(2)} TFLOP at ${(estimate.flopsPerSecond / 1e9).toFixed(1)} GFLOP/s measured here); time limit ${formatSeconds(expireInSeconds)}`,
+  });
+}
+
+function formatSeconds(seconds: number): string {
+  if (seconds < 120) return `${Math.round(seconds)} s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
 }
 
 /** Progress from the task: the tasks report overall progress in 0..1. */

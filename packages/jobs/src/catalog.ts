@@ -104,6 +104,19 @@ export const JOB_CATALOG = {
 } as const satisfies Record<string, { params: z.ZodType; policy: RetryPolicy }>;
 
 export type JobKind = keyof typeof JOB_CATALOG;
+
+/** How many times its estimate a job may run before its attempt is presumed dead. */
+export const ESTIMATE_EXPIRY_FACTOR = 3;
+
+/**
+ * A running attempt's time limit: the kind's default, or a multiple of the job's estimate when
+ * that is longer, so a legitimate long scan (a 224-px model) is not killed as a dead one.
+ */
+export function expiryFor(kind: JobKind, estimatedSeconds: number | null | undefined): number {
+  const base = JOB_CATALOG[kind].policy.expireInSeconds;
+  if (!(typeof estimatedSeconds === 'number' && Number.isFinite(estimatedSeconds) && estimatedSeconds > 0)) return base;
+  return Math.max(base, Math.ceil(ESTIMATE_EXPIRY_FACTOR * estimatedSeconds));
+}
 export const JOB_KINDS = Object.keys(JOB_CATALOG) as JobKind[];
 export type JobParams<K extends JobKind> = z.output<(typeof JOB_CATALOG)[K]['params']>;
 export type JobParamsInput<K extends JobKind> = z.input<(typeof JOB_CATALOG)[K]['params']>;

@@ -2,7 +2,7 @@ import { schema } from '@antidote/db';
 import { createTestDatabase, type SeededTenant, seedTenant, TEST_BACKENDS, type TestDatabase } from '@antidote/db/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidJobParamsError } from './catalog.ts';
+import { ESTIMATE_EXPIRY_FACTOR, expiryFor, InvalidJobParamsError, JOB_CATALOG } from './catalog.ts';
 import { appendJobEvent, type JobEvent, JobEventHub } from './events.ts';
 import { claimJob, finishJob, IdempotencyConflictError, insertJob, requestCancel, requeueJob } from './lifecycle.ts';
 import { type DeliveredJob, JobQueue } from './queue.ts';
@@ -48,6 +48,26 @@ describe.each(TEST_BACKENDS)('jobs on %s', (backend) => {
       insertJob(tx, { tenantId: b.tenantId, kind: 'scan', params: scan(b), idempotencyKey: 'ci-run-1' }),
     );
     expect(other.created).toBe(true);
+  });
+
+  it("lets a running attempt's time limit follow the job's estimate, never below the kind's default", async () => {
+    const base = JOB_CATALOG.scan.policy.expireInSeconds;
+    expect(expiryFor('scan', null)).toBe(base);
+    expect(expiryFor('scan', base / (2 * ESTIMATE_EXPIRY_FACTOR))).toBe(base);
+    // A 224-px scan foreseen at 5 h gets three times that, not the hour that would kill it.
+    expect(expiryFor('scan', 5 * 3600)).toBe(ESTIMATE_EXPIRY_FACTOR * 5 * 3600);
+    expect(expiryFor('repair', Number.NaN)).toBe(JOB_CATALOG.repair.policy.expireInSeconds);
+    const { job } = await database.withTenant(a.tenantId, (tx) =>
+      insertJob(tx, { tenantId: a.tenantId, kind: 'scan', params: scan(a) }),
+    );
+    expect(await queue.enqueue(job)).toBe(true);
+    expect(await queue.expiry(job.id)).toBe(base);
+    await queue.setExpiry(job.id, expiryFor('scan', 5 * 3600));
+    expect(await queue.expiry(job.id)).toBe(ESTIMATE_EXPIRY_FACTOR * 5 * 3600);
+    expect(await queue.expiry('00000000-0000-4000-8000-000000000000')).toBeNull();
+    // Out of the way of the fairness tests below, which count the tenant's queued jobs.
+    await database.withTenant(a.tenantId, (tx) => requestCancel(tx, a.tenantId, job.id));
+    await queue.cancel(job.id);
   });
 
   it('validates parameters against the catalog', async () => {

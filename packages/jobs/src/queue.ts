@@ -188,6 +188,27 @@ export class JobQueue {
     return rows.length;
   }
 
+  /**
+   * Sets the time limit of a job's attempts (this one, and retries, which pg-boss runs from the
+   * same row). pg-boss has no API for it; its job table's `expire_in` is what its maintenance reads.
+   */
+  async setExpiry(jobId: string, seconds: number): Promise<void> {
+    await this.#database.executeSql('update pgboss.job set expire_in = make_interval(secs => $1) where name = $2 and id = $3', [
+      seconds,
+      ANALYSIS_QUEUE,
+      jobId,
+    ]);
+  }
+
+  /** The time limit pg-boss holds for a job, in seconds (null when it has no such job). */
+  async expiry(jobId: string): Promise<number | null> {
+    const { rows } = (await this.#database.executeSql(
+      'select extract(epoch from expire_in)::float8 as seconds from pgboss.job where name = $1 and id = $2',
+      [ANALYSIS_QUEUE, jobId],
+    )) as { rows: { seconds: number }[] };
+    return rows[0]?.seconds ?? null;
+  }
+
   /** Fails the current attempt (pg-boss then retries it, if retries remain): used for jobs of dead workers. */
   async failAttempt(jobId: string, reason: string): Promise<void> {
     await this.#boss.fail(ANALYSIS_QUEUE, jobId, { reason });

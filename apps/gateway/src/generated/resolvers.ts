@@ -315,6 +315,8 @@ export type Job = Node & {
   createdAt: Scalars['DateTime']['output'];
   dataset?: Maybe<Dataset>;
   error?: Maybe<JobError>;
+  /** Scans and repairs: time and memory foreseen before the long work started (null until then). */
+  estimate?: Maybe<JobEstimate>;
   /** Stored progress history, oldest first. */
   events: Array<JobEvent>;
   findings: Array<Finding>;
@@ -358,6 +360,19 @@ export type JobError = {
   __typename?: 'JobError';
   code: Scalars['String']['output'];
   message: Scalars['String']['output'];
+};
+
+/** A job's cost foreseen from the model's FLOPs, the images it will process and the throughput the worker measured with this model. */
+export type JobEstimate = {
+  __typename?: 'JobEstimate';
+  estimatedAt: Scalars['DateTime']['output'];
+  /** The attempt's time limit set from the estimate (never below the job kind's default). */
+  expireInSeconds: Scalars['Int']['output'];
+  gflop: Scalars['Float']['output'];
+  /** Training GFLOP/s measured on the worker with this model. */
+  gflopsPerSecond: Scalars['Float']['output'];
+  peakMemoryMb: Scalars['Float']['output'];
+  seconds: Scalars['Float']['output'];
 };
 
 export type JobEvent = {
@@ -1195,6 +1210,7 @@ export type ResolversTypes = {
   JobConnection: ResolverTypeWrapper<Omit<JobConnection, 'edges'> & { edges: Array<ResolversTypes['JobEdge']> }>;
   JobEdge: ResolverTypeWrapper<Omit<JobEdge, 'node'> & { node: ResolversTypes['Job'] }>;
   JobError: ResolverTypeWrapper<JobError>;
+  JobEstimate: ResolverTypeWrapper<JobEstimate>;
   JobEvent: ResolverTypeWrapper<JobEventRow>;
   JobKind: JobKind;
   JobPayload: ResolverTypeWrapper<Omit<JobPayload, 'job'> & { job?: Maybe<ResolversTypes['Job']> }>;
@@ -1296,6 +1312,7 @@ export type ResolversParentTypes = {
   JobConnection: Omit<JobConnection, 'edges'> & { edges: Array<ResolversParentTypes['JobEdge']> };
   JobEdge: Omit<JobEdge, 'node'> & { node: ResolversParentTypes['Job'] };
   JobError: JobError;
+  JobEstimate: JobEstimate;
   JobEvent: JobEventRow;
   JobPayload: Omit<JobPayload, 'job'> & { job?: Maybe<ResolversParentTypes['Job']> };
   KnownAttackInput: KnownAttackInput;
@@ -1532,6 +1549,7 @@ export type JobResolvers<ContextType = GraphQLContext, ParentType extends Resolv
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   dataset?: Resolver<Maybe<ResolversTypes['Dataset']>, ParentType, ContextType>;
   error?: Resolver<Maybe<ResolversTypes['JobError']>, ParentType, ContextType>;
+  estimate?: Resolver<Maybe<ResolversTypes['JobEstimate']>, ParentType, ContextType>;
   events?: Resolver<Array<ResolversTypes['JobEvent']>, ParentType, ContextType, Partial<JobEventsArgs>>;
   findings?: Resolver<Array<ResolversTypes['Finding']>, ParentType, ContextType>;
   finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
@@ -1563,6 +1581,15 @@ export type JobEdgeResolvers<ContextType = GraphQLContext, ParentType extends Re
 export type JobErrorResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['JobError'] = ResolversParentTypes['JobError']> = {
   code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type JobEstimateResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['JobEstimate'] = ResolversParentTypes['JobEstimate']> = {
+  estimatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  expireInSeconds?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  gflop?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  gflopsPerSecond?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  peakMemoryMb?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  seconds?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
 };
 
 export type JobEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['JobEvent'] = ResolversParentTypes['JobEvent']> = {
@@ -1901,6 +1928,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   JobConnection?: JobConnectionResolvers<ContextType>;
   JobEdge?: JobEdgeResolvers<ContextType>;
   JobError?: JobErrorResolvers<ContextType>;
+  JobEstimate?: JobEstimateResolvers<ContextType>;
   JobEvent?: JobEventResolvers<ContextType>;
   JobPayload?: JobPayloadResolvers<ContextType>;
   Membership?: MembershipResolvers<ContextType>;

@@ -119,6 +119,17 @@ export const typeResolvers: Resolvers = {
     dataset: (j, _a, ctx) => (j.datasetId ? ctx.loaders.dataset.load(j.datasetId) : null),
     events: (j, args, ctx) => ctx.tenant((tx) => listJobEvents(tx, j.id, args.afterSeq ?? 0, Math.min(args.first ?? 1000, 1000))),
     findings: (j, _a, ctx) => ctx.loaders.findingsOfJob.load(j.id),
+    estimate: (j) =>
+      j.estimate
+        ? {
+            seconds: j.estimate.seconds,
+            peakMemoryMb: j.estimate.peakBytes / 2 ** 20,
+            gflop: j.estimate.flops / 1e9,
+            gflopsPerSecond: j.estimate.flopsPerSecond / 1e9,
+            expireInSeconds: j.estimate.expireInSeconds,
+            estimatedAt: new Date(j.estimate.estimatedAt),
+          }
+        : null,
     resultPlotUrl: (j, _a, ctx) => {
       const sha = (j.result as { plotSha256?: unknown } | null)?.plotSha256;
       return typeof sha === 'string' ? downloadUrl(ctx.services, tenantOf(ctx), sha, `${j.kind}-${j.id}.svg`) : null;

@@ -15,9 +15,13 @@ import { evaluateAttack } from '@antidote/core/metrics';
 import {
   assertModelFitsDataset,
   describeModelFiles,
+  estimateJob,
+  type JobWork,
   loadModelFromFiles,
   type ModelArchiveDescription,
   type ModelFiles,
+  measureTrainThroughput,
+  modelCost,
   unpackModelArchive,
 } from '@antidote/core/models';
 import { initRuntime, type RuntimeDescription, type tf } from '@antidote/core/runtime';
@@ -256,4 +260,37 @@ export class ProgressReporter {
 
 export function elapsedMs(started: number): number {
   return Math.round(performance.now() - started);
+}
+
+/** A job's cost, measured and estimated before its long work starts (see core's `estimateJob`). */
+export interface TaskEstimate {
+  seconds: number;
+  peakBytes: number;
+  flops: number;
+  flopsPerSecond: number;
+  /** Images pushed through the model(s), in forward-pass equivalents of training and of prediction. */
+  trainPasses: number;
+  inferPasses: number;
+}
+
+export type EstimateCallback = (estimate: TaskEstimate) => Promise<void>;
+
+/** About this many FLOPs per timed step, so timing a 224-px ResNet takes seconds, not minutes. */
+const PROBE_FLOPS = 5e9;
+
+/** Times this model on this worker, estimates the job, and hands the estimate to the caller. */
+export async function reportEstimate(
+  model: tf.LayersModel,
+  work: JobWork,
+  onEstimate: EstimateCallback | undefined,
+): Promise<TaskEstimate> {
+  const cost = modelCost(model);
+  const batch = Math.max(1, Math.min(work.peakBatch, Math.floor(PROBE_FLOPS / Math.max(1, 3 * cost.forwardFlops))));
+  const estimate = {
+    ...estimateJob(cost, work, measureTrainThroughput(model, batch)),
+    trainPasses: work.trainPasses,
+    inferPasses: work.inferPasses,
+  };
+  await onEstimate?.(estimate);
+  return estimate;
 }

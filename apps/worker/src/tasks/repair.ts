@@ -47,6 +47,7 @@ import {
   attackSuccess,
   callerCallback,
   checkKnownAttack,
+  type EstimateCallback,
   elapsedMs,
   ensureRuntime,
   fraction,
@@ -58,6 +59,7 @@ import {
   type ProgressCallback,
   ProgressReporter,
   positiveInteger,
+  reportEstimate,
   seedOption,
   type TrustedInput,
   toTaskError,
@@ -113,6 +115,8 @@ export interface RepairInput {
   onProgress?: ProgressCallback;
   resumeFrom?: RepairCheckpoint;
   onCheckpoint?: (checkpoint: RepairCheckpoint) => Promise<void>;
+  /** Awaited with the job's time and memory estimate before the long work starts. */
+  onEstimate?: EstimateCallback;
 }
 
 export interface RepairTaskResult {
@@ -380,6 +384,22 @@ export async function runRepair(input: RepairInput): Promise<RepairTaskResult> {
         ? `Resuming the ${settings.method} repair after step ${resumeFrom.step} of ${total}.`
         : `Loaded a ${loaded.description.inputShape.join('x')} model with ${numClasses} classes and ${trusted.labels.length} trusted images.`,
     });
+    const batch = Math.min(settings.batchSize ?? 128, fit.labels.length);
+    const left = Math.max(0, total - (resumeFrom?.step ?? 0));
+    const evaluations = Math.ceil(settings.steps / (settings.evaluateEvery ?? 25)) * validation.labels.length;
+    // Each training step: the student on its batch (and, in Pivotal Tuning and NAD, a mixed copy)
+    // with a teacher predicting the same images; a first run only (retries are not foreseeable).
+    const distils = settings.method === 'pivotal-tuning' || settings.method === 'nad';
+    const estimate = await reportEstimate(
+      model,
+      {
+        trainPasses: left * batch * (distils ? 2 : 1),
+        inferPasses: (distils ? left * batch * 2 : 0) + evaluations + 2 * validation.labels.length,
+        peakBatch: batch * (distils ? 2 : 1),
+        models: distils ? 3 : 2,
+      },
+      input.onEstimate,
+    );
     const triggered = knownAttack ? triggeredSet(knownAttack, validation) : null;
     const asrBefore = knownAttack && triggered ? await attackSuccess(model, triggered, knownAttack) : undefined;
     throwIfAborted(signal);
@@ -447,6 +467,8 @@ export async function runRepair(input: RepairInput): Promise<RepairTaskResult> {
         totalSteps: total,
         checkpointEvery: onCheckpoint ? checkpointEvery : null,
         trustedImages: trusted.labels.length,
+        estimatedSeconds: estimate.seconds,
+        estimatedPeakBytes: estimate.peakBytes,
         ...(knownAttack ? { knownAttack } : {}),
       },
     };

@@ -1,7 +1,7 @@
 import { isAntidoteError } from '@antidote/core/errors';
 import { tf } from '@antidote/core/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TaskProgress } from './common.ts';
+import type { TaskEstimate, TaskProgress } from './common.ts';
 import {
   CTI_DEFAULT_THRESHOLD,
   CTI_EXTRA_FAMILIES_DEFAULT_SUSPICIOUS,
@@ -66,6 +66,39 @@ describe('runScan', () => {
     expect(new Set(events.map((e) => e.phase))).toEqual(new Set(['load', 'reference-repair', 'invert', 'evaluate']));
     expect(events.filter((e) => e.phase === 'invert').map((e) => e.step)).toEqual([1, 2, 3]);
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('estimates its time and memory before the long work, within a factor of 4 of the measured scan', async () => {
+    const order: string[] = [];
+    const estimates: TaskEstimate[] = [];
+    let peakRss = process.memoryUsage().rss;
+    const sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    }, 50);
+    const result = await runScan({
+      model: fixture.modelBytes,
+      trusted: fixture.trustedBytes,
+      options: FAST,
+      onProgress: (e) => void order.push(e.phase),
+      onEstimate: async (e) => {
+        order.push('estimate');
+        estimates.push(e);
+      },
+    }).finally(() => clearInterval(sampler));
+    expect(estimates).toHaveLength(1);
+    const [estimate] = estimates as [TaskEstimate];
+    // Before the reference repair and the inversions, after loading.
+    expect(order.indexOf('estimate')).toBeLessThan(order.indexOf('reference-repair'));
+    expect(order.indexOf('estimate')).toBeGreaterThan(order.indexOf('load'));
+    const measured = result.durationMs / 1000;
+    console.info(
+      `scan estimate ${estimate.seconds.toFixed(1)} s vs measured ${measured.toFixed(1)} s; peak ${(estimate.peakBytes / 2 ** 20).toFixed(0)} MB estimated vs RSS ${(peakRss / 2 ** 20).toFixed(0)} MB (test process); ${(estimate.flopsPerSecond / 1e9).toFixed(2)} GFLOP/s`,
+    );
+    expect(estimate.seconds).toBeGreaterThan(measured / 4);
+    expect(estimate.seconds).toBeLessThan(measured * 4);
+    expect(estimate.peakBytes).toBeGreaterThan(peakRss / 4);
+    expect(estimate.peakBytes).toBeLessThan(peakRss * 4);
+    expect(result.params.estimatedSeconds).toBe(estimate.seconds);
   });
 
   it('renders an inverted trigger as a contrast-stretched, upscaled PNG', () => {

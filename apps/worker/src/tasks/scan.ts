@@ -23,6 +23,7 @@ import {
   attackSuccess,
   callerCallback,
   checkKnownAttack,
+  type EstimateCallback,
   elapsedMs,
   ensureRuntime,
   fraction,
@@ -33,6 +34,7 @@ import {
   type ProgressCallback,
   ProgressReporter,
   positiveInteger,
+  reportEstimate,
   seedOption,
   type TrustedInput,
   toTaskError,
@@ -114,6 +116,8 @@ export interface ScanInput {
   options?: ScanOptions;
   signal?: AbortSignal;
   onProgress?: ProgressCallback;
+  /** Awaited with the job's time and memory estimate before the long work starts. */
+  onEstimate?: EstimateCallback;
 }
 
 export interface ScanResult {
@@ -254,6 +258,24 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
     await progress.report('load', 1, {
       message: `Loaded a ${loaded.description.inputShape.join('x')} model with ${numClasses} classes and ${trusted.labels.length} trusted images.`,
     });
+    const classes = new Set(candidates).size;
+    const heldOut = validation.labels.length;
+    // PT: student trained on its batch and a mixed copy, teacher predicting both; CTI: both models
+    // forward and backward on each family's batch, then both scoring the held-out images.
+    const inversionImages = classes * settings.triggerFamilies.reduce((n, f) => n + settings.steps * batchOf(f), 0);
+    const estimate = await reportEstimate(
+      model,
+      {
+        trainPasses: settings.repairSteps * repairBatch * 2 + 2 * inversionImages,
+        inferPasses:
+          settings.repairSteps * repairBatch * 2 +
+          Math.ceil(settings.repairSteps / PIVOTAL_TUNING_DEFAULTS.evaluateEvery) * heldOut +
+          (1 + 2 * classes * settings.triggerFamilies.length) * heldOut,
+        peakBatch: Math.max(2 * repairBatch, ...settings.triggerFamilies.map(batchOf)),
+        models: 3,
+      },
+      input.onEstimate,
+    );
 
     const cda = accuracy(await predictClasses(model, validation), validation.labels);
     const asr = knownAttack ? await attackSuccess(model, triggeredSet(knownAttack, validation), knownAttack) : undefined;
@@ -340,6 +362,8 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
         topClass: detection.suspectedTarget,
         validationImages: validation.labels.length,
         trustedImages: trusted.labels.length,
+        estimatedSeconds: estimate.seconds,
+        estimatedPeakBytes: estimate.peakBytes,
         ...(knownAttack ? { knownAttack } : {}),
       },
     };

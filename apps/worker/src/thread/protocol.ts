@@ -10,5 +10,6 @@ export interface ThreadRequest {
 export type ThreadMessage =
   | { type: 'progress'; event: unknown }
   | { type: 'checkpoint'; payload: unknown; ackId?: number }
+  | { type: 'estimate'; payload: unknown; ackId?: number }
   | { type: 'result'; result: unknown }
   | { type: 'error'; error: { code: string; message: string; details?: Readonly<Record<string, unknown>> } };

@@ -9,6 +9,8 @@ export interface TaskHooks {
   onProgress?: (event: unknown) => void;
   /** Awaited before the thread goes on (a checkpoint must be stored first). */
   onCheckpoint?: (payload: unknown) => Promise<void>;
+  /** Awaited like a checkpoint: the job's limits follow the estimate before the work starts. */
+  onEstimate?: (payload: unknown) => Promise<void>;
 }
 
 const threadEntry = new URL('./entry.mjs', import.meta.url);
@@ -35,9 +37,10 @@ export function runTaskInThread<T>(task: ThreadRequest['task'], input: unknown, 
           hooks.onProgress?.(message.event);
           break;
         case 'checkpoint':
+        case 'estimate':
           void (async () => {
             try {
-              await hooks.onCheckpoint?.(message.payload);
+              await (message.type === 'checkpoint' ? hooks.onCheckpoint : hooks.onEstimate)?.(message.payload);
               worker.postMessage({ type: 'ack', id: message.ackId });
             } catch (error) {
               worker.postMessage({

@@ -44,18 +44,21 @@ const hooks = {
   signal: controller.signal,
   onProgress: (event: unknown) => post({ type: 'progress', event }),
 };
+/** Scans and repairs hand over their estimate before the long work, and wait until it is stored. */
+const onEstimate = (estimate: unknown) => call({ type: 'estimate', payload: estimate });
 
 async function run(): Promise<unknown> {
   await initRuntime(request.backend ? { backend: request.backend as BackendChoice } : {});
   switch (request.task) {
     case 'scan':
-      return runScan({ ...(request.input as Parameters<typeof runScan>[0]), ...hooks });
+      return runScan({ ...(request.input as Parameters<typeof runScan>[0]), ...hooks, onEstimate });
     case 'evaluate':
       return runEvaluate({ ...(request.input as Parameters<typeof runEvaluate>[0]), ...hooks });
     case 'repair':
       return runRepair({
         ...(request.input as Parameters<typeof runRepair>[0]),
         ...hooks,
+        onEstimate,
         onCheckpoint: (checkpoint) => call({ type: 'checkpoint', payload: checkpoint }),
       });
     case 'import':

@@ -6,6 +6,15 @@ export {
   unpackModelArchive,
 } from '../formats/model-archive.ts';
 export { MAX_MODEL_BYTES, MODEL_JSON, type ModelFiles } from '../formats/model-files.ts';
+export {
+  estimateJob,
+  type JobEstimate,
+  type JobWork,
+  type ModelCost,
+  measureTrainThroughput,
+  modelCost,
+  RUNTIME_BASE_BYTES,
+} from './estimate.ts';
 export { outputsProbabilities, outputToLogits, predictBatch, type SplitModel, splitAtPenultimate } from './features.ts';
 export {
   assertModelFitsDataset,

@@ -4,6 +4,18 @@ import { modelVersions } from './models.ts';
 import { tenantIsolation } from './roles.ts';
 import { tenants, users } from './tenancy.ts';
 
+export interface JobEstimateRecord {
+  seconds: number;
+  peakBytes: number;
+  flops: number;
+  flopsPerSecond: number;
+  trainPasses: number;
+  inferPasses: number;
+  /** The attempt's time limit the estimate set (never below the job kind's default). */
+  expireInSeconds: number;
+  estimatedAt: string;
+}
+
 export const jobKind = pgEnum('job_kind', ['scan', 'repair', 'evaluate', 'sweep']);
 /** queued -> running -> succeeded | failed | cancelled; running -> queued again on a retry. */
 export const jobState = pgEnum('job_state', ['queued', 'running', 'succeeded', 'failed', 'cancelled']);
@@ -27,6 +39,11 @@ export const jobs = pgTable(
     progress: real().notNull().default(0),
     phase: text(),
     error: jsonb().$type<{ code: string; message: string }>(),
+    /**
+     * Time and peak memory the worker foresaw before the long work (from the model's FLOPs, the
+     * images and its measured throughput), and the time limit it set from them.
+     */
+    estimate: jsonb().$type<JobEstimateRecord>(),
     /** What a job produced beyond findings (a sweep's table; an evaluation's figures). */
     result: jsonb().$type<Record<string, unknown>>(),
     queueJobId: text(),

@@ -30,6 +30,8 @@ export interface LiveJob {
   startedAt: string | null;
   finishedAt: string | null;
   error: { code: string; message: string } | null;
+  /** Scans and repairs: what the worker foresaw before the long work (null until then). */
+  estimate?: { seconds: number; peakMemoryMb: number; gflop: number; gflopsPerSecond: number; expireInSeconds: number } | null;
   events: JobEventFieldsFragment[];
 }
 
@@ -114,6 +116,18 @@ export function JobLive({ job }: { job: LiveJob }) {
           <dd>{formatDateTime(job.finishedAt)}</dd>
           <dt>Attempts</dt>
           <dd>{attempts}</dd>
+          {job.estimate ? (
+            <>
+              <dt>Estimate</dt>
+              <dd
+                title={`${job.estimate.gflop.toFixed(0)} GFLOP at ${job.estimate.gflopsPerSecond.toFixed(1)} GFLOP/s measured on the worker`}
+              >
+                {formatDuration(job.estimate.seconds)}, {Math.round(job.estimate.peakMemoryMb)} MB peak memory
+              </dd>
+              <dt>Time limit</dt>
+              <dd>{formatDuration(job.estimate.expireInSeconds)}</dd>
+            </>
+          ) : null}
         </dl>
         {!terminal ? (
           <div style={{ marginTop: '1rem' }}>

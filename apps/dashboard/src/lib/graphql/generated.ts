@@ -190,6 +190,7 @@ export type JobSummaryFragment = {
   startedAt: string | null;
   finishedAt: string | null;
   error: { code: string; message: string } | null;
+  estimate: { seconds: number; peakMemoryMb: number; gflop: number; gflopsPerSecond: number; expireInSeconds: number } | null;
   modelVersion: { id: string; version: number; model: { id: string; name: string } } | null;
   dataset: { id: string; name: string } | null;
 };
@@ -305,6 +306,7 @@ export type OverviewQuery = {
       startedAt: string | null;
       finishedAt: string | null;
       error: { code: string; message: string } | null;
+      estimate: { seconds: number; peakMemoryMb: number; gflop: number; gflopsPerSecond: number; expireInSeconds: number } | null;
       modelVersion: { id: string; version: number; model: { id: string; name: string } } | null;
       dataset: { id: string; name: string } | null;
     }>;
@@ -554,6 +556,13 @@ export type JobsQuery = {
         startedAt: string | null;
         finishedAt: string | null;
         error: { code: string; message: string } | null;
+        estimate: {
+          seconds: number;
+          peakMemoryMb: number;
+          gflop: number;
+          gflopsPerSecond: number;
+          expireInSeconds: number;
+        } | null;
         modelVersion: { id: string; version: number; model: { id: string; name: string } } | null;
         dataset: { id: string; name: string } | null;
       };
@@ -611,6 +620,13 @@ export type JobDetailQuery = {
           repairedVersion: { id: string; version: number } | null;
         }>;
         error: { code: string; message: string } | null;
+        estimate: {
+          seconds: number;
+          peakMemoryMb: number;
+          gflop: number;
+          gflopsPerSecond: number;
+          expireInSeconds: number;
+        } | null;
         modelVersion: { id: string; version: number; model: { id: string; name: string } } | null;
         dataset: { id: string; name: string } | null;
       }

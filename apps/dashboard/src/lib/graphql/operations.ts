@@ -24,6 +24,13 @@ const JobSummary = /* GraphQL */ `
       code
       message
     }
+    estimate {
+      seconds
+      peakMemoryMb
+      gflop
+      gflopsPerSecond
+      expireInSeconds
+    }
     modelVersion {
       id
       version
