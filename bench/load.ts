@@ -3,13 +3,29 @@
  * 1 and 2 gateway processes (real `apps/gateway/src/main.ts` children) over one fresh local
  * PostgreSQL database. Writes bench/results/load.{json,md}.
  *
+ * The same run first measures the gateway of an older commit (`--old=<ref>`, default the commit
+ * before the per-request cost work; `--no-old` skips it): its tree is extracted with `git archive`
+ * into a temporary folder once and runs against this checkout's node_modules, so OLD and NEW
+ * answer the same database on the same machine minutes apart.
+ *
  * Both process counts are measured behind the same in-script round-robin TCP proxy (one
  * autocannon, one latency histogram), plus 1 process direct, which prices the proxy hop. Every
  * process here (load generator, proxy, gateways, Postgres) shares the machine's cores.
+ * `--profile` writes a V8 CPU profile of the NEW direct row's gateway to bench/results/tmp/.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,6 +40,12 @@ const root = path.resolve(here, '..');
 const resultsDir = path.join(here, 'results');
 
 const quick = process.argv.includes('--quick');
+const profile = process.argv.includes('--profile');
+/** The gateway before one tenant transaction per request, cached credentials and prepared statements. */
+const BASELINE_REF = '4c8863e';
+const oldRef = process.argv.includes('--no-old')
+  ? null
+  : (process.argv.find((a) => a.startsWith('--old='))?.slice('--old='.length) ?? BASELINE_REF);
 const MODELS = 200;
 const CONNECTIONS = 16;
 const DURATION_S = quick ? 4 : 15;
@@ -156,7 +178,40 @@ async function seed(database: TestDatabase): Promise<{ token: string }> {
   return { token: session.token };
 }
 
+// ---- the old build ---------------------------------------------------------------------------
+
+/**
+ * The tree of `ref` in a temporary folder, built once per commit: `git archive`, then a
+ * node_modules of links into this checkout's (the same dependencies) except the workspace
+ * packages, which point into the old tree, so the old gateway runs its own db/jobs/storage code.
+ */
+function oldTree(ref: string): { root: string; commit: string } {
+  const commit = execFileSync('git', ['rev-parse', '--verify', `${ref}^{commit}`], { cwd: root, encoding: 'utf8' }).trim();
+  const tree = path.join(os.tmpdir(), `antidote-load-${commit.slice(0, 12)}`);
+  const done = path.join(tree, '.extracted');
+  if (!existsSync(done)) {
+    rmSync(tree, { recursive: true, force: true });
+    mkdirSync(tree, { recursive: true });
+    const archive = execFileSync('git', ['archive', '--format=tar', commit], { cwd: root, maxBuffer: 1 << 30 });
+    execFileSync('tar', ['-x', '-C', tree], { input: archive });
+    const modules = path.join(root, 'node_modules');
+    mkdirSync(path.join(tree, 'node_modules', '@antidote'), { recursive: true });
+    for (const entry of readdirSync(modules)) {
+      if (entry === '@antidote') continue;
+      symlinkSync(path.join(modules, entry), path.join(tree, 'node_modules', entry));
+    }
+    // workspace links are relative (../../packages/db): the same link inside the old tree
+    for (const entry of readdirSync(path.join(modules, '@antidote'))) {
+      symlinkSync(readlinkSync(path.join(modules, '@antidote', entry)), path.join(tree, 'node_modules', '@antidote', entry));
+    }
+    writeFileSync(done, `${commit}\n`);
+  }
+  return { root: tree, commit };
+}
+
 // ---- gateway processes -----------------------------------------------------------------------
+
+type Build = 'old' | 'new';
 
 interface GatewayProcess {
   child: ChildProcess;
@@ -181,10 +236,16 @@ async function freePort(): Promise<number> {
  * `node --import tsx apps/gateway/src/main.ts`: what `npx tsx` runs, minus the npx and tsx
  * launcher processes, so the pid measured is the gateway itself.
  */
-async function startGatewayProcess(databaseUrl: string, storageDir: string, secret: string): Promise<GatewayProcess> {
+async function startGatewayProcess(
+  databaseUrl: string,
+  storageDir: string,
+  secret: string,
+  options: { cwd?: string; cpuProfileDir?: string } = {},
+): Promise<GatewayProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/gateway/src/main.ts'], {
-    cwd: root,
+  const prof = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', 'apps/gateway/src/main.ts'], {
+    cwd: options.cwd ?? root,
     env: {
       ...process.env,
       NODE_ENV: 'production',
@@ -207,7 +268,7 @@ async function startGatewayProcess(databaseUrl: string, storageDir: string, secr
   child.stderr?.on('data', keep);
   if (!child.pid) throw new Error('gateway did not spawn');
   const gateway = { child, pid: child.pid, url: `http://127.0.0.1:${port}`, port, output };
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 300_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`gateway exited with ${child.exitCode}:\n${output.join('')}`);
     try {
@@ -216,7 +277,7 @@ async function startGatewayProcess(databaseUrl: string, storageDir: string, secr
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`gateway not ready after 60 s:\n${output.join('')}`);
+    if (Date.now() > deadline) throw new Error(`gateway not ready after 300 s (a starved machine?):\n${output.join('')}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
@@ -296,6 +357,7 @@ async function checkAnswer(url: string, token: string): Promise<void> {
 }
 
 interface Row {
+  build: Build;
   gatewayProcesses: number;
   via: 'direct' | 'round-robin proxy';
   connections: number;
@@ -321,9 +383,14 @@ interface Row {
   machineCpuSeconds: number;
   otherCpuSeconds: number;
   machineCpuBusyFraction: number;
+  /** Gateway and PostgreSQL CPU time per good answer, in ms. */
+  gatewayCpuMsPerRequest: number;
+  postgresCpuMsPerRequest: number;
+  /** The machine's 1-minute load average when the row ended (every process, everyone's). */
+  loadAverage1m: number;
 }
 
-async function measure(label: string, gateways: GatewayProcess[], token: string, via: Row['via']): Promise<Row> {
+async function measure(build: Build, label: string, gateways: GatewayProcess[], token: string, via: Row['via']): Promise<Row> {
   const proxy = via === 'direct' ? null : await startProxy(gateways.map((g) => g.port));
   const target = proxy?.url ?? gateways[0]?.url ?? '';
   try {
@@ -345,6 +412,7 @@ async function measure(label: string, gateways: GatewayProcess[], token: string,
     const round2 = (v: number) => Number(v.toFixed(2));
     const good = result['2xx'] - result.mismatches;
     const row: Row = {
+      build,
       gatewayProcesses: gateways.length,
       via,
       connections: CONNECTIONS,
@@ -369,15 +437,78 @@ async function measure(label: string, gateways: GatewayProcess[], token: string,
       machineCpuBusyFraction: Number(
         ((machineAfter.busy - machineBefore.busy) / Math.max(1, machineAfter.total - machineBefore.total)).toFixed(3),
       ),
+      gatewayCpuMsPerRequest: Number(((1000 * gatewaySeconds.reduce((a, b) => a + b, 0)) / Math.max(1, good)).toFixed(2)),
+      postgresCpuMsPerRequest: Number(((1000 * postgresSeconds) / Math.max(1, good)).toFixed(2)),
+      loadAverage1m: Number((os.loadavg()[0] ?? 0).toFixed(2)),
     };
     log(
       `  ${label}: ${row.requestsPerSec} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ` +
-        `errors ${row.errors}, non2xx ${row.non2xx}, mismatches ${row.mismatches}, RSS ${row.gatewayPeakRssMb.join('/')} MB`,
+        `errors ${row.errors}, non2xx ${row.non2xx}, mismatches ${row.mismatches}, RSS ${row.gatewayPeakRssMb.join('/')} MB, ` +
+        `gateway ${row.gatewayCpuMsPerRequest} ms CPU/request, load ${row.loadAverage1m}`,
     );
     return row;
   } finally {
     await proxy?.close();
   }
+}
+
+// ---- revocation --------------------------------------------------------------------------------
+
+async function gql(url: string, bearer: string, query: string, variables?: Record<string, unknown>) {
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await response.json()) as { data?: Record<string, unknown> | null; errors?: { extensions?: { code?: string } }[] };
+}
+
+const refused = (answer: Awaited<ReturnType<typeof gql>>) => answer.errors?.[0]?.extensions?.code === 'UNAUTHENTICATED';
+
+/**
+ * An API key used on both gateways (so both hold it in their credential caches), then revoked
+ * through the first: the first must refuse it on the very next request, the second as soon as
+ * the revocation reaches it. Returns how long the second took.
+ */
+async function revocationCheck(
+  gateways: GatewayProcess[],
+  token: string,
+): Promise<{ sameGatewayRefused: boolean; otherGatewayMs: number }> {
+  const [first, second] = gateways;
+  if (!first || !second) throw new Error('revocation check needs two gateways');
+  const made = await gql(
+    first.url,
+    token,
+    'mutation { createApiKey(input: { name: "bench-revocation", role: VIEWER }) { secret apiKey { id } userErrors { code } } }',
+  );
+  const created = made.data?.createApiKey as { secret?: string; apiKey?: { id: string } } | undefined;
+  if (!created?.secret || !created.apiKey) throw new Error(`revocation check: no key (${JSON.stringify(made)})`);
+  const probe = '{ models(first: 1) { totalCount } }';
+  for (let i = 0; i < 3; i++) {
+    for (const gateway of [first, second]) {
+      const answer = await gql(gateway.url, created.secret, probe);
+      if (refused(answer) || answer.errors)
+        throw new Error(`revocation check: key refused before revocation (${JSON.stringify(answer)})`);
+    }
+  }
+  const revoked = await gql(
+    first.url,
+    token,
+    'mutation($i: RevokeApiKeyInput!) { revokeApiKey(input: $i) { userErrors { code } } }',
+    {
+      i: { id: created.apiKey.id },
+    },
+  );
+  const started = performance.now();
+  if (revoked.errors) throw new Error(`revocation check: revoke failed (${JSON.stringify(revoked)})`);
+  const sameGatewayRefused = refused(await gql(first.url, created.secret, probe));
+  for (;;) {
+    if (refused(await gql(second.url, created.secret, probe))) break;
+    if (performance.now() - started > 60_000)
+      throw new Error('revocation check: the second gateway still accepts the key after 60 s');
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  return { sameGatewayRefused, otherGatewayMs: Number((performance.now() - started).toFixed(1)) };
 }
 
 // ---- report ----------------------------------------------------------------------------------
@@ -391,15 +522,16 @@ function markdown(report: { createdAt: string; machine: ReturnType<typeof machin
       `Query: the models page (\`models(first: 20)\` with health and latest version) on a tenant with ${MODELS} models, ` +
       `${CONNECTIONS} keep-alive connections, ${DURATION_S} s per row after a ${WARMUP_S} s warm-up, local PostgreSQL.`,
     '',
-    '| gateways | via | req/s | p50 ms | p90 ms | p99 ms | max ms | errors | non-2xx | bad bodies | peak RSS MB (per gateway) | ' +
-      'CPU s: gateways | postgres | load gen + proxy | everything else | machine busy |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| build | gateways | via | req/s | p50 ms | p90 ms | p99 ms | max ms | errors | non-2xx | bad bodies | peak RSS MB (per gateway) | ' +
+      'gateway CPU ms/request | postgres CPU ms/request | CPU s: gateways | postgres | load gen + proxy | everything else | machine busy | load avg (1 min) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...report.rows.map(
       (r) =>
-        `| ${r.gatewayProcesses} | ${r.via} | ${r.requestsPerSec} | ${ms(r.latencyP50Seconds)} | ${ms(r.latencyP90Seconds)} | ` +
+        `| ${r.build.toUpperCase()} | ${r.gatewayProcesses} | ${r.via} | ${r.requestsPerSec} | ${ms(r.latencyP50Seconds)} | ${ms(r.latencyP90Seconds)} | ` +
         `${ms(r.latencyP99Seconds)} | ${ms(r.latencyMaxSeconds)} | ${r.errors} | ${r.non2xx} | ${r.mismatches} | ` +
-        `${r.gatewayPeakRssMb.join(' / ')} | ${r.gatewayCpuSeconds.join(' / ')} | ${r.postgresCpuSeconds} | ` +
-        `${r.loadGeneratorCpuSeconds} | ${r.otherCpuSeconds} | ${Math.round(r.machineCpuBusyFraction * 100)}% |`,
+        `${r.gatewayPeakRssMb.join(' / ')} | ${r.gatewayCpuMsPerRequest} | ${r.postgresCpuMsPerRequest} | ` +
+        `${r.gatewayCpuSeconds.join(' / ')} | ${r.postgresCpuSeconds} | ` +
+        `${r.loadGeneratorCpuSeconds} | ${r.otherCpuSeconds} | ${Math.round(r.machineCpuBusyFraction * 100)}% | ${r.loadAverage1m} |`,
     ),
     '',
     ...report.notes.map((n) => `- ${n}`),
@@ -430,32 +562,80 @@ try {
   const { token } = await seed(database);
   const postgresVersion = String((await database.executeSql('show server_version')).rows[0]?.server_version ?? 'unknown');
   const rows: Row[] = [];
+  const old = oldRef ? oldTree(oldRef) : null;
+  const profileDir = profile ? path.join(resultsDir, 'tmp', `load-profile-${Date.now()}`) : undefined;
 
-  gateways.push(await startGatewayProcess(url, storageDir, secret));
-  rows.push(await measure('1 gateway, direct', gateways, token, 'direct'));
-  rows.push(await measure('1 gateway, proxy', gateways, token, 'round-robin proxy'));
-  await stopAll();
+  // OLD and NEW alternate, one process each, so drift in the machine's other load hits both
+  const rounds = quick ? 1 : 2;
+  if (old) {
+    log(`  OLD is ${old.commit.slice(0, 12)} (${oldRef}) from ${old.root}`);
+    const oldGateway = await startGatewayProcess(url, storageDir, secret, { cwd: old.root });
+    const newGateway = await startGatewayProcess(url, storageDir, secret, { cpuProfileDir: profileDir });
+    gateways.push(oldGateway, newGateway);
+    for (let round = 1; round <= rounds; round++) {
+      rows.push(await measure('old', `OLD 1 gateway, direct (round ${round})`, [oldGateway], token, 'direct'));
+      rows.push(await measure('new', `NEW 1 gateway, direct (round ${round})`, [newGateway], token, 'direct'));
+    }
+    await stopAll();
+  } else {
+    gateways.push(await startGatewayProcess(url, storageDir, secret, { cpuProfileDir: profileDir }));
+    rows.push(await measure('new', 'NEW 1 gateway, direct', gateways, token, 'direct'));
+    await stopAll();
+  }
 
   // fresh processes, so peak RSS is per configuration
   gateways.push(await startGatewayProcess(url, storageDir, secret));
-  gateways.push(await startGatewayProcess(url, storageDir, secret));
-  rows.push(await measure('2 gateways, proxy', gateways, token, 'round-robin proxy'));
+  rows.push(await measure('new', 'NEW 1 gateway, proxy', gateways, token, 'round-robin proxy'));
   await stopAll();
+  gateways.push(await startGatewayProcess(url, storageDir, secret));
+  gateways.push(await startGatewayProcess(url, storageDir, secret));
+  rows.push(await measure('new', 'NEW 2 gateways, proxy', gateways, token, 'round-robin proxy'));
+  log('  revocation: a key cached by both gateways, revoked through the first');
+  const revocation = await revocationCheck(gateways, token);
+  log(
+    `  revocation: first gateway refused at once: ${revocation.sameGatewayRefused}; second after ${revocation.otherGatewayMs} ms`,
+  );
+  await stopAll();
+  if (!revocation.sameGatewayRefused) throw new Error('the gateway that revoked a key still accepted it');
 
-  const one = rows.find((r) => r.gatewayProcesses === 1 && r.via !== 'direct');
+  const mean = (values: number[]) => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : Number.NaN);
+  const direct = (build: Build) => rows.filter((r) => r.build === build && r.gatewayProcesses === 1 && r.via === 'direct');
+  const oldRps = mean(direct('old').map((r) => r.requestsPerSec));
+  const newRps = mean(direct('new').map((r) => r.requestsPerSec));
+  const oldCpu = mean(direct('old').map((r) => r.gatewayCpuMsPerRequest));
+  const newCpu = mean(direct('new').map((r) => r.gatewayCpuMsPerRequest));
+  const oldPg = mean(direct('old').map((r) => r.postgresCpuMsPerRequest));
+  const newPg = mean(direct('new').map((r) => r.postgresCpuMsPerRequest));
+  const ratio = old ? Number((newRps / oldRps).toFixed(2)) : null;
+  const one = rows.find((r) => r.build === 'new' && r.gatewayProcesses === 1 && r.via !== 'direct');
   const two = rows.find((r) => r.gatewayProcesses === 2);
   const speedup = one && two ? Number((two.requestsPerSec / one.requestsPerSec).toFixed(2)) : null;
   const notes = [
+    ...(old
+      ? [
+          `OLD is commit ${old.commit.slice(0, 12)} (\`--old=${oldRef}\`), run from a \`git archive\` of it against the same node_modules, ` +
+            `database and machine; OLD and NEW alternate (${rounds} round${rounds > 1 ? 's' : ''}) so drifting load from other work hits both. ` +
+            `NEW / OLD, 1 gateway direct: ${ratio}x the requests per second (${newRps.toFixed(1)} vs ${oldRps.toFixed(1)}); ` +
+            `gateway CPU per request ${newCpu.toFixed(2)} ms vs ${oldCpu.toFixed(2)} ms (${(oldCpu / newCpu).toFixed(2)}x less); ` +
+            `PostgreSQL CPU per request ${newPg.toFixed(2)} ms vs ${oldPg.toFixed(2)} ms.`,
+        ]
+      : []),
     `The load generator (autocannon), the proxy, the gateways and PostgreSQL all share the same ${os.cpus().length} cores; ` +
-      `load average before the run was ${loadAverageBefore.join(' ')}. The CPU columns split each row's busy machine time ` +
+      `load average before the run was ${loadAverageBefore.join(' ')} (the last column has it as each row ended). The CPU columns split each row's busy machine time ` +
       `(capacity ${os.cpus().length} x ${DURATION_S} s) between the gateways, PostgreSQL, this process and everything else ` +
-      "running on the machine (other people's work): when the machine is saturated, a second gateway cannot add throughput.",
+      "running on the machine (other people's work): when the machine is saturated, a second gateway cannot add throughput. " +
+      'CPU per request (gateway, PostgreSQL) depends least on that other work; req/s and latency depend on it most.',
     '2 gateways are measured through a round-robin TCP proxy inside this script (one autocannon, one latency histogram); ' +
       '1 gateway is measured both direct and through the same proxy, so the two proxy rows compare like with like.',
-    `2 processes vs 1 (both via proxy): ${speedup ?? 'n/a'}x the requests per second.`,
-    'Each request authenticates a session (1 service-role transaction) and runs the page, the latest-version loader and the ' +
-      'health loader, each in its own tenant transaction (SET LOCAL ROLE + set_config), against a 10-connection pool per process.',
+    `2 processes vs 1 (NEW, both via proxy): ${speedup ?? 'n/a'}x the requests per second.`,
+    'OLD: each request authenticates its session in a service-role transaction, then runs the page, the latest-version loader ' +
+      'and the health loader, each in its own tenant transaction (BEGIN, SET LOCAL ROLE, set_config, queries, COMMIT). ' +
+      'NEW: the session comes from the credential cache, and the whole query operation runs in one tenant transaction ' +
+      'opened with one round trip, its queries as prepared statements; see docs/operations.md.',
+    `Revocation (NEW, 2 gateways): an API key used on both was revoked through the first; the first refused it on the next request ` +
+      `(${revocation.sameGatewayRefused}), the second ${revocation.otherGatewayMs} ms after the revoke returned (LISTEN/NOTIFY).`,
     'Latency percentiles are autocannon\'s (HdrHistogram, 1 ms resolution); "bad bodies" counts 200 answers without the 200 models.',
+    ...(profileDir ? [`CPU profile of NEW's direct rows: ${path.relative(root, profileDir)}.`] : []),
   ];
   const report = {
     createdAt,
@@ -472,6 +652,11 @@ try {
       gatewayCommand: 'node --import tsx apps/gateway/src/main.ts (NODE_ENV=production, LOG_LEVEL=warn)',
       quick,
     },
+    old: old ? { ref: oldRef, commit: old.commit } : null,
+    newVsOldRequestsPerSec: ratio,
+    gatewayCpuMsPerRequest: { old: oldCpu, new: newCpu },
+    postgresCpuMsPerRequest: { old: oldPg, new: newPg },
+    revocation,
     speedup2vs1: speedup,
     rows,
     notes,
