@@ -37,7 +37,8 @@ export function modelCost(model: tf.LayersModel): ModelCost {
 /**
  * FLOP/s of a training step (forward, input and weight gradients: three forward passes' worth)
  * of this model on this backend, timed after a warm-up step: small layers run far below a
- * backend's peak, so a generic figure would misjudge them.
+ * backend's peak, so a generic figure would misjudge them. Inference mode: a training-mode call
+ * would move batch-norm statistics of the very model the job is about to scan.
  */
 export function measureTrainThroughput(model: tf.LayersModel, batch: number, repeats = 2): number {
   const cost = modelCost(model);
@@ -47,7 +48,7 @@ export function measureTrainThroughput(model: tf.LayersModel, batch: number, rep
     tf.tidy(() => {
       const x = tf.randomUniform(shape);
       const { grads, value } = tf.variableGrads(
-        () => tf.mean(tf.square(model.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar,
+        () => tf.mean(tf.square(model.apply(x, { training: false }) as tf.Tensor)) as tf.Scalar,
         variables,
       );
       value.dataSync();
