@@ -1,7 +1,7 @@
 /** One DataLoader per lookup per request, so a page of 100 models costs a handful of queries. */
 import { schema, type Tx } from '@antidote/db';
 import DataLoader from 'dataloader';
-import { and, asc, desc, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, getTableColumns, inArray, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { ModelVersionRow } from './mappers.ts';
 
@@ -20,6 +20,14 @@ type Tenant = <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>;
  * so the statement is prepared once per connection (inArray spells out one parameter per id).
  */
 const anyOf = (column: AnyPgColumn, ids: readonly (string | null)[]) => sql`${column} = any(${sql.param([...ids])})`;
+
+/** A version's latest detection verdict, as a column of a query on model_versions. */
+// spelled out: drizzle renders the column as a bare "id" here, which would bind to findings.id
+const latestVerdictOf = sql<
+  string | null
+>`(select f.verdict from findings f where f.model_version_id = "model_versions"."id" and f.kind = 'detection' order by f.created_at desc limit 1)`;
+
+export type VersionWithVerdict = ModelVersionRow & { latestVerdict: string | null };
 
 function groupBy<T, K>(rows: T[], key: (row: T) => K): Map<K, T[]> {
   const map = new Map<K, T[]>();
@@ -47,9 +55,14 @@ export function createLoaders(tenant: Tenant) {
     modelVersion: byIdLoader(tenant, (tx, ids) => tx.select().from(modelVersions).where(anyOf(modelVersions.id, ids))),
     dataset: byIdLoader(tenant, (tx, ids) => tx.select().from(datasets).where(anyOf(datasets.id, ids))),
     job: byIdLoader(tenant, (tx, ids) => tx.select().from(jobs).where(anyOf(jobs.id, ids))),
-    versionsOfModel: new DataLoader<string, ModelVersionRow[]>(async (modelIds) => {
+    /** Each model's versions, oldest first, each with its latest detection verdict (for Model.health). */
+    versionsOfModel: new DataLoader<string, VersionWithVerdict[]>(async (modelIds) => {
       const rows = await tenant((tx) =>
-        tx.select().from(modelVersions).where(anyOf(modelVersions.modelId, modelIds)).orderBy(asc(modelVersions.version)),
+        tx
+          .select({ ...getTableColumns(modelVersions), latestVerdict: latestVerdictOf })
+          .from(modelVersions)
+          .where(anyOf(modelVersions.modelId, modelIds))
+          .orderBy(asc(modelVersions.version)),
       );
       const grouped = groupBy(rows, (r) => r.modelId);
       return modelIds.map((id) => grouped.get(id) ?? []);
@@ -86,10 +99,7 @@ export function createLoaders(tenant: Tenant) {
           .select({
             id: modelVersions.id,
             parent: modelVersions.parentVersionId,
-            // spelled out: drizzle renders the column as a bare "id" here, which would bind to findings.id
-            verdict: sql<
-              string | null
-            >`(select f.verdict from findings f where f.model_version_id = "model_versions"."id" and f.kind = 'detection' order by f.created_at desc limit 1)`,
+            verdict: latestVerdictOf,
           })
           .from(modelVersions)
           .where(anyOf(modelVersions.id, ids)),
@@ -112,8 +122,11 @@ export function createLoaders(tenant: Tenant) {
 
 export type Loaders = ReturnType<typeof createLoaders>;
 
-/** A model's health is its latest version's (the overview and Model.health both ask this). */
+/**
+ * A model's health is its latest version's (the overview and Model.health both ask this); the
+ * versions loader carries each version's verdict, so this costs no query of its own.
+ */
 export async function modelHealth(loaders: Loaders, modelId: string): Promise<Health> {
   const latest = (await loaders.versionsOfModel.load(modelId)).at(-1);
-  return latest ? loaders.healthOfVersion.load(latest.id) : 'UNSCANNED';
+  return latest ? healthOf(latest.latestVerdict, latest.parentVersionId !== null) : 'UNSCANNED';
 }

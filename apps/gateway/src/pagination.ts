@@ -3,9 +3,11 @@
  * (createdAt, id), so pages stay stable while rows are added, and no OFFSET scans.
  */
 import type { Tx } from '@antidote/db';
-import { and, count, desc, type InferSelectModel, type SQL, sql } from 'drizzle-orm';
+import { and, count, desc, getTableColumns, type InferSelectModel, type SQL, sql } from 'drizzle-orm';
 import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { ApiError } from './errors.ts';
+
+const TOTAL = '__totalCount';
 
 export const MAX_PAGE = 100;
 export const DEFAULT_PAGE = 20;
@@ -57,21 +59,36 @@ export async function paginate<T extends PgTable & { createdAt: AnyPgColumn; id:
         return sql`(${table.createdAt}, ${table.id}) < (${createdAt}::timestamptz, ${id})`;
       })()
     : undefined;
-  const rows = (await tx
-    .select()
-    .from(table as PgTable)
-    .where(and(...filters, keyset))
-    .orderBy(desc(table.createdAt), desc(table.id))
-    .limit(limit + 1)) as Row[];
-  const [total] = await tx
-    .select({ n: count() })
-    .from(table as PgTable)
-    .where(and(...filters));
+  let rows: Row[];
+  let total: number;
+  if (keyset) {
+    rows = (await tx
+      .select()
+      .from(table as PgTable)
+      .where(and(...filters, keyset))
+      .orderBy(desc(table.createdAt), desc(table.id))
+      .limit(limit + 1)) as Row[];
+    const [counted] = await tx
+      .select({ n: count() })
+      .from(table as PgTable)
+      .where(and(...filters));
+    total = counted?.n ?? 0;
+  } else {
+    // the first page counts in the same query: a window runs before LIMIT, over every matching row
+    const counted = (await tx
+      .select({ ...getTableColumns(table as PgTable), [TOTAL]: sql<number>`count(*) over ()`.mapWith(Number) })
+      .from(table as PgTable)
+      .where(and(...filters))
+      .orderBy(desc(table.createdAt), desc(table.id))
+      .limit(limit + 1)) as (Row & { [TOTAL]: number })[];
+    total = counted[0]?.[TOTAL] ?? 0;
+    rows = counted.map(({ [TOTAL]: _, ...row }) => row as unknown as Row);
+  }
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return {
     edges: page.map((node) => ({ cursor: encodeCursor(node.createdAt, node.id), node })),
     pageInfo: { hasNextPage: rows.length > limit, endCursor: last ? encodeCursor(last.createdAt, last.id) : null },
-    totalCount: total?.n ?? 0,
+    totalCount: total,
   };
 }
