@@ -84,6 +84,8 @@ const attackSpec =
     : { name: job.attack, poisonCount: job.poisonCount, targetClass: 0, seed: job.seed, params: job.attackParams };
 // ASR of a clean model is measured with the BadNets trigger, so clean rows stay comparable.
 const attack = createLabAttack(attackSpec ?? { name: 'badnets', poisonCount: 1, targetClass: 0, seed: job.seed });
+// A trigger drawn from images (Refool's reflections) comes from the victim's training set, as in the lab.
+if ('fitTrigger' in attack && attack.fitTrigger) attack.fitTrigger(victimSplit.selected);
 const triggered = triggeredTestSet(attack, test);
 
 async function measure(model: tf.LayersModel) {

@@ -95,6 +95,15 @@ const ATTACK_SETTINGS: Record<string, { poisonCount: number; epochs?: number; pa
   'adaptive-patch': { poisonCount: 1500 },
   'trigger-scattered-badnets': { poisonCount: 600 },
   'parameter-controlled': { poisonCount: 200 },
+  // Not in the default list (ask with --attacks); measured with `npm run bench:implant`, same rule
+  // (docs/benchmarks.md#implant-rates-of-the-newer-attacks). Clean-label attacks can poison at most
+  // the target class's own ~1,000 images of 10,000, so their count is all of them.
+  'low-frequency': { poisonCount: 1500 },
+  bpp: { poisonCount: 1500 },
+  'label-consistent': { poisonCount: 1000 },
+  sig: { poisonCount: 1000, params: { delta: 40 } },
+  refool: { poisonCount: 1000 },
+  'clean-label-wanet': { poisonCount: 1000 },
 };
 /**
  * The strong profile's poison counts keep the tiny recipe's share of the training set (BadNets 1%,

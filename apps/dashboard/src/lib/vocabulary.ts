@@ -15,8 +15,24 @@ export const REPAIR_METHODS: readonly { value: RepairMethod; label: string; hint
   { value: 'NEURAL_CLEANSE', label: 'Neural Cleanse', hint: 'Baseline: unlearns a reverse-engineered trigger.' },
 ];
 
-/** Attacks whose ASR can be measured alongside (benchmarks, demos), as the job catalog names them. */
-export const ATTACK_NAMES = ['badnets', 'blend', 'wanet', 'adaptive-blend', 'adaptive-patch', 'trigger-scattered'] as const;
+/**
+ * Attacks whose ASR can be measured alongside (benchmarks, demos), exactly as the job catalog
+ * names them (test/boundaries/attack-names.test.ts keeps the two lists equal).
+ */
+export const ATTACK_NAMES = [
+  'badnets',
+  'blend',
+  'wanet',
+  'adaptive-blend',
+  'adaptive-patch',
+  'trigger-scattered-badnets',
+  'sig',
+  'label-consistent',
+  'clean-label-wanet',
+  'refool',
+  'low-frequency',
+  'bpp',
+] as const;
 
 export const HEALTH_LABEL: Record<Health, string> = {
   CLEAN: 'Clean',

@@ -410,6 +410,7 @@ export type JobState =
   | 'SUCCEEDED';
 
 export type KnownAttackInput = {
+  /** badnets | blend | wanet | adaptive-blend | adaptive-patch | trigger-scattered-badnets | sig | label-consistent | clean-label-wanet | refool | low-frequency | bpp */
   name: Scalars['String']['input'];
   targetClass: Scalars['Int']['input'];
 };
@@ -925,7 +926,7 @@ export type StartScanInput = {
 };
 
 export type StartSweepInput = {
-  /** badnets | blend | wanet | adaptive-blend | adaptive-patch | trigger-scattered-badnets | parameter-controlled */
+  /** badnets | blend | wanet | adaptive-blend | adaptive-patch | trigger-scattered-badnets | sig | label-consistent | clean-label-wanet | refool | low-frequency | bpp | parameter-controlled */
   attack: Scalars['String']['input'];
   /** fashion-mnist (default) or mnist. */
   dataset?: InputMaybe<Scalars['String']['input']>;

@@ -7,7 +7,7 @@ import { createBadNets } from './badnets.ts';
 import { createBlend } from './blend.ts';
 import { ATTACK_DEFAULTS, createAttack, isAttackName, triggeredTestSet } from './create-attack.ts';
 import type { LooseAttackOptions } from './poisoning.ts';
-import { ATTACK_NAMES, type AttackName, type ImageGeometry } from './types.ts';
+import { ATTACK_NAMES, type AttackName, CLEAN_LABEL_ATTACKS, type ImageGeometry } from './types.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
@@ -107,10 +107,30 @@ const DEFAULT_COVERS: Record<AttackName, number> = {
   'adaptive-blend': POISON,
   'adaptive-patch': POISON,
   'trigger-scattered-badnets': 0,
+  sig: 0,
+  'label-consistent': 0,
+  'clean-label-wanet': 0,
+  refool: 0,
+  'low-frequency': 0,
+  bpp: 0,
 };
 
-const make = (name: AttackName, seed = 7, extra: Record<string, unknown> = {}) =>
-  createAttack(name, { poisonCount: POISON, targetClass: TARGET, seed, ...extra });
+/** Triggers that depend on the knobs alone, so two seeds differ only in which images they poison. */
+const SEED_FREE_TRIGGERS: readonly AttackName[] = ['sig', 'label-consistent', 'bpp'];
+
+/**
+ * Refool draws its reflections from a dataset; `fitOn` supplies one so applyTrigger works
+ * without a poison() call first (other attacks ignore it).
+ */
+const isCleanLabel = (name: AttackName) => (CLEAN_LABEL_ATTACKS as readonly string[]).includes(name);
+/** Clean-label attacks poison half of the fixtures' 10 target-class images, so seeds can pick different ones. */
+const poisonCountOf = (name: AttackName) => (isCleanLabel(name) ? POISON / 2 : POISON);
+
+const make = (name: AttackName, seed = 7, extra: Record<string, unknown> = {}, fitOn?: ImageDataset) => {
+  const attack = createAttack(name, { poisonCount: poisonCountOf(name), targetClass: TARGET, seed, ...extra });
+  if (fitOn) attack.fitTrigger?.(fitOn);
+  return attack;
+};
 
 // ---------------------------------------------------------------------------------------------
 // Contract shared by every attack
@@ -122,20 +142,23 @@ describe.each(ATTACK_NAMES.map((name) => ({ name })))('$name', ({ name }) => {
     const { dataset, poisonedIndices, coverIndices } = attack.poison(data);
     const touched = new Set([...poisonedIndices, ...coverIndices]);
 
-    it('relabels exactly poisonCount non-target images to the target and keeps the size', () => {
+    it('poisons exactly poisonCount images, labelled as the target, and keeps the size', () => {
       expect(dataset.labels.length).toBe(data.labels.length);
       expect(dataset.images.length).toBe(data.images.length);
       expect(geometryOf(dataset)).toEqual(geometryOf(data));
       expect(dataset.classNames).toEqual(data.classNames);
-      expect(poisonedIndices).toHaveLength(POISON);
-      expect(new Set(poisonedIndices).size).toBe(POISON);
+      expect(poisonedIndices).toHaveLength(poisonCountOf(name));
+      expect(new Set(poisonedIndices).size).toBe(poisonCountOf(name));
       expect(poisonedIndices).toEqual([...poisonedIndices].sort((a, b) => a - b));
+      const cleanLabel = isCleanLabel(name);
+      expect(attack.cleanLabel).toBe(cleanLabel);
       for (const i of poisonedIndices) {
-        expect(data.labels[i]).not.toBe(TARGET);
+        // Dirty-label attacks relabel images of other classes; clean-label ones pick the target's own.
+        expect(data.labels[i] === TARGET).toBe(cleanLabel);
         expect(dataset.labels[i]).toBe(TARGET);
       }
       const relabelled = dataset.labels.filter((label, i) => label !== data.labels[i]).length;
-      expect(relabelled).toBe(POISON);
+      expect(relabelled).toBe(cleanLabel ? 0 : POISON);
     });
 
     it('adds the documented number of cover samples, which keep their true labels', () => {
@@ -174,13 +197,16 @@ describe.each(ATTACK_NAMES.map((name) => ({ name })))('$name', ({ name }) => {
 
       const image = imageAt(data, 0);
       const g = geometryOf(data);
-      expect(bytesEqual(make(name).applyTrigger(image, g), attack.applyTrigger(image, g))).toBe(true);
+      expect(bytesEqual(make(name, 7, {}, data).applyTrigger(image, g), attack.applyTrigger(image, g))).toBe(true);
       // BadNets' default checkerboard is seed-free; its random pattern is seeded. A 3x3 random
       // patch has only 512 variants, so one other seed may collide; four cannot all.
       const seeded = name === 'badnets' ? { pattern: 'random' } : {};
-      const reference = make(name, 7, seeded).applyTrigger(image, g);
-      const others = [8, 9, 10, 11].filter((seed) => !bytesEqual(make(name, seed, seeded).applyTrigger(image, g), reference));
-      expect(others.length).toBeGreaterThanOrEqual(3);
+      const reference = make(name, 7, seeded, data).applyTrigger(image, g);
+      const others = [8, 9, 10, 11].filter(
+        (seed) => !bytesEqual(make(name, seed, seeded, data).applyTrigger(image, g), reference),
+      );
+      if (SEED_FREE_TRIGGERS.includes(name)) expect(others).toEqual([]);
+      else expect(others.length).toBeGreaterThanOrEqual(3);
     });
 
     it('builds the triggered test set: non-target images only, triggered, TRUE labels', () => {
@@ -201,7 +227,7 @@ describe.each(ATTACK_NAMES.map((name) => ({ name })))('$name', ({ name }) => {
   it('returns a new image from applyTrigger without touching the argument', () => {
     const image = imageAt(RGB, 5).slice();
     const copy = image.slice();
-    const out = make(name).applyTrigger(image, geometryOf(RGB));
+    const out = make(name, 7, {}, RGB).applyTrigger(image, geometryOf(RGB));
     expect(out).not.toBe(image);
     expect(bytesEqual(image, copy)).toBe(true);
     expect(bytesEqual(out, copy)).toBe(false);
@@ -233,9 +259,15 @@ describe.each(ATTACK_NAMES.map((name) => ({ name })))('$name', ({ name }) => {
 
   it('rejects bad options with INVALID_INPUT and a message that says what to fix', () => {
     const base = { poisonCount: POISON, targetClass: TARGET, seed: 1 };
-    const tooMany = errorOf(() => createAttack(name, { ...base, poisonCount: 91 }).poison(GRAY));
-    expect(tooMany.code).toBe('INVALID_INPUT');
-    expect(tooMany.message).toMatch(/poisonCount 91 exceeds the 90 training images/);
+    if (isCleanLabel(name)) {
+      const tooMany = errorOf(() => createAttack(name, { ...base, poisonCount: 11 }).poison(GRAY));
+      expect(tooMany.code).toBe('INVALID_INPUT');
+      expect(tooMany.message).toMatch(/poisonCount 11 exceeds the 10 training images of target class 3/);
+    } else {
+      const tooMany = errorOf(() => createAttack(name, { ...base, poisonCount: 91 }).poison(GRAY));
+      expect(tooMany.code).toBe('INVALID_INPUT');
+      expect(tooMany.message).toMatch(/poisonCount 91 exceeds the 90 training images outside/);
+    }
     const target = errorOf(() => createAttack(name, { ...base, targetClass: 10 }).poison(GRAY));
     expect(target.code).toBe('INVALID_INPUT');
     expect(target.message).toMatch(/targetClass 10 is out of range.*0\.\.9/);
@@ -269,7 +301,7 @@ describe.each(ATTACK_NAMES.map((name) => ({ name })))('$name', ({ name }) => {
 // Registry
 
 describe('createAttack', () => {
-  it('knows exactly the six attacks and lists their defaults', () => {
+  it('knows exactly the twelve attacks and lists their defaults', () => {
     expect([...ATTACK_NAMES]).toEqual([
       'badnets',
       'blend',
@@ -277,13 +309,24 @@ describe('createAttack', () => {
       'adaptive-blend',
       'adaptive-patch',
       'trigger-scattered-badnets',
+      'sig',
+      'label-consistent',
+      'clean-label-wanet',
+      'refool',
+      'low-frequency',
+      'bpp',
     ]);
     expect(Object.keys(ATTACK_DEFAULTS).sort()).toEqual([...ATTACK_NAMES].sort());
     for (const name of ATTACK_NAMES) {
       const attack = make(name);
       expect(attack.name).toBe(name);
       // The resolved options carry every documented default.
-      expect(attack.options).toMatchObject({ ...ATTACK_DEFAULTS[name], poisonCount: POISON, targetClass: TARGET, seed: 7 });
+      expect(attack.options).toMatchObject({
+        ...ATTACK_DEFAULTS[name],
+        poisonCount: poisonCountOf(name),
+        targetClass: TARGET,
+        seed: 7,
+      });
     }
   });
 

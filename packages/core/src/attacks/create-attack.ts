@@ -14,8 +14,14 @@ import {
 } from './adaptive.ts';
 import { BADNETS_DEFAULTS, type BadNetsOptions, createBadNets } from './badnets.ts';
 import { BLEND_DEFAULTS, type BlendOptions, createBlend } from './blend.ts';
+import { BPP_DEFAULTS, type BppOptions, createBpp } from './bpp.ts';
+import { CLEAN_LABEL_WANET_DEFAULTS, type CleanLabelWaNetOptions, createCleanLabelWaNet } from './clean-label-wanet.ts';
+import { createLabelConsistent, LABEL_CONSISTENT_DEFAULTS, type LabelConsistentOptions } from './label-consistent.ts';
+import { createLowFrequency, LOW_FREQUENCY_DEFAULTS, type LowFrequencyOptions } from './low-frequency.ts';
 import { checkTargetClass } from './options.ts';
 import type { LooseAttackOptions } from './poisoning.ts';
+import { createRefool, REFOOL_DEFAULTS, type RefoolOptions } from './refool.ts';
+import { createSig, SIG_DEFAULTS, type SigOptions } from './sig.ts';
 import { createTriggerScatteredBadNets, TRIGGER_SCATTERED_DEFAULTS, type TriggerScatteredOptions } from './trigger-scattered.ts';
 import { checkGeometry } from './triggers.ts';
 import { ATTACK_NAMES, type Attack, type AttackName } from './types.ts';
@@ -28,6 +34,12 @@ export interface AttackOptionsByName {
   'adaptive-blend': AdaptiveBlendOptions;
   'adaptive-patch': AdaptivePatchOptions;
   'trigger-scattered-badnets': TriggerScatteredOptions;
+  sig: SigOptions;
+  'label-consistent': LabelConsistentOptions;
+  'clean-label-wanet': CleanLabelWaNetOptions;
+  refool: RefoolOptions;
+  'low-frequency': LowFrequencyOptions;
+  bpp: BppOptions;
 }
 
 /** Per-attack knobs and their defaults (beyond poisonCount, targetClass, seed), e.g. for a settings form. */
@@ -40,6 +52,13 @@ export const ATTACK_DEFAULTS: { readonly [N in AttackName]: Readonly<Record<stri
     'adaptive-blend': ADAPTIVE_BLEND_DEFAULTS,
     'adaptive-patch': ADAPTIVE_PATCH_DEFAULTS,
     'trigger-scattered-badnets': TRIGGER_SCATTERED_DEFAULTS,
+    // The test amplitude follows the training amplitude unless set.
+    sig: { ...SIG_DEFAULTS, testDelta: SIG_DEFAULTS.delta },
+    'label-consistent': LABEL_CONSISTENT_DEFAULTS,
+    'clean-label-wanet': CLEAN_LABEL_WANET_DEFAULTS,
+    refool: REFOOL_DEFAULTS,
+    'low-frequency': LOW_FREQUENCY_DEFAULTS,
+    bpp: BPP_DEFAULTS,
   },
 );
 
@@ -50,6 +69,12 @@ const FACTORIES: { readonly [N in AttackName]: (options: LooseAttackOptions) => 
   'adaptive-blend': (o) => createAdaptiveBlend(o as AdaptiveBlendOptions),
   'adaptive-patch': (o) => createAdaptivePatch(o as AdaptivePatchOptions),
   'trigger-scattered-badnets': (o) => createTriggerScatteredBadNets(o as TriggerScatteredOptions),
+  sig: (o) => createSig(o as SigOptions),
+  'label-consistent': (o) => createLabelConsistent(o as LabelConsistentOptions),
+  'clean-label-wanet': (o) => createCleanLabelWaNet(o as CleanLabelWaNetOptions),
+  refool: (o) => createRefool(o as RefoolOptions),
+  'low-frequency': (o) => createLowFrequency(o as LowFrequencyOptions),
+  bpp: (o) => createBpp(o as BppOptions),
 };
 
 export function isAttackName(value: unknown): value is AttackName {
@@ -73,13 +98,19 @@ export function createAttack(name: AttackName, options: LooseAttackOptions): Att
 }
 
 /** What `triggeredTestSet` needs of an attack: data poisoning and training-control attacks both qualify. */
-export type TriggerSource = Pick<Attack, 'name' | 'options' | 'applyTrigger'>;
+export type TriggerSource = Pick<Attack, 'name' | 'options' | 'applyTrigger'> &
+  Partial<Pick<Attack, 'fitTrigger' | 'triggerFitted'>>;
 
-/** The ASR/ARR evaluation set: every image whose true label != target, triggered, labels = TRUE labels. */
+/**
+ * The ASR/ARR evaluation set: every image whose true label != target, triggered, labels = TRUE
+ * labels. An attack whose trigger is drawn from images (Refool) and was never fitted (no
+ * `poison` call) draws them from `test` itself.
+ */
 export function triggeredTestSet(attack: TriggerSource, test: ImageDataset): ImageDataset {
   checkGeometry(test);
   const { targetClass } = attack.options;
   checkTargetClass(String(attack.name), targetClass, test.classNames.length);
+  if (attack.fitTrigger && attack.triggerFitted !== true) attack.fitTrigger(test);
   const keep: number[] = [];
   test.labels.forEach((label, i) => {
     if (label !== targetClass) keep.push(i);

@@ -37,9 +37,15 @@ export interface PoisonPlan {
 export interface AttackSpec<O extends AttackOptions> {
   readonly name: AttackName;
   readonly options: O;
+  /**
+   * Clean-label attacks (SIG, label-consistent, clean-label WaNet, Refool) trigger `poisonCount`
+   * images OF the target class and keep every label, so no poisoned image is visibly mislabelled.
+   */
+  readonly cleanLabel?: boolean;
   /** Test-time trigger; receives a private copy of the image. */
   readonly testTrigger: (image: Uint8Array, geometry: ImageGeometry) => Uint8Array;
-  readonly plan: (geometry: ImageGeometry) => PoisonPlan;
+  /** The training set is passed for attacks whose trigger is built from data (a surrogate model, reflections). */
+  readonly plan: (geometry: ImageGeometry, train: ImageDataset) => PoisonPlan;
 }
 
 export function defineAttack<O extends AttackOptions>(spec: AttackSpec<O>): Attack<O> {
@@ -47,12 +53,13 @@ export function defineAttack<O extends AttackOptions>(spec: AttackSpec<O>): Atta
   return {
     name: spec.name,
     options,
+    cleanLabel: spec.cleanLabel === true,
     applyTrigger(image, geometry) {
       checkImage(image, geometry);
       return spec.testTrigger(image.slice(), geometry);
     },
     poison(train) {
-      return poisonDataset(spec.name, options, train, spec.plan);
+      return poisonDataset(spec.name, options, train, spec.plan, spec.cleanLabel === true);
     },
   };
 }
@@ -65,23 +72,24 @@ function poisonDataset(
   attack: string,
   options: AttackOptions,
   train: ImageDataset,
-  makePlan: (geometry: ImageGeometry) => PoisonPlan,
+  makePlan: (geometry: ImageGeometry, train: ImageDataset) => PoisonPlan,
+  cleanLabel: boolean,
 ): PoisonResult {
   validateDataset(train);
   const geometry = geometryOf(train);
   checkGeometry(geometry);
   const { poisonCount, targetClass, seed } = options;
   checkTargetClass(attack, targetClass, train.classNames.length);
-  const plan = makePlan(geometry);
+  const plan = makePlan(geometry, train);
 
   const eligible: number[] = [];
   train.labels.forEach((label, i) => {
-    if (label !== targetClass) eligible.push(i);
+    if ((label === targetClass) === cleanLabel) eligible.push(i);
   });
   if (poisonCount > eligible.length) {
     throw new AntidoteError(
       'INVALID_INPUT',
-      `${attack}: poisonCount ${poisonCount} exceeds the ${eligible.length} training images outside target class ${targetClass}; lower poisonCount.`,
+      `${attack}: poisonCount ${poisonCount} exceeds the ${eligible.length} training images ${cleanLabel ? 'of' : 'outside'} target class ${targetClass}; lower poisonCount.`,
     );
   }
   const coverPoolSize = plan.coverFromAnyClass ? train.labels.length - poisonCount : eligible.length - poisonCount;
@@ -114,7 +122,7 @@ function poisonDataset(
     }
   };
   stamp(poisoned, plan.poisonTrigger);
-  for (const i of poisoned) labels[i] = targetClass;
+  if (!cleanLabel) for (const i of poisoned) labels[i] = targetClass;
   stamp(covers, plan.coverTrigger ?? plan.poisonTrigger);
   return { dataset: { ...train, images, labels }, poisonedIndices: poisoned, coverIndices: covers };
 }

@@ -6,7 +6,7 @@ import type { ImageDataset } from '../datasets/image-dataset.ts';
 
 import type { AttackName } from '../formats/names.ts';
 
-export { ATTACK_NAMES, type AttackName } from '../formats/names.ts';
+export { ATTACK_NAMES, type AttackName, CLEAN_LABEL_ATTACKS } from '../formats/names.ts';
 
 export interface ImageGeometry {
   readonly height: number;
@@ -16,8 +16,9 @@ export interface ImageGeometry {
 
 export interface AttackOptions {
   /**
-   * Number of training images (all of a class other than the target) that get the trigger AND
-   * are relabelled to the target class. 0 is allowed and yields an unpoisoned control set.
+   * Number of training images that get the trigger: of classes other than the target, relabelled
+   * to it (dirty-label attacks), or of the target class itself, labels kept (clean-label attacks).
+   * 0 is allowed and yields an unpoisoned control set.
    */
   poisonCount: number;
   /** Class index the backdoor maps triggered images to. */
@@ -32,7 +33,10 @@ export interface AttackOptions {
 export interface PoisonResult {
   /** Same size and order as the input; only the images listed below differ from it. */
   dataset: ImageDataset;
-  /** Indices (ascending) that carry the trigger AND were relabelled to the target class. */
+  /**
+   * Indices (ascending) that carry the trigger and are labelled with the target class: relabelled
+   * by dirty-label attacks, already of that class for clean-label ones.
+   */
   poisonedIndices: number[];
   /**
    * Indices (ascending) that carry a trigger variant but keep their TRUE label: the "cover"
@@ -49,4 +53,14 @@ export interface Attack<O extends AttackOptions = AttackOptions> {
   applyTrigger(image: Uint8Array, geometry: ImageGeometry): Uint8Array;
   /** Returns the poisoned training set and which indices were poisoned; never mutates `train`. */
   poison(train: ImageDataset): PoisonResult;
+  /** True when `poison` triggers target-class images and keeps every label. */
+  readonly cleanLabel?: boolean;
+  /**
+   * Attacks whose trigger is built from images (Refool's reflections) draw them from this
+   * dataset; `poison` calls it with the training set, and `triggeredTestSet` with the evaluation
+   * set when nothing was drawn yet. Absent for attacks whose trigger depends on the seed alone.
+   */
+  fitTrigger?(dataset: ImageDataset): void;
+  /** Whether `fitTrigger` has drawn its images (always true for attacks without it). */
+  readonly triggerFitted?: boolean;
 }

@@ -56,24 +56,30 @@ function resolve(input: LooseAttackOptions): ResolvedWaNetOptions {
 }
 
 /** Absolute sampling coordinates, in pixels, of the trigger warp, already clamped to the image. */
-interface SamplingGrid {
+export interface SamplingGrid {
   readonly x: Float64Array;
   readonly y: Float64Array;
 }
 
-function clamp(value: number, max: number): number {
+export function clamp(value: number, max: number): number {
   return Math.min(max, Math.max(0, value));
 }
 
-export function createWaNet(input: WaNetOptions): Attack<ResolvedWaNetOptions> {
-  const options = resolve(input as LooseAttackOptions);
-  const gridFor = perGeometry((geometry): SamplingGrid => {
+/**
+ * The trigger's sampling grid for one geometry, from the seed, k and s (shared with clean-label
+ * WaNet, so both draw the same field from the same seed and knobs).
+ */
+export function wanetSamplingGrid(
+  attack: string,
+  options: { readonly seed: number; readonly k: number; readonly s: number },
+): (geometry: ImageGeometry) => SamplingGrid {
+  return perGeometry((geometry): SamplingGrid => {
     const { height, width } = geometry;
     const { k, s, seed } = options;
     if (k > Math.min(height, width)) {
       throw new AntidoteError(
         'INVALID_INPUT',
-        `wanet: k = ${k} exceeds the ${height}x${width} image; use k <= ${Math.min(height, width)}.`,
+        `${attack}: k = ${k} exceeds the ${height}x${width} image; use k <= ${Math.min(height, width)}.`,
       );
     }
     const rng = deriveRng(seed, 'wanet:grid');
@@ -96,6 +102,11 @@ export function createWaNet(input: WaNetOptions): Attack<ResolvedWaNetOptions> {
     }
     return { x, y };
   });
+}
+
+export function createWaNet(input: WaNetOptions): Attack<ResolvedWaNetOptions> {
+  const options = resolve(input as LooseAttackOptions);
+  const gridFor = wanetSamplingGrid('wanet', options);
 
   const warp = (image: Uint8Array, geometry: ImageGeometry) => {
     const grid = gridFor(geometry);

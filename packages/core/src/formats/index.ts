@@ -26,6 +26,7 @@ export { classifyModelUpload, type ModelUpload, type ModelUploadKind, replaceUpl
 export {
   ATTACK_NAMES,
   type AttackName,
+  CLEAN_LABEL_ATTACKS,
   DETECTORS,
   type DetectorName,
   LAB_ATTACK_NAMES,

@@ -3,7 +3,19 @@
  * free of TensorFlow so that job schemas and the API can validate names without loading it.
  */
 
-export type AttackName = 'badnets' | 'blend' | 'wanet' | 'adaptive-blend' | 'adaptive-patch' | 'trigger-scattered-badnets';
+export type AttackName =
+  | 'badnets'
+  | 'blend'
+  | 'wanet'
+  | 'adaptive-blend'
+  | 'adaptive-patch'
+  | 'trigger-scattered-badnets'
+  | 'sig'
+  | 'label-consistent'
+  | 'clean-label-wanet'
+  | 'refool'
+  | 'low-frequency'
+  | 'bpp';
 
 export const ATTACK_NAMES: readonly AttackName[] = Object.freeze([
   'badnets',
@@ -12,6 +24,20 @@ export const ATTACK_NAMES: readonly AttackName[] = Object.freeze([
   'adaptive-blend',
   'adaptive-patch',
   'trigger-scattered-badnets',
+  'sig',
+  'label-consistent',
+  'clean-label-wanet',
+  'refool',
+  'low-frequency',
+  'bpp',
+] as const);
+
+/** Attacks that poison images of the target class and keep every label. */
+export const CLEAN_LABEL_ATTACKS: readonly AttackName[] = Object.freeze([
+  'sig',
+  'label-consistent',
+  'clean-label-wanet',
+  'refool',
 ] as const);
 
 /** The lab also trains with a training-control backdoor, which is not a data-poisoning attack. */

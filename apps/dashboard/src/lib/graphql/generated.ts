@@ -67,6 +67,7 @@ export type JobKind = 'EVALUATE' | 'REPAIR' | 'SCAN' | 'SWEEP';
 export type JobState = 'CANCELLED' | 'FAILED' | 'QUEUED' | 'RUNNING' | 'SUCCEEDED';
 
 export type KnownAttackInput = {
+  /** badnets | blend | wanet | adaptive-blend | adaptive-patch | trigger-scattered-badnets | sig | label-consistent | clean-label-wanet | refool | low-frequency | bpp */
   name: string;
   targetClass: number;
 };

@@ -1,0 +1,75 @@
+/**
+ * `npm run bench:implant -- --attack sig [--counts 200,600,1500] [--params '{"delta":30}'] [--epochs 3]`:
+ * the attack side of the efficacy benchmark on its own. Trains tiny-cnn victims (10,000
+ * Fashion-MNIST images, 3 epochs, seed 1, target class 0: the tiny recipe of `bench:efficacy`)
+ * with increasing poison counts and stops at the first whose test ASR reaches 80%, the rule
+ * ATTACK_SETTINGS follows. Clean-label attacks can poison at most the target class's own images
+ * (about 1,000 of 10,000), so their counts are capped there. Prints and appends one JSON line per
+ * victim to bench/results/implant.jsonl.
+ */
+import { execFile } from 'node:child_process';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { CLEAN_LABEL_ATTACKS } from '@antidote/core/formats';
+import type { EfficacyJob } from './efficacy-job.ts';
+
+const run = promisify(execFile);
+const here = path.dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const option = (name: string, fallback: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? (args[i + 1] ?? fallback) : fallback;
+};
+const attack = option('--attack', '') as EfficacyJob['attack'];
+if (!attack) throw new Error('--attack <name> is required');
+const cleanLabel = (CLEAN_LABEL_ATTACKS as readonly string[]).includes(attack);
+// The 10,000-image split holds 1,000 images of the target class; a clean-label attack can poison no more.
+const counts = option('--counts', cleanLabel ? '200,600,1000' : '200,600,1500')
+  .split(',')
+  .map(Number);
+const params = JSON.parse(option('--params', '{}')) as Record<string, number>;
+const bar = Number(option('--bar', '0.8'));
+const resultsDir = path.resolve(option('--out', path.join(here, 'results')));
+mkdirSync(resultsDir, { recursive: true });
+
+for (const poisonCount of counts) {
+  const job: EfficacyJob = {
+    dataset: option('--dataset', 'fashion-mnist'),
+    architecture: option('--arch', 'tiny-cnn') as EfficacyJob['architecture'],
+    attack,
+    poisonCount,
+    attackParams: params,
+    seed: Number(option('--seed', '1')),
+    trainImages: Number(option('--train-images', '10000')),
+    epochs: Number(option('--epochs', '3')),
+    trustedFraction: 0.01,
+    defenses: [],
+    detectors: [],
+    testImages: null,
+  };
+  const started = Date.now();
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', path.join(here, 'efficacy-job.ts'), JSON.stringify(job)], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const result = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as {
+    trainSeconds: number;
+    before: { cda: number; asr: number; arr: number };
+  };
+  const line = {
+    date: new Date().toISOString(),
+    attack,
+    poisonCount,
+    params,
+    epochs: job.epochs,
+    seed: job.seed,
+    cda: result.before.cda,
+    asr: result.before.asr,
+    trainSeconds: Number(result.trainSeconds.toFixed(1)),
+    wallSeconds: Number(((Date.now() - started) / 1000).toFixed(1)),
+  };
+  console.log(JSON.stringify(line));
+  appendFileSync(path.join(resultsDir, 'implant.jsonl'), `${JSON.stringify(line)}\n`);
+  if (result.before.asr >= bar) break;
+}
