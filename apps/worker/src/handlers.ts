@@ -157,7 +157,12 @@ async function repairedArtifact(
 
 /** The task runs on its own thread with the worker's backend, this job's signal and progress sink. */
 function threadHooks(ctx: JobContext) {
-  return { backend: ctx.options.backend, signal: ctx.signal, onProgress: progressSink(ctx) as (event: unknown) => void };
+  return {
+    backend: ctx.options.backend,
+    threads: ctx.options.threadsPerJob ?? 1,
+    signal: ctx.signal,
+    onProgress: progressSink(ctx) as (event: unknown) => void,
+  };
 }
 
 /** Progress from the task: the tasks report overall progress in 0..1. */

@@ -49,7 +49,7 @@ async function run(): Promise<unknown> {
   await initRuntime(request.backend ? { backend: request.backend as BackendChoice } : {});
   switch (request.task) {
     case 'scan':
-      return runScan({ ...(request.input as Parameters<typeof runScan>[0]), ...hooks });
+      return runScan({ ...(request.input as Parameters<typeof runScan>[0]), ...hooks, threads: request.threads });
     case 'evaluate':
       return runEvaluate({ ...(request.input as Parameters<typeof runEvaluate>[0]), ...hooks });
     case 'repair':

@@ -4,6 +4,7 @@
  * calls by name. Calls run one at a time in arrival order.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { ctiHandlers } from '../defenses/trigger-inversion/thread-handlers.ts';
 import { isAntidoteError } from '../errors.ts';
 import { initRuntime } from '../runtime/backend.ts';
 import { builtinHandlers } from './builtin-handlers.ts';
@@ -19,7 +20,7 @@ const describeError = (error: unknown) =>
     ? { code: error.code, message: error.message, details: { ...error.details } }
     : { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
 
-const handlers = new Map<string, ThreadHandler>(Object.entries(builtinHandlers));
+const handlers = new Map<string, ThreadHandler>(Object.entries({ ...builtinHandlers, ...ctiHandlers }));
 const context: ThreadContext = { index: init.index, threads: init.threads, store: new Map() };
 let queue: Promise<void> = Promise.resolve();
 
