@@ -1,11 +1,13 @@
 /**
  * One measurement of `bench:engine`, run in its own process so each backend starts clean and its
  * peak RSS is its own. Prints one JSON line on stdout.
- * usage: tsx bench/engine-probe.ts <backend> <small-cnn|resnet20|matmul> [--stock] [--batch N] [--steps N]
+ * usage: tsx bench/engine-probe.ts <backend> <small-cnn|resnet20|matmul> [--stock] [--batch N] [--steps N] [--threads N]
+ * `--threads N` trains data-parallel on N compute threads (@antidote/core/parallel).
  */
 
 import type { ImageDataset } from '@antidote/core/datasets';
 import { type Architecture, createModel, forwardFlops } from '@antidote/core/models';
+import { ThreadPool } from '@antidote/core/parallel';
 import { type BackendChoice, initRuntime } from '@antidote/core/runtime';
 import { trainModel } from '@antidote/core/training';
 import * as tf from '@tensorflow/tfjs';
@@ -16,6 +18,9 @@ const option = (name: string, fallback: number) => {
   const i = rest.indexOf(name);
   return i >= 0 ? Number(rest[i + 1]) : fallback;
 };
+
+import { loadavg } from 'node:os';
+
 const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
 
 function syntheticDataset(count: number, shape: readonly [number, number, number]): ImageDataset {
@@ -62,6 +67,8 @@ async function measureModel(architecture: Architecture): Promise<Record<string, 
   const isCpu = tf.getBackend() === 'cpu';
   const batchSize = option('--batch', isCpu ? 4 : architecture === 'small-cnn' ? 128 : 64);
   const timedSteps = option('--steps', isCpu ? 2 : 100);
+  const threads = option('--threads', 0);
+  const pool = threads > 0 ? await ThreadPool.start({ threads }) : null;
   const warmupSteps = isCpu ? 1 : 5;
   const model = createModel({ architecture, inputShape: shape, numClasses: 10, seed: 1 });
   const flopsPerImage = forwardFlops(model);
@@ -96,6 +103,7 @@ async function measureModel(architecture: Architecture): Promise<Record<string, 
       learningRate: 1e-3,
       seed: 1,
       progressEvery: 1,
+      ...(pool ? { pool } : {}),
       onProgress: (p) => {
         if (p.step === warmupSteps) {
           tensorsAtStart = tf.memory().numTensors;
@@ -111,9 +119,11 @@ async function measureModel(architecture: Architecture): Promise<Record<string, 
     error = (e as Error).message.split('\n')[0] ?? String(e);
   }
   model.dispose();
+  await pool?.close();
   const trainImagesPerSec = error ? null : (timedSteps * batchSize) / trainSeconds;
   return {
     model: architecture,
+    threads: threads || null,
     batchSize,
     params: null,
     forwardMflopsPerImage: flopsPerImage / 1e6,
@@ -138,5 +148,7 @@ process.stdout.write(
     simd: runtime.simd,
     ...result,
     peakRssMb: peakRssMb(),
+    // Other processes share the cores: the 1-minute load average when the measurement ended.
+    loadAverage: Number((loadavg()[0] ?? 0).toFixed(2)),
   })}\n`,
 );

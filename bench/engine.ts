@@ -11,6 +11,8 @@ import { cpuInfo, probe, type Row } from './machine.ts';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const resultsDir = path.join(here, 'results');
 const quick = process.argv.includes('--quick');
+// Only the data-parallel rows (the thread-count comparison), e.g. to re-measure it alone.
+const threadsOnly = process.argv.includes('--threads-only');
 
 const num = (v: unknown, digits = 1) => (typeof v === 'number' ? v.toFixed(digits) : '-');
 
@@ -20,7 +22,7 @@ function main() {
   const limits: Record<string, { matmulGflops: number }> = {};
   const rows: Row[] = [];
   process.stderr.write(`bench:engine on ${machine.cpuModel} (${machine.cpus} cores), node ${machine.node}\n`);
-  for (const backend of backends) {
+  for (const backend of threadsOnly ? [] : backends) {
     const matmul = probe([backend, 'matmul']);
     if (!matmul) continue;
     limits[backend] = { matmulGflops: Number((matmul.matmulGflops as number).toFixed(2)) };
@@ -34,6 +36,29 @@ function main() {
       if (stock) rows.push(stock);
     }
   }
+
+  // Data-parallel training on 1, 2 and all cores' compute threads, back to back per model.
+  const threadCounts = [...new Set([1, 2, machine.cpus])];
+  const machinePeak = machine.cpus * machine.fmaPeakGflopsPerCore;
+  const threadRows: Row[] = [];
+  for (const model of ['small-cnn', 'resnet20']) {
+    for (const threads of threadCounts) {
+      const row = probe(['wasm', model, '--threads', String(threads), ...(quick ? ['--steps', '20'] : [])]);
+      if (row) threadRows.push(row);
+    }
+  }
+  const speedups = threadRows.map((r) => {
+    const base = threadRows.find((b) => b.model === r.model && b.threads === 1)?.trainImagesPerSec as number | undefined;
+    const rate = r.trainImagesPerSec as number | null;
+    return {
+      model: r.model,
+      threads: r.threads,
+      trainImagesPerSec: rate,
+      overOneThread: rate && base ? Number((rate / base).toFixed(2)) : null,
+      shareOfMachineFmaPeak: typeof r.trainGflops === 'number' ? Number((r.trainGflops / machinePeak).toFixed(4)) : null,
+      loadAverage: r.loadAverage,
+    };
+  });
 
   const find = (backend: string, model: string, variant: string) =>
     rows.find((r) => r.backend === backend && r.model === model && r.variant === variant);
@@ -50,9 +75,11 @@ function main() {
     };
   });
 
-  const result = { createdAt: new Date().toISOString(), quick, machine, limits, rows, comparisons };
+  const result = { createdAt: new Date().toISOString(), quick, machine, limits, rows, comparisons, threadRows, speedups };
   mkdirSync(resultsDir, { recursive: true });
-  writeFileSync(path.join(resultsDir, 'engine.json'), `${JSON.stringify(result, null, 2)}\n`);
+  // A threads-only run keeps the full run's files.
+  const name = threadsOnly ? 'engine-threads' : 'engine';
+  writeFileSync(path.join(resultsDir, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
 
   const lines = [
     `# bench:engine (${result.createdAt})`,
@@ -77,8 +104,21 @@ function main() {
     '|---|---|---|',
     ...comparisons.map((c) => `| ${c.model} | ${c.wasmOverStockCpuTrain ?? '-'}x | ${c.wasmTrainShareOfMatmul ?? '-'} |`),
     '',
+    `Data-parallel training on wasm compute threads (one backend per thread); machine FMA peak ${machinePeak.toFixed(1)} GFLOP/s ` +
+      `(${machine.cpus} x ${machine.fmaPeakGflopsPerCore}). The load average is the machine's 1-minute figure as each row ended: ` +
+      'other processes share the cores.',
+    '',
+    '| model | threads | batch | train img/s | x 1 thread | train GFLOP/s | % of machine FMA peak | tensor growth | peak RSS MB | load avg |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...threadRows.map((r, i) => {
+      const s = speedups[i];
+      const growth = r.error ? `error: ${String(r.error).slice(0, 60)}` : `${r.tensorGrowth} over ${r.timedSteps} steps`;
+      const share = s?.shareOfMachineFmaPeak === null || s === undefined ? '-' : `${(100 * s.shareOfMachineFmaPeak).toFixed(1)}%`;
+      return `| ${r.model} | ${r.threads} | ${r.batchSize} | ${num(r.trainImagesPerSec, 2)} | ${s?.overOneThread ?? '-'} | ${num(r.trainGflops, 2)} | ${share} | ${growth} | ${r.peakRssMb} | ${r.loadAverage} |`;
+    }),
+    '',
   ];
-  writeFileSync(path.join(resultsDir, 'engine.md'), lines.join('\n'));
+  writeFileSync(path.join(resultsDir, `${name}.md`), lines.join('\n'));
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 

@@ -1,5 +1,5 @@
 /** The only module of the worker that reads process.env; validated once at start. */
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { databaseEnvShape } from '@antidote/db';
 import { storageEnvShape } from '@antidote/storage';
 import { z } from 'zod';
@@ -9,6 +9,11 @@ const schema = z.object({
   ...storageEnvShape,
   /** Jobs run at once in this process. tfjs work is CPU/GPU bound: one per GPU or per 2 cores. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  /**
+   * Compute threads one job spreads over (CTI's classes, data-parallel training); default: the
+   * cores this process is given, shared evenly by its WORKER_CONCURRENCY jobs.
+   */
+  WORKER_THREADS_PER_JOB: z.coerce.number().int().min(1).max(256).optional(),
   WORKER_ID: z.string().min(1).max(100).optional(),
   /** Preferred tfjs backend (tensorflow-gpu, tensorflow, wasm, cpu); default: the best that loads. */
   ANTIDOTE_BACKEND: z.string().optional(),
@@ -33,5 +38,10 @@ export function readWorkerEnv(source: Readonly<Record<string, string | undefined
       `Invalid worker environment:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`,
     );
   }
-  return { ...parsed.data, workerId: parsed.data.WORKER_ID ?? `${hostname()}-${process.pid}` };
+  return {
+    ...parsed.data,
+    workerId: parsed.data.WORKER_ID ?? `${hostname()}-${process.pid}`,
+    threadsPerJob:
+      parsed.data.WORKER_THREADS_PER_JOB ?? Math.max(1, Math.floor(availableParallelism() / parsed.data.WORKER_CONCURRENCY)),
+  };
 }

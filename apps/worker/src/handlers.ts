@@ -159,6 +159,7 @@ async function repairedArtifact(
 function threadHooks(ctx: JobContext) {
   return {
     backend: ctx.options.backend,
+    threads: ctx.options.threadsPerJob ?? 1,
     signal: ctx.signal,
     onProgress: progressSink(ctx) as (event: unknown) => void,
     onEstimate: (payload: unknown) => recordEstimate(ctx, payload as TaskEstimate),

@@ -23,6 +23,7 @@ const worker = await startWorker({
   log,
   workerId: env.workerId,
   concurrency: env.WORKER_CONCURRENCY,
+  threadsPerJob: env.threadsPerJob,
   backend: env.ANTIDOTE_BACKEND,
   allowPrivateWebhooks: env.ANTIDOTE_ALLOW_PRIVATE_WEBHOOKS,
   heartbeatMs: env.WORKER_HEARTBEAT_MS,

@@ -3,7 +3,7 @@
  * backend here, turns progress into stored events, writes findings, artifacts and repaired
  * versions, and stops a job when its user cancels it. Any number run against one database.
  */
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { INPUT_ERROR_CODES, isAntidoteError } from '@antidote/core/errors';
 import { BACKEND_PREFERENCE, type BackendChoice, initRuntime } from '@antidote/core/runtime';
 import { appendAudit, type Database, schema } from '@antidote/db';
@@ -31,6 +31,8 @@ export interface WorkerOptions {
   log: Logger;
   workerId: string;
   concurrency: number;
+  /** Compute threads per job (CTI's classes run across them); default 1. */
+  threadsPerJob?: number;
   backend?: string | undefined;
   allowPrivateWebhooks: boolean;
   /** Run the monitor scheduler here (default true; one per deployment is enough, more are safe). */
@@ -76,6 +78,13 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     } catch {}
   });
 
+  const capabilities = {
+    simd: runtime.simd,
+    tfjs: runtime.tfjsVersion,
+    patchedKernels: runtime.patchedKernels.length,
+    threadsPerJob: options.threadsPerJob ?? 1,
+    cores: availableParallelism(),
+  };
   const heartbeat = async () => {
     await database
       .asService((tx) =>
@@ -86,11 +95,11 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
             hostname: hostname(),
             backend: runtime.backend,
             concurrency: options.concurrency,
-            capabilities: { simd: runtime.simd, tfjs: runtime.tfjsVersion, patchedKernels: runtime.patchedKernels.length },
+            capabilities,
           })
           .onConflictDoUpdate({
             target: schema.workers.id,
-            set: { lastSeenAt: sql`now()`, backend: runtime.backend, concurrency: options.concurrency },
+            set: { lastSeenAt: sql`now()`, backend: runtime.backend, concurrency: options.concurrency, capabilities },
           }),
       )
       .catch((error: unknown) => log.warn({ err: error }, 'heartbeat failed'));

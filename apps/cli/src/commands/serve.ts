@@ -123,13 +123,16 @@ export async function serveCommand(options: ServeOptions, ctx: CommandContext): 
     log,
     workerId: workerEnv.workerId,
     concurrency: workerEnv.WORKER_CONCURRENCY,
+    threadsPerJob: workerEnv.threadsPerJob,
     backend: workerEnv.ANTIDOTE_BACKEND,
     allowPrivateWebhooks: workerEnv.ANTIDOTE_ALLOW_PRIVATE_WEBHOOKS,
     heartbeatMs: workerEnv.WORKER_HEARTBEAT_MS,
     staleAfterMs: workerEnv.WORKER_STALE_MS,
     maintenanceIntervalMs: workerEnv.WORKER_MAINTENANCE_MS,
   });
-  ctx.output.note(`worker: ${workerEnv.WORKER_CONCURRENCY} slot(s) on the ${worker.backend} backend`);
+  ctx.output.note(
+    `worker: ${workerEnv.WORKER_CONCURRENCY} slot(s) on the ${worker.backend} backend, ${workerEnv.threadsPerJob} thread(s) per job`,
+  );
   const dashboard = options.dashboard ? startDashboard(ctx, options, gateway.url) : null;
 
   const stopped = new Promise<void>((resolve) => {

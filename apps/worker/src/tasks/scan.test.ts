@@ -101,6 +101,19 @@ describe('runScan', () => {
     expect(result.params.estimatedSeconds).toBe(estimate.seconds);
   });
 
+  it('inverts its classes on compute threads with the same result as on one', async () => {
+    const scan = (threads: number) =>
+      runScan({ model: fixture.modelBytes, trusted: fixture.trustedBytes, options: { ...FAST, steps: 10 }, threads });
+    const one = await scan(1);
+    const two = await scan(2);
+    expect(one.params.threads).toBe(1);
+    // The test process runs wasm, so the scan starts its threads.
+    expect(two.params.threads).toBe(2);
+    expect(two.perClassScores).toEqual(one.perClassScores);
+    expect(two.score).toBe(one.score);
+    expect(two.suspectedTarget).toBe(one.suspectedTarget);
+  }, 600_000);
+
   it('renders an inverted trigger as a contrast-stretched, upscaled PNG', () => {
     const pixels = Float32Array.from({ length: 12 * 12 }, (_, i) => 0.5 + (i % 2 ? 0.05 : -0.025));
     const stretched = stretchContrast(pixels);

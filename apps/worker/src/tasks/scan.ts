@@ -18,7 +18,8 @@ import {
 import { throwIfAborted } from '@antidote/core/errors';
 import { accuracy, predictClasses } from '@antidote/core/metrics';
 import { splitAtPenultimate } from '@antidote/core/models';
-import type { tf } from '@antidote/core/runtime';
+import { ThreadPool } from '@antidote/core/parallel';
+import { describeRuntime, type tf } from '@antidote/core/runtime';
 import {
   attackSuccess,
   callerCallback,
@@ -118,6 +119,8 @@ export interface ScanInput {
   onProgress?: ProgressCallback;
   /** Awaited with the job's time and memory estimate before the long work starts. */
   onEstimate?: EstimateCallback;
+  /** Compute threads to invert classes on (1: this thread only). */
+  threads?: number;
 }
 
 export interface ScanResult {
@@ -205,6 +208,7 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
   const onProgress = callerCallback(input.onProgress);
   let model: tf.LayersModel | null = null;
   let reference: tf.LayersModel | null = null;
+  let pool: ThreadPool | null = null;
   try {
     const settings = resolveOptions(input.options ?? {});
     await ensureRuntime();
@@ -300,6 +304,11 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
     const referenceModel = referenceRun.model;
     reference = referenceModel;
     const referenceUnchanged = referenceRun.steps === 0;
+    // Classes are inverted independently, so they spread over compute threads with the same
+    // scores. Only a wasm backend gains: it is one core per instance, native backends use them all.
+    if ((input.threads ?? 1) > 1 && new Set(candidates).size > 1 && describeRuntime()?.backend === 'wasm') {
+      pool = await ThreadPool.start({ threads: input.threads, ...(signal ? { signal } : {}) });
+    }
     const detection = await calibratedTriggerInversion(model, trusted, {
       ...split,
       // The scan's steps and batch apply to every shape it inverts.
@@ -316,6 +325,7 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
       repairedModel: referenceModel,
       threshold: settings.threshold,
       ...(signal ? { signal } : {}),
+      ...(pool ? { pool } : {}),
       onProgress: async (p) => {
         await progress.report('invert', p.step / Math.max(1, p.totalSteps), {
           step: p.step,
@@ -360,6 +370,7 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
         validationFraction: settings.validationFraction ?? 0.2,
         candidateClasses: [...new Set(candidates)].sort((a, b) => a - b),
         topClass: detection.suspectedTarget,
+        threads: pool?.size ?? 1,
         validationImages: validation.labels.length,
         trustedImages: trusted.labels.length,
         estimatedSeconds: estimate.seconds,
@@ -370,6 +381,7 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
   } catch (error) {
     throw toTaskError(error, signal);
   } finally {
+    await pool?.close();
     reference?.dispose();
     model?.dispose();
   }

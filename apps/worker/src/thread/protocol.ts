@@ -5,6 +5,8 @@ export interface ThreadRequest {
   task: TaskName;
   input: unknown;
   backend: string | undefined;
+  /** Compute threads the task may spread over (1: this thread only). */
+  threads: number;
 }
 
 export type ThreadMessage =

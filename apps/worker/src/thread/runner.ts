@@ -5,6 +5,8 @@ import type { ThreadMessage, ThreadRequest } from './protocol.ts';
 
 export interface TaskHooks {
   backend?: string | undefined;
+  /** Compute threads the task may spread over; default 1. */
+  threads?: number;
   signal?: AbortSignal;
   onProgress?: (event: unknown) => void;
   /** Awaited before the thread goes on (a checkpoint must be stored first). */
@@ -16,7 +18,7 @@ export interface TaskHooks {
 const threadEntry = new URL('./entry.mjs', import.meta.url);
 
 export function runTaskInThread<T>(task: ThreadRequest['task'], input: unknown, hooks: TaskHooks = {}): Promise<T> {
-  const request: ThreadRequest = { task, input, backend: hooks.backend };
+  const request: ThreadRequest = { task, input, backend: hooks.backend, threads: hooks.threads ?? 1 };
   const worker = new Worker(threadEntry, { workerData: request });
   return new Promise<T>((resolve, reject) => {
     let settled = false;

@@ -51,7 +51,7 @@ async function run(): Promise<unknown> {
   await initRuntime(request.backend ? { backend: request.backend as BackendChoice } : {});
   switch (request.task) {
     case 'scan':
-      return runScan({ ...(request.input as Parameters<typeof runScan>[0]), ...hooks, onEstimate });
+      return runScan({ ...(request.input as Parameters<typeof runScan>[0]), ...hooks, onEstimate, threads: request.threads });
     case 'evaluate':
       return runEvaluate({ ...(request.input as Parameters<typeof runEvaluate>[0]), ...hooks });
     case 'repair':

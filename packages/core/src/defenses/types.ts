@@ -7,6 +7,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { ImageDataset } from '../datasets/image-dataset.ts';
 import type { DetectorName, RepairDefenseName } from '../formats/names.ts';
+import type { ThreadPool } from '../parallel/pool.ts';
 import type { CheckpointOptions } from './checkpoint.ts';
 import type { CheckpointInspector, CheckpointRecord } from './floor-tuning.ts';
 
@@ -38,6 +39,11 @@ export interface DefenseOptions extends CheckpointOptions {
   budgetTolerance?: number;
   /** Figures about each evaluated checkpoint of a repair (e.g. a known attack's success), kept in `checkpoints`. */
   inspectCheckpoint?: CheckpointInspector;
+  /**
+   * Compute threads to spread independent work over (CTI's classes); start the pool with the
+   * job's signal so a cancel stops its threads. Without one, everything runs on this thread.
+   */
+  pool?: ThreadPool;
 }
 
 export interface RepairResult {

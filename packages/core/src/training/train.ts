@@ -9,8 +9,10 @@ import { datasetSize, type ImageDataset } from '../datasets/image-dataset.ts';
 import { AntidoteError, throwIfAborted } from '../errors.ts';
 import { outputsProbabilities, outputToLogits } from '../models/features.ts';
 import { loadModelFromFiles, type ModelFiles, saveModelToFiles } from '../models/model-io.ts';
+import type { ThreadPool } from '../parallel/pool.ts';
 import { createRng, shuffleInPlace } from '../random.ts';
-import { type AugmentOptions, batchTensor, defaultAugment } from './batches.ts';
+import { type AugmentOptions, batchPixels, batchTensor, defaultAugment } from './batches.ts';
+import { DataParallelTrainer } from './data-parallel.ts';
 
 export type OptimizerName = 'sgd' | 'adam';
 
@@ -78,6 +80,11 @@ export interface TrainOptions extends OptimizerOptions {
   updateMask?: (step: number, variables: readonly tf.Variable[]) => (tf.Tensor | null)[] | null;
   /** Variables to train; defaults to the model's trainable weights. */
   variables?: tf.Variable[];
+  /**
+   * Compute threads to split each batch over (data-parallel; see data-parallel.ts). The default
+   * loss only: a custom `loss` is a closure no thread can run, so it trains on this thread.
+   */
+  pool?: ThreadPool;
   signal?: AbortSignal;
   onProgress?: (progress: TrainingProgress) => void | Promise<void>;
   progressEvery?: number;
@@ -204,6 +211,15 @@ export async function trainModel(model: tf.LayersModel, dataset: ImageDataset, o
     startStep = options.resumeFrom.step;
   }
 
+  const parallel =
+    options.pool?.running && !options.loss
+      ? await DataParallelTrainer.start(options.pool, model, {
+          variables,
+          probabilities: outputsProbabilities(model),
+          // A batch hook may add images (e.g. triggered copies) to a batch.
+          maxBatch: 2 * options.batchSize,
+        })
+      : null;
   const started = performance.now();
   let order = epochOrder(count, options.seed, Math.floor(startStep / stepsPerEpoch));
   let lastLoss = Number.NaN;
@@ -226,13 +242,8 @@ export async function trainModel(model: tf.LayersModel, dataset: ImageDataset, o
       }
       const mask = options.updateMask?.(step, variables) ?? null;
 
-      const lossTensor = tf.tidy(() => {
-        const images = batchTensor(batch.dataset, batch.indices, augment, rng);
-        const labels = tf.tensor1d(
-          Int32Array.from(batch.indices, (i) => batch.dataset.labels[i] ?? 0),
-          'int32',
-        );
-        const { value, grads } = tf.variableGrads(() => lossFunction({ model, images, labels, step }), variables);
+      // Weight decay, then the optimizer, then the mask: one update however the gradients were computed.
+      const update = (grads: tf.NamedTensorMap) => {
         const named: tf.NamedTensorMap = {};
         for (const v of variables) {
           let g = grads[v.name];
@@ -247,8 +258,26 @@ export async function trainModel(model: tf.LayersModel, dataset: ImageDataset, o
           const v = variables[i];
           if (old && m && v) v.assign(tf.add(old, tf.mul(m, tf.sub(v, old))));
         });
-        return value;
-      });
+      };
+      let lossTensor: tf.Tensor;
+      if (parallel) {
+        const labels = Int32Array.from(batch.indices, (i) => batch.dataset.labels[i] ?? 0);
+        const { grads, loss } = await parallel.step(batchPixels(batch.dataset, batch.indices, augment, rng), labels, step);
+        tf.tidy(() => update(grads));
+        tf.dispose(grads);
+        lossTensor = tf.scalar(loss);
+      } else {
+        lossTensor = tf.tidy(() => {
+          const images = batchTensor(batch.dataset, batch.indices, augment, rng);
+          const labels = tf.tensor1d(
+            Int32Array.from(batch.indices, (i) => batch.dataset.labels[i] ?? 0),
+            'int32',
+          );
+          const { value, grads } = tf.variableGrads(() => lossFunction({ model, images, labels, step }), variables);
+          update(grads);
+          return value;
+        });
+      }
       imagesSeen += batch.indices.length;
 
       const done = step + 1;
@@ -290,6 +319,7 @@ export async function trainModel(model: tf.LayersModel, dataset: ImageDataset, o
     }
   } finally {
     disposeOptimizer(optimizer);
+    await parallel?.dispose();
   }
   const seconds = (performance.now() - started) / 1000;
   return {

@@ -9,21 +9,18 @@
  * combine.ts turns the families' class scores into the model's. Where this departs from the paper
  * and why: docs/method.md#calibrated-trigger-inversion.
  */
-import * as tf from '@tensorflow/tfjs';
-import { type ImageDataset, selectImages } from '../../datasets/image-dataset.ts';
+import type * as tf from '@tensorflow/tfjs';
+import type { ImageDataset } from '../../datasets/image-dataset.ts';
 import { AntidoteError, throwIfAborted } from '../../errors.ts';
 import type { TriggerFamily } from '../../formats/names.ts';
-import { createRng } from '../../random.ts';
-import { batchTensor, labelTensor } from '../../training/batches.ts';
+import { saveModelToFiles } from '../../models/model-io.ts';
 import { splitTrusted } from '../common.ts';
 import { pivotalTuning, TRIGGER_INVERSION_REFERENCE_TUNING } from '../pivotal-tuning.ts';
 import type { Detector, DetectResult } from '../types.ts';
-import { additiveShape } from './additive.ts';
 import { combineFamilyScores, exceedsThreshold } from './combine.ts';
+import { type ClassInversion, classInversionSettings, invertClass } from './invert-class.ts';
 import { checkTriggerFamilies, TRIGGER_INVERSION_DEFAULTS, type TriggerInversionOptions } from './options.ts';
-import { patchShape } from './patch.ts';
-import { attackRate, type TriggerShape } from './shape.ts';
-import { warpShape } from './warp.ts';
+import { CTI_REPAIRED, CTI_SPLITS, CTI_SUSPECT } from './thread-handlers.ts';
 
 export { calibrateThreshold, combineFamilyScores, exceedsThreshold, type FamilyCombination } from './combine.ts';
 export {
@@ -82,89 +79,53 @@ export async function calibratedTriggerInversion(
 
   const { height, width, channels } = trusted;
   const families = checkTriggerFamilies(settings.triggerFamilies);
-  const rng = createRng(options.seed ^ 0x1234567);
-  // Its own stream, so adding the patch family leaves the additive inversion exactly as it was.
-  const patchRng = createRng((options.seed ^ 0x5a7c4) >>> 0);
-  const warpRng = createRng((options.seed ^ 0x3e11d) >>> 0);
   const checked = new Set<number>();
   const familyScores = new Map<TriggerFamily, number[]>(families.map((f) => [f, new Array<number>(numClasses).fill(0)]));
   const displays = new Map<string, Float32Array>();
-
-  /**
-   * Minimises CE(suspect(x'), target) + calibrationWeight * CE(repaired(x'), truth) + the family's
-   * size penalty over `variables`, on batches of fit images not of the target class.
-   */
-  async function optimise(
-    source: readonly number[],
-    target: number,
-    { stamp, sizePenalty, variables, steps, batchSize, learningRate, draw }: TriggerShape,
-  ): Promise<void> {
-    const optimizer = tf.train.adam(learningRate, 0.5, 0.9);
-    try {
-      for (let step = 0; step < steps; step++) {
-        const picks = Int32Array.from({ length: Math.min(batchSize, source.length) }, () => source[draw.int(source.length)] ?? 0);
-        const flip = trusted.flipAugment && draw.next() < 0.5;
-        tf.tidy(() => {
-          let images = batchTensor(fit, picks);
-          if (flip) images = tf.reverse(images, 2);
-          const labels = labelTensor(fit, picks);
-          const targets = tf.oneHot(tf.fill([picks.length], target, 'int32') as tf.Tensor1D, numClasses);
-          const truths = tf.oneHot(labels, numClasses);
-          optimizer.minimize(
-            () => {
-              const triggered = stamp(images);
-              const flipSuspect = tf.losses.softmaxCrossEntropy(targets, model.predict(triggered) as tf.Tensor);
-              const keepRepaired = tf.losses.softmaxCrossEntropy(truths, repaired.predict(triggered) as tf.Tensor);
-              return tf.addN([flipSuspect, tf.mul(settings.calibrationWeight, keepRepaired), sizePenalty()]) as tf.Scalar;
-            },
-            false,
-            variables,
-          );
-        });
-        if (step % 10 === 9) await new Promise<void>((resolve) => setImmediate(resolve));
-        throwIfAborted(options.signal);
+  const request = (target: number) => ({
+    target,
+    families,
+    settings: classInversionSettings(settings),
+    seed: options.seed,
+  });
+  let done = 0;
+  const record = async (inversion: ClassInversion | null) => {
+    if (inversion) {
+      for (const family of families) {
+        (familyScores.get(family) as number[])[inversion.target] = inversion.scores[family] ?? 0;
+        const pixels = inversion.displays[family];
+        if (pixels) displays.set(`${family}:${inversion.target}`, pixels);
       }
-    } finally {
-      optimizer.dispose();
+      checked.add(inversion.target);
     }
-  }
+    done++;
+    if (!inversion) return;
+    await options.onProgress?.({
+      phase: 'invert',
+      step: done,
+      totalSteps: candidates.length,
+      // The class's best family so far, whatever rule combines them at the end.
+      metrics: { class: inversion.target, score: Math.max(...families.map((f) => inversion.scores[f] ?? 0)) },
+    });
+  };
 
   try {
-    for (const [k, target] of candidates.entries()) {
-      throwIfAborted(options.signal);
-      const source = Array.from(fit.labels.keys()).filter((i) => fit.labels[i] !== target);
-      const heldOut = Array.from(validation.labels.keys()).filter((i) => validation.labels[i] !== target);
-      if (source.length === 0 || heldOut.length === 0) continue;
-      const held = selectImages(validation, heldOut);
-      const images = batchTensor(held, Int32Array.from(held.labels.keys()));
+    const pool = options.pool;
+    if (pool?.running) {
+      // Every thread gets the two models and the splits once; classes go to whichever is free.
+      await pool.loadModel(CTI_SUSPECT, await saveModelToFiles(model));
+      await pool.loadModel(CTI_REPAIRED, await saveModelToFiles(repaired));
+      await pool.broadcast('put', { key: CTI_SPLITS, value: { fit, validation } });
       try {
-        for (const family of families) {
-          const shape =
-            family === 'additive'
-              ? additiveShape(trusted, settings, rng)
-              : family === 'patch'
-                ? patchShape(trusted, settings, patchRng)
-                : warpShape(trusted, settings, warpRng);
-          try {
-            await optimise(source, target, shape);
-            const score = attackRate(model, images, shape.stamp, target) - attackRate(repaired, images, shape.stamp, target);
-            (familyScores.get(family) as number[])[target] = score;
-            displays.set(`${family}:${target}`, await shape.display());
-            checked.add(target);
-          } finally {
-            shape.dispose();
-          }
-        }
+        await pool.map(candidates, 'cti-class', (target) => request(target), record);
       } finally {
-        images.dispose();
+        if (pool.running) await pool.broadcast('drop', { keys: [CTI_SUSPECT, CTI_REPAIRED, CTI_SPLITS] });
       }
-      await options.onProgress?.({
-        phase: 'invert',
-        step: k + 1,
-        totalSteps: candidates.length,
-        // The class's best family so far, whatever rule combines them at the end.
-        metrics: { class: target, score: Math.max(...families.map((f) => familyScores.get(f)?.[target] ?? 0)) },
-      });
+    } else {
+      for (const target of candidates) {
+        throwIfAborted(options.signal);
+        await record(await invertClass(model, repaired, fit, validation, request(target), options.signal));
+      }
     }
   } catch (error) {
     // Cancelled or failed: the repaired reference is released unless the caller owns it.

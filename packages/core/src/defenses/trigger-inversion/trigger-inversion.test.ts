@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { warpBilinear } from '../../attacks/triggers.ts';
 import { isAntidoteError } from '../../errors.ts';
+import { ThreadPool } from '../../parallel/pool.ts';
 import { initRuntime } from '../../runtime/backend.ts';
 import {
   type BackdooredFixture,
@@ -208,6 +209,41 @@ describe('Calibrated Trigger Inversion', () => {
         expect(score).toBe(Math.max(additive.classScores?.[c] ?? 0, score));
       });
       expect(both.score).toBe(Math.max(Number(both.parameters.additiveScore), Number(both.parameters.patchScore)));
+    });
+
+    it('inverts classes on compute threads with the same scores and triggers as on this thread', async () => {
+      const options = {
+        seed: 5,
+        ...PATCH_OPTIONS,
+        patchSteps: 20,
+        warpSteps: 20,
+        triggerFamilies: ['patch', 'warp'] as const,
+        repairedModel: reference,
+      };
+      const serial = await calibratedTriggerInversion(fixture.model, fixture.trusted, options);
+      const pool = await ThreadPool.start({ threads: 2, backend: 'wasm' });
+      try {
+        const before = await pool.broadcast<{ numTensors: number }>('memory', null);
+        const tensors = tf.memory().numTensors;
+        const classes: number[] = [];
+        const parallel = await calibratedTriggerInversion(fixture.model, fixture.trusted, {
+          ...options,
+          pool,
+          onProgress: (p) => void classes.push(p.metrics?.class ?? -1),
+        });
+        // Each class draws from its own seeded streams and the threads run the same wasm kernels
+        // on the same bytes, so the scores are bit-identical, not just close.
+        expect(parallel.familyScores).toEqual(serial.familyScores);
+        expect(parallel.score).toBe(serial.score);
+        expect(parallel.suspectedTarget).toBe(serial.suspectedTarget);
+        expect(parallel.trigger?.pixels).toEqual(serial.trigger?.pixels);
+        expect(classes.sort()).toEqual([0, 1, 2]);
+        // Nothing stays behind on the threads or here.
+        expect(await pool.broadcast<{ numTensors: number }>('memory', null)).toEqual(before);
+        expect(tf.memory().numTensors).toBe(tensors);
+      } finally {
+        await pool.close();
+      }
     });
 
     it('refuses an unknown or empty family list, and cancels between classes without leaking', async () => {
