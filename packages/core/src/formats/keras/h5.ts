@@ -37,12 +37,23 @@ export async function withH5<T>(
         cause,
       });
     }
-    const result = fn(file);
-    file.close();
-    file = null;
+    let result: T;
+    try {
+      result = fn(file);
+      file.close();
+      file = null;
+    } catch (cause) {
+      // h5wasm throws plain strings and wasm traps on damaged structures: the upload is at fault
+      if (cause instanceof AntidoteError) throw cause;
+      throw new AntidoteError('CORRUPT_FILE', 'The HDF5 weights file is damaged: its structure cannot be read.', { cause });
+    }
     return { result, bytes: mode === 'a' ? (FS.readFile(path) as Uint8Array) : bytes };
   } finally {
-    if (file) file.close();
+    try {
+      file?.close();
+    } catch {
+      // a file whose open half-failed has no valid id to close
+    }
     FS.unlink(path);
   }
 }
