@@ -50,7 +50,8 @@ export async function withH5<T>(
     return { result, bytes: mode === 'a' ? (FS.readFile(path) as Uint8Array) : bytes };
   } finally {
     try {
-      file?.close();
+      // still open when fn threw (TS narrows `file` to null after the happy path's close)
+      (file as H5File | null)?.close();
     } catch {
       // a file whose open half-failed has no valid id to close
     }
