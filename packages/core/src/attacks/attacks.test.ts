@@ -7,40 +7,14 @@ import { createBadNets } from './badnets.ts';
 import { createBlend } from './blend.ts';
 import { ATTACK_DEFAULTS, createAttack, isAttackName, triggeredTestSet } from './create-attack.ts';
 import type { LooseAttackOptions } from './poisoning.ts';
+import { fixtureDataset } from './test-fixtures.ts';
 import { ATTACK_NAMES, type AttackName, CLEAN_LABEL_ATTACKS, type ImageGeometry } from './types.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
 
-/** `count` uniform-noise images with balanced, shuffled labels. */
-function makeDataset(
-  count: number,
-  height: number,
-  width: number,
-  channels: number,
-  classes: number,
-  seed: number,
-): ImageDataset {
-  const rng = createRng(seed);
-  const images = Uint8Array.from({ length: count * height * width * channels }, () => rng.int(256));
-  const order = Array.from({ length: count }, (_, i) => i % classes);
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [order[i], order[j]] = [order[j] as number, order[i] as number];
-  }
-  return {
-    images,
-    labels: Int32Array.from(order),
-    height,
-    width,
-    channels,
-    classNames: Array.from({ length: classes }, (_, i) => `class ${i}`),
-    flipAugment: false,
-  };
-}
-
-const GRAY = makeDataset(100, 28, 28, 1, 10, 1);
-const RGB = makeDataset(100, 32, 32, 3, 10, 2);
+const GRAY = fixtureDataset(100, { height: 28, width: 28, channels: 1 }, 10, 1);
+const RGB = fixtureDataset(100, { height: 32, width: 32, channels: 3 }, 10, 2);
 const DATASETS = [
   { label: '28x28x1', data: GRAY },
   { label: '32x32x3', data: RGB },
@@ -239,7 +213,7 @@ describe.each(ATTACK_NAMES.map((name) => ({ name })))('$name', ({ name }) => {
       [8, 8, 3],
       [10, 14, 3],
     ] as const) {
-      const small = makeDataset(60, h, w, c, 3, h * w + c);
+      const small = fixtureDataset(60, { height: h, width: w, channels: c }, 3, h * w + c);
       const attack = createAttack(name, { poisonCount: 5, targetClass: 0, seed: 1 });
       const { dataset, poisonedIndices } = attack.poison(small);
       expect(poisonedIndices).toHaveLength(5);
@@ -378,7 +352,7 @@ describe('badnets', () => {
   });
 
   it('scales the patch with the image and honours corner, checkerboard and opacity', () => {
-    const big = makeDataset(20, 64, 64, 1, 2, 9);
+    const big = fixtureDataset(20, { height: 64, width: 64, channels: 1 }, 2, 9);
     const image = imageAt(big, 0);
     const g = geometryOf(big);
     const auto = make('badnets').applyTrigger(image, g);

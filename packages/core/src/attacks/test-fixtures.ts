@@ -19,7 +19,7 @@ export function fixtureDataset(
   const rng = createRng(seed);
   const images = new Uint8Array(count * size);
   for (let i = 0; i < count; i++) {
-    const grey = 80 + rng.int(96);
+    const grey = flat ? 80 + rng.int(96) : 0;
     for (let j = 0; j < size; j++) images[i * size + j] = flat ? grey : rng.int(256);
   }
   const order = Array.from({ length: count }, (_, i) => i % classes);
