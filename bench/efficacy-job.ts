@@ -5,6 +5,9 @@
  * Prints one JSON document on stdout.
  */
 
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { triggeredTestSet } from '@antidote/core/attacks';
 import { loadBuiltinDataset, selectImages, stratifiedSample } from '@antidote/core/datasets';
 import {
@@ -24,6 +27,7 @@ import {
 import { createLabAttack, type LabAttackName, trainLabModel } from '@antidote/core/lab';
 import { evaluateAttack, evaluateClean } from '@antidote/core/metrics';
 import type { Architecture } from '@antidote/core/models';
+import { loadModelFromFiles, saveModelToFiles } from '@antidote/core/models';
 import { initRuntime } from '@antidote/core/runtime';
 import type * as tf from '@tensorflow/tfjs';
 
@@ -48,6 +52,11 @@ export interface EfficacyJob {
   ptOptions?: Partial<PivotalTuningOptions>;
   /** Test images to measure on (the first N of the test split); all when null. */
   testImages: number | null;
+  /**
+   * A directory of trained victims (`--victim-cache`): training is deterministic, so a run that
+   * changes only a defense can load the victim an earlier run trained instead of training it again.
+   */
+  victimCache?: string;
 }
 
 const job = JSON.parse(process.argv[2] ?? '{}') as EfficacyJob;
@@ -69,14 +78,40 @@ const test =
       );
 
 const started = performance.now();
-const lab = await trainLabModel({
-  train: victimSplit.selected,
-  test,
-  ...(job.attack === 'clean'
-    ? {}
-    : { attack: { name: job.attack, poisonCount: job.poisonCount, targetClass: 0, seed: job.seed, params: job.attackParams } }),
-  recipe: { epochs: job.epochs, seed: job.seed, architecture: job.architecture },
-});
+/** Everything that decides the victim's weights; the cache key. */
+const victimKey = createHash('sha256')
+  .update(
+    JSON.stringify([job.dataset, job.architecture, job.attack, job.poisonCount, job.attackParams, job.seed, job.trainImages, job.epochs]),
+  )
+  .digest('hex')
+  .slice(0, 24);
+const cacheDir = job.victimCache ? path.join(job.victimCache, victimKey) : null;
+async function trainOrLoadVictim(): Promise<{ model: tf.LayersModel; poisonedImages: number; cached: boolean }> {
+  if (cacheDir && existsSync(path.join(cacheDir, 'meta.json'))) {
+    const meta = JSON.parse(readFileSync(path.join(cacheDir, 'meta.json'), 'utf8')) as { files: string[]; poisonedImages: number };
+    const files = Object.fromEntries(meta.files.map((name) => [name, new Uint8Array(readFileSync(path.join(cacheDir, name)))]));
+    return { model: await loadModelFromFiles(files), poisonedImages: meta.poisonedImages, cached: true };
+  }
+  const lab = await trainLabModel({
+    train: victimSplit.selected,
+    test,
+    ...(job.attack === 'clean'
+      ? {}
+      : { attack: { name: job.attack, poisonCount: job.poisonCount, targetClass: 0, seed: job.seed, params: job.attackParams } }),
+    recipe: { epochs: job.epochs, seed: job.seed, architecture: job.architecture },
+  });
+  if (cacheDir) {
+    const files = await saveModelToFiles(lab.model);
+    mkdirSync(cacheDir, { recursive: true });
+    for (const [name, bytes] of Object.entries(files)) writeFileSync(path.join(cacheDir, name), bytes);
+    writeFileSync(
+      path.join(cacheDir, 'meta.json'),
+      JSON.stringify({ files: Object.keys(files), poisonedImages: lab.poisonedIndices.length }),
+    );
+  }
+  return { model: lab.model, poisonedImages: lab.poisonedIndices.length, cached: false };
+}
+const lab = await trainOrLoadVictim();
 const trainSeconds = (performance.now() - started) / 1000;
 const attackSpec =
   job.attack === 'clean'
@@ -194,5 +229,5 @@ for (const name of job.detectors) {
 }
 lab.model.dispose();
 process.stdout.write(
-  `${JSON.stringify({ job, trainSeconds, trustedImages: trusted.labels.length, poisonedImages: lab.poisonedIndices.length, before, repair, detection, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`,
+  `${JSON.stringify({ job, trainSeconds, trustedImages: trusted.labels.length, poisonedImages: lab.poisonedImages, victimCached: lab.cached, before, repair, detection, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`,
 );

@@ -126,9 +126,13 @@ const poisonCountOf = (attack: string) =>
 // Pivotal Tuning's options over core's defaults, as JSON (experiments; recorded in the output).
 const ptOptionsJson = option('--pt-options', '');
 const ptOptions = ptOptionsJson ? (JSON.parse(ptOptionsJson) as EfficacyJob['ptOptions']) : undefined;
+// `--victim-cache DIR`: load victims an earlier run trained (same attack, seed, recipe) instead
+// of training them again; the rows say which were loaded.
+const victimCache = option('--victim-cache', '');
 const base = {
   dataset,
   ...(ptOptions ? { ptOptions } : {}),
+  ...(victimCache ? { victimCache: path.resolve(victimCache) } : {}),
   architecture,
   trainImages: Number(option('--train-images', strong ? '59000' : '10000')),
   epochs: epochsOverride ? Number(epochsOverride) : quick ? 2 : 3,
