@@ -81,14 +81,26 @@ const started = performance.now();
 /** Everything that decides the victim's weights; the cache key. */
 const victimKey = createHash('sha256')
   .update(
-    JSON.stringify([job.dataset, job.architecture, job.attack, job.poisonCount, job.attackParams, job.seed, job.trainImages, job.epochs]),
+    JSON.stringify([
+      job.dataset,
+      job.architecture,
+      job.attack,
+      job.poisonCount,
+      job.attackParams,
+      job.seed,
+      job.trainImages,
+      job.epochs,
+    ]),
   )
   .digest('hex')
   .slice(0, 24);
 const cacheDir = job.victimCache ? path.join(job.victimCache, victimKey) : null;
 async function trainOrLoadVictim(): Promise<{ model: tf.LayersModel; poisonedImages: number; cached: boolean }> {
   if (cacheDir && existsSync(path.join(cacheDir, 'meta.json'))) {
-    const meta = JSON.parse(readFileSync(path.join(cacheDir, 'meta.json'), 'utf8')) as { files: string[]; poisonedImages: number };
+    const meta = JSON.parse(readFileSync(path.join(cacheDir, 'meta.json'), 'utf8')) as {
+      files: string[];
+      poisonedImages: number;
+    };
     const files = Object.fromEntries(meta.files.map((name) => [name, new Uint8Array(readFileSync(path.join(cacheDir, name)))]));
     return { model: await loadModelFromFiles(files), poisonedImages: meta.poisonedImages, cached: true };
   }
