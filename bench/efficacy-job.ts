@@ -5,7 +5,6 @@
  * Prints one JSON document on stdout.
  */
 
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { triggeredTestSet } from '@antidote/core/attacks';
@@ -30,6 +29,7 @@ import type { Architecture } from '@antidote/core/models';
 import { loadModelFromFiles, saveModelToFiles } from '@antidote/core/models';
 import { initRuntime } from '@antidote/core/runtime';
 import type * as tf from '@tensorflow/tfjs';
+import { victimCacheKey } from './victims.ts';
 
 export interface EfficacyJob {
   dataset: string;
@@ -78,23 +78,7 @@ const test =
       );
 
 const started = performance.now();
-/** Everything that decides the victim's weights; the cache key. */
-const victimKey = createHash('sha256')
-  .update(
-    JSON.stringify([
-      job.dataset,
-      job.architecture,
-      job.attack,
-      job.poisonCount,
-      job.attackParams,
-      job.seed,
-      job.trainImages,
-      job.epochs,
-    ]),
-  )
-  .digest('hex')
-  .slice(0, 24);
-const cacheDir = job.victimCache ? path.join(job.victimCache, victimKey) : null;
+const cacheDir = job.victimCache ? path.join(job.victimCache, victimCacheKey(job)) : null;
 async function trainOrLoadVictim(): Promise<{ model: tf.LayersModel; poisonedImages: number; cached: boolean }> {
   if (cacheDir && existsSync(path.join(cacheDir, 'meta.json'))) {
     const meta = JSON.parse(readFileSync(path.join(cacheDir, 'meta.json'), 'utf8')) as {
@@ -175,6 +159,8 @@ for (const name of job.defenses) {
     validationAccuracyAfter: result.validationAccuracyAfter,
     steps: result.steps,
     ...(typeof result.parameters.attempts === 'number' ? { attempts: result.parameters.attempts } : {}),
+    // Pivotal Tuning's recipe ('pivot-head' or 'fresh-head').
+    ...(typeof result.parameters.recipe === 'string' ? { recipe: result.parameters.recipe } : {}),
     // Pivotal Tuning's noise-blend gate: the suspect's noise sensitivity and the share it chose.
     ...(typeof result.parameters.noiseSensitivity === 'number'
       ? { noiseSensitivity: result.parameters.noiseSensitivity, noiseBlend: result.parameters.noiseBlend }

@@ -19,6 +19,7 @@ import { rocAuc } from '@antidote/core/metrics';
 import type { EfficacyJob } from './efficacy-job.ts';
 import { cpuInfo, probe } from './machine.ts';
 import { type Split, splitOf, TUNING_VICTIMS } from './split.ts';
+import { ATTACK_SETTINGS, STRONG_ATTACK_SETTINGS } from './victims.ts';
 
 const run = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -79,44 +80,6 @@ const detectorRows = [
 // A partial run (say, detection only) can save under its own name instead of overwriting the full one.
 const resultName = option('--name', quick ? 'efficacy-quick' : strong ? 'efficacy-strong' : 'efficacy');
 const resultsDir = path.resolve(option('--out', path.join(here, 'results')));
-/**
- * The attack side of each victim, chosen on the victim alone so each backdoor implants (no defense
- * sees these). Rule: the smallest of 200 / 600 / 1,500 poisoned images (of 10,000) whose test ASR
- * reaches 80% on tiny-cnn after 3 epochs (seed 1), else 1,500 (the adaptive attacks trade ASR
- * for stealth: 69% and 98% at 1,500). WaNet reached only 18% that way (its noise mode teaches
- * the model to ignore small warps), so it trains 10 epochs with warp strength s = 1 (default
- * 0.5). The measured rates: docs/benchmarks.md#latest-results.
- */
-const ATTACK_SETTINGS: Record<string, { poisonCount: number; epochs?: number; params?: Record<string, number> }> = {
-  badnets: { poisonCount: 200 },
-  blend: { poisonCount: 600 },
-  wanet: { poisonCount: 1500, epochs: 10, params: { s: 1 } },
-  'adaptive-blend': { poisonCount: 1500 },
-  'adaptive-patch': { poisonCount: 1500 },
-  'trigger-scattered-badnets': { poisonCount: 600 },
-  'parameter-controlled': { poisonCount: 200 },
-  // Not in the default list (ask with --attacks); measured with `npm run bench:implant`, same rule
-  // (docs/benchmarks.md#implant-rates-of-the-newer-attacks). Clean-label attacks can poison at most
-  // the target class's own ~1,000 images of 10,000, so their count is all of them.
-  // Where no setting reached 80%, the strongest trigger measured (named in the docs).
-  'low-frequency': { poisonCount: 1500 },
-  bpp: { poisonCount: 600, params: { levels: 2 } },
-  'label-consistent': { poisonCount: 1000 },
-  sig: { poisonCount: 1000, params: { delta: 60 } },
-  refool: { poisonCount: 1000, params: { strength: 1 } },
-  'clean-label-wanet': { poisonCount: 1000, params: { s: 4 } },
-};
-/**
- * The strong profile's poison counts keep the tiny recipe's share of the training set (BadNets 1%,
- * Blend 3%) where that implants at >= 99% ASR; WaNet trains 3 epochs like the rest with s = 1 and
- * 4,000 images (ASR ~97%), Adaptive-Patch 5,900 (10%, ASR ~99.6%).
- */
-const STRONG_ATTACK_SETTINGS: typeof ATTACK_SETTINGS = {
-  badnets: { poisonCount: 600 },
-  blend: { poisonCount: 1800 },
-  wanet: { poisonCount: 4000, params: { s: 1 } },
-  'adaptive-patch': { poisonCount: 5900 },
-};
 const attackSettings = strong ? STRONG_ATTACK_SETTINGS : ATTACK_SETTINGS;
 const poisonCountOverride = option('--poison-count', '');
 // Set, it overrides every attack's own epochs (ATTACK_SETTINGS).

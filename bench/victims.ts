@@ -1,0 +1,75 @@
+/** The efficacy benchmark's victims: how each attack is implanted, and the cache key of a trained victim. */
+import { createHash } from 'node:crypto';
+
+export interface AttackSetting {
+  poisonCount: number;
+  epochs?: number;
+  params?: Record<string, number>;
+}
+
+/**
+ * The attack side of each victim, chosen on the victim alone so each backdoor implants (no defense
+ * sees these). Rule: the smallest of 200 / 600 / 1,500 poisoned images (of 10,000) whose test ASR
+ * reaches 80% on tiny-cnn after 3 epochs (seed 1), else 1,500 (the adaptive attacks trade ASR
+ * for stealth: 69% and 98% at 1,500). WaNet reached only 18% that way (its noise mode teaches
+ * the model to ignore small warps), so it trains 10 epochs with warp strength s = 1 (default
+ * 0.5). The measured rates: docs/benchmarks.md#latest-results.
+ */
+export const ATTACK_SETTINGS: Record<string, AttackSetting> = {
+  badnets: { poisonCount: 200 },
+  blend: { poisonCount: 600 },
+  wanet: { poisonCount: 1500, epochs: 10, params: { s: 1 } },
+  'adaptive-blend': { poisonCount: 1500 },
+  'adaptive-patch': { poisonCount: 1500 },
+  'trigger-scattered-badnets': { poisonCount: 600 },
+  'parameter-controlled': { poisonCount: 200 },
+  // Not in the default list (ask with --attacks); measured with `npm run bench:implant`, same rule
+  // (docs/benchmarks.md#implant-rates-of-the-newer-attacks). Clean-label attacks can poison at most
+  // the target class's own ~1,000 images of 10,000, so their count is all of them.
+  // Where no setting reached 80%, the strongest trigger measured (named in the docs).
+  'low-frequency': { poisonCount: 1500 },
+  bpp: { poisonCount: 600, params: { levels: 2 } },
+  'label-consistent': { poisonCount: 1000 },
+  sig: { poisonCount: 1000, params: { delta: 60 } },
+  refool: { poisonCount: 1000, params: { strength: 1 } },
+  'clean-label-wanet': { poisonCount: 1000, params: { s: 4 } },
+};
+/**
+ * The strong profile's poison counts keep the tiny recipe's share of the training set (BadNets 1%,
+ * Blend 3%) where that implants at >= 99% ASR; WaNet trains 3 epochs like the rest with s = 1 and
+ * 4,000 images (ASR ~97%), Adaptive-Patch 5,900 (10%, ASR ~99.6%).
+ */
+export const STRONG_ATTACK_SETTINGS: typeof ATTACK_SETTINGS = {
+  badnets: { poisonCount: 600 },
+  blend: { poisonCount: 1800 },
+  wanet: { poisonCount: 4000, params: { s: 1 } },
+  'adaptive-patch': { poisonCount: 5900 },
+};
+
+/** Everything that decides a victim's weights (training is deterministic): `--victim-cache`'s key. */
+export function victimCacheKey(victim: {
+  dataset: string;
+  architecture: string;
+  attack: string;
+  poisonCount: number;
+  attackParams: Record<string, number>;
+  seed: number;
+  trainImages: number;
+  epochs: number;
+}): string {
+  return createHash('sha256')
+    .update(
+      JSON.stringify([
+        victim.dataset,
+        victim.architecture,
+        victim.attack,
+        victim.poisonCount,
+        victim.attackParams,
+        victim.seed,
+        victim.trainImages,
+        victim.epochs,
+      ]),
+    )
+    .digest('hex')
+    .slice(0, 24);
+}
