@@ -58,16 +58,21 @@ export {
   type CheckpointRecord,
   DEFAULT_BUDGET_TOLERANCE,
 } from './floor-tuning.ts';
+export { freshHeadProbe, HEAD_PROBE_DEFAULTS, type HeadProbe } from './head-probe.ts';
 export { compareHeldOut, dropInterval, type HeldOutComparison, withinBudget } from './held-out.ts';
 export {
+  FRESH_HEAD_RECIPE,
   NOISE_BLEND_AUTO,
+  PIVOT_HEAD_RECIPE,
   PIVOTAL_TUNING_DEFAULTS,
   type PivotalTuningOptions,
   type PivotalTuningPhase,
+  type PivotalTuningRecipe,
   type PlannedRun,
   pivotalTuning,
   pivotalTuningDefense,
   pivotalTuningRuns,
+  type RecipeSettings,
   TRIGGER_INVERSION_REFERENCE_TUNING,
 } from './pivotal-tuning.ts';
 export {

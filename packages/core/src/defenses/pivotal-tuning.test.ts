@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initRuntime } from '../runtime/backend.ts';
 import { repairContract } from './baselines/repair-contract.ts';
 import { type BackdooredFixture, backdooredFixture, rates, weightValues } from './baselines/test-fixtures.ts';
-import { NOISE_BLEND_AUTO, pivotalTuning } from './pivotal-tuning.ts';
+import { FRESH_HEAD_RECIPE, NOISE_BLEND_AUTO, PIVOT_HEAD_RECIPE, pivotalTuning } from './pivotal-tuning.ts';
 
 function headKernel(model: tf.LayersModel): Float32Array {
   const head = model.layers[model.layers.length - 1]!;
@@ -207,6 +207,20 @@ describe('Pivotal Tuning', () => {
       result.model.dispose();
     }
     expect(cosines[1]).toBeLessThan((cosines[0] ?? 0) - 0.1);
+  });
+
+  it('trains with the pivot-head recipe unless told the fresh-head one, and says which', async () => {
+    const short = { seed: 4, steps: 10, batchSize: 32, evaluateEvery: 5, accuracyBudget: 0.05, ...FIXTURE_KNOBS };
+    for (const recipe of [undefined, 'pivot-head', 'fresh-head'] as const) {
+      const result = await pivotalTuning(fixture.model, fixture.trusted, { ...short, ...(recipe ? { recipe } : {}) });
+      result.model.dispose();
+      const expected = recipe ?? 'pivot-head';
+      expect(result.parameters.recipe).toBe(expected);
+      // The first run's settings (a fresh-head run that keeps nothing is followed by a pivot-head one).
+      expect(result.parameters.learningRate).toBe(
+        expected === 'fresh-head' ? FRESH_HEAD_RECIPE.learningRate : PIVOT_HEAD_RECIPE.learningRate,
+      );
+    }
   });
 
   it('works without labels by distilling from the pivot', async () => {

@@ -33,7 +33,24 @@ import { blendNoise, noisePatchSeed, noiseSensitivity, stampNoisePatches } from 
 import { classCentroids, parameterDistance, type SlolSign, slolLoss } from './slol.ts';
 import type { DefenseOptions, RepairDefense, RepairResult } from './types.ts';
 
+/**
+ * Which recipe a run trains with: the suspect's own head tuned gently under strong distillation
+ * ('pivot-head', the default), or a re-initialised head tuned harder ('fresh-head', the defaults
+ * before well-trained victims were measured: fewer backdoor leftovers on weakly trained models,
+ * about 5 points of clean accuracy on well-trained ones). Options given explicitly override the
+ * recipe's. No measurement of the suspect chooses between them yet
+ * (docs/method.md#choosing-the-recipe-from-the-suspect).
+ */
+export type PivotalTuningRecipe = 'pivot-head' | 'fresh-head';
+
+/** The settings a recipe (or a retry) decides. */
+export type RecipeSettings = Pick<
+  PivotalTuningOptions,
+  'headInit' | 'learningRate' | 'lambdaDistill' | 'lambdaHeadShift' | 'noisePatches' | 'distillMixup' | 'mixupGate'
+>;
+
 export interface PivotalTuningOptions extends DefenseOptions {
+  recipe?: PivotalTuningRecipe;
   steps?: number;
   batchSize?: number;
   optimizer?: 'sgd' | 'adam';
@@ -89,9 +106,10 @@ export interface PivotalTuningOptions extends DefenseOptions {
   lambdaDistill?: number;
   /**
    * When the first run keeps no checkpoint within the accuracy budget, a second run with these
-   * weights (null: no second run); stronger distillation holds clean accuracy up.
+   * settings over the first's (null: no second run): stronger distillation, or the suspect's own
+   * head after a fresh one, holds clean accuracy up.
    */
-  retry?: { lambdaHeadShift: number; lambdaDistill: number } | null;
+  retry?: RecipeSettings | null;
   /**
    * When no earlier run keeps a checkpoint within budget and the head was re-initialised, a last
    * run that keeps the pivot's head: a head that starts right on clean images stays within a
@@ -139,6 +157,7 @@ export interface PivotalTuningOptions extends DefenseOptions {
  * 59,000 images and tiny-cnn on 10,000); judged on held-out attacks and seeds.
  */
 export const PIVOTAL_TUNING_DEFAULTS = {
+  recipe: 'pivot-head',
   steps: 600,
   batchSize: 128,
   optimizer: 'sgd',
@@ -166,18 +185,59 @@ export const PIVOTAL_TUNING_DEFAULTS = {
   averageFrom: 1,
 } as const satisfies Required<Omit<PivotalTuningOptions, keyof DefenseOptions | 'augment' | 'withFinalReference'>>;
 
+/** The 'pivot-head' recipe: the defaults above. */
+export const PIVOT_HEAD_RECIPE = {
+  headInit: PIVOTAL_TUNING_DEFAULTS.headInit,
+  learningRate: PIVOTAL_TUNING_DEFAULTS.learningRate,
+  lambdaDistill: PIVOTAL_TUNING_DEFAULTS.lambdaDistill,
+  lambdaHeadShift: PIVOTAL_TUNING_DEFAULTS.lambdaHeadShift,
+  noisePatches: PIVOTAL_TUNING_DEFAULTS.noisePatches,
+  distillMixup: PIVOTAL_TUNING_DEFAULTS.distillMixup,
+  mixupGate: PIVOTAL_TUNING_DEFAULTS.mixupGate,
+  retry: PIVOTAL_TUNING_DEFAULTS.retry,
+} as const satisfies RecipeSettings & Pick<PivotalTuningOptions, 'retry'>;
+
+/**
+ * The 'fresh-head' recipe, the repair's defaults before well-trained victims were measured: a
+ * re-initialised head at learning rate 0.05 with light distillation, half the batch patched; when
+ * it keeps nothing within the budget, the pivot-head recipe runs second.
+ */
+export const FRESH_HEAD_RECIPE = {
+  headInit: 'random',
+  learningRate: 0.05,
+  lambdaDistill: 0.3,
+  lambdaHeadShift: 0.5,
+  noisePatches: 0.5,
+  distillMixup: 0,
+  mixupGate: 'none',
+  retry: {
+    headInit: PIVOT_HEAD_RECIPE.headInit,
+    learningRate: PIVOT_HEAD_RECIPE.learningRate,
+    lambdaDistill: PIVOT_HEAD_RECIPE.lambdaDistill,
+    lambdaHeadShift: PIVOT_HEAD_RECIPE.lambdaHeadShift,
+    noisePatches: PIVOT_HEAD_RECIPE.noisePatches,
+    distillMixup: PIVOT_HEAD_RECIPE.distillMixup,
+    mixupGate: PIVOT_HEAD_RECIPE.mixupGate,
+  },
+} as const satisfies RecipeSettings & Pick<PivotalTuningOptions, 'retry'>;
+
 /**
  * The recipe Calibrated Trigger Inversion's reference repair trains with (select 'final'): the
  * earlier repair defaults, with a re-initialised head, which CTI's thresholds were calibrated on.
  * Pinned so that changing the repair's defaults cannot move detection.
  */
 export const TRIGGER_INVERSION_REFERENCE_TUNING = {
+  recipe: 'fresh-head',
   headInit: 'random',
   learningRate: 0.05,
   lambdaDistill: 0.3,
   noisePatches: 0.5,
   distillMixup: 0,
 } as const satisfies Partial<PivotalTuningOptions>;
+
+function recipeSettings(recipe: PivotalTuningRecipe) {
+  return recipe === 'fresh-head' ? FRESH_HEAD_RECIPE : PIVOT_HEAD_RECIPE;
+}
 
 /** Noise blend share when `noiseBlend` is 'auto' and the suspect's noise sensitivity reaches the gate. */
 export const NOISE_BLEND_AUTO = { fraction: 0.25, gate: 0.5 } as const;
@@ -225,7 +285,7 @@ function mixPairs(images: tf.Tensor4D, seed: number): tf.Tensor4D {
 type AttemptSettings = Required<
   Omit<
     PivotalTuningOptions,
-    keyof DefenseOptions | 'augment' | 'retry' | 'pivotHeadFallback' | 'noiseBlend' | 'withFinalReference'
+    keyof DefenseOptions | 'augment' | 'retry' | 'pivotHeadFallback' | 'noiseBlend' | 'withFinalReference' | 'recipe'
   >
 > & { noiseBlend: number };
 
@@ -251,7 +311,13 @@ export function pivotalTuningRuns(
   // Later runs only exist to find something within budget, so a 'final' selection has none.
   if (settings.select !== 'latest-within-budget') return runs;
   if (settings.retry)
-    runs.push({ phase: 'repair-retry', purpose: 'a second run with stronger distillation to hold clean accuracy' });
+    runs.push({
+      phase: 'repair-retry',
+      purpose:
+        'headInit' in settings.retry && settings.retry.headInit === 'pivot' && settings.headInit === 'random'
+          ? "a second run that keeps the model's own head to hold clean accuracy"
+          : 'a second run with stronger distillation to hold clean accuracy',
+    });
   if (settings.pivotHeadFallback && settings.headInit !== 'pivot') {
     runs.push({ phase: 'repair-pivot-head', purpose: "a last run that keeps the model's own head to stay within the budget" });
   }
@@ -273,11 +339,14 @@ export async function pivotalTuning(
   options: PivotalTuningOptions,
 ): Promise<RepairResult & { finalReference?: tf.LayersModel; checkpoints: CheckpointRecord[] }> {
   const started = performance.now();
-  const requested = { ...PIVOTAL_TUNING_DEFAULTS, ...options };
   const { fit, validation } = splitTrusted(trusted, options);
   // Checked before the copies exist, so a rejected model or checkpoint leaks nothing.
   splitAtPenultimate(model);
   assertModelFitsDataset(model, trusted);
+  const reference = await heldOutReference(model, validation);
+  const accuracyBefore = reference.accuracy;
+  const recipe = options.recipe ?? PIVOTAL_TUNING_DEFAULTS.recipe;
+  const requested = { ...PIVOTAL_TUNING_DEFAULTS, ...recipeSettings(recipe), ...options };
   const resumeFrom = checkResume(options.resumeFrom, 'pivotal-tuning');
   checkTotalSteps(resumeFrom, requested.steps);
   const resumePhase = resumeFrom ? stateString(resumeFrom.state, 'phase') : null;
@@ -300,8 +369,6 @@ export async function pivotalTuning(
   };
   const attempts = pivotalTuningRuns(settings).map(({ phase }) => ({ phase, settings: attemptSettings(phase, settings) }));
 
-  const reference = await heldOutReference(model, validation);
-  const accuracyBefore = reference.accuracy;
   const floor = accuracyBefore - settings.accuracyBudget;
   // A checkpoint of a later run means every run before it kept nothing within budget.
   const firstAttempt = resumePhase === null ? 0 : attempts.findIndex((a) => a.phase === resumePhase);
@@ -374,6 +441,7 @@ export async function pivotalTuning(
     steps: outcome.steps,
     seconds: (performance.now() - started) / 1000,
     parameters: {
+      recipe,
       steps: settings.steps,
       batchSize: settings.batchSize,
       optimizer: settings.optimizer,
@@ -449,6 +517,7 @@ async function tuneAttempt(
       headBias?.assign(tf.zerosLike(headBias));
     });
   }
+
   const pivotWeights = pivot.trainableWeights.map((w) => w.read());
   // A re-initialised head is meant to move freely; the parameter budget anchors the rest.
   const anchored = variables

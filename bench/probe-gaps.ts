@@ -1,0 +1,67 @@
+/**
+ * The fresh-head probe (`freshHeadProbe`, Pivotal Tuning's 'auto' recipe choice) on victims an
+ * efficacy run cached (`--victim-cache`): which recipe each victim would get, without running a
+ * repair. `tsx bench/probe-gaps.ts --victim-cache DIR --profile tiny|strong [--attacks a,b] [--seeds 1-3]`
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadBuiltinDataset, stratifiedSample } from '@antidote/core/datasets';
+import { freshHeadProbe } from '@antidote/core/defenses';
+import { loadModelFromFiles } from '@antidote/core/models';
+import { initRuntime } from '@antidote/core/runtime';
+import { ATTACK_SETTINGS, STRONG_ATTACK_SETTINGS, victimCacheKey } from './victims.ts';
+
+const args = process.argv.slice(2);
+const option = (name: string, fallback: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : fallback;
+};
+const strong = option('--profile', 'tiny') === 'strong';
+const cache = path.resolve(option('--victim-cache', ''));
+const settings = strong ? STRONG_ATTACK_SETTINGS : ATTACK_SETTINGS;
+const attacks = option(
+  '--attacks',
+  Object.keys(settings)
+    .slice(0, strong ? 4 : 7)
+    .join(','),
+).split(',');
+const [firstSeed, lastSeed] = option('--seeds', '1-3').split('-').map(Number) as [number, number];
+const dataset = 'fashion-mnist';
+const trainImages = strong ? 59000 : 10000;
+
+await initRuntime({ backend: 'wasm' });
+const { train: fullTrain } = loadBuiltinDataset(dataset);
+for (const attack of attacks) {
+  for (let seed = firstSeed; seed <= lastSeed; seed++) {
+    const s = settings[attack]!;
+    const key = victimCacheKey({
+      dataset,
+      architecture: strong ? 'small-cnn' : 'tiny-cnn',
+      attack,
+      poisonCount: s.poisonCount,
+      attackParams: s.params ?? {},
+      seed,
+      trainImages,
+      epochs: s.epochs ?? 3,
+    });
+    const dir = path.join(cache, key);
+    if (!existsSync(path.join(dir, 'meta.json'))) {
+      console.log(`${attack} seed ${seed}: not cached`);
+      continue;
+    }
+    const meta = JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8')) as { files: string[] };
+    const model = await loadModelFromFiles(
+      Object.fromEntries(meta.files.map((f) => [f, new Uint8Array(readFileSync(path.join(dir, f)))])),
+    );
+    const victimSplit = stratifiedSample(fullTrain, trainImages / fullTrain.labels.length, seed);
+    const trusted = stratifiedSample(
+      victimSplit.rest,
+      (0.01 * fullTrain.labels.length) / victimSplit.rest.labels.length,
+      seed + 1,
+    ).selected;
+    const t0 = performance.now();
+    const probe = await freshHeadProbe(model, trusted, seed);
+    console.log(JSON.stringify({ attack, seed, ...probe, seconds: Number(((performance.now() - t0) / 1000).toFixed(2)) }));
+    model.dispose();
+  }
+}
