@@ -1,9 +1,9 @@
 /**
  * `antidote scan --remote`: the same gate through the GraphQL API with an API key (upload,
- * register, scan, wait), against a test gateway with an in-process worker.
+ * register, scan, wait on the job's graphql-ws subscription), against a test gateway with an in-process worker.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { plainCnnOnnx } from '@antidote/core/convert';
@@ -47,11 +47,12 @@ describe('antidote scan --remote', { timeout: 600_000 }, () => {
     );
     key = createApiKey.secret;
     dir = await mkdtemp(path.join(tmpdir(), 'antidote-remote-'));
-  });
+    // a PGlite gateway migrates and a worker loads tfjs: minutes on two cores busy with benchmarks
+  }, 600_000);
   afterAll(async () => {
     await worker?.stop();
     await gw?.close();
-    await rm(dir, { recursive: true, force: true });
+    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('uploads, scans on the server and exits with the verdict; a wrong key is bad input', async () => {
@@ -60,10 +61,35 @@ describe('antidote scan --remote', { timeout: 600_000 }, () => {
     await writeFile(model, plainCnnOnnx({ size: 28, seed: 4 }));
     await writeFile(trusted, exportImageArchive(stratifiedSample(loadBuiltinDataset('fashion-mnist').test, 0.01, 1).selected));
     const common = ['scan', model, '--trusted', trusted, '--remote', gw.url, '--json'];
-    const run = await runCli([...common, '--api-key', key, '--steps', '3', '--reference-steps', '10', '--classes', '0,1']);
-    const result = JSON.parse(run.stdout) as { verdict: string; jobId: string; fidelity: { top1Agreement: number } };
+    const junit = path.join(dir, 'junit.xml');
+    const run = await runCli([
+      ...common,
+      '--api-key',
+      key,
+      '--steps',
+      '3',
+      '--reference-steps',
+      '10',
+      '--classes',
+      '0,1',
+      '--junit',
+      junit,
+    ]);
+    const result = JSON.parse(run.stdout) as {
+      verdict: string;
+      jobId: string;
+      fidelity: { top1Agreement: number };
+      events: number;
+      lastEvent: string;
+    };
     expect(run.code).toBe({ clean: 0, suspicious: 1, backdoored: 2 }[result.verdict]);
     expect(result.fidelity.top1Agreement).toBe(1);
+    // the end came on the job's graphql-ws stream: at least its start and its terminal event
+    expect(result.lastEvent).toBe('succeeded');
+    expect(result.events).toBeGreaterThanOrEqual(2);
+    const report = await readFile(junit, 'utf8');
+    expect(report).toContain(`failures="${result.verdict === 'clean' ? 0 : 1}"`);
+    expect(report).toContain(result.jobId);
     const denied = await runCli([...common, '--api-key', 'not-a-key']);
     expect(denied.code).toBe(3);
   });

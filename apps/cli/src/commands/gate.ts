@@ -8,6 +8,8 @@ import path from 'node:path';
 import { AntidoteError } from '@antidote/core/errors';
 import { classifyModelUpload, packModelArchive } from '@antidote/core/formats';
 import { type ImportTaskResult, type ModelFidelity, runExport, runImport, runRepair, runScan } from '@antidote/worker/tasks';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import type { CommandContext } from '../context.ts';
 import { GATE_CLEAN, GATE_ERROR, GateExit, type GateVerdict, gateCode, gateErrorCode, junitReport } from '../gate.ts';
 import { readModelFolder } from '../model-folder.ts';
@@ -127,7 +129,7 @@ async function gate(
 
 export async function scanCommand(modelPath: string, options: GateOptions, ctx: CommandContext): Promise<never> {
   return gate(path.basename(modelPath), options, ctx, async () => {
-    if (options.remote) return remoteScan(modelPath, options);
+    if (options.remote) return remoteScan(modelPath, options, ctx);
     await ctx.startRuntime();
     const model = await readModel(modelPath);
     const trusted = await readTrusted(options);
@@ -224,7 +226,8 @@ export async function repairCommand(modelPath: string, options: GateOptions, ctx
 
 // ---- remote -----------------------------------------------------------------------------------
 
-async function remoteScan(modelPath: string, options: GateOptions) {
+async function remoteScan(modelPath: string, options: GateOptions, ctx: CommandContext) {
+  let lastProgressKey = '';
   if (!options.apiKey) throw new AntidoteError('INVALID_INPUT', '--remote needs --api-key KEY (or ANTIDOTE_API_KEY).');
   const base = options.remote?.replace(/\/+$/, '') as string;
   const gql = async <T>(query: string, variables: Record<string, unknown>): Promise<T> => {
@@ -295,21 +298,27 @@ async function remoteScan(modelPath: string, options: GateOptions) {
     },
   );
   const jobId = payload(startScan).job?.id as string;
+  const stream = await waitOnSubscription(base, options.apiKey, jobId, ctx, (event) => {
+    // one line per phase and per tenth of it, so a CI log shows the scan moving without flooding
+    const tenth = event.progress == null ? -1 : Math.floor(event.progress * 10);
+    const key = `${event.phase ?? event.type}:${tenth}`;
+    if (key !== lastProgressKey && event.type !== 'log') {
+      lastProgressKey = key;
+      ctx.output.note(
+        `  ${event.type}${event.phase ? ` ${event.phase}` : ''}${event.progress != null ? ` ${Math.round(event.progress * 100)}%` : ''}${event.message ? `: ${event.message}` : ''}`,
+      );
+    }
+  });
   type JobView = {
     state: string;
     error: { code: string; message: string } | null;
     findings: { verdict: string; score: number | null; suspectedTarget: number | null }[];
     modelVersion: { fidelity: ModelFidelity | null } | null;
   };
-  let job: JobView;
-  for (;;) {
-    ({ node: job } = await gql<{ node: JobView }>(
-      'query($id: ID!) { node(id: $id) { ... on Job { state error { code message } findings { verdict score suspectedTarget } modelVersion { fidelity { maxAbsDiff top1Agreement n maxAbsOutput inputs } } } } }',
-      { id: jobId },
-    ));
-    if (!['QUEUED', 'RUNNING'].includes(job.state)) break;
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-  }
+  const { node: job } = await gql<{ node: JobView }>(
+    'query($id: ID!) { node(id: $id) { ... on Job { state error { code message } findings { verdict score suspectedTarget } modelVersion { fidelity { maxAbsDiff top1Agreement n maxAbsOutput inputs } } } } }',
+    { id: jobId },
+  );
   if (job.state !== 'SUCCEEDED') {
     throw new AntidoteError(
       (job.error?.code as never) ?? 'INTERNAL',
@@ -328,6 +337,9 @@ async function remoteScan(modelPath: string, options: GateOptions) {
       score: finding?.score ?? null,
       suspectedTarget: finding?.suspectedTarget ?? null,
       fidelity: job.modelVersion?.fidelity ?? null,
+      // how the CLI learnt the job ended: the job's own event stream, not polling
+      events: stream.events,
+      lastEvent: stream.last.type,
     },
     lines: [
       `${modelPath} (scanned by ${base}, job ${jobId}): ${verdict.toUpperCase()}`,
@@ -335,4 +347,89 @@ async function remoteScan(modelPath: string, options: GateOptions) {
       ...[fidelityLine(job.modelVersion?.fidelity)].filter((l): l is string => l !== null),
     ],
   };
+}
+
+interface JobEvent {
+  seq: number;
+  type: string;
+  phase: string | null;
+  progress: number | null;
+  message: string | null;
+}
+
+const TERMINAL_EVENTS = new Set(['succeeded', 'failed', 'cancelled']);
+
+/**
+ * Follows a job on the API's graphql-ws `jobProgress` subscription until its terminal event (the
+ * server completes the stream after it). A dropped socket reconnects and subscribes again from
+ * the last event seen; Ctrl-C cancels the job on the server, so a gate never leaves work behind.
+ */
+async function waitOnSubscription(
+  base: string,
+  apiKey: string,
+  jobId: string,
+  ctx: CommandContext,
+  onEvent: (event: JobEvent) => void,
+): Promise<{ events: number; last: JobEvent }> {
+  let afterSeq = 0;
+  let events = 0;
+  let last: JobEvent | null = null;
+  const url = `${base.replace(/^http/, 'ws')}/graphql`;
+  for (let attempt = 0; attempt < 5 && !(last && TERMINAL_EVENTS.has(last.type)); attempt++) {
+    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
+    ctx.cancellation.check();
+    const client = createClient({
+      url,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${apiKey}` },
+      retryAttempts: 0,
+      lazy: true,
+    });
+    const iterator = client.iterate<{ jobProgress: JobEvent }>({
+      query:
+        'subscription($id: ID!, $after: Int) { jobProgress(jobId: $id, afterSeq: $after) { seq type phase progress message } }',
+      variables: { id: jobId, after: afterSeq },
+    });
+    const stop = () => void iterator.return?.();
+    ctx.cancellation.signal.addEventListener('abort', stop, { once: true });
+    try {
+      for await (const result of iterator) {
+        if (result.errors?.length) {
+          const first = result.errors[0] as { message: string; extensions?: { code?: string } };
+          const code = first.extensions?.code === 'NOT_FOUND' ? 'NOT_FOUND' : 'INVALID_INPUT';
+          throw new AntidoteError(code, `The API refused the job's progress stream: ${first.message}`);
+        }
+        const event = result.data?.jobProgress;
+        if (!event || event.seq <= afterSeq) continue;
+        afterSeq = event.seq;
+        events++;
+        last = event;
+        onEvent(event);
+      }
+    } catch (error) {
+      if (error instanceof AntidoteError) throw error;
+      // a closed or unreachable socket: subscribe again from the last event seen
+    } finally {
+      ctx.cancellation.signal.removeEventListener('abort', stop);
+      await client.dispose();
+    }
+    if (ctx.cancellation.signal.aborted) {
+      await fetch(`${base}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+        body: JSON.stringify({
+          query: 'mutation($i: CancelJobInput!) { cancelJob(input: $i) { userErrors { code message } } }',
+          variables: { i: { jobId } },
+        }),
+      }).catch(() => {});
+      ctx.cancellation.check();
+    }
+  }
+  if (!last || !TERMINAL_EVENTS.has(last.type)) {
+    throw new AntidoteError(
+      'BACKEND_UNAVAILABLE',
+      `The progress stream of job ${jobId} ended before the job did; see it at ${base}.`,
+    );
+  }
+  return { events, last };
 }
