@@ -14,15 +14,12 @@ import { createLabAttack, trainLabModel } from '@antidote/core/lab';
 import { evaluateAttack, evaluateClean } from '@antidote/core/metrics';
 import { loadModelFromFiles, saveModelToFiles } from '@antidote/core/models';
 import { initRuntime } from '@antidote/core/runtime';
+import type * as tf from '@tensorflow/tfjs';
+import { option } from './cli-args.ts';
 
 // apps/cli/src/service-demo.ts's DEMO_VICTIM and DEMO_PT_STEPS (bench cannot import an app's source).
 const DEMO_VICTIM = { fraction: 1 / 3, poisonCount: 200, targetClass: 0, epochs: 2, seed: 7 } as const;
 const DEMO_PT_STEPS = 300;
-const args = process.argv.slice(2);
-const option = (name: string, fallback: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : fallback;
-};
 const cache = path.resolve(option('--cache', path.join(import.meta.dirname, '.cache', 'demo-victim')));
 const variants = JSON.parse(option('--variants', '[{}]')) as Partial<PivotalTuningOptions>[];
 
@@ -40,7 +37,7 @@ const attackSpec = {
   targetClass: DEMO_VICTIM.targetClass,
   seed: DEMO_VICTIM.seed,
 };
-let model;
+let model: tf.LayersModel;
 if (existsSync(path.join(cache, 'meta.json'))) {
   const meta = JSON.parse(readFileSync(path.join(cache, 'meta.json'), 'utf8')) as { files: string[] };
   model = await loadModelFromFiles(
@@ -60,7 +57,7 @@ if (existsSync(path.join(cache, 'meta.json'))) {
   writeFileSync(path.join(cache, 'meta.json'), JSON.stringify({ files: Object.keys(files) }));
 }
 const triggered = triggeredTestSet(createLabAttack(attackSpec), evaluation);
-const measure = async (m: typeof model) => ({
+const measure = async (m: tf.LayersModel) => ({
   cda: (await evaluateClean(m, evaluation)).cda,
   asr: (await evaluateAttack(m, triggered, DEMO_VICTIM.targetClass)).asr,
 });

@@ -16,6 +16,7 @@ import {
   type TriggerFamily,
 } from '@antidote/core/defenses';
 import { rocAuc } from '@antidote/core/metrics';
+import { args, option } from './cli-args.ts';
 import type { EfficacyJob } from './efficacy-job.ts';
 import { cpuInfo, probe } from './machine.ts';
 import { type Split, splitOf, TUNING_VICTIMS } from './split.ts';
@@ -23,11 +24,6 @@ import { ATTACK_SETTINGS, STRONG_ATTACK_SETTINGS } from './victims.ts';
 
 const run = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
-const args = process.argv.slice(2);
-const option = (name: string, fallback: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? (args[i + 1] ?? fallback) : fallback;
-};
 const quick = args.includes('--quick');
 /**
  * Victim recipes. `tiny` (default): tiny-cnn on 10,000 images, CDA 80-85%, the recipe every

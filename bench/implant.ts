@@ -13,15 +13,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { CLEAN_LABEL_ATTACKS } from '@antidote/core/formats';
+import { option } from './cli-args.ts';
 import type { EfficacyJob } from './efficacy-job.ts';
 
 const run = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
-const args = process.argv.slice(2);
-const option = (name: string, fallback: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? (args[i + 1] ?? fallback) : fallback;
-};
 const attack = option('--attack', '') as EfficacyJob['attack'];
 if (!attack) throw new Error('--attack <name> is required');
 const cleanLabel = (CLEAN_LABEL_ATTACKS as readonly string[]).includes(attack);

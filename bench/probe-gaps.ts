@@ -9,13 +9,9 @@ import { loadBuiltinDataset, stratifiedSample } from '@antidote/core/datasets';
 import { freshHeadProbe } from '@antidote/core/defenses';
 import { loadModelFromFiles } from '@antidote/core/models';
 import { initRuntime } from '@antidote/core/runtime';
+import { option } from './cli-args.ts';
 import { ATTACK_SETTINGS, STRONG_ATTACK_SETTINGS, victimCacheKey } from './victims.ts';
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : fallback;
-};
 const strong = option('--profile', 'tiny') === 'strong';
 const cache = path.resolve(option('--victim-cache', ''));
 const settings = strong ? STRONG_ATTACK_SETTINGS : ATTACK_SETTINGS;
