@@ -211,13 +211,15 @@ const repairRows: (Record<string, number | string> & { attack: string; seed: num
  * the baselines without re-running them. A repair row is taken only when its victim is the same
  * model: same attack, seed and poison count, and test CDA and ASR before equal to this run's to
  * the last digit (the jobs are deterministic); otherwise the run stops. Detection rows are taken
- * per attack when this run ran no detector. Reused rows say so (`reusedFrom`).
+ * per attack when this run ran no detector. Reused rows say so (`reusedFrom`). Several files,
+ * comma-separated, combine runs that each ran some defenses on the same victims.
  */
-const reuseFile = option('--reuse', '');
+const reuseFiles = option('--reuse', '').split(',').filter(Boolean);
+const reuseFile = reuseFiles.map((f) => path.basename(f)).join(', ');
 const reusedDefenses = new Set<string>();
 let reusedDetection: Record<string, unknown>[] = [];
-if (reuseFile) {
-  const earlier = JSON.parse(readFileSync(reuseFile, 'utf8')) as {
+for (const file of reuseFiles) {
+  const earlier = JSON.parse(readFileSync(file, 'utf8')) as {
     repair: (Record<string, number | string> & { attack: string; seed: number; defense: string; poisonCount: number })[];
     detection: (Record<string, unknown> & { attack: string })[];
   };
@@ -232,16 +234,21 @@ if (reuseFile) {
       victim.before.asr !== Number(row.asrBefore)
     ) {
       throw new Error(
-        `--reuse: ${row.attack} seed ${row.seed} is not the same victim as in ${reuseFile} (CDA/ASR before ${victim.before.cda}/${victim.before.asr} vs ${row.cdaBefore}/${row.asrBefore})`,
+        `--reuse: ${row.attack} seed ${row.seed} is not the same victim as in ${file} (CDA/ASR before ${victim.before.cda}/${victim.before.asr} vs ${row.cdaBefore}/${row.asrBefore})`,
       );
     }
-    repairRows.push({ ...row, reusedFrom: path.basename(reuseFile) });
+    // A row another reused file already gave (same defense and victim) is not counted twice.
+    if (repairRows.some((r) => r.defense === row.defense && r.attack === row.attack && r.seed === row.seed)) continue;
+    repairRows.push({ ...row, reusedFrom: path.basename(file) });
     reusedDefenses.add(row.defense);
   }
   if (detectors.length === 0) {
-    reusedDetection = earlier.detection
-      .filter((d) => attacks.includes(d.attack as EfficacyJob['attack']))
-      .map((d) => ({ ...d, reusedFrom: path.basename(reuseFile) }));
+    reusedDetection = [
+      ...reusedDetection,
+      ...earlier.detection
+        .filter((d) => attacks.includes(d.attack as EfficacyJob['attack']))
+        .map((d) => ({ ...d, reusedFrom: path.basename(file) })),
+    ];
   }
 }
 const reportedDefenses = [...defenses, ...[...reusedDefenses].filter((d) => !defenses.includes(d))];
