@@ -223,6 +223,41 @@ describe('Pivotal Tuning', () => {
     }
   });
 
+  it('judges a strict-budget run by the held-out drop itself, without the tolerance', async () => {
+    const run = (strictBudget: boolean) =>
+      pivotalTuning(fixture.model, fixture.trusted, {
+        seed: 8,
+        steps: 40,
+        batchSize: 32,
+        evaluateEvery: 5,
+        accuracyBudget: 0,
+        budgetTolerance: 3,
+        recipe: 'fresh-head',
+        retry: null,
+        strictBudget,
+        // Every image patched and mixed pairs: the fixture's 12 px images then lose a few held-out images.
+        noisePatches: 1,
+        distillMixup: 2,
+      });
+    const loose = await run(false);
+    loose.model.dispose();
+    console.log(
+      'CK',
+      JSON.stringify(loose.checkpoints.map((c) => [c.step, c.withinFloor, c.heldOut?.drop, c.heldOut?.dropStdError])),
+    );
+    const admitted = loose.checkpoints.filter((c) => c.withinFloor && (c.heldOut?.drop ?? 0) > 0);
+    // The tolerance admits checkpoints that lost held-out images; a strict run refuses each one.
+    expect(admitted.length).toBeGreaterThan(0);
+    const strict = await run(true);
+    strict.model.dispose();
+    for (const checkpoint of admitted) {
+      expect(strict.checkpoints.find((c) => c.step === checkpoint.step)?.withinFloor).toBe(false);
+    }
+    for (const checkpoint of strict.checkpoints.filter((c) => c.withinFloor)) {
+      expect(checkpoint.heldOut?.drop).toBeLessThanOrEqual(1e-9);
+    }
+  });
+
   it('works without labels by distilling from the pivot', async () => {
     const result = await pivotalTuning(fixture.model, fixture.trusted, { seed: 4, ...SMALL, useLabels: false });
     expect(result.parameters.useLabels).toBe(false);

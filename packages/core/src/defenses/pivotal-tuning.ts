@@ -46,7 +46,14 @@ export type PivotalTuningRecipe = 'pivot-head' | 'fresh-head';
 /** The settings a recipe (or a retry) decides. */
 export type RecipeSettings = Pick<
   PivotalTuningOptions,
-  'headInit' | 'learningRate' | 'lambdaDistill' | 'lambdaHeadShift' | 'noisePatches' | 'distillMixup' | 'mixupGate'
+  | 'headInit'
+  | 'learningRate'
+  | 'lambdaDistill'
+  | 'lambdaHeadShift'
+  | 'noisePatches'
+  | 'distillMixup'
+  | 'mixupGate'
+  | 'strictBudget'
 >;
 
 export interface PivotalTuningOptions extends DefenseOptions {
@@ -143,6 +150,12 @@ export interface PivotalTuningOptions extends DefenseOptions {
    * (a warp) fires there, and distilling that answer teaches the trigger's class everywhere.
    */
   mixupGate?: 'none' | 'source-labels';
+  /**
+   * Judge this run's checkpoints by the held-out drop itself, without the standard error of noise
+   * `budgetTolerance` otherwise allows: for a recipe that moves the model far (a new head at a high
+   * learning rate), the tolerance admits real costs of 4-5 points on a 2-point budget.
+   */
+  strictBudget?: boolean;
   /** Experimental: average the weights of the checkpoints after this share of the steps. */
   averageFrom?: number;
   /** Experimental: softmax temperature of the distillation terms. */
@@ -181,6 +194,7 @@ export const PIVOTAL_TUNING_DEFAULTS = {
   noiseBlend: 'auto',
   distillMixup: 2,
   mixupGate: 'none',
+  strictBudget: false,
   distillTemperature: 1,
   averageFrom: 1,
 } as const satisfies Required<Omit<PivotalTuningOptions, keyof DefenseOptions | 'augment' | 'withFinalReference'>>;
@@ -194,6 +208,7 @@ export const PIVOT_HEAD_RECIPE = {
   noisePatches: PIVOTAL_TUNING_DEFAULTS.noisePatches,
   distillMixup: PIVOTAL_TUNING_DEFAULTS.distillMixup,
   mixupGate: PIVOTAL_TUNING_DEFAULTS.mixupGate,
+  strictBudget: PIVOTAL_TUNING_DEFAULTS.strictBudget,
   retry: PIVOTAL_TUNING_DEFAULTS.retry,
 } as const satisfies RecipeSettings & Pick<PivotalTuningOptions, 'retry'>;
 
@@ -210,6 +225,7 @@ export const FRESH_HEAD_RECIPE = {
   noisePatches: 0.5,
   distillMixup: 0,
   mixupGate: 'none',
+  strictBudget: true,
   retry: {
     headInit: PIVOT_HEAD_RECIPE.headInit,
     learningRate: PIVOT_HEAD_RECIPE.learningRate,
@@ -218,6 +234,7 @@ export const FRESH_HEAD_RECIPE = {
     noisePatches: PIVOT_HEAD_RECIPE.noisePatches,
     distillMixup: PIVOT_HEAD_RECIPE.distillMixup,
     mixupGate: PIVOT_HEAD_RECIPE.mixupGate,
+    strictBudget: PIVOT_HEAD_RECIPE.strictBudget,
   },
 } as const satisfies RecipeSettings & Pick<PivotalTuningOptions, 'retry'>;
 
@@ -228,6 +245,7 @@ export const FRESH_HEAD_RECIPE = {
  */
 export const TRIGGER_INVERSION_REFERENCE_TUNING = {
   recipe: 'fresh-head',
+  strictBudget: false,
   headInit: 'random',
   learningRate: 0.05,
   lambdaDistill: 0.3,
@@ -551,6 +569,7 @@ async function tuneAttempt(
       startAccuracy: run.startAccuracy,
       reference: run.reference,
       collapseMargin: settings.collapseMargin,
+      ...(settings.strictBudget ? { tolerance: 0 } : {}),
       ...(reinitializeHead ? { collapseAfterStep: settings.steps / 2 } : {}),
       fallbackWeights: suspectWeights,
       keepFinal: settings.select === 'final',
