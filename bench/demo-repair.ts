@@ -8,29 +8,21 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { triggeredTestSet } from '@antidote/core/attacks';
-import { loadBuiltinDataset, selectImages, stratifiedSample } from '@antidote/core/datasets';
+import { loadBuiltinDataset } from '@antidote/core/datasets';
 import { type PivotalTuningOptions, pivotalTuning } from '@antidote/core/defenses';
-import { createLabAttack, trainLabModel } from '@antidote/core/lab';
+import { createLabAttack, DEMO_PT_STEPS, DEMO_VICTIM, demoData, trainLabModel } from '@antidote/core/lab';
 import { evaluateAttack, evaluateClean } from '@antidote/core/metrics';
 import { loadModelFromFiles, saveModelToFiles } from '@antidote/core/models';
 import { initRuntime } from '@antidote/core/runtime';
 import type * as tf from '@tensorflow/tfjs';
 import { option } from './cli-args.ts';
 
-// apps/cli/src/service-demo.ts's DEMO_VICTIM and DEMO_PT_STEPS (bench cannot import an app's source).
-const DEMO_VICTIM = { fraction: 1 / 3, poisonCount: 200, targetClass: 0, epochs: 2, seed: 7 } as const;
-const DEMO_PT_STEPS = 300;
 const cache = path.resolve(option('--cache', path.join(import.meta.dirname, '.cache', 'demo-victim')));
 const variants = JSON.parse(option('--variants', '[{}]')) as Partial<PivotalTuningOptions>[];
 
 await initRuntime({ backend: 'wasm' });
 const { train, test } = loadBuiltinDataset('fashion-mnist');
-const victimData = stratifiedSample(train, DEMO_VICTIM.fraction, DEMO_VICTIM.seed).selected;
-const trusted = stratifiedSample(test, 0.06, DEMO_VICTIM.seed);
-const evaluation = selectImages(
-  trusted.rest,
-  Array.from({ length: 2000 }, (_, i) => i * 4),
-);
+const { victimTrain: victimData, trusted, evaluation } = demoData(train, test);
 const attackSpec = {
   name: 'badnets' as const,
   poisonCount: DEMO_VICTIM.poisonCount,
@@ -65,7 +57,7 @@ const before = await measure(model);
 console.log(JSON.stringify({ before }));
 for (const variant of variants) {
   const t0 = performance.now();
-  const result = await pivotalTuning(model, trusted.selected, {
+  const result = await pivotalTuning(model, trusted, {
     seed: 0,
     accuracyBudget: 0.02,
     steps: DEMO_PT_STEPS,

@@ -5,14 +5,10 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { exportImageArchive, loadBuiltinDataset, selectImages, stratifiedSample } from '@antidote/core/datasets';
-import { trainLabModel } from '@antidote/core/lab';
+import { exportImageArchive, loadBuiltinDataset } from '@antidote/core/datasets';
+import { DEMO_PT_STEPS, DEMO_VICTIM, demoData, trainLabModel } from '@antidote/core/lab';
 import { packModelArchive, saveModelToFiles } from '@antidote/core/models';
 
-/** Demo victim: 1/3 of Fashion-MNIST (20,000 images), 200 of them poisoned (1%), 2 epochs (~1 min on 2 cores). */
-export const DEMO_VICTIM = { fraction: 1 / 3, poisonCount: 200, targetClass: 0, epochs: 2, seed: 7 } as const;
-/** Pivotal-Tuning steps of the demo scan and repair (the default is 600; 300 keeps the demo short). */
-export const DEMO_PT_STEPS = 300;
 
 export interface DemoArtifacts {
   modelZip: Uint8Array;
@@ -37,13 +33,7 @@ export async function prepareDemoArtifacts(
   }
   mkdirSync(folder, { recursive: true });
   const { train, test } = loadBuiltinDataset('fashion-mnist');
-  const victimData = stratifiedSample(train, DEMO_VICTIM.fraction, DEMO_VICTIM.seed).selected;
-  // the trusted 1% (600 images) comes from data the victim never saw, as a defender's own clean set would
-  const trusted = stratifiedSample(test, 0.06, DEMO_VICTIM.seed);
-  const evaluation = selectImages(
-    trusted.rest,
-    Array.from({ length: 2000 }, (_, i) => i * 4),
-  );
+  const { victimTrain: victimData, trusted, evaluation } = demoData(train, test);
   let lastReport = 0;
   const result = await trainLabModel({
     train: victimData,
@@ -66,7 +56,7 @@ export async function prepareDemoArtifacts(
   });
   try {
     const modelZip = packModelArchive(await saveModelToFiles(result.model));
-    const trustedZip = exportImageArchive(trusted.selected);
+    const trustedZip = exportImageArchive(trusted);
     writeFileSync(modelPath, modelZip);
     writeFileSync(trustedPath, trustedZip);
     writeFileSync(metaPath, JSON.stringify({ cda: result.cda, asr: result.asr }));

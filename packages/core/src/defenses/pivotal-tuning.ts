@@ -199,8 +199,8 @@ export const PIVOTAL_TUNING_DEFAULTS = {
   averageFrom: 1,
 } as const satisfies Required<Omit<PivotalTuningOptions, keyof DefenseOptions | 'augment' | 'withFinalReference'>>;
 
-/** The 'pivot-head' recipe: the defaults above. */
-export const PIVOT_HEAD_RECIPE = {
+/** The settings of the 'pivot-head' recipe's runs: the defaults above. */
+const PIVOT_HEAD_SETTINGS = {
   headInit: PIVOTAL_TUNING_DEFAULTS.headInit,
   learningRate: PIVOTAL_TUNING_DEFAULTS.learningRate,
   lambdaDistill: PIVOTAL_TUNING_DEFAULTS.lambdaDistill,
@@ -209,13 +209,18 @@ export const PIVOT_HEAD_RECIPE = {
   distillMixup: PIVOTAL_TUNING_DEFAULTS.distillMixup,
   mixupGate: PIVOTAL_TUNING_DEFAULTS.mixupGate,
   strictBudget: PIVOTAL_TUNING_DEFAULTS.strictBudget,
+} as const satisfies RecipeSettings;
+
+/** The 'pivot-head' recipe: the defaults above, retried with stronger distillation. */
+export const PIVOT_HEAD_RECIPE = {
+  ...PIVOT_HEAD_SETTINGS,
   retry: PIVOTAL_TUNING_DEFAULTS.retry,
 } as const satisfies RecipeSettings & Pick<PivotalTuningOptions, 'retry'>;
 
 /**
  * The 'fresh-head' recipe, the repair's defaults before well-trained victims were measured: a
- * re-initialised head at learning rate 0.05 with light distillation, half the batch patched; when
- * it keeps nothing within the budget, the pivot-head recipe runs second.
+ * re-initialised head at learning rate 0.05 with light distillation, half the batch patched,
+ * judged strictly (`strictBudget`); when it keeps nothing within the budget, a pivot-head run.
  */
 export const FRESH_HEAD_RECIPE = {
   headInit: 'random',
@@ -226,16 +231,7 @@ export const FRESH_HEAD_RECIPE = {
   distillMixup: 0,
   mixupGate: 'none',
   strictBudget: true,
-  retry: {
-    headInit: PIVOT_HEAD_RECIPE.headInit,
-    learningRate: PIVOT_HEAD_RECIPE.learningRate,
-    lambdaDistill: PIVOT_HEAD_RECIPE.lambdaDistill,
-    lambdaHeadShift: PIVOT_HEAD_RECIPE.lambdaHeadShift,
-    noisePatches: PIVOT_HEAD_RECIPE.noisePatches,
-    distillMixup: PIVOT_HEAD_RECIPE.distillMixup,
-    mixupGate: PIVOT_HEAD_RECIPE.mixupGate,
-    strictBudget: PIVOT_HEAD_RECIPE.strictBudget,
-  },
+  retry: PIVOT_HEAD_SETTINGS,
 } as const satisfies RecipeSettings & Pick<PivotalTuningOptions, 'retry'>;
 
 /**
