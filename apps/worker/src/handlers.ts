@@ -3,8 +3,9 @@
  * fetch inputs under the job's tenant, run, store outputs (trigger image, repaired model as a
  * new version, finding), checkpoint long repairs, alert monitors.
  */
-import type { RepairTradeoff } from '@antidote/core/defenses';
+import type { ClassInversion, RepairTradeoff } from '@antidote/core/defenses';
 import { AntidoteError, isAntidoteError } from '@antidote/core/errors';
+import type { TriggerFamily } from '@antidote/core/formats';
 import { describeModelArchive } from '@antidote/core/models';
 import { insertModelVersion, recordArtifact, schema, type Tx } from '@antidote/db';
 import { deliverWebhook, expiryFor, insertJob, parseJobParams, saveJobCheckpoint } from '@antidote/jobs';
@@ -14,7 +15,7 @@ import type { TaskEstimate, TaskProgress } from './tasks/common.ts';
 import type { EvaluateResult } from './tasks/evaluate.ts';
 import type { ExportTaskResult, ImportTaskResult } from './tasks/import.ts';
 import type { RepairCheckpoint, RepairTaskResult } from './tasks/repair.ts';
-import type { ScanResult } from './tasks/scan.ts';
+import type { ReferenceRunFacts, ScanCheckpoint, ScanResult, ScanResume } from './tasks/scan.ts';
 import type { SweepModelResult, SweepResult } from './tasks/sweep.ts';
 import { runTaskInThread } from './thread/runner.ts';
 import type { JobContext } from './worker.ts';
@@ -257,9 +258,50 @@ async function dispatch(ctx: JobContext): Promise<JobOutcome> {
   }
 }
 
+/**
+ * What a scan keeps with its job (`jobs.checkpoint`): the reference repair's weights and each
+ * inverted class's trigger as blobs, the scores inline. A retried scan resumes from it.
+ */
+interface StoredScanCheckpoint {
+  digest: string;
+  referenceSha256: string;
+  referenceRun: ReferenceRunFacts;
+  classes: { target: number; scores: ClassInversion['scores']; displays: Partial<Record<TriggerFamily, string>> }[];
+}
+
+async function scanResume(ctx: JobContext): Promise<ScanResume | undefined> {
+  const stored = ctx.job.checkpoint as Partial<StoredScanCheckpoint> | null;
+  if (!stored?.referenceSha256 || !stored.digest || !stored.referenceRun) return undefined;
+  if (!(await ctx.options.store.stat(stored.referenceSha256))) return undefined;
+  const classes: ClassInversion[] = [];
+  for (const c of stored.classes ?? []) {
+    const displays: ClassInversion['displays'] = {};
+    for (const [family, sha] of Object.entries(c.displays) as [TriggerFamily, string][]) {
+      if (!(await ctx.options.store.stat(sha))) continue;
+      const bytes = await readAll(ctx, sha);
+      displays[family] = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    }
+    classes.push({ target: c.target, scores: c.scores, displays });
+  }
+  return {
+    digest: stored.digest,
+    reference: { archive: await readAll(ctx, stored.referenceSha256), run: stored.referenceRun },
+    classes,
+  };
+}
+
 async function scanJob(ctx: JobContext): Promise<JobOutcome> {
   const params = parseJobParams('scan', ctx.job.params);
   const inputs = await loadInputs(ctx, params.modelVersionId, params.datasetId);
+  const resumeFrom = await scanResume(ctx);
+  if (resumeFrom) {
+    await ctx.emit({
+      type: 'log',
+      phase: 'resuming',
+      message: `resuming: reference repair and ${resumeFrom.classes.length} inverted class(es) from the checkpoint`,
+    });
+  }
+  let saved: StoredScanCheckpoint | null = resumeFrom ? ((ctx.job.checkpoint as StoredScanCheckpoint | null) ?? null) : null;
   const result = await runTaskInThread<ScanResult>(
     'scan',
     {
@@ -274,8 +316,36 @@ async function scanJob(ctx: JobContext): Promise<JobOutcome> {
         ...(params.knownAttack ? { knownAttack: params.knownAttack } : {}),
         ...(params.triggerFamilies ? { triggerFamilies: params.triggerFamilies } : {}),
       },
+      ...(resumeFrom ? { resumeFrom } : {}),
     },
-    threadHooks(ctx),
+    {
+      ...threadHooks(ctx),
+      onCheckpoint: async (payload) => {
+        const checkpoint = payload as ScanCheckpoint;
+        if (checkpoint.kind === 'reference') {
+          const weights = await storeBytes(ctx, checkpoint.archive, 'application/zip');
+          saved = { digest: checkpoint.digest, referenceSha256: weights.sha256, referenceRun: checkpoint.run, classes: [] };
+        } else {
+          if (!saved || saved.digest !== checkpoint.digest) return;
+          const displays: Partial<Record<TriggerFamily, string>> = {};
+          for (const [family, pixels] of Object.entries(checkpoint.inversion.displays) as [TriggerFamily, Float32Array][]) {
+            const bytes = new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength);
+            displays[family] = (await storeBytes(ctx, bytes, 'application/octet-stream')).sha256;
+          }
+          saved = {
+            ...saved,
+            classes: [
+              ...saved.classes.filter((c) => c.target !== checkpoint.inversion.target),
+              { target: checkpoint.inversion.target, scores: checkpoint.inversion.scores, displays },
+            ],
+          };
+        }
+        const state = saved;
+        await tenant(ctx, (tx) =>
+          saveJobCheckpoint(tx, ctx.job.tenantId, ctx.job.id, { ...state }, { step: state.classes.length }),
+        );
+      },
+    },
   );
   // the reference repair never left the suspect: the scan could not decide, which is not "clean"
   const verdict = result.params.inconclusive && result.verdict === 'clean' ? 'suspicious' : result.verdict;

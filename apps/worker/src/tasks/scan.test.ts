@@ -7,6 +7,7 @@ import {
   CTI_EXTRA_FAMILIES_DEFAULT_SUSPICIOUS,
   CTI_EXTRA_FAMILIES_DEFAULT_THRESHOLD,
   runScan,
+  type ScanCheckpoint,
   scanVerdict,
   stretchContrast,
   triggerToPng,
@@ -112,6 +113,57 @@ describe('runScan', () => {
     expect(two.perClassScores).toEqual(one.perClassScores);
     expect(two.score).toBe(one.score);
     expect(two.suspectedTarget).toBe(one.suspectedTarget);
+  }, 600_000);
+
+  it('checkpoints the reference and each class; resumed mid-scan it skips them and gives the same result', async () => {
+    const options = { ...FAST, steps: 10 };
+    const checkpoints: ScanCheckpoint[] = [];
+    const full = await runScan({
+      model: fixture.modelBytes,
+      trusted: fixture.trustedBytes,
+      options,
+      onCheckpoint: async (c) => void checkpoints.push(c),
+    });
+    expect(checkpoints.map((c) => c.kind)).toEqual(['reference', 'class', 'class', 'class']);
+    const [reference, firstClass] = checkpoints as [
+      Extract<ScanCheckpoint, { kind: 'reference' }>,
+      Extract<ScanCheckpoint, { kind: 'class' }>,
+    ];
+    // a worker restarted after the reference repair and one class
+    const resumeFrom = {
+      digest: reference.digest,
+      reference: { archive: reference.archive, run: reference.run },
+      classes: [firstClass.inversion],
+    };
+    const events: TaskProgress[] = [];
+    const later: ScanCheckpoint[] = [];
+    const resumed = await runScan({
+      model: fixture.modelBytes,
+      trusted: fixture.trustedBytes,
+      options,
+      resumeFrom,
+      onProgress: (e) => void events.push(e),
+      onCheckpoint: async (c) => void later.push(c),
+    });
+    expect(resumed.params.resumedClasses).toBe(1);
+    // no reference training steps, and only the two classes left are inverted and saved
+    expect(events.filter((e) => e.phase === 'reference-repair' && e.step !== undefined)).toEqual([]);
+    expect(later.map((c) => (c.kind === 'class' ? c.inversion.target : c.kind))).toEqual(
+      [0, 1, 2].filter((c) => c !== firstClass.inversion.target),
+    );
+    expect(resumed.perClassScores).toEqual(full.perClassScores);
+    expect([resumed.score, resumed.verdict, resumed.suspectedTarget]).toEqual([full.score, full.verdict, full.suspectedTarget]);
+    expect(resumed.triggerPng).toEqual(full.triggerPng);
+    expect(resumed.params.referenceStep).toBe(full.params.referenceStep);
+
+    // a checkpoint of other options (here the candidate classes) is not applied
+    const other = await runScan({
+      model: fixture.modelBytes,
+      trusted: fixture.trustedBytes,
+      options: { ...options, repairSteps: 10, candidateClasses: [firstClass.inversion.target] },
+      resumeFrom,
+    });
+    expect(other.params.resumedClasses).toBe(0);
   }, 600_000);
 
   it('renders an inverted trigger as a contrast-stretched, upscaled PNG', () => {

@@ -6,6 +6,7 @@
  */
 import { encodePng } from '@antidote/core/datasets';
 import {
+  type ClassInversion,
   calibratedTriggerInversion,
   checkTriggerFamilies,
   exceedsThreshold,
@@ -16,8 +17,9 @@ import {
   type TriggerFamily,
 } from '@antidote/core/defenses';
 import { throwIfAborted } from '@antidote/core/errors';
+import { packModelArchive } from '@antidote/core/formats';
 import { accuracy, predictClasses } from '@antidote/core/metrics';
-import { splitAtPenultimate } from '@antidote/core/models';
+import { saveModelToFiles, splitAtPenultimate } from '@antidote/core/models';
 import { ThreadPool } from '@antidote/core/parallel';
 import { describeRuntime, type tf } from '@antidote/core/runtime';
 import {
@@ -28,6 +30,7 @@ import {
   elapsedMs,
   ensureRuntime,
   fraction,
+  inputsDigest,
   invalid,
   type KnownAttack,
   loadModelArchive,
@@ -40,6 +43,7 @@ import {
   type TrustedInput,
   toTaskError,
   triggeredSet,
+  trustedParts,
 } from './common.ts';
 
 /**
@@ -109,6 +113,29 @@ export interface ScanOptions {
   triggerFamilies?: TriggerFamily[];
 }
 
+/** What a scan's reference repair came to; a resumed scan reports the first run's figures. */
+export interface ReferenceRunFacts {
+  steps: number;
+  stepsRun: number;
+  validationAccuracy: number;
+}
+
+/**
+ * A scan's checkpoints, handed to `onCheckpoint` as they happen: the reference repair once it is
+ * trained (a model archive), then each class as it is inverted. `digest` ties them to the scan's
+ * model, data and shaping options; a resume with other inputs starts over.
+ */
+export type ScanCheckpoint =
+  | { kind: 'reference'; digest: string; archive: Uint8Array; run: ReferenceRunFacts }
+  | { kind: 'class'; digest: string; inversion: ClassInversion };
+
+/** Everything a scan saved before it was interrupted: the reference and the classes inverted. */
+export interface ScanResume {
+  digest: string;
+  reference: { archive: Uint8Array; run: ReferenceRunFacts };
+  classes: ClassInversion[];
+}
+
 export interface ScanInput {
   /** The model archive (zip/tar of model.json + weights). */
   model: Uint8Array;
@@ -121,6 +148,9 @@ export interface ScanInput {
   onEstimate?: EstimateCallback;
   /** Compute threads to invert classes on (1: this thread only). */
   threads?: number;
+  /** An interrupted run's checkpoints: its reference is reused and its classes are not inverted again. */
+  resumeFrom?: ScanResume;
+  onCheckpoint?: (checkpoint: ScanCheckpoint) => Promise<void>;
 }
 
 export interface ScanResult {
@@ -229,6 +259,14 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
       ...(settings.validationFraction !== undefined ? { validationFraction: settings.validationFraction } : {}),
     };
     const { fit, validation } = splitTrusted(trusted, split);
+    // the options that change a class's score; thresholds only read the scores, so they may differ
+    const { threshold: _t, suspiciousThreshold: _s, ...shaping } = settings;
+    const digest = inputsDigest([
+      input.model,
+      ...trustedParts(input.trusted),
+      JSON.stringify({ ...shaping, candidates: [...new Set(candidates)].sort((a, b) => a - b) }),
+    ]);
+    const resume = input.resumeFrom?.digest === digest ? input.resumeFrom : undefined;
 
     // Weights ~ cost: PT steps run student + teacher passes on their batch, inversion steps two
     // models' forward and backward passes on each family's batch.
@@ -287,21 +325,40 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
 
     // The reference is run here rather than inside CTI so the scan knows how it went: a reference
     // that never left the suspect's weights (training collapsed at once) makes every score 0.
-    const referenceRun = await pivotalTuning(model, trusted, {
-      ...split,
-      select: 'final',
-      steps: settings.repairSteps,
-      ...(settings.batchSize ? { batchSize: settings.batchSize } : {}),
-      ...(signal ? { signal } : {}),
-      onProgress: async (p) => {
-        await progress.report('reference-repair', p.step / Math.max(1, p.totalSteps), {
-          step: p.step,
-          totalSteps: p.totalSteps,
-          ...(p.metrics ? { metrics: p.metrics } : {}),
-        });
-      },
-    });
-    const referenceModel = referenceRun.model;
+    let referenceRun: ReferenceRunFacts;
+    let referenceModel: tf.LayersModel;
+    if (resume) {
+      referenceModel = (await loadModelArchive(resume.reference.archive)).model;
+      referenceRun = resume.reference.run;
+      await progress.report('reference-repair', 1, {
+        message: `Resumed: the reference repair and ${resume.classes.length} class(es) come from the checkpoint.`,
+      });
+    } else {
+      const run = await pivotalTuning(model, trusted, {
+        ...split,
+        select: 'final',
+        steps: settings.repairSteps,
+        ...(settings.batchSize ? { batchSize: settings.batchSize } : {}),
+        ...(signal ? { signal } : {}),
+        onProgress: async (p) => {
+          await progress.report('reference-repair', p.step / Math.max(1, p.totalSteps), {
+            step: p.step,
+            totalSteps: p.totalSteps,
+            ...(p.metrics ? { metrics: p.metrics } : {}),
+          });
+        },
+      });
+      referenceModel = run.model;
+      referenceRun = {
+        steps: run.steps,
+        stepsRun: Number(run.parameters.stepsRun),
+        validationAccuracy: run.validationAccuracyAfter,
+      };
+      if (input.onCheckpoint) {
+        const archive = packModelArchive(await saveModelToFiles(referenceModel));
+        await input.onCheckpoint({ kind: 'reference', digest, archive, run: referenceRun });
+      }
+    }
     reference = referenceModel;
     const referenceUnchanged = referenceRun.steps === 0;
     // Classes are inverted independently, so they spread over compute threads with the same
@@ -324,6 +381,13 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
       combine: settings.extraFamilies ? 'centred' : 'max',
       repairedModel: referenceModel,
       threshold: settings.threshold,
+      ...(resume ? { invertedClasses: resume.classes } : {}),
+      ...(input.onCheckpoint
+        ? {
+            onClassInverted: (inversion: ClassInversion) =>
+              input.onCheckpoint?.({ kind: 'class', digest, inversion }) ?? Promise.resolve(),
+          }
+        : {}),
       ...(signal ? { signal } : {}),
       ...(pool ? { pool } : {}),
       onProgress: async (p) => {
@@ -363,8 +427,9 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
         repairSteps: settings.repairSteps,
         suspiciousThreshold: settings.suspiciousThreshold,
         referenceStep: referenceRun.steps,
-        referenceStepsRun: referenceRun.parameters.stepsRun,
-        referenceValidationAccuracy: referenceRun.validationAccuracyAfter,
+        referenceStepsRun: referenceRun.stepsRun,
+        referenceValidationAccuracy: referenceRun.validationAccuracy,
+        resumedClasses: resume ? resume.classes.filter((c) => candidates.includes(c.target)).length : 0,
         inconclusive: referenceUnchanged,
         seed: settings.seed,
         validationFraction: settings.validationFraction ?? 0.2,

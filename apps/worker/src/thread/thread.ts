@@ -51,7 +51,13 @@ async function run(): Promise<unknown> {
   await initRuntime(request.backend ? { backend: request.backend as BackendChoice } : {});
   switch (request.task) {
     case 'scan':
-      return runScan({ ...(request.input as Parameters<typeof runScan>[0]), ...hooks, onEstimate, threads: request.threads });
+      return runScan({
+        ...(request.input as Parameters<typeof runScan>[0]),
+        ...hooks,
+        onEstimate,
+        threads: request.threads,
+        onCheckpoint: (checkpoint) => call({ type: 'checkpoint', payload: checkpoint }),
+      });
     case 'evaluate':
       return runEvaluate({ ...(request.input as Parameters<typeof runEvaluate>[0]), ...hooks });
     case 'repair':

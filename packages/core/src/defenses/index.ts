@@ -85,6 +85,7 @@ export {
 } from './repair-outcome.ts';
 export type { SlolSign } from './slol.ts';
 export {
+  type ClassInversion,
   calibratedTriggerInversion,
   calibratedTriggerInversionDetector,
   calibrateThreshold,

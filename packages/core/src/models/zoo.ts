@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { AntidoteError } from '../errors.ts';
 import { createRng, type Rng } from '../random.ts';
 
-export const ARCHITECTURES = ['small-cnn', 'tiny-cnn', 'resnet20', 'preact-resnet18'] as const;
+export const ARCHITECTURES = ['small-cnn', 'tiny-cnn', 'resnet20', 'tiny-resnet', 'preact-resnet18'] as const;
 export type Architecture = (typeof ARCHITECTURES)[number];
 
 export interface ModelSpec {
@@ -67,11 +67,16 @@ function shortcut(x: tf.SymbolicTensor, filters: number, stride: number, rng: Rn
   return tf.layers.batchNormalization({ momentum: 0.9 }).apply(y) as tf.SymbolicTensor;
 }
 
-/** He et al. 2016 CIFAR ResNet with 6n+2 layers (n = 3 gives ResNet-20, 0.27M parameters). */
-function cifarResNet(spec: ModelSpec, rng: Rng, blocksPerStage = 3): tf.LayersModel {
+/**
+ * He et al. 2016 CIFAR ResNet with 6n+2 layers (n = 3 gives ResNet-20, 0.27M parameters).
+ * `tiny-resnet` is n = 1 at half width (8-16-32 channels, ResNet-8: 20k parameters, 6.5 MFLOP
+ * per 32x32x3 image against ResNet-20's 82): the same graph pattern (Conv+BN+ReLU stem, residual adds, 1x1 projection shortcuts,
+ * global average pool) that PyTorch exports, small enough to train and repair within a test.
+ */
+function cifarResNet(spec: ModelSpec, rng: Rng, blocksPerStage = 3, widths = [16, 32, 64]): tf.LayersModel {
   const input = tf.input({ shape: [...spec.inputShape] });
-  let x = convBn(input, 16, 1, rng);
-  [16, 32, 64].forEach((filters, stage) => {
+  let x = convBn(input, widths[0] as number, 1, rng);
+  widths.forEach((filters, stage) => {
     for (let block = 0; block < blocksPerStage; block++) {
       const stride = stage > 0 && block === 0 ? 2 : 1;
       const y = convBn(convBn(x, filters, stride, rng), filters, 1, rng, false);
@@ -83,7 +88,11 @@ function cifarResNet(spec: ModelSpec, rng: Rng, blocksPerStage = 3): tf.LayersMo
   const logits = tf.layers
     .dense({ units: spec.numClasses, kernelInitializer: glorot(rng), name: LOGITS_LAYER })
     .apply(x) as tf.SymbolicTensor;
-  return tf.model({ inputs: input, outputs: logits, name: 'resnet20' });
+  return tf.model({
+    inputs: input,
+    outputs: logits,
+    name: blocksPerStage === 3 && widths[0] === 16 ? 'resnet20' : 'tiny_resnet',
+  });
 }
 
 /** He et al. 2016 pre-activation ResNet-18 (11M parameters): the paper's CIFAR model, for GPU workers. */
@@ -137,6 +146,8 @@ export function createModel(spec: ModelSpec): tf.LayersModel {
       return smallCnn(spec, rng, 'tiny');
     case 'resnet20':
       return cifarResNet(spec, rng, 3);
+    case 'tiny-resnet':
+      return cifarResNet(spec, rng, 1, [8, 16, 32]);
     case 'preact-resnet18':
       return preActResNet18(spec, rng);
     default:

@@ -23,6 +23,7 @@ import { checkTriggerFamilies, TRIGGER_INVERSION_DEFAULTS, type TriggerInversion
 import { CTI_REPAIRED, CTI_SPLITS, CTI_SUSPECT } from './thread-handlers.ts';
 
 export { calibrateThreshold, combineFamilyScores, exceedsThreshold, type FamilyCombination } from './combine.ts';
+export type { ClassInversion } from './invert-class.ts';
 export {
   checkTriggerFamilies,
   TRIGGER_FAMILIES,
@@ -88,8 +89,16 @@ export async function calibratedTriggerInversion(
     settings: classInversionSettings(settings),
     seed: options.seed,
   });
+  // a resumed run's classes, kept only where they hold a score for every family now asked for
+  const resumed = new Map(
+    (options.invertedClasses ?? [])
+      .filter((c) => candidates.includes(c.target) && families.every((f) => typeof c.scores[f] === 'number'))
+      .map((c) => [c.target, c] as const),
+  );
+  const remaining = candidates.filter((c) => !resumed.has(c));
   let done = 0;
-  const record = async (inversion: ClassInversion | null) => {
+  const record = async (inversion: ClassInversion | null, fresh = true) => {
+    if (inversion && fresh) await options.onClassInverted?.(inversion);
     if (inversion) {
       for (const family of families) {
         (familyScores.get(family) as number[])[inversion.target] = inversion.scores[family] ?? 0;
@@ -110,19 +119,30 @@ export async function calibratedTriggerInversion(
   };
 
   try {
+    for (const inversion of resumed.values()) {
+      const displays = Object.fromEntries(
+        Object.entries(inversion.displays).map(([family, pixels]) => [family, Float32Array.from(pixels as ArrayLike<number>)]),
+      );
+      await record({ ...inversion, displays }, false);
+    }
     const pool = options.pool;
-    if (pool?.running) {
+    if (pool?.running && remaining.length > 0) {
       // Every thread gets the two models and the splits once; classes go to whichever is free.
       await pool.loadModel(CTI_SUSPECT, await saveModelToFiles(model));
       await pool.loadModel(CTI_REPAIRED, await saveModelToFiles(repaired));
       await pool.broadcast('put', { key: CTI_SPLITS, value: { fit, validation } });
       try {
-        await pool.map(candidates, 'cti-class', (target) => request(target), record);
+        await pool.map(
+          remaining,
+          'cti-class',
+          (target) => request(target),
+          (inversion: ClassInversion | null) => record(inversion),
+        );
       } finally {
         if (pool.running) await pool.broadcast('drop', { keys: [CTI_SUSPECT, CTI_REPAIRED, CTI_SPLITS] });
       }
     } else {
-      for (const target of candidates) {
+      for (const target of remaining) {
         throwIfAborted(options.signal);
         await record(await invertClass(model, repaired, fit, validation, request(target), options.signal));
       }

@@ -8,6 +8,7 @@ import { TRIGGER_FAMILIES, type TriggerFamily } from '../../formats/names.ts';
 import type { PivotalTuningOptions } from '../pivotal-tuning.ts';
 import type { DefenseOptions } from '../types.ts';
 import type { FamilyCombination } from './combine.ts';
+import type { ClassInversion } from './invert-class.ts';
 
 export { TRIGGER_FAMILIES, type TriggerFamily };
 
@@ -80,6 +81,15 @@ export interface TriggerInversionOptions extends DefenseOptions {
   repairOptions?: Omit<PivotalTuningOptions, keyof DefenseOptions>;
   /** Decision threshold on the score, from `calibrateThreshold` over reference clean models. */
   threshold?: number;
+  // ---- checkpoints: a long scan resumes instead of starting over
+  /**
+   * Classes an earlier run with the same models, data and settings already inverted (from its
+   * `onClassInverted` calls): they are scored as given and not inverted again. Classes are
+   * independent and seeded per class, so the result is the one an uninterrupted run gives.
+   */
+  invertedClasses?: readonly ClassInversion[];
+  /** Awaited after each class is inverted (not for `invertedClasses`), so a caller can save it. */
+  onClassInverted?: (inversion: ClassInversion) => Promise<void>;
 }
 
 export const TRIGGER_INVERSION_DEFAULTS = {
