@@ -9,7 +9,6 @@ import { exportImageArchive, loadBuiltinDataset } from '@antidote/core/datasets'
 import { DEMO_PT_STEPS, DEMO_VICTIM, demoData, trainLabModel } from '@antidote/core/lab';
 import { packModelArchive, saveModelToFiles } from '@antidote/core/models';
 
-
 export interface DemoArtifacts {
   modelZip: Uint8Array;
   trustedZip: Uint8Array;

@@ -28,7 +28,9 @@ describe('freshHeadProbe', () => {
   it('finds the gap when the head holds what a few labels cannot teach', async () => {
     // Two trusted images per class: fresh heads learn little from eight, the trained head knew it all.
     const perClass = new Map<number, number[]>();
-    fixture.trusted.labels.forEach((label, i) => perClass.set(label, [...(perClass.get(label) ?? []), i]));
+    fixture.trusted.labels.forEach((label, i) => {
+      perClass.set(label, [...(perClass.get(label) ?? []), i]);
+    });
     const few = selectImages(
       fixture.trusted,
       [...perClass.values()].flatMap((indices) => indices.slice(0, 2)),
