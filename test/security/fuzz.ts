@@ -217,7 +217,8 @@ class IsolatedRunner {
     });
   }
 
-  async run(bytes: Uint8Array, deadlineMs: number): Promise<IsolatedOutcome | 'deadline'> {
+  /** Starts and warms a thread when there is none; not part of any case's time. */
+  async ready(): Promise<void> {
     if (!this.worker) {
       const fresh = this.start();
       const warm = await this.send(fresh, this.warmup, 1_800_000);
@@ -227,7 +228,11 @@ class IsolatedRunner {
       }
       this.worker = fresh;
     }
-    const outcome = await this.send(this.worker, bytes, deadlineMs).catch((error: Error) => {
+  }
+
+  async run(bytes: Uint8Array, deadlineMs: number): Promise<IsolatedOutcome | 'deadline'> {
+    await this.ready();
+    const outcome = await this.send(this.worker as Worker, bytes, deadlineMs).catch((error: Error) => {
       // the thread died (a crash, not a spin): a failure of the case, and a new thread next time
       this.worker = null;
       return { id: -1, outcome: 'untyped' as const, message: `the thread died: ${error.message}` };
@@ -263,6 +268,7 @@ export async function runFuzz(seed: number, casesPerTarget: number, maxCaseMs = 
     try {
       for (let i = 0; i < casesPerTarget; i++) {
         const input = i === 0 ? corpus : mutate(corpus, rng);
+        await isolated?.ready();
         const started = performance.now();
         if (isolated) {
           const outcome = await isolated.run(input, maxCaseMs - 1000);
