@@ -101,8 +101,7 @@ export async function startDashboard(gatewayUrl: string, port?: number): Promise
   const next = runNext(['start', '-p', String(port), '-H', '127.0.0.1'], env);
   next.stdout?.on('data', (d: Buffer) => log.push(d.toString()));
   next.stderr?.on('data', (d: Buffer) => log.push(`[stderr] ${d}`));
-  // generous: on a machine shared with benchmarks a niced next start took over a minute
-  const deadline = Date.now() + 300_000;
+  const deadline = Date.now() + 60_000;
   for (;;) {
     if (next.exitCode !== null) throw new Error(`next start exited (${next.exitCode}):\n${log.join('')}`);
     const ready = await fetch(`${origin}/api/auth/csrf`).then(
@@ -112,7 +111,7 @@ export async function startDashboard(gatewayUrl: string, port?: number): Promise
     if (ready) break;
     if (Date.now() > deadline) {
       await stopGroup(next);
-      throw new Error(`next start not ready after 300 s:\n${log.join('')}`);
+      throw new Error(`next start not ready after 60 s:\n${log.join('')}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }
