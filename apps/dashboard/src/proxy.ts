@@ -36,7 +36,6 @@ export function proxy(request: NextRequest) {
 }
 
 export const config = {
-  // every page, the sign-in form included; not Next's own paths (assets, images, the dev
-  // server's HMR socket, none of them a document) or the icons
-  matcher: ['/((?!_next/|icon.svg|favicon.ico).*)'],
+  // every page, the sign-in form included; not Next's hashed assets or the icons (no documents)
+  matcher: ['/((?!_next/static|_next/image|icon.svg|favicon.ico).*)'],
 };
