@@ -270,8 +270,10 @@ export async function runFuzz(seed: number, casesPerTarget: number, maxCaseMs = 
         const input = i === 0 ? corpus : mutate(corpus, rng);
         await isolated?.ready();
         const started = performance.now();
+        let endedAtDeadline = false;
         if (isolated) {
           const outcome = await isolated.run(input, maxCaseMs - 1000);
+          endedAtDeadline = outcome === 'deadline';
           if (outcome === 'deadline') stats.deadlines += 1;
           else if (outcome.outcome === 'accepted') stats.accepted += 1;
           else if (outcome.outcome === 'typed') stats.typedErrors += 1;
@@ -291,7 +293,9 @@ export async function runFuzz(seed: number, casesPerTarget: number, maxCaseMs = 
         }
         const ms = performance.now() - started;
         stats.slowestMs = Math.max(stats.slowestMs, Math.round(ms));
-        if (ms > maxCaseMs) fail(i, `took ${Math.round(ms)} ms`);
+        // A case ended at the deadline was bounded by it; tearing down and restarting its thread
+        // afterwards is the runner's cost (seconds on a loaded machine), not the parser's.
+        if (ms > maxCaseMs && !endedAtDeadline) fail(i, `took ${Math.round(ms)} ms`);
         stats.cases += 1;
       }
     } finally {
