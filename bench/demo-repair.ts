@@ -1,21 +1,13 @@
-/**
- * The `npm start` demo's repair outside the service: the demo's victim (apps/cli service-demo:
- * small-cnn, 20,000 Fashion-MNIST images with 200 BadNets poisons, 2 epochs, seed 7), its trusted
- * 600 images, and the worker's Pivotal Tuning call (seed 0, the demo's steps), measured on the
- * demo's 2,000 evaluation images. Compares Pivotal Tuning options side by side on one victim.
- * `npm run bench:demo-repair -- [--cache DIR] [--variants JSON-array-of-options]`
- */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { triggeredTestSet } from '@antidote/core/attacks';
 import { loadBuiltinDataset } from '@antidote/core/datasets';
 import { type PivotalTuningOptions, pivotalTuning } from '@antidote/core/defenses';
 import { createLabAttack, DEMO_PT_STEPS, DEMO_VICTIM, demoData, trainLabModel } from '@antidote/core/lab';
 import { evaluateAttack, evaluateClean } from '@antidote/core/metrics';
-import { loadModelFromFiles, saveModelToFiles } from '@antidote/core/models';
 import { initRuntime } from '@antidote/core/runtime';
 import type * as tf from '@tensorflow/tfjs';
 import { option } from './cli-args.ts';
+import { loadCachedModel, saveCachedModel } from './victims.ts';
 
 const cache = path.resolve(option('--cache', path.join(import.meta.dirname, '.cache', 'demo-victim')));
 const variants = JSON.parse(option('--variants', '[{}]')) as Partial<PivotalTuningOptions>[];
@@ -29,13 +21,8 @@ const attackSpec = {
   targetClass: DEMO_VICTIM.targetClass,
   seed: DEMO_VICTIM.seed,
 };
-let model: tf.LayersModel;
-if (existsSync(path.join(cache, 'meta.json'))) {
-  const meta = JSON.parse(readFileSync(path.join(cache, 'meta.json'), 'utf8')) as { files: string[] };
-  model = await loadModelFromFiles(
-    Object.fromEntries(meta.files.map((f) => [f, new Uint8Array(readFileSync(path.join(cache, f)))])),
-  );
-} else {
+let model = (await loadCachedModel(cache))?.model;
+if (!model) {
   const lab = await trainLabModel({
     train: victimData,
     test: evaluation,
@@ -43,10 +30,7 @@ if (existsSync(path.join(cache, 'meta.json'))) {
     recipe: { epochs: DEMO_VICTIM.epochs, seed: DEMO_VICTIM.seed },
   });
   model = lab.model;
-  const files = await saveModelToFiles(model);
-  mkdirSync(cache, { recursive: true });
-  for (const [name, bytes] of Object.entries(files)) writeFileSync(path.join(cache, name), bytes);
-  writeFileSync(path.join(cache, 'meta.json'), JSON.stringify({ files: Object.keys(files) }));
+  await saveCachedModel(cache, model);
 }
 const triggered = triggeredTestSet(createLabAttack(attackSpec), evaluation);
 const measure = async (m: tf.LayersModel) => ({

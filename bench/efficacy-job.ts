@@ -5,7 +5,6 @@
  * Prints one JSON document on stdout.
  */
 
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { triggeredTestSet } from '@antidote/core/attacks';
 import { loadBuiltinDataset, selectImages, stratifiedSample } from '@antidote/core/datasets';
@@ -26,10 +25,9 @@ import {
 import { createLabAttack, type LabAttackName, trainLabModel } from '@antidote/core/lab';
 import { evaluateAttack, evaluateClean } from '@antidote/core/metrics';
 import type { Architecture } from '@antidote/core/models';
-import { loadModelFromFiles, saveModelToFiles } from '@antidote/core/models';
 import { initRuntime } from '@antidote/core/runtime';
 import type * as tf from '@tensorflow/tfjs';
-import { victimCacheKey } from './victims.ts';
+import { loadCachedModel, saveCachedModel, victimCacheKey } from './victims.ts';
 
 export interface EfficacyJob {
   dataset: string;
@@ -80,14 +78,8 @@ const test =
 const started = performance.now();
 const cacheDir = job.victimCache ? path.join(job.victimCache, victimCacheKey(job)) : null;
 async function trainOrLoadVictim(): Promise<{ model: tf.LayersModel; poisonedImages: number; cached: boolean }> {
-  if (cacheDir && existsSync(path.join(cacheDir, 'meta.json'))) {
-    const meta = JSON.parse(readFileSync(path.join(cacheDir, 'meta.json'), 'utf8')) as {
-      files: string[];
-      poisonedImages: number;
-    };
-    const files = Object.fromEntries(meta.files.map((name) => [name, new Uint8Array(readFileSync(path.join(cacheDir, name)))]));
-    return { model: await loadModelFromFiles(files), poisonedImages: meta.poisonedImages, cached: true };
-  }
+  const cached = cacheDir ? await loadCachedModel<{ poisonedImages: number }>(cacheDir) : null;
+  if (cached) return { model: cached.model, poisonedImages: cached.extra.poisonedImages, cached: true };
   const lab = await trainLabModel({
     train: victimSplit.selected,
     test,
@@ -96,15 +88,7 @@ async function trainOrLoadVictim(): Promise<{ model: tf.LayersModel; poisonedIma
       : { attack: { name: job.attack, poisonCount: job.poisonCount, targetClass: 0, seed: job.seed, params: job.attackParams } }),
     recipe: { epochs: job.epochs, seed: job.seed, architecture: job.architecture },
   });
-  if (cacheDir) {
-    const files = await saveModelToFiles(lab.model);
-    mkdirSync(cacheDir, { recursive: true });
-    for (const [name, bytes] of Object.entries(files)) writeFileSync(path.join(cacheDir, name), bytes);
-    writeFileSync(
-      path.join(cacheDir, 'meta.json'),
-      JSON.stringify({ files: Object.keys(files), poisonedImages: lab.poisonedIndices.length }),
-    );
-  }
+  if (cacheDir) await saveCachedModel(cacheDir, lab.model, { poisonedImages: lab.poisonedIndices.length });
   return { model: lab.model, poisonedImages: lab.poisonedIndices.length, cached: false };
 }
 const lab = await trainOrLoadVictim();

@@ -1,16 +1,9 @@
-/**
- * The fresh-head probe (`freshHeadProbe`, Pivotal Tuning's 'auto' recipe choice) on victims an
- * efficacy run cached (`--victim-cache`): which recipe each victim would get, without running a
- * repair. `tsx bench/probe-gaps.ts --victim-cache DIR --profile tiny|strong [--attacks a,b] [--seeds 1-3]`
- */
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadBuiltinDataset, stratifiedSample } from '@antidote/core/datasets';
 import { freshHeadProbe } from '@antidote/core/defenses';
-import { loadModelFromFiles } from '@antidote/core/models';
 import { initRuntime } from '@antidote/core/runtime';
 import { option } from './cli-args.ts';
-import { ATTACK_SETTINGS, STRONG_ATTACK_SETTINGS, victimCacheKey } from './victims.ts';
+import { ATTACK_SETTINGS, loadCachedModel, STRONG_ATTACK_SETTINGS, victimCacheKey } from './victims.ts';
 
 const strong = option('--profile', 'tiny') === 'strong';
 const cache = path.resolve(option('--victim-cache', ''));
@@ -41,14 +34,11 @@ for (const attack of attacks) {
       epochs: s.epochs ?? 3,
     });
     const dir = path.join(cache, key);
-    if (!existsSync(path.join(dir, 'meta.json'))) {
+    const model = (await loadCachedModel(dir))?.model;
+    if (!model) {
       console.log(`${attack} seed ${seed}: not cached`);
       continue;
     }
-    const meta = JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8')) as { files: string[] };
-    const model = await loadModelFromFiles(
-      Object.fromEntries(meta.files.map((f) => [f, new Uint8Array(readFileSync(path.join(dir, f)))])),
-    );
     const victimSplit = stratifiedSample(fullTrain, trainImages / fullTrain.labels.length, seed);
     const trusted = stratifiedSample(
       victimSplit.rest,

@@ -1,5 +1,9 @@
 /** The efficacy benchmark's victims: how each attack is implanted, and the cache key of a trained victim. */
 import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadModelFromFiles, saveModelToFiles } from '@antidote/core/models';
+import type * as tf from '@tensorflow/tfjs';
 
 export interface AttackSetting {
   poisonCount: number;
@@ -72,4 +76,26 @@ export function victimCacheKey(victim: {
     )
     .digest('hex')
     .slice(0, 24);
+}
+
+/**
+ * A trained model saved under `dir` (`model.json`, weights, and `meta.json` naming them with any
+ * extra facts about the victim), or null when nothing is saved there.
+ */
+export async function loadCachedModel<Extra extends object>(
+  dir: string,
+): Promise<{ model: tf.LayersModel; extra: Extra } | null> {
+  const metaPath = path.join(dir, 'meta.json');
+  if (!existsSync(metaPath)) return null;
+  const { files, ...extra } = JSON.parse(readFileSync(metaPath, 'utf8')) as { files: string[] } & Extra;
+  const bytes = Object.fromEntries(files.map((name) => [name, new Uint8Array(readFileSync(path.join(dir, name)))]));
+  return { model: await loadModelFromFiles(bytes), extra: extra as Extra };
+}
+
+/** Saves `model` under `dir` for `loadCachedModel`, with `extra` in its `meta.json`. */
+export async function saveCachedModel(dir: string, model: tf.LayersModel, extra: object = {}): Promise<void> {
+  const files = await saveModelToFiles(model);
+  mkdirSync(dir, { recursive: true });
+  for (const [name, bytes] of Object.entries(files)) writeFileSync(path.join(dir, name), bytes);
+  writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ files: Object.keys(files), ...extra }));
 }
