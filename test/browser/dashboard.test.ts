@@ -6,21 +6,19 @@
  *
  * Screenshots land in test-artifacts/screenshots/ (gitignored).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packModelArchive, unpackModelArchive } from '@antidote/core/models';
 import { schema } from '@antidote/db';
 import { startTestGateway, type TestGateway } from '@antidote/gateway/testing';
 import type { RunningWorker } from '@antidote/worker';
-import { type Browser, type BrowserContext, chromium, type Dialog, type Locator, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Dialog, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BackdooredFixture, backdooredFashionMnist } from '../platform/fixtures.ts';
 import { startTestWorker } from '../platform/worker.ts';
+import { freePort, launchChromium, type RunningDashboard, startDashboard } from './next-server.ts';
 
 type Session = Awaited<ReturnType<TestGateway['signUp']>>;
 
@@ -35,14 +33,7 @@ interface BrowserGlobals {
 }
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const dashboardDir = path.join(repoRoot, 'apps', 'dashboard');
 const screenshotDir = path.join(repoRoot, 'test-artifacts', 'screenshots');
-const nextBin = path.join(
-  path.dirname(createRequire(path.join(dashboardDir, 'package.json')).resolve('next/package.json')),
-  'dist',
-  'bin',
-  'next',
-);
 
 const MODEL_NAME = 'victim-cnn';
 const DATASET_NAME = 'trusted-fmnist';
@@ -52,67 +43,19 @@ const mark = (label: string) => {
   timings[label] = Math.round((Date.now() - started) / 100) / 10;
 };
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** Global IDs are base64url("Type:uuid"). */
 const globalId = (type: string, id: string) => Buffer.from(`${type}:${id}`, 'utf8').toString('base64url');
 const idFromUrl = (url: string, segment: string) =>
   decodeURIComponent(new URL(url).pathname.split(`/${segment}/`)[1]?.split('/')[0] ?? '');
-
-function runNext(args: string[], env: Record<string, string>): ChildProcess {
-  // its own process group, so teardown can end next and anything it forks, and nothing else
-  return spawn(process.execPath, [nextBin, ...args], {
-    cwd: dashboardDir,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-}
-
-function stopGroup(child: ChildProcess | undefined): Promise<void> {
-  if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  const pid = child.pid;
-  return new Promise((resolve) => {
-    const force = setTimeout(() => {
-      try {
-        process.kill(-pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-      resolve();
-    }, 5000);
-    child.once('exit', () => {
-      clearTimeout(force);
-      resolve();
-    });
-    try {
-      process.kill(-pid, 'SIGTERM');
-    } catch {
-      clearTimeout(force);
-      resolve();
-    }
-  });
-}
 
 describe('dashboard in a real browser (next start + gateway on PGlite + in-process worker + chromium)', {
   timeout: 600_000,
 }, () => {
   let gw: TestGateway;
   let worker: RunningWorker | undefined;
-  let next: ChildProcess | undefined;
+  let dashboard: RunningDashboard | undefined;
   let browser: Browser | undefined;
   let origin = '';
-  const nextLog: string[] = [];
 
   let owner: Session;
   let viewer: Session;
@@ -233,52 +176,12 @@ describe('dashboard in a real browser (next start + gateway on PGlite + in-proce
     // the fixture trains in this process (~20 s, CPU-bound) while next builds or boots in its own
     const training = backdooredFashionMnist();
     training.catch(() => {}); // awaited below; a failed build must not leave it unhandled
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: process.env.HOME ?? '/tmp',
-      NODE_ENV: 'production',
-      NEXT_TELEMETRY_DISABLED: '1',
-      GATEWAY_URL: gw.url,
-      NEXT_PUBLIC_GATEWAY_URL: gw.url,
-      NEXTAUTH_URL: origin,
-      NEXTAUTH_SECRET: randomBytes(24).toString('hex'),
-      DASHBOARD_PORT: String(port),
-    };
-    if (!existsSync(path.join(dashboardDir, '.next', 'BUILD_ID'))) {
-      // `npm test` builds first (turbo); a bare `vitest run test/browser` may not have
-      const build = runNext(['build'], { ...env, NODE_ENV: 'production' });
-      const output: string[] = [];
-      build.stdout?.on('data', (d: Buffer) => output.push(d.toString()));
-      build.stderr?.on('data', (d: Buffer) => output.push(d.toString()));
-      const code = await new Promise<number | null>((resolve) => build.once('exit', resolve));
-      if (code !== 0) throw new Error(`next build failed (${code}):\n${output.join('').slice(-4000)}`);
-      mark('next build');
-    }
-    next = runNext(['start', '-p', String(port), '-H', '127.0.0.1'], env);
-    next.stdout?.on('data', (d: Buffer) => nextLog.push(d.toString()));
-    next.stderr?.on('data', (d: Buffer) => nextLog.push(`[stderr] ${d}`));
-
-    fixture = await training;
-    mark('fixture trained');
+    // next builds (when it must) and boots in its own process meanwhile
+    [dashboard, fixture] = await Promise.all([startDashboard(gw.url, port), training]);
+    mark('fixture trained, dashboard ready');
     owner = await gw.signUp('acme', 'owner');
     viewer = await gw.signUp('acme', 'viewer');
-
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      if (next.exitCode !== null) throw new Error(`next start exited (${next.exitCode}):\n${nextLog.join('')}`);
-      const ready = await fetch(`${origin}/api/auth/csrf`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ready) break;
-      if (Date.now() > deadline) throw new Error(`next start not ready after 60 s:\n${nextLog.join('')}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    mark('dashboard ready');
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
     ownerPage = (await newUserPage('owner')).page;
     viewerPage = (await newUserPage('viewer')).page;
     mark('browser up');
@@ -287,7 +190,7 @@ describe('dashboard in a real browser (next start + gateway on PGlite + in-proce
   afterAll(async () => {
     const steps: [string, () => Promise<unknown>][] = [
       ['browser', async () => browser?.close()],
-      ['next', () => stopGroup(next)],
+      ['next', async () => dashboard?.stop()],
       ['worker', async () => worker?.stop()],
       ['gateway', async () => gw?.close()],
     ];
@@ -300,7 +203,7 @@ describe('dashboard in a real browser (next start + gateway on PGlite + in-proce
     }
     mark('torn down');
     console.log('browser test timings (s since start):', JSON.stringify(timings));
-    const serverErrors = nextLog
+    const serverErrors = (dashboard?.log ?? [])
       .join('')
       .split('\n')
       .filter((l) => /error/i.test(l));

@@ -57,6 +57,8 @@ export function readDashboardEnv(source: Readonly<Record<string, string | undefi
   }
   return {
     production,
+    /** `next dev`: React needs eval there (CSP). */
+    development: env.NODE_ENV === 'development',
     gatewayGraphqlUrl: `${env.GATEWAY_URL}/graphql`,
     /** What the browser uses: the graphql-ws endpoint is derived from it. */
     publicGatewayUrl: env.NEXT_PUBLIC_GATEWAY_URL ?? env.GATEWAY_URL,

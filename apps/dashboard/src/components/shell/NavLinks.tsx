@@ -11,6 +11,7 @@ const LINKS = [
   { href: '/monitors', label: 'Monitors' },
   { href: '/api-keys', label: 'API keys' },
   { href: '/audit', label: 'Audit log' },
+  { href: '/usage', label: 'Plan and usage' },
 ];
 
 function active(pathname: string, href: string): boolean {

@@ -287,6 +287,31 @@ export type ViewerQuery = {
   };
 };
 
+export type QuotaQueryVariables = Exact<{ [key: string]: never }>;
+
+export type QuotaQuery = {
+  me: {
+    tenant: {
+      id: string;
+      name: string;
+      quota: {
+        plan: string;
+        maxQueuedJobs: number;
+        queuedJobs: number;
+        maxRunningJobs: number;
+        runningJobs: number;
+        maxSweepModels: number;
+        maxSweepEpochs: number;
+        maxMonitors: number;
+        monitors: number;
+        minMonitorIntervalMinutes: number;
+        storageBytes: number;
+        usedStorageBytes: number;
+      };
+    };
+  };
+};
+
 export type OverviewQueryVariables = Exact<{
   days?: number | null | undefined;
 }>;

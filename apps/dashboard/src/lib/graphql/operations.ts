@@ -193,6 +193,31 @@ export const ViewerQuery = operation<G.ViewerQuery, G.ViewerQueryVariables>(/* G
   }
 `);
 
+export const QuotaQuery = operation<G.QuotaQuery, G.QuotaQueryVariables>(/* GraphQL */ `
+  query Quota {
+    me {
+      tenant {
+        id
+        name
+        quota {
+          plan
+          maxQueuedJobs
+          queuedJobs
+          maxRunningJobs
+          runningJobs
+          maxSweepModels
+          maxSweepEpochs
+          maxMonitors
+          monitors
+          minMonitorIntervalMinutes
+          storageBytes
+          usedStorageBytes
+        }
+      }
+    }
+  }
+`);
+
 export const OverviewQuery = operation<G.OverviewQuery, G.OverviewQueryVariables>(
   /* GraphQL */ `
     query Overview($days: Int) {
