@@ -2,10 +2,13 @@
  * One measurement of `bench:engine`, run in its own process so each backend starts clean and its
  * peak RSS is its own. Prints one JSON line on stdout.
  * usage: tsx bench/engine-probe.ts <backend> <small-cnn|resnet20|matmul> [--stock] [--batch N] [--steps N] [--threads N]
- * `--threads N` trains data-parallel on N compute threads (@antidote/core/parallel).
+ *        tsx bench/engine-probe.ts <backend> inference <architecture> [--images N]
+ * `--threads N` trains data-parallel on N compute threads (@antidote/core/parallel). `inference`
+ * runs the tfjs backend and ONNX Runtime on the same images (core's compareInferenceEngines).
  */
 
 import type { ImageDataset } from '@antidote/core/datasets';
+import { compareInferenceEngines } from '@antidote/core/metrics';
 import { type Architecture, createModel, forwardFlops } from '@antidote/core/models';
 import { ThreadPool } from '@antidote/core/parallel';
 import { type BackendChoice, initRuntime } from '@antidote/core/runtime';
@@ -139,8 +142,31 @@ async function measureModel(architecture: Architecture): Promise<Record<string, 
   };
 }
 
+/** Inference only: the tfjs backend and ONNX Runtime (all cores) on the same seeded images. */
+async function measureInference(architecture: Architecture): Promise<Record<string, unknown>> {
+  const shape = architecture === 'small-cnn' || architecture === 'tiny-cnn' ? ([28, 28, 1] as const) : ([32, 32, 3] as const);
+  const model = createModel({ architecture, inputShape: shape, numClasses: 10, seed: 1 });
+  const images = option('--images', 1024);
+  const compared = await compareInferenceEngines(model, { images, passes: 2, batchSize: 256 });
+  const flopsPerImage = forwardFlops(model);
+  model.dispose();
+  return {
+    model: architecture,
+    inputShape: shape,
+    images,
+    forwardMflopsPerImage: flopsPerImage / 1e6,
+    rates: compared.rates,
+    auto: compared.auto,
+  };
+}
+
 const runtime = await initRuntime({ backend: backendArg as BackendChoice, stockKernels: flag('--stock') });
-const result = target === 'matmul' ? await measureMatmul() : await measureModel(target as Architecture);
+const result =
+  target === 'matmul'
+    ? await measureMatmul()
+    : target === 'inference'
+      ? await measureInference(rest[0] as Architecture)
+      : await measureModel(target as Architecture);
 process.stdout.write(
   `${JSON.stringify({
     backend: runtime.tfjsBackend === 'tensorflow' ? runtime.backend : runtime.tfjsBackend,

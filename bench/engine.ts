@@ -13,6 +13,9 @@ const resultsDir = path.join(here, 'results');
 const quick = process.argv.includes('--quick');
 // Only the data-parallel rows (the thread-count comparison), e.g. to re-measure it alone.
 const threadsOnly = process.argv.includes('--threads-only');
+// Only the inference-engine rows (tfjs on wasm against ONNX Runtime), alone.
+const inferenceOnly = process.argv.includes('--inference-only');
+const INFERENCE_MODELS = ['tiny-cnn', 'small-cnn', 'tiny-resnet', 'resnet20', 'preact-resnet18'];
 
 const num = (v: unknown, digits = 1) => (typeof v === 'number' ? v.toFixed(digits) : '-');
 
@@ -22,7 +25,7 @@ function main() {
   const limits: Record<string, { matmulGflops: number }> = {};
   const rows: Row[] = [];
   process.stderr.write(`bench:engine on ${machine.cpuModel} (${machine.cpus} cores), node ${machine.node}\n`);
-  for (const backend of threadsOnly ? [] : backends) {
+  for (const backend of threadsOnly || inferenceOnly ? [] : backends) {
     const matmul = probe([backend, 'matmul']);
     if (!matmul) continue;
     limits[backend] = { matmulGflops: Number((matmul.matmulGflops as number).toFixed(2)) };
@@ -41,7 +44,7 @@ function main() {
   const threadCounts = [...new Set([1, 2, machine.cpus])];
   const machinePeak = machine.cpus * machine.fmaPeakGflopsPerCore;
   const threadRows: Row[] = [];
-  for (const model of ['small-cnn', 'resnet20']) {
+  for (const model of inferenceOnly ? [] : ['small-cnn', 'resnet20']) {
     for (const threads of threadCounts) {
       const row = probe(['wasm', model, '--threads', String(threads), ...(quick ? ['--steps', '20'] : [])]);
       if (row) threadRows.push(row);
@@ -75,10 +78,45 @@ function main() {
     };
   });
 
-  const result = { createdAt: new Date().toISOString(), quick, machine, limits, rows, comparisons, threadRows, speedups };
+  // Inference-only phases: both engines on the same images in one process per model, back to back.
+  const inferenceRows: Row[] = [];
+  for (const model of threadsOnly ? [] : INFERENCE_MODELS) {
+    const images = model === 'preact-resnet18' ? 128 : model === 'resnet20' ? 512 : 1024;
+    const probed = probe(['wasm', 'inference', model, '--images', String(quick ? Math.min(images, 256) : images)]);
+    if (!probed) continue;
+    const rates = probed.rates as { engine: string; imagesPerSecond: number | null; reason: string }[];
+    const tfjs = rates.find((r) => r.engine === 'tfjs')?.imagesPerSecond ?? null;
+    for (const r of rates) {
+      inferenceRows.push({
+        model,
+        inputShape: probed.inputShape,
+        backend: r.engine === 'tfjs' ? probed.backend : 'onnxruntime',
+        images: probed.images,
+        inferImagesPerSec: r.imagesPerSecond === null ? null : Number(r.imagesPerSecond.toFixed(1)),
+        overWasm: r.imagesPerSecond !== null && tfjs ? Number((r.imagesPerSecond / tfjs).toFixed(2)) : null,
+        chosen: r.engine === probed.auto,
+        forwardMflopsPerImage: probed.forwardMflopsPerImage,
+        ...(r.imagesPerSecond === null ? { error: r.reason } : {}),
+        peakRssMb: probed.peakRssMb,
+        loadAverage: probed.loadAverage,
+      });
+    }
+  }
+
+  const result = {
+    createdAt: new Date().toISOString(),
+    quick,
+    machine,
+    limits,
+    rows,
+    comparisons,
+    threadRows,
+    speedups,
+    inferenceRows,
+  };
   mkdirSync(resultsDir, { recursive: true });
-  // A threads-only run keeps the full run's files.
-  const name = threadsOnly ? 'engine-threads' : 'engine';
+  // A threads-only or inference-only run keeps the full run's files.
+  const name = threadsOnly ? 'engine-threads' : inferenceOnly ? 'engine-inference' : 'engine';
   writeFileSync(path.join(resultsDir, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
 
   const lines = [
@@ -116,6 +154,17 @@ function main() {
       const share = s?.shareOfMachineFmaPeak === null || s === undefined ? '-' : `${(100 * s.shareOfMachineFmaPeak).toFixed(1)}%`;
       return `| ${r.model} | ${r.threads} | ${r.batchSize} | ${num(r.trainImagesPerSec, 2)} | ${s?.overOneThread ?? '-'} | ${num(r.trainGflops, 2)} | ${share} | ${growth} | ${r.peakRssMb} | ${r.loadAverage} |`;
     }),
+    '',
+    'Inference-only phases (evaluation, STRIP): the tfjs backend that trains (one wasm core) against ONNX Runtime ' +
+      '(native kernels, all cores) on the same images in one process, each after a warm-up pass. `chosen` is what ' +
+      "core's `auto` picks for 512 images or more (`predictClassesFast`).",
+    '',
+    '| model | input | engine | images | infer img/s | x wasm | chosen | peak RSS MB | load avg |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...inferenceRows.map(
+      (r) =>
+        `| ${r.model} | ${(r.inputShape as number[]).join('x')} | ${r.backend} | ${r.images} | ${r.error ? `unavailable: ${String(r.error).slice(0, 60)}` : num(r.inferImagesPerSec)} | ${r.overWasm ?? '-'} | ${r.chosen ? 'yes' : ''} | ${r.peakRssMb} | ${r.loadAverage} |`,
+    ),
     '',
   ];
   writeFileSync(path.join(resultsDir, `${name}.md`), lines.join('\n'));

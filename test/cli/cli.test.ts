@@ -109,6 +109,13 @@ describe('antidote runtime', () => {
     expect(typeof runtime.simd).toBe('boolean');
     expect(runtime.patchedKernels.length).toBeGreaterThan(0);
     expect(runtime.skipped.map((s) => s.backend)).toEqual(['tensorflow-gpu', 'tensorflow']);
+    // ONNX Runtime is installed here: inference-only phases use it, both engines measured side by side
+    const { inference } = parseJson<{
+      inference: { engine: string; probe: { rates: { engine: string; imagesPerSecond: number }[] } };
+    }>(run);
+    expect(inference.engine).toBe('onnxruntime');
+    expect(inference.probe.rates.map((r) => r.engine)).toEqual(['tfjs', 'onnxruntime']);
+    for (const r of inference.probe.rates) expect(r.imagesPerSecond).toBeGreaterThan(0);
   });
 
   it('takes ANTIDOTE_BACKEND, lets --backend override it, and rejects a bad value with exit 2', async () => {

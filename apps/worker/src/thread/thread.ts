@@ -59,7 +59,7 @@ async function run(): Promise<unknown> {
         onCheckpoint: (checkpoint) => call({ type: 'checkpoint', payload: checkpoint }),
       });
     case 'evaluate':
-      return runEvaluate({ ...(request.input as Parameters<typeof runEvaluate>[0]), ...hooks });
+      return runEvaluate({ ...(request.input as Parameters<typeof runEvaluate>[0]), ...hooks, threads: request.threads });
     case 'repair':
       return runRepair({
         ...(request.input as Parameters<typeof runRepair>[0]),

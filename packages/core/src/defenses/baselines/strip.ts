@@ -8,9 +8,10 @@
  * No model-level 'strip' Detector is provided: without suspicious inputs to score, the share of
  * flagged trusted images is the false-rejection rate by construction and says nothing about the model.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { datasetSize, type ImageDataset, imageSize } from '../../datasets/image-dataset.ts';
 import { AntidoteError, throwIfAborted } from '../../errors.ts';
+import { ORT_MIN_IMAGES, openPredictor, type PredictorOptions } from '../../metrics/inference.ts';
 import { assertModelFitsDataset } from '../../models/model-io.ts';
 import { createRng, sampleWithoutReplacement } from '../../random.ts';
 import { batchPixels, NO_AUGMENT } from '../../training/batches.ts';
@@ -27,6 +28,8 @@ export interface StripEntropyOptions {
   /** Blended images per forward pass. Default 512. */
   batchSize?: number;
   signal?: AbortSignal;
+  /** The engine for the blended forward passes (inference only): 'auto' picks ONNX Runtime when it runs the model. */
+  inference?: PredictorOptions;
 }
 
 export const STRIP_ENTROPY_DEFAULTS = { overlays: 20, alpha: 0.5, batchSize: 512 } as const;
@@ -59,44 +62,70 @@ export async function stripEntropy(
   const { overlays, alpha } = settings;
   const perPass = Math.max(1, Math.floor(settings.batchSize / overlays));
   const out = new Float32Array(count);
-  for (let start = 0; start < count; start += perPass) {
-    throwIfAborted(options.signal);
-    const end = Math.min(count, start + perPass);
-    const n = end - start;
-    const own = batchPixels(
-      inputs,
-      Int32Array.from({ length: n }, (_, i) => start + i),
-      NO_AUGMENT,
-    );
-    const picks = new Int32Array(n * overlays);
-    for (let i = 0; i < n; i++) {
-      const chosen =
-        cleanCount >= overlays
-          ? sampleWithoutReplacement(cleanCount, overlays, rng)
-          : Array.from({ length: overlays }, () => rng.int(cleanCount));
-      picks.set(chosen, i * overlays);
-    }
-    const blended = batchPixels(clean, picks, NO_AUGMENT);
-    for (let i = 0; i < n; i++) {
-      for (let k = 0; k < overlays; k++) {
-        const base = (i * overlays + k) * size;
-        for (let j = 0; j < size; j++) {
-          blended[base + j] = alpha * (own[i * size + j] ?? 0) + (1 - alpha) * (blended[base + j] ?? 0);
+  // a session costs more than it saves on a few blends
+  const few = count * overlays < ORT_MIN_IMAGES && (options.inference?.engine ?? 'auto') === 'auto';
+  const engine = few ? { engine: 'tfjs' as const } : {};
+  const predictor = await openPredictor(model, { ...options.inference, ...engine, batchSize: settings.batchSize });
+  try {
+    for (let start = 0; start < count; start += perPass) {
+      throwIfAborted(options.signal);
+      const end = Math.min(count, start + perPass);
+      const n = end - start;
+      const own = batchPixels(
+        inputs,
+        Int32Array.from({ length: n }, (_, i) => start + i),
+        NO_AUGMENT,
+      );
+      const picks = new Int32Array(n * overlays);
+      for (let i = 0; i < n; i++) {
+        const chosen =
+          cleanCount >= overlays
+            ? sampleWithoutReplacement(cleanCount, overlays, rng)
+            : Array.from({ length: overlays }, () => rng.int(cleanCount));
+        picks.set(chosen, i * overlays);
+      }
+      const blended = batchPixels(clean, picks, NO_AUGMENT);
+      for (let i = 0; i < n; i++) {
+        for (let k = 0; k < overlays; k++) {
+          const base = (i * overlays + k) * size;
+          for (let j = 0; j < size; j++) {
+            blended[base + j] = alpha * (own[i * size + j] ?? 0) + (1 - alpha) * (blended[base + j] ?? 0);
+          }
         }
       }
+      const output = await predictor.outputs(blended, n * overlays);
+      const classes = output.length / (n * overlays);
+      for (let i = 0; i < n; i++) {
+        let bits = 0;
+        for (let k = 0; k < overlays; k++)
+          bits += predictionEntropyBits(output, (i * overlays + k) * classes, classes, probabilities);
+        out[start + i] = bits / overlays;
+      }
+      await yieldToEventLoop();
     }
-    const entropy = tf.tidy(() => {
-      const x = tf.tensor4d(blended, [n * overlays, inputs.height, inputs.width, inputs.channels]);
-      const output = model.predict(x) as tf.Tensor2D;
-      const p = probabilities ? tf.div(output, tf.sum(output, -1, true)) : tf.softmax(output);
-      const bits = tf.neg(tf.sum(tf.mul(p, tf.log(tf.clipByValue(p, 1e-12, 1))), -1)).div(Math.LN2);
-      return tf.mean(tf.reshape(bits, [n, overlays]), -1);
-    });
-    out.set(await entropy.data(), start);
-    entropy.dispose();
-    await yieldToEventLoop();
+  } finally {
+    await predictor.release();
   }
   return out;
+}
+
+/** Entropy in bits of one row of outputs: probabilities normalised, or logits through softmax. */
+function predictionEntropyBits(output: Float32Array, offset: number, classes: number, probabilities: boolean): number {
+  const p = new Float64Array(classes);
+  let max = Number.NEGATIVE_INFINITY;
+  for (let j = 0; j < classes; j++) max = Math.max(max, output[offset + j] as number);
+  let sum = 0;
+  for (let j = 0; j < classes; j++) {
+    const v = output[offset + j] as number;
+    p[j] = probabilities ? v : Math.exp(v - max);
+    sum += p[j] as number;
+  }
+  let bits = 0;
+  for (let j = 0; j < classes; j++) {
+    const q = Math.min(1, Math.max(1e-12, (p[j] as number) / sum));
+    bits -= q * Math.log2(q);
+  }
+  return bits;
 }
 
 /** Inverse of the standard normal CDF (Acklam's rational approximation, relative error < 1.2e-9). */
@@ -137,6 +166,8 @@ export interface StripDetectorOptions extends DefenseOptions {
   overlays?: number;
   /** Weight of the input in the blend. Default 0.5. */
   alpha?: number;
+  /** The engine for the blended forward passes; see `StripEntropyOptions.inference`. */
+  inference?: PredictorOptions;
 }
 
 export const STRIP_DETECTOR_DEFAULTS = {
@@ -144,7 +175,7 @@ export const STRIP_DETECTOR_DEFAULTS = {
   calibration: 'normal',
   overlays: STRIP_ENTROPY_DEFAULTS.overlays,
   alpha: STRIP_ENTROPY_DEFAULTS.alpha,
-} as const satisfies Required<Omit<StripDetectorOptions, keyof DefenseOptions>>;
+} as const satisfies Required<Omit<StripDetectorOptions, keyof DefenseOptions | 'inference'>>;
 
 export interface StripVerdicts {
   /** Mean blend entropy per input (bits). */
@@ -191,7 +222,11 @@ export async function stripDetector(
 ): Promise<StripDetector> {
   const settings = { ...STRIP_DETECTOR_DEFAULTS, ...options };
   const { fit, validation } = splitTrusted(trusted, options);
-  const entropyOptions = { overlays: settings.overlays, alpha: settings.alpha };
+  const entropyOptions = {
+    overlays: settings.overlays,
+    alpha: settings.alpha,
+    ...(options.inference ? { inference: options.inference } : {}),
+  };
   const calibrationEntropy = await stripEntropy(model, validation, fit, {
     ...entropyOptions,
     seed: options.seed,
