@@ -26,6 +26,7 @@ describe('exportTfjsToOnnx', () => {
 
   it.each([
     ['tiny-cnn', [28, 28, 1]],
+    ['tiny-resnet', [32, 32, 3]],
     ['resnet20', [32, 32, 3]],
   ] as const)('%s runs in ONNX Runtime like in tfjs, and imports back', async (architecture, inputShape) => {
     const model = createModel({ architecture, inputShape, numClasses: 10, seed: 4 });
