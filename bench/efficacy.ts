@@ -4,11 +4,9 @@
  * detection scores over clean and poisoned models -> ROC AUC. Jobs run in two processes (one
  * wasm core each). Writes bench/results/efficacy.{json,md} (fields as in bench-format.md).
  */
-import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import {
   calibrateThreshold,
   type FamilyCombination,
@@ -18,11 +16,11 @@ import {
 import { rocAuc } from '@antidote/core/metrics';
 import { args, option } from './cli-args.ts';
 import type { EfficacyJob } from './efficacy-job.ts';
+import { type JobResult, runJobs } from './job-pool.ts';
 import { cpuInfo, probe } from './machine.ts';
 import { type Split, splitOf, TUNING_VICTIMS } from './split.ts';
 import { ATTACK_SETTINGS, STRONG_ATTACK_SETTINGS } from './victims.ts';
 
-const run = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const quick = args.includes('--quick');
 /**
@@ -136,31 +134,6 @@ for (const epochs of cleanEpochs) {
   }
 }
 
-type JobResult = {
-  job: EfficacyJob;
-  trainSeconds: number;
-  before: { cda: number; asr: number };
-  repair: ({
-    defense: string;
-    cdaBefore: number;
-    asrBefore: number;
-    cdaAfter: number;
-    asrAfter: number;
-    seconds: number;
-    attempts?: number;
-  } & Record<string, number | string>)[];
-  detection: {
-    detector: string;
-    score: number;
-    suspectedTarget: number | null;
-    seconds: number;
-    /** CTI only: every family's score per class. */
-    familyScores?: Record<string, number[]>;
-    /** The detector's work came from the repair (NC's detection, CTI's reference model). */
-    reusedFromRepair?: boolean;
-  }[];
-};
-
 /**
  * The machine's compute pace (wasm 1024^3 matMul, the engine benchmark's probe) just before and
  * after the jobs, recorded with the wall time: this shared machine's speed drifts within a day and
@@ -174,27 +147,19 @@ function wasmMatmulGflops(): number | null {
 const gflopsBefore = wasmMatmulGflops();
 
 const started = Date.now();
-const results: JobResult[] = [];
-let next = 0;
-async function worker(id: number) {
-  while (next < jobs.length) {
-    const job = jobs[next++]!;
-    const label = `${job.attack} seed ${job.seed}`;
-    process.stderr.write(`[w${id}] ${label} ...\n`);
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', path.join(here, 'efficacy-job.ts'), JSON.stringify(job)], {
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    const result = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as JobResult;
-    results.push(result);
+const results = await runJobs(
+  jobs,
+  workers,
+  (id, result) => {
     const pt = result.repair.find((r) => r.defense === 'pivotal-tuning');
     process.stderr.write(
-      `[w${id}] ${label}: CDA ${result.before.cda.toFixed(3)} ASR ${result.before.asr.toFixed(3)}` +
+      `[w${id}] ${result.job.attack} seed ${result.job.seed}: CDA ${result.before.cda.toFixed(3)} ASR ${result.before.asr.toFixed(3)}` +
         (pt ? ` -> PT CDA ${Number(pt.cdaAfter).toFixed(3)} ASR ${Number(pt.asrAfter).toFixed(3)}` : '') +
         ` (${((Date.now() - started) / 1000).toFixed(0)} s)\n`,
     );
-  }
-}
-await Promise.all(Array.from({ length: workers }, (_, i) => worker(i + 1)));
+  },
+  (id, job) => process.stderr.write(`[w${id}] ${job.attack} seed ${job.seed} ...\n`),
+);
 const wallSeconds = (Date.now() - started) / 1000;
 const gflopsAfter = wasmMatmulGflops();
 

@@ -351,6 +351,21 @@ describe('badnets', () => {
     }
   });
 
+  it('puts the patch anywhere with top and left, and refuses a position that does not fit', () => {
+    const big = fixtureDataset(20, { height: 64, width: 64, channels: 1 }, 2, 9);
+    const image = imageAt(big, 0);
+    const g = geometryOf(big);
+    const placed = make('badnets', 1, { patchSize: 5, top: 30, left: 7, pattern: 'checkerboard' }).applyTrigger(image, g);
+    for (let r = 0; r < 64; r++) {
+      for (let c = 0; c < 64; c++) {
+        const inside = r >= 30 && r < 35 && c >= 7 && c < 12;
+        expect(placed[r * 64 + c]).toBe(inside ? ((r - 30 + c - 7) % 2 === 0 ? 255 : 0) : image[r * 64 + c]);
+      }
+    }
+    expect(errorCode(() => make('badnets', 1, { patchSize: 5, top: 60, left: 0 }).applyTrigger(image, g))).toBe('INVALID_INPUT');
+    expect(errorCode(() => make('badnets', 1, { top: 3 }))).toBe('INVALID_INPUT');
+  });
+
   it('scales the patch with the image and honours corner, checkerboard and opacity', () => {
     const big = fixtureDataset(20, { height: 64, width: 64, channels: 1 }, 2, 9);
     const image = imageAt(big, 0);

@@ -35,16 +35,22 @@ export interface BadNetsOptions extends AttackOptions {
   pattern?: BadNetsPattern;
   /** Patch opacity in (0, 1], used in training and at test; 1 replaces the pixels. Default 1. */
   opacity?: number;
+  /**
+   * Row and column of the patch's top-left pixel, anywhere in the image (both or neither); they
+   * replace `corner`, so a trigger can sit where a detector does not expect one.
+   */
+  top?: number;
+  left?: number;
 }
 
-export type ResolvedBadNetsOptions = Required<BadNetsOptions>;
+export type ResolvedBadNetsOptions = Required<Omit<BadNetsOptions, 'top' | 'left'>> & { top?: number; left?: number };
 
 export const BADNETS_DEFAULTS = Object.freeze({
   patchSize: 'auto',
   corner: 'bottom-right',
   pattern: 'checkerboard',
   opacity: 1,
-} as const satisfies Omit<ResolvedBadNetsOptions, keyof AttackOptions>);
+} as const satisfies Omit<ResolvedBadNetsOptions, keyof AttackOptions | 'top' | 'left'>);
 
 /** A patch side resolved against an image: 'auto' becomes 3/32 of the side, a number must fit. */
 export function resolvePatchSide(attack: string, patchSize: number | 'auto', geometry: ImageGeometry): number {
@@ -64,13 +70,19 @@ export function patchSizeOption(attack: string, value: unknown): number | 'auto'
 
 function resolve(input: LooseAttackOptions): ResolvedBadNetsOptions {
   const name = 'badnets';
-  const { base, raw } = readOptions(name, input, BADNETS_DEFAULTS);
+  const { base, raw } = readOptions(name, input, BADNETS_DEFAULTS, ['top', 'left']);
+  if ((raw.top === undefined) !== (raw.left === undefined)) {
+    throw new AntidoteError('INVALID_INPUT', `${name}: give both top and left, or neither (the corner decides).`);
+  }
   return {
     ...base,
     patchSize: patchSizeOption(name, raw.patchSize),
     corner: choiceOption(name, 'corner', raw.corner, CORNERS),
     pattern: choiceOption(name, 'pattern', raw.pattern, BADNETS_PATTERNS),
     opacity: numberOption(name, 'opacity', raw.opacity, 0, 1, true),
+    ...(raw.top === undefined
+      ? {}
+      : { top: integerOption(name, 'top', raw.top, 0), left: integerOption(name, 'left', raw.left, 0) }),
   };
 }
 
@@ -85,8 +97,15 @@ export function createBadNets(input: BadNetsOptions): Attack<ResolvedBadNetsOpti
       options.pattern === 'checkerboard'
         ? (r: number, c: number) => (r + c) % 2 === 0
         : (r: number, c: number) => bits[r * size + c] === true;
+    const { top, left } = options;
+    if (top !== undefined && left !== undefined && (top + size > geometry.height || left + size > geometry.width)) {
+      throw new AntidoteError(
+        'INVALID_INPUT',
+        `badnets: a ${size}x${size} patch at top ${top}, left ${left} does not fit a ${geometry.height}x${geometry.width} image.`,
+      );
+    }
     return {
-      ...cornerPosition(geometry, size, options.corner),
+      ...(top !== undefined && left !== undefined ? { top, left } : cornerPosition(geometry, size, options.corner)),
       size,
       pixels: blackWhitePixels(size, geometry.channels, isWhite),
     };

@@ -1,0 +1,66 @@
+/**
+ * Efficacy jobs (`efficacy-job.ts`), each in its own process, `workers` at a time (one wasm core
+ * each), in the order given. Shared by the benchmarks that train victims and defend or scan them.
+ */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type { EfficacyJob } from './efficacy-job.ts';
+
+const run = promisify(execFile);
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+export type JobResult = {
+  job: EfficacyJob;
+  trainSeconds: number;
+  before: { cda: number; asr: number };
+  repair: ({
+    defense: string;
+    cdaBefore: number;
+    asrBefore: number;
+    cdaAfter: number;
+    asrAfter: number;
+    seconds: number;
+    attempts?: number;
+  } & Record<string, number | string>)[];
+  detection: {
+    detector: string;
+    score: number;
+    suspectedTarget: number | null;
+    seconds: number;
+    /** CTI only: every family's score per class. */
+    familyScores?: Record<string, number[]>;
+    /** The detector's work came from the repair (NC's detection, CTI's reference model). */
+    reusedFromRepair?: boolean;
+  }[];
+};
+
+/** Runs every job; `onDone` hears each result as it lands (for progress lines). */
+export async function runJobs(
+  jobs: readonly EfficacyJob[],
+  workers: number,
+  onDone: (worker: number, result: JobResult) => void,
+  onStart: (worker: number, job: EfficacyJob) => void = () => {},
+): Promise<JobResult[]> {
+  const results: JobResult[] = [];
+  let next = 0;
+  async function worker(id: number) {
+    while (next < jobs.length) {
+      const job = jobs[next++] as EfficacyJob;
+      onStart(id, job);
+      const { stdout } = await run(
+        process.execPath,
+        ['--import', 'tsx', path.join(here, 'efficacy-job.ts'), JSON.stringify(job)],
+        {
+          maxBuffer: 64 * 1024 * 1024,
+        },
+      );
+      const result = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as JobResult;
+      results.push(result);
+      onDone(id, result);
+    }
+  }
+  await Promise.all(Array.from({ length: workers }, (_, i) => worker(i + 1)));
+  return results;
+}
