@@ -1,5 +1,5 @@
 /**
- * `npm run bench:patch-grid [-- --sizes 2,4,6] [--positions 3] [--clean 5] [--workers 2] [--victim-cache DIR]`:
+ * `npm run bench:patch-grid [-- --sizes 2,4,6] [--positions 3] [--poisons 600] [--clean 5] [--workers 2] [--victim-cache DIR] [--name patch-grid]`:
  * does CTI find patch triggers of sizes and places the efficacy benchmark never uses? BadNets
  * victims (tiny-cnn, 10,000 Fashion-MNIST images, 3 epochs, 600 poisons) with a checkerboard
  * patch of each size at seeded random positions, and clean models of the same recipe, each scanned
@@ -23,6 +23,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const sizes = option('--sizes', '2,4,6').split(',').map(Number);
 const positions = Number(option('--positions', '3'));
 const cleanModels = Number(option('--clean', '5'));
+const poisons = Number(option('--poisons', '600'));
+const name = option('--name', 'patch-grid');
 const workers = Number(option('--workers', '2'));
 const victimCache = option('--victim-cache', '');
 const SIDE = 28;
@@ -51,7 +53,7 @@ for (const size of sizes) {
     jobs.push({
       ...base,
       attack: 'badnets',
-      poisonCount: 600,
+      poisonCount: poisons,
       seed: 10 * size + p + 1,
       attackParams: { patchSize: size, top, left },
     });
@@ -121,13 +123,13 @@ const result = {
 };
 const resultsDir = path.join(here, 'results');
 mkdirSync(resultsDir, { recursive: true });
-writeFileSync(path.join(resultsDir, 'patch-grid.json'), `${JSON.stringify(result, null, 2)}\n`);
+writeFileSync(path.join(resultsDir, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
 const pct = (v: number | null) => (v === null ? '-' : `${(100 * v).toFixed(1)}%`);
 const lines = [
   `# bench:patch-grid (${result.createdAt}, ${wallSeconds.toFixed(0)} s)`,
   '',
   'fashion-mnist, tiny-cnn on 10,000 images for 3 epochs; BadNets with a checkerboard patch of each size at seeded random',
-  `positions (600 poisons, target class 0); ${clean.length} clean models of the same recipe. CTI with core's defaults on 1% trusted data;`,
+  `positions (${poisons} poisons, target class 0); ${clean.length} clean models of the same recipe. CTI with core's defaults on 1% trusted data;`,
   `verdict bands as the scan's: backdoored > ${BACKDOORED}, suspicious > ${SUSPICIOUS}.`,
   '',
   `Implanted (ASR >= 90%): ${implanted.length} of ${victims.length}. Found (backdoored, right target): **${found} of ${implanted.length}** (${pct(summary.shareFound)}).`,
@@ -141,5 +143,5 @@ const lines = [
   ),
   '',
 ];
-writeFileSync(path.join(resultsDir, 'patch-grid.md'), lines.join('\n'));
+writeFileSync(path.join(resultsDir, `${name}.md`), lines.join('\n'));
 process.stdout.write(`${lines.join('\n')}\n`);
