@@ -56,10 +56,11 @@ export interface OnnxFixture {
 }
 
 /**
- * A BadNets-backdoored CNN at 32x32x3 (small-cnn: the imported ResNet-20 still crashes core's wasm
- * conv2dBackpropInput kernel during repairs, see the branch report) (Fashion-MNIST resized bilinear and replicated to
- * RGB), trained by Antidote and exported to ONNX: kept small (2,000 images, 300 poisoned, 2 epochs) so the
- * platform test stays within minutes on two loaded cores.
+ * A BadNets-backdoored ResNet at 32x32x3 (tiny-resnet: Conv+BN+ReLU stem, residual adds, 1x1
+ * projection shortcuts) on Fashion-MNIST resized bilinear and replicated to RGB, trained by
+ * Antidote and exported to ONNX. Kept small (4,000 images, 150 poisoned, 3 epochs) so the platform
+ * test stays within minutes on two loaded cores; smaller victims train a backdoor that Pivotal
+ * Tuning cannot bring under the repaired bar within the test's steps (figures: the commit body).
  */
 export async function backdooredOnnx(): Promise<OnnxFixture> {
   await initRuntime();
@@ -70,15 +71,15 @@ export async function backdooredOnnx(): Promise<OnnxFixture> {
     const tint = [1, 0.85, 0.7];
     return { ...rgb, images: rgb.images.map((v, i) => Math.round(v * (tint[i % 3] as number))) };
   };
-  const victim = toRgb32(stratifiedSample(train, 2000 / train.labels.length, 5).selected);
+  const victim = toRgb32(stratifiedSample(train, 4000 / train.labels.length, 5).selected);
   const trusted = stratifiedSample(test, 0.03, 5);
   const trustedSet = toRgb32(trusted.selected);
   const result = await trainLabModel({
     train: victim,
     test: toRgb32(stratifiedSample(trusted.rest, 0.05, 6).selected),
-    // small batches: enough steps for the backdoor to take in two epochs
-    attack: { name: 'badnets', poisonCount: 300, targetClass: 0, seed: 5 },
-    recipe: { architecture: 'small-cnn', epochs: 2, batchSize: 32, seed: 5 },
+    // small batches: enough steps for the backdoor to take in three epochs
+    attack: { name: 'badnets', poisonCount: 150, targetClass: 0, seed: 5 },
+    recipe: { architecture: 'tiny-resnet', epochs: 3, batchSize: 32, seed: 5 },
   });
   try {
     return {

@@ -1,5 +1,5 @@
 /**
- * Bring your own model, end to end: a backdoored CNN at 32x32x3 exported to ONNX is
+ * Bring your own model, end to end: a backdoored ResNet at 32x32x3 exported to ONNX is
  * uploaded through the API, imported (fidelity against ONNX Runtime), scanned and repaired by
  * the worker; the repaired ONNX file is downloaded and run in ONNX Runtime.
  */
@@ -48,10 +48,13 @@ async function ortPredict(onnx: Uint8Array, data: ImageDataset): Promise<number[
   });
 }
 
+/** A scan or a repair of the ResNet takes minutes on two shared cores; the subscription waits this long for its end. */
+const JOB_TIMEOUT_MS = 1_200_000;
+
 const rate = (predicted: number[], target: (i: number) => number) =>
   predicted.filter((p, i) => p === target(i)).length / Math.max(1, predicted.length);
 
-describe('an ONNX model through the platform (PGlite, in-process worker)', { timeout: 1_500_000 }, () => {
+describe('an ONNX model through the platform (PGlite, in-process worker)', { timeout: 2_700_000 }, () => {
   let gw: TestGateway;
   let worker: RunningWorker;
   let api: ApiClient;
@@ -94,6 +97,7 @@ describe('an ONNX model through the platform (PGlite, in-process worker)', { tim
     const scanEvents = await api.subscribe<{ jobProgress: { type: string; message: string | null } }>(
       'subscription($id: ID!) { jobProgress(jobId: $id) { type message } }',
       { id: startScan.job.id },
+      { timeoutMs: JOB_TIMEOUT_MS },
     );
     // the whole event, so a failure shows its message
     expect(scanEvents.at(-1)?.jobProgress.type === 'succeeded' ? 'succeeded' : scanEvents.at(-1)?.jobProgress).toBe('succeeded');
@@ -116,6 +120,7 @@ describe('an ONNX model through the platform (PGlite, in-process worker)', { tim
     const repairEvents = await api.subscribe<{ jobProgress: { type: string; message: string | null } }>(
       'subscription($id: ID!) { jobProgress(jobId: $id) { type message } }',
       { id: startRepair.job.id },
+      { timeoutMs: JOB_TIMEOUT_MS },
     );
     expect(repairEvents.at(-1)?.jobProgress.type === 'succeeded' ? 'succeeded' : repairEvents.at(-1)?.jobProgress).toBe(
       'succeeded',
