@@ -4,6 +4,7 @@
  * own tasks as a job would: import with the fidelity check, scan, repair (Pivotal Tuning), and the
  * repaired weights written back into the ONNX file and checked in ONNX Runtime. Prints JSON.
  */
+import { resnet18Onnx } from '@antidote/core/convert';
 import { backdooredOnnx } from '@antidote/test/platform/fixtures.ts';
 import { runExport, runImport, runRepair, runScan } from '@antidote/worker/tasks';
 
@@ -21,9 +22,18 @@ const SETTINGS = {
 
 const seconds = (since: number) => Number(((performance.now() - since) / 1000).toFixed(1));
 
+/**
+ * `resnet18` as the argument: a ResNet-18 (CIFAR stem, 11M parameters, untrained) in place of the
+ * trained victim, on the same trusted images, with a 20-step repair: a wall-time row only (its
+ * scan and repair say nothing about a backdoor).
+ */
+const resnet18 = process.argv[2] === 'resnet18';
+if (resnet18) SETTINGS.repair.steps = 20;
+
 async function main() {
   let t = performance.now();
-  const fixture = await backdooredOnnx();
+  const trained = await backdooredOnnx();
+  const fixture = resnet18 ? { ...trained, onnx: resnet18Onnx({ size: 32, cifarStem: true }) } : trained;
   const trainSeconds = seconds(t);
   t = performance.now();
   const imported = await runImport({ model: fixture.onnx, trusted: fixture.trustedZip });
@@ -71,7 +81,7 @@ async function main() {
     : null;
   const exportSeconds = seconds(t);
   const row = {
-    model: 'tiny-resnet',
+    model: resnet18 ? 'resnet18 (untrained)' : 'tiny-resnet',
     size: 32,
     settings: SETTINGS,
     victim: { cda: fixture.cda, asr: fixture.asr },
