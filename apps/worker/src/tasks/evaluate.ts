@@ -9,8 +9,9 @@ import {
   attackRecoveryRate,
   attackSuccessRate,
   confusionMatrix,
+  openPredictor,
+  type Predictor,
   perClassAccuracy,
-  predictClassesFast,
 } from '@antidote/core/metrics';
 import type { tf } from '@antidote/core/runtime';
 import {
@@ -56,6 +57,7 @@ export async function runEvaluate(input: EvaluateInput): Promise<EvaluateResult>
   const { signal } = input;
   const onProgress = callerCallback(input.onProgress);
   let model: tf.LayersModel | null = null;
+  let predictor: Predictor | null = null;
   try {
     await ensureRuntime();
     throwIfAborted(signal);
@@ -73,17 +75,16 @@ export async function runEvaluate(input: EvaluateInput): Promise<EvaluateResult>
       signal,
     );
     await progress.report('load', 1);
-    // inference only: the fastest engine that runs this model (metrics/inference.ts)
-    const inference = { threads: input.threads ?? 1 };
-    const clean = await predictClassesFast(model, dataset, inference);
-    const predictions = clean.predictions;
+    // inference only: the fastest engine that runs this model (metrics/inference.ts), opened once
+    // for the clean and the triggered set
+    predictor = await openPredictor(model, { threads: input.threads ?? 1, images: dataset.labels.length });
+    const predictions = await predictor.predictClasses(dataset);
     const matrix = confusionMatrix(predictions, dataset.labels, dataset.classNames.length);
     await progress.report('clean', 1);
     let attack: { asr: number; arr: number } | undefined;
     if (knownAttack) {
       const triggered = triggeredSet(knownAttack, dataset);
-      const attacked = await predictClassesFast(model, triggered, inference);
-      const triggeredPredictions = attacked.predictions;
+      const triggeredPredictions = await predictor.predictClasses(triggered);
       attack = {
         asr: attackSuccessRate(triggeredPredictions, triggered.labels, knownAttack.targetClass),
         arr: attackRecoveryRate(triggeredPredictions, triggered.labels, knownAttack.targetClass),
@@ -101,12 +102,13 @@ export async function runEvaluate(input: EvaluateInput): Promise<EvaluateResult>
         classNames: [...dataset.classNames],
         ...(knownAttack ? { knownAttack } : {}),
         // where results are compared across runs, the engine that computed them is part of the record
-        inference: { engine: clean.engine, reason: clean.reason },
+        inference: { engine: predictor.engine, reason: predictor.reason },
       },
     };
   } catch (error) {
     throw toTaskError(error, signal);
   } finally {
+    await predictor?.release();
     model?.dispose();
   }
 }

@@ -88,7 +88,7 @@ function leadingNormalization(model: tf.LayersModel): InputNormalizationConfig |
 }
 
 /** ONNX Runtime's input for a batch: the model's own normalisation, then NCHW when the file wants it. */
-function toOrtInput(
+export function toOrtInput(
   x: Float32Array,
   batch: number,
   [h, w, c]: [number, number, number],

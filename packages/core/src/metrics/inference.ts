@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { exportTfjsToOnnx } from '../convert/export-tfjs.ts';
-import { loadOnnxRuntime } from '../convert/fidelity.ts';
+import { loadOnnxRuntime, toOrtInput } from '../convert/fidelity.ts';
 import { datasetSize, type ImageDataset } from '../datasets/image-dataset.ts';
 import { AntidoteError } from '../errors.ts';
 import { createRng } from '../random.ts';
@@ -34,6 +34,8 @@ export interface PredictorOptions {
   /** ONNX Runtime's intra-op threads: the cores this job was given (default: its own choice, all cores). */
   threads?: number;
   batchSize?: number;
+  /** Images this predictor will see in all; with 'auto', fewer than ORT_MIN_IMAGES stay on tfjs. */
+  images?: number;
 }
 
 export interface Predictor {
@@ -67,17 +69,6 @@ function tfjsPredictor(model: tf.LayersModel, reason: string, batchSize: number)
   };
 }
 
-/** NHWC pixels / 255 (what the tfjs model takes) to the exported graph's NCHW. */
-function toNchw(nhwc: Float32Array, n: number, h: number, w: number, c: number): Float32Array {
-  if (c === 1) return nhwc;
-  const out = new Float32Array(nhwc.length);
-  for (let i = 0; i < n; i++)
-    for (let y = 0; y < h; y++)
-      for (let x = 0; x < w; x++)
-        for (let ch = 0; ch < c; ch++) out[((i * c + ch) * h + y) * w + x] = nhwc[((i * h + y) * w + x) * c + ch] as number;
-  return out;
-}
-
 function argmaxRows(values: Float32Array, rows: number): Int32Array {
   const classes = values.length / rows;
   const out = new Int32Array(rows);
@@ -97,6 +88,9 @@ export async function openPredictor(model: tf.LayersModel, options: PredictorOpt
   const engine = options.engine ?? 'auto';
   const batchSize = options.batchSize ?? 256;
   if (engine === 'tfjs') return tfjsPredictor(model, 'asked for tfjs', batchSize);
+  if (engine === 'auto' && options.images !== undefined && options.images < ORT_MIN_IMAGES) {
+    return tfjsPredictor(model, `fewer than ${ORT_MIN_IMAGES} images`, batchSize);
+  }
   const shape = model.inputs[0]?.shape;
   let session: OrtSession | null = null;
   try {
@@ -116,7 +110,9 @@ export async function openPredictor(model: tf.LayersModel, options: PredictorOpt
     const inputName = open.inputNames[0] as string;
     const outputName = open.outputNames[0] as string;
     const run = async (nhwc: Float32Array, n: number): Promise<Float32Array> => {
-      const result = await open.run({ [inputName]: new ort.Tensor('float32', toNchw(nhwc, n, h, w, c), [n, c, h, w]) });
+      // the exported graph holds the model's own normalisation layers: only the layout changes
+      const x = toOrtInput(nhwc, n, [h, w, c], 'NCHW', null);
+      const result = await open.run({ [inputName]: new ort.Tensor('float32', x, [n, c, h, w]) });
       return result[outputName]?.data as Float32Array;
     };
 
@@ -167,10 +163,7 @@ export async function predictClassesFast(
   dataset: ImageDataset,
   options: PredictorOptions = {},
 ): Promise<{ predictions: Int32Array; engine: InferenceEngine; reason: string }> {
-  const small = (options.engine ?? 'auto') === 'auto' && datasetSize(dataset) < ORT_MIN_IMAGES;
-  const predictor = small
-    ? tfjsPredictor(model, `fewer than ${ORT_MIN_IMAGES} images`, options.batchSize ?? 256)
-    : await openPredictor(model, options);
+  const predictor = await openPredictor(model, { images: datasetSize(dataset), ...options });
   try {
     return { predictions: await predictor.predictClasses(dataset), engine: predictor.engine, reason: predictor.reason };
   } finally {
@@ -187,7 +180,8 @@ export interface EngineRate {
 
 /**
  * Both engines on the same seeded images, one warm-up pass then timed passes of `images` each:
- * the measured ratio behind `auto` (bench:engine and `antidote runtime` print it).
+ * the measured ratio behind `auto` (bench:engine and `antidote runtime` print it). `auto` is what
+ * openPredictor picks for ORT_MIN_IMAGES images or more: ONNX Runtime exactly when it opens.
  */
 export async function compareInferenceEngines(
   model: tf.LayersModel,
@@ -230,7 +224,6 @@ export async function compareInferenceEngines(
       await predictor.release();
     }
   }
-  const auto = await openPredictor(model, options.threads ? { threads: options.threads } : {});
-  await auto.release();
-  return { rates, auto: auto.engine };
+  const ortRuns = rates.some((r) => r.engine === 'onnxruntime' && r.imagesPerSecond !== null);
+  return { rates, auto: ortRuns ? 'onnxruntime' : 'tfjs' };
 }

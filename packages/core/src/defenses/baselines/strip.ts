@@ -11,7 +11,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { datasetSize, type ImageDataset, imageSize } from '../../datasets/image-dataset.ts';
 import { AntidoteError, throwIfAborted } from '../../errors.ts';
-import { ORT_MIN_IMAGES, openPredictor, type PredictorOptions } from '../../metrics/inference.ts';
+import { openPredictor, type PredictorOptions } from '../../metrics/inference.ts';
 import { assertModelFitsDataset } from '../../models/model-io.ts';
 import { createRng, sampleWithoutReplacement } from '../../random.ts';
 import { batchPixels, NO_AUGMENT } from '../../training/batches.ts';
@@ -62,10 +62,11 @@ export async function stripEntropy(
   const { overlays, alpha } = settings;
   const perPass = Math.max(1, Math.floor(settings.batchSize / overlays));
   const out = new Float32Array(count);
-  // a session costs more than it saves on a few blends
-  const few = count * overlays < ORT_MIN_IMAGES && (options.inference?.engine ?? 'auto') === 'auto';
-  const engine = few ? { engine: 'tfjs' as const } : {};
-  const predictor = await openPredictor(model, { ...options.inference, ...engine, batchSize: settings.batchSize });
+  const predictor = await openPredictor(model, {
+    images: count * overlays,
+    ...options.inference,
+    batchSize: settings.batchSize,
+  });
   try {
     for (let start = 0; start < count; start += perPass) {
       throwIfAborted(options.signal);
