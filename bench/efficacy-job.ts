@@ -7,7 +7,7 @@
 
 import path from 'node:path';
 import { triggeredTestSet } from '@antidote/core/attacks';
-import { loadBuiltinDataset, selectImages, stratifiedSample } from '@antidote/core/datasets';
+import { loadBuiltinDataset, selectImages } from '@antidote/core/datasets';
 import {
   BASELINE_DEFENSES,
   calibratedTriggerInversion,
@@ -27,7 +27,7 @@ import { evaluateAttack, evaluateClean } from '@antidote/core/metrics';
 import type { Architecture } from '@antidote/core/models';
 import { initRuntime } from '@antidote/core/runtime';
 import type * as tf from '@tensorflow/tfjs';
-import { loadCachedModel, saveCachedModel, victimCacheKey } from './victims.ts';
+import { loadCachedModel, saveCachedModel, victimCacheKey, victimSplit } from './victims.ts';
 
 export interface EfficacyJob {
   dataset: string;
@@ -60,13 +60,7 @@ export interface EfficacyJob {
 const job = JSON.parse(process.argv[2] ?? '{}') as EfficacyJob;
 await initRuntime({ backend: 'wasm' });
 const { train: fullTrain, test: fullTest } = loadBuiltinDataset(job.dataset);
-// The victim trains on a seeded subset (time budget); the defender's trusted 1% comes from the rest.
-const victimSplit = stratifiedSample(fullTrain, job.trainImages / fullTrain.labels.length, job.seed);
-const trusted = stratifiedSample(
-  victimSplit.rest,
-  (job.trustedFraction * fullTrain.labels.length) / victimSplit.rest.labels.length,
-  job.seed + 1,
-).selected;
+const { victimTrain, trusted } = victimSplit(fullTrain, job);
 const test =
   job.testImages === null
     ? fullTest
@@ -81,7 +75,7 @@ async function trainOrLoadVictim(): Promise<{ model: tf.LayersModel; poisonedIma
   const cached = cacheDir ? await loadCachedModel<{ poisonedImages: number }>(cacheDir) : null;
   if (cached) return { model: cached.model, poisonedImages: cached.extra.poisonedImages, cached: true };
   const lab = await trainLabModel({
-    train: victimSplit.selected,
+    train: victimTrain,
     test,
     ...(job.attack === 'clean'
       ? {}
@@ -100,7 +94,7 @@ const attackSpec =
 // ASR of a clean model is measured with the BadNets trigger, so clean rows stay comparable.
 const attack = createLabAttack(attackSpec ?? { name: 'badnets', poisonCount: 1, targetClass: 0, seed: job.seed });
 // A trigger drawn from images (Refool's reflections) comes from the victim's training set, as in the lab.
-if ('fitTrigger' in attack && attack.fitTrigger) attack.fitTrigger(victimSplit.selected);
+if ('fitTrigger' in attack && attack.fitTrigger) attack.fitTrigger(victimTrain);
 const triggered = triggeredTestSet(attack, test);
 
 async function measure(model: tf.LayersModel) {

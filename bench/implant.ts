@@ -7,16 +7,14 @@
  * (about 1,000 of 10,000), so their counts are capped there. Prints and appends one JSON line per
  * victim to bench/results/implant.jsonl.
  */
-import { execFile } from 'node:child_process';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { CLEAN_LABEL_ATTACKS } from '@antidote/core/formats';
 import { option } from './cli-args.ts';
 import type { EfficacyJob } from './efficacy-job.ts';
+import { runJob } from './job-pool.ts';
 
-const run = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const attack = option('--attack', '') as EfficacyJob['attack'];
 if (!attack) throw new Error('--attack <name> is required');
@@ -46,13 +44,7 @@ for (const poisonCount of counts) {
     testImages: null,
   };
   const started = Date.now();
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', path.join(here, 'efficacy-job.ts'), JSON.stringify(job)], {
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  const result = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as {
-    trainSeconds: number;
-    before: { cda: number; asr: number; arr: number };
-  };
+  const result = await runJob(job);
   const line = {
     date: new Date().toISOString(),
     attack,

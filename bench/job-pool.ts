@@ -36,6 +36,15 @@ export type JobResult = {
   }[];
 };
 
+/** One job in its own process; its last stdout line is the result. */
+export async function runJob(job: EfficacyJob): Promise<JobResult> {
+  const script = path.join(here, 'efficacy-job.ts');
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', script, JSON.stringify(job)], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as JobResult;
+}
+
 /** Runs every job; `onDone` hears each result as it lands (for progress lines). */
 export async function runJobs(
   jobs: readonly EfficacyJob[],
@@ -49,14 +58,7 @@ export async function runJobs(
     while (next < jobs.length) {
       const job = jobs[next++] as EfficacyJob;
       onStart(id, job);
-      const { stdout } = await run(
-        process.execPath,
-        ['--import', 'tsx', path.join(here, 'efficacy-job.ts'), JSON.stringify(job)],
-        {
-          maxBuffer: 64 * 1024 * 1024,
-        },
-      );
-      const result = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as JobResult;
+      const result = await runJob(job);
       results.push(result);
       onDone(id, result);
     }

@@ -1,9 +1,9 @@
 import path from 'node:path';
-import { loadBuiltinDataset, stratifiedSample } from '@antidote/core/datasets';
+import { loadBuiltinDataset } from '@antidote/core/datasets';
 import { freshHeadProbe } from '@antidote/core/defenses';
 import { initRuntime } from '@antidote/core/runtime';
 import { option } from './cli-args.ts';
-import { ATTACK_SETTINGS, loadCachedModel, STRONG_ATTACK_SETTINGS, victimCacheKey } from './victims.ts';
+import { ATTACK_SETTINGS, loadCachedModel, STRONG_ATTACK_SETTINGS, victimCacheKey, victimSplit } from './victims.ts';
 
 const strong = option('--profile', 'tiny') === 'strong';
 const cache = path.resolve(option('--victim-cache', ''));
@@ -39,12 +39,7 @@ for (const attack of attacks) {
       console.log(`${attack} seed ${seed}: not cached`);
       continue;
     }
-    const victimSplit = stratifiedSample(fullTrain, trainImages / fullTrain.labels.length, seed);
-    const trusted = stratifiedSample(
-      victimSplit.rest,
-      (0.01 * fullTrain.labels.length) / victimSplit.rest.labels.length,
-      seed + 1,
-    ).selected;
+    const { trusted } = victimSplit(fullTrain, { trainImages, trustedFraction: 0.01, seed });
     const t0 = performance.now();
     const probe = await freshHeadProbe(model, trusted, seed);
     console.log(JSON.stringify({ attack, seed, ...probe, seconds: Number(((performance.now() - t0) / 1000).toFixed(2)) }));

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { type ImageDataset, stratifiedSample } from '@antidote/core/datasets';
 import { loadModelFromFiles, saveModelToFiles } from '@antidote/core/models';
 import type * as tf from '@tensorflow/tfjs';
 
@@ -49,6 +50,23 @@ export const STRONG_ATTACK_SETTINGS: typeof ATTACK_SETTINGS = {
   wanet: { poisonCount: 4000, params: { s: 1 } },
   'adaptive-patch': { poisonCount: 5900 },
 };
+
+/**
+ * The victim's training images (a seeded subset, for the time budget) and the defender's trusted
+ * share drawn from the rest: every script that reads a victim must see the same trusted images.
+ */
+export function victimSplit(
+  fullTrain: ImageDataset,
+  { trainImages, trustedFraction, seed }: { trainImages: number; trustedFraction: number; seed: number },
+): { victimTrain: ImageDataset; trusted: ImageDataset } {
+  const split = stratifiedSample(fullTrain, trainImages / fullTrain.labels.length, seed);
+  const trusted = stratifiedSample(
+    split.rest,
+    (trustedFraction * fullTrain.labels.length) / split.rest.labels.length,
+    seed + 1,
+  ).selected;
+  return { victimTrain: split.selected, trusted };
+}
 
 /** Everything that decides a victim's weights (training is deterministic): `--victim-cache`'s key. */
 export function victimCacheKey(victim: {
