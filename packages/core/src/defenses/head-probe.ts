@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ImageDataset } from '../datasets/image-dataset.ts';
 import { accuracy, predictClasses } from '../metrics/metrics.ts';
-import { splitAtPenultimate } from '../models/features.ts';
+import { predictBatch, splitAtPenultimate } from '../models/features.ts';
 import { createRng, shuffleInPlace } from '../random.ts';
 import { batchRanges, batchTensor, range } from '../training/batches.ts';
 
@@ -34,7 +34,7 @@ export const HEAD_PROBE_DEFAULTS = { steps: 300, learningRate: 0.01, folds: 5 } 
 function featuresOf(features: tf.LayersModel, dataset: ImageDataset, batchSize = 256): tf.Tensor2D {
   const parts: tf.Tensor2D[] = [];
   for (const [start, end] of batchRanges(dataset.labels.length, batchSize)) {
-    parts.push(tf.tidy(() => features.predict(batchTensor(dataset, range(start, end))) as tf.Tensor2D));
+    parts.push(tf.tidy(() => predictBatch(features, batchTensor(dataset, range(start, end))) as tf.Tensor2D));
   }
   const all = tf.concat(parts) as tf.Tensor2D;
   tf.dispose(parts);
