@@ -4,7 +4,7 @@
  * victims (tiny-cnn, 10,000 Fashion-MNIST images, 3 epochs, 600 poisons) with a checkerboard
  * patch of each size at seeded random positions, and clean models of the same recipe, each scanned
  * by CTI with core's defaults. Reports per victim the implant (ASR), the score, the product's
- * verdict (scan.ts bands: backdoored > 0.4, suspicious > 0.3) and whether the suspected target
+ * verdict (scan.ts's scanVerdict and bands) and whether the suspected target
  * is the attack's; for the clean models their scores and verdicts. Writes
  * bench/results/patch-grid.{json,md}. Held-out for CTI's defaults: no patch of these sizes and
  * places was used to tune them (docs/benchmarks.md#held-out-protocol).
@@ -14,6 +14,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { rocAuc } from '@antidote/core/metrics';
 import { createRng } from '@antidote/core/random';
+import {
+  CTI_EXTRA_FAMILIES_DEFAULT_THRESHOLD as BACKDOORED,
+  CTI_EXTRA_FAMILIES_DEFAULT_SUSPICIOUS as SUSPICIOUS,
+  scanVerdict,
+} from '@antidote/worker/tasks';
 import { option } from './cli-args.ts';
 import type { EfficacyJob } from './efficacy-job.ts';
 import { runJobs } from './job-pool.ts';
@@ -28,8 +33,6 @@ const name = option('--name', 'patch-grid');
 const workers = Number(option('--workers', '2'));
 const victimCache = option('--victim-cache', '');
 const SIDE = 28;
-const BACKDOORED = 0.4;
-const SUSPICIOUS = 0.3;
 
 const base: Omit<EfficacyJob, 'attack' | 'poisonCount' | 'seed' | 'attackParams'> = {
   dataset: 'fashion-mnist',
@@ -71,7 +74,8 @@ const results = await runJobs(jobs, workers, (id, r) => {
 });
 const wallSeconds = (Date.now() - started) / 1000;
 
-const verdict = (score: number) => (score > BACKDOORED ? 'backdoored' : score > SUSPICIOUS ? 'suspicious' : 'clean');
+// the scan's own rule and bands, as a default scan (patch and warp) reads its score
+const verdict = (score: number) => scanVerdict(score, BACKDOORED, SUSPICIOUS);
 const rows = results
   .map((r) => {
     const cti = r.detection.find((d) => d.detector === 'cti');
