@@ -91,7 +91,14 @@ async function main() {
     repairSeconds,
     exportSeconds,
     phases,
-    scan: { verdict: scan.verdict, score: scan.score, suspectedTarget: scan.suspectedTarget },
+    scan: {
+      verdict: scan.verdict,
+      score: scan.score,
+      suspectedTarget: scan.suspectedTarget,
+      // batches the worker shrank to fit the job's memory, when it had to
+      batchScale: scan.params.batchScale ?? 1,
+      repairBatch: scan.params.repairBatch ?? null,
+    },
     repair: {
       repaired: repair.outcome.repaired,
       steps: repair.steps,
@@ -100,6 +107,8 @@ async function main() {
       cdaAfter: repair.cdaAfter,
       asrBefore: repair.asrBefore,
       asrAfter: repair.asrAfter,
+      batchScale: repair.params.batchScale ?? 1,
+      batchSize: repair.params.batchSize ?? null,
     },
     exportedFidelity: exported?.fidelity ?? null,
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),

@@ -3,6 +3,7 @@
  * fetch inputs under the job's tenant, run, store outputs (trigger image, repaired model as a
  * new version, finding), checkpoint long repairs, alert monitors.
  */
+import { totalmem } from 'node:os';
 import type { ClassInversion, RepairTradeoff } from '@antidote/core/defenses';
 import { AntidoteError, isAntidoteError } from '@antidote/core/errors';
 import type { TriggerFamily } from '@antidote/core/formats';
@@ -161,6 +162,8 @@ function threadHooks(ctx: JobContext) {
   return {
     backend: ctx.options.backend,
     threads: ctx.options.threadsPerJob ?? 1,
+    // jobs of one process share its machine evenly; each thread's wasm heap is its own
+    memoryLimitBytes: Math.floor(totalmem() / Math.max(1, ctx.options.concurrency)),
     signal: ctx.signal,
     onProgress: progressSink(ctx) as (event: unknown) => void,
     onEstimate: (payload: unknown) => recordEstimate(ctx, payload as TaskEstimate),

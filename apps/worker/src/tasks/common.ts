@@ -4,6 +4,7 @@
  * bytes and callbacks in, results out; no database, storage or environment access.
  */
 import { createHash } from 'node:crypto';
+import { totalmem } from 'node:os';
 import { triggeredTestSet } from '@antidote/core/attacks';
 // registers the imported models' custom layers, so their converted archives load like any other
 import { InputNormalization } from '@antidote/core/convert';
@@ -17,14 +18,16 @@ import {
   describeModelFiles,
   estimateJob,
   type JobWork,
+  largestFittingBatch,
   loadModelFromFiles,
   type ModelArchiveDescription,
   type ModelFiles,
   measureTrainThroughput,
   modelCost,
   unpackModelArchive,
+  WASM_HEAP_BYTES,
 } from '@antidote/core/models';
-import { initRuntime, type RuntimeDescription, type tf } from '@antidote/core/runtime';
+import { describeRuntime, initRuntime, type RuntimeDescription, type tf } from '@antidote/core/runtime';
 
 /** One progress event; `progress` is the share of the whole task done (0..1, never decreasing). */
 export interface TaskProgress {
@@ -277,6 +280,51 @@ export type EstimateCallback = (estimate: TaskEstimate) => Promise<void>;
 
 /** About this many FLOPs per timed step, so timing a 224-px ResNet takes seconds, not minutes. */
 const PROBE_FLOPS = 5e9;
+
+/**
+ * Share of the memory a job may plan for: the estimate is coarse, and tfjs's wasm allocator keeps
+ * what it once grew to, so a job planned at the heap's very size would still abort.
+ */
+const MEMORY_PLANNING_SHARE = 0.8;
+
+/**
+ * The peak memory a job may plan for: its share of the machine (`machineShareBytes`, default the
+ * whole machine), and on the wasm backend no more than the 32-bit heap of the job's thread.
+ */
+export function jobMemoryLimit(machineShareBytes?: number): number {
+  const machine = machineShareBytes ?? totalmem();
+  const backendLimit = describeRuntime()?.backend === 'wasm' ? WASM_HEAP_BYTES : Number.POSITIVE_INFINITY;
+  return Math.floor(MEMORY_PLANNING_SHARE * Math.min(machine, backendLimit));
+}
+
+/** How a job's batches were fitted to its memory: `scale` 1 when they fit as asked. */
+export interface MemoryFit {
+  scale: number;
+  limitBytes: number;
+  /** The planned peak batch before fitting. */
+  requestedPeakBatch: number;
+}
+
+/**
+ * Fits a job's batches to its memory before the work starts: over the limit, every batch the job
+ * runs shrinks by the same `scale` (a job that outgrows the wasm heap aborts the whole process).
+ * TOO_LARGE when a single image does not fit.
+ */
+export function fitToMemory(model: tf.LayersModel, work: JobWork, limitBytes: number): MemoryFit {
+  const fitted = largestFittingBatch(modelCost(model), work, limitBytes);
+  if (fitted === 0) {
+    throw new AntidoteError(
+      'TOO_LARGE',
+      `This model needs more than ${Math.round(limitBytes / 2 ** 20)} MB, the memory a job has on this worker, even one image at a time. Run it on a worker with a native backend and more memory.`,
+    );
+  }
+  return { scale: fitted / Math.max(1, work.peakBatch), limitBytes, requestedPeakBatch: work.peakBatch };
+}
+
+/** A batch scaled down by a memory fit, at least one image. */
+export function scaledBatch(batch: number, fit: MemoryFit): number {
+  return fit.scale >= 1 ? batch : Math.max(1, Math.floor(batch * fit.scale));
+}
 
 /** Times this model on this worker, estimates the job, and hands the estimate to the caller. */
 export async function reportEstimate(

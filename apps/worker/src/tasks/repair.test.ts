@@ -1,8 +1,8 @@
 import { isAntidoteError } from '@antidote/core/errors';
-import { describeModelArchive } from '@antidote/core/models';
+import { describeModelArchive, RUNTIME_BASE_BYTES } from '@antidote/core/models';
 import { tf } from '@antidote/core/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TaskProgress } from './common.ts';
+import type { TaskEstimate, TaskProgress } from './common.ts';
 import { type RepairCheckpoint, type RepairMethod, runRepair } from './repair.ts';
 import { ATTACK, type TaskFixture, taskFixture } from './test-fixtures.ts';
 
@@ -41,6 +41,35 @@ describe('runRepair', () => {
     expect(shares.at(-1)).toBe(1);
     expect(events.some((e) => e.phase === 'repair' && e.step === 240)).toBe(true);
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('shrinks its batch to fit the memory it is given, and refuses a model one image cannot fit', async () => {
+    const options = { method: 'pivotal-tuning' as const, steps: 10, ...SMALL };
+    const estimates: TaskEstimate[] = [];
+    await runRepair({
+      model: fixture.modelBytes,
+      trusted: fixture.trustedBytes,
+      options,
+      onEstimate: async (e) => void estimates.push(e),
+    });
+    const full = (estimates[0] as TaskEstimate).peakBytes;
+    const fitted = await runRepair({
+      model: fixture.modelBytes,
+      trusted: fixture.trustedBytes,
+      options,
+      memoryLimitBytes: (RUNTIME_BASE_BYTES + (full - RUNTIME_BASE_BYTES) / 2) / 0.8,
+      onEstimate: async (e) => void estimates.push(e),
+    });
+    expect(fitted.params.batchScale).toBeLessThan(1);
+    expect(fitted.params.batchSize).toBeLessThan(SMALL.batchSize);
+    expect((estimates[1] as TaskEstimate).peakBytes).toBeLessThanOrEqual(fitted.params.memoryLimitBytes as number);
+    const refused = await runRepair({
+      model: fixture.modelBytes,
+      trusted: fixture.trustedBytes,
+      options,
+      memoryLimitBytes: RUNTIME_BASE_BYTES,
+    }).catch((e: unknown) => e);
+    expect(isAntidoteError(refused) && refused.code).toBe('TOO_LARGE');
   });
 
   it('says not repaired, with no archive, when no run stays within the budget; progress moves through every run', async () => {

@@ -41,7 +41,7 @@ import {
   splitTrusted,
 } from '@antidote/core/defenses';
 import { AntidoteError, throwIfAborted } from '@antidote/core/errors';
-import { packModelArchive, saveModelToFiles, splitAtPenultimate, unpackModelArchive } from '@antidote/core/models';
+import { type JobWork, packModelArchive, saveModelToFiles, splitAtPenultimate, unpackModelArchive } from '@antidote/core/models';
 import type { tf } from '@antidote/core/runtime';
 import {
   attackSuccess,
@@ -50,9 +50,11 @@ import {
   type EstimateCallback,
   elapsedMs,
   ensureRuntime,
+  fitToMemory,
   fraction,
   inputsDigest,
   invalid,
+  jobMemoryLimit,
   type KnownAttack,
   loadModelArchive,
   loadTrusted,
@@ -60,6 +62,7 @@ import {
   ProgressReporter,
   positiveInteger,
   reportEstimate,
+  scaledBatch,
   seedOption,
   type TrustedInput,
   toTaskError,
@@ -117,6 +120,8 @@ export interface RepairInput {
   onCheckpoint?: (checkpoint: RepairCheckpoint) => Promise<void>;
   /** Awaited with the job's time and memory estimate before the long work starts. */
   onEstimate?: EstimateCallback;
+  /** This job's share of the machine's memory (default: all of it); the batch shrinks to fit it. */
+  memoryLimitBytes?: number;
 }
 
 export interface RepairTaskResult {
@@ -358,7 +363,7 @@ export async function runRepair(input: RepairInput): Promise<RepairTaskResult> {
   let model: tf.LayersModel | null = null;
   let repaired: tf.LayersModel | null = null;
   try {
-    const settings = resolveOptions(input.options);
+    let settings = resolveOptions(input.options);
     await ensureRuntime();
     throwIfAborted(signal);
     const loaded = await loadModelArchive(input.model);
@@ -384,22 +389,27 @@ export async function runRepair(input: RepairInput): Promise<RepairTaskResult> {
         ? `Resuming the ${settings.method} repair after step ${resumeFrom.step} of ${total}.`
         : `Loaded a ${loaded.description.inputShape.join('x')} model with ${numClasses} classes and ${trusted.labels.length} trusted images.`,
     });
-    const batch = Math.min(settings.batchSize ?? 128, fit.labels.length);
     const left = Math.max(0, total - (resumeFrom?.step ?? 0));
     const evaluations = Math.ceil(settings.steps / (settings.evaluateEvery ?? 25)) * validation.labels.length;
     // Each training step: the student on its batch (and, in Pivotal Tuning and NAD, a mixed copy)
     // with a teacher predicting the same images; a first run only (retries are not foreseeable).
     const distils = settings.method === 'pivotal-tuning' || settings.method === 'nad';
-    const estimate = await reportEstimate(
-      model,
-      {
-        trainPasses: left * batch * (distils ? 2 : 1),
-        inferPasses: (distils ? left * batch * 2 : 0) + evaluations + 2 * validation.labels.length,
-        peakBatch: batch * (distils ? 2 : 1),
-        models: distils ? 3 : 2,
-      },
-      input.onEstimate,
-    );
+    const workAt = (batch: number): JobWork => ({
+      trainPasses: left * batch * (distils ? 2 : 1),
+      inferPasses: (distils ? left * batch * 2 : 0) + evaluations + 2 * validation.labels.length,
+      peakBatch: batch * (distils ? 2 : 1),
+      models: distils ? 3 : 2,
+    });
+    const requestedBatch = Math.min(settings.batchSize ?? 128, fit.labels.length);
+    const memory = fitToMemory(model, workAt(requestedBatch), jobMemoryLimit(input.memoryLimitBytes));
+    const batch = scaledBatch(requestedBatch, memory);
+    if (memory.scale < 1) {
+      settings = { ...settings, batchSize: batch };
+      await progress.report('load', 1, {
+        message: `Batch scaled from ${requestedBatch} to ${batch} images to fit the job's ${Math.round(memory.limitBytes / 2 ** 20)} MB.`,
+      });
+    }
+    const estimate = await reportEstimate(model, workAt(batch), input.onEstimate);
     const triggered = knownAttack ? triggeredSet(knownAttack, validation) : null;
     const asrBefore = knownAttack && triggered ? await attackSuccess(model, triggered, knownAttack) : undefined;
     throwIfAborted(signal);
@@ -469,6 +479,8 @@ export async function runRepair(input: RepairInput): Promise<RepairTaskResult> {
         trustedImages: trusted.labels.length,
         estimatedSeconds: estimate.seconds,
         estimatedPeakBytes: estimate.peakBytes,
+        memoryLimitBytes: memory.limitBytes,
+        ...(memory.scale < 1 ? { batchScale: memory.scale, batchSize: batch } : {}),
         ...(knownAttack ? { knownAttack } : {}),
       },
     };

@@ -1,4 +1,5 @@
 import { isAntidoteError } from '@antidote/core/errors';
+import { RUNTIME_BASE_BYTES } from '@antidote/core/models';
 import { tf } from '@antidote/core/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskEstimate, TaskProgress } from './common.ts';
@@ -173,6 +174,43 @@ describe('runScan', () => {
     expect(Math.min(...stretched)).toBeCloseTo(0.25);
     expect(stretchContrast(new Float32Array(4).fill(0.5))).toEqual(new Float32Array(4).fill(0.5));
     expect(pngSize(triggerToPng({ pixels, height: 12, width: 12, channels: 1 }))).toEqual([96, 96]);
+  });
+
+  it('shrinks its batches to fit the memory it is given, and refuses a model one image cannot fit', async () => {
+    const options = { ...FAST, steps: 3, repairSteps: 6, candidateClasses: [0, 1] };
+    const estimates: TaskEstimate[] = [];
+    const whole = await runScan({
+      model: fixture.modelBytes,
+      trusted: fixture.trustedBytes,
+      options,
+      onEstimate: async (e) => void estimates.push(e),
+    });
+    expect(whole.params.batchScale).toBeUndefined();
+    const full = (estimates[0] as TaskEstimate).peakBytes;
+    // room for less than half of what the asked batches need beyond the runtime
+    const memoryLimitBytes = (RUNTIME_BASE_BYTES + (full - RUNTIME_BASE_BYTES) / 2) / 0.8;
+    const messages: string[] = [];
+    const fitted = await runScan({
+      model: fixture.modelBytes,
+      trusted: fixture.trustedBytes,
+      options,
+      memoryLimitBytes,
+      onEstimate: async (e) => void estimates.push(e),
+      onProgress: (e) => void (e.message && messages.push(e.message)),
+    });
+    const scale = fitted.params.batchScale as number;
+    expect(scale).toBeGreaterThan(0.1);
+    expect(scale).toBeLessThan(0.7);
+    expect(fitted.params.repairBatch).toBe(Math.floor(FAST.batchSize * scale));
+    expect((estimates[1] as TaskEstimate).peakBytes).toBeLessThanOrEqual(fitted.params.memoryLimitBytes as number);
+    expect(messages.some((m) => /Batches scaled to \d+%/.test(m))).toBe(true);
+    const refused = await runScan({
+      model: fixture.modelBytes,
+      trusted: fixture.trustedBytes,
+      options,
+      memoryLimitBytes: RUNTIME_BASE_BYTES,
+    }).catch((e: unknown) => e);
+    expect(isAntidoteError(refused) && refused.code).toBe('TOO_LARGE');
   });
 
   it('scans only the candidate classes', async () => {

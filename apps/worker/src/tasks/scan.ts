@@ -19,7 +19,7 @@ import {
 import { throwIfAborted } from '@antidote/core/errors';
 import { packModelArchive } from '@antidote/core/formats';
 import { accuracy, predictClasses } from '@antidote/core/metrics';
-import { saveModelToFiles, splitAtPenultimate } from '@antidote/core/models';
+import { type JobWork, saveModelToFiles, splitAtPenultimate } from '@antidote/core/models';
 import { ThreadPool } from '@antidote/core/parallel';
 import { describeRuntime, type tf } from '@antidote/core/runtime';
 import {
@@ -29,9 +29,11 @@ import {
   type EstimateCallback,
   elapsedMs,
   ensureRuntime,
+  fitToMemory,
   fraction,
   inputsDigest,
   invalid,
+  jobMemoryLimit,
   type KnownAttack,
   loadModelArchive,
   loadTrusted,
@@ -39,6 +41,7 @@ import {
   ProgressReporter,
   positiveInteger,
   reportEstimate,
+  scaledBatch,
   seedOption,
   type TrustedInput,
   toTaskError,
@@ -148,6 +151,8 @@ export interface ScanInput {
   onEstimate?: EstimateCallback;
   /** Compute threads to invert classes on (1: this thread only). */
   threads?: number;
+  /** This job's share of the machine's memory (default: all of it); batches shrink to fit it. */
+  memoryLimitBytes?: number;
   /** An interrupted run's checkpoints: its reference is reused and its classes are not inverted again. */
   resumeFrom?: ScanResume;
   onCheckpoint?: (checkpoint: ScanCheckpoint) => Promise<void>;
@@ -268,10 +273,8 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
     ]);
     const resume = input.resumeFrom?.digest === digest ? input.resumeFrom : undefined;
 
-    // Weights ~ cost: PT steps run student + teacher passes on their batch, inversion steps two
-    // models' forward and backward passes on each family's batch.
-    const repairBatch = Math.min(settings.batchSize ?? PIVOTAL_TUNING_DEFAULTS.batchSize, fit.labels.length);
-    const batchOf = (family: TriggerFamily) =>
+    const requestedRepairBatch = Math.min(settings.batchSize ?? PIVOTAL_TUNING_DEFAULTS.batchSize, fit.labels.length);
+    const requestedBatchOf = (family: TriggerFamily) =>
       Math.min(
         settings.batchSize ??
           {
@@ -281,33 +284,13 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
           }[family],
         fit.labels.length,
       );
-    const progress = new ProgressReporter(
-      [
-        ['load', 0.02],
-        ['reference-repair', 0.9 * settings.repairSteps * repairBatch * 3],
-        [
-          'invert',
-          0.9 *
-            new Set(candidates).size *
-            4 *
-            settings.triggerFamilies.reduce((work, f) => work + settings.steps * batchOf(f), 0),
-        ],
-        ['evaluate', 0.02],
-      ],
-      onProgress,
-      signal,
-    );
-    await progress.report('load', 1, {
-      message: `Loaded a ${loaded.description.inputShape.join('x')} model with ${numClasses} classes and ${trusted.labels.length} trusted images.`,
-    });
     const classes = new Set(candidates).size;
     const heldOut = validation.labels.length;
     // PT: student trained on its batch and a mixed copy, teacher predicting both; CTI: both models
     // forward and backward on each family's batch, then both scoring the held-out images.
-    const inversionImages = classes * settings.triggerFamilies.reduce((n, f) => n + settings.steps * batchOf(f), 0);
-    const estimate = await reportEstimate(
-      model,
-      {
+    const workAt = (repairBatch: number, batchOf: (family: TriggerFamily) => number): JobWork => {
+      const inversionImages = classes * settings.triggerFamilies.reduce((n, f) => n + settings.steps * batchOf(f), 0);
+      return {
         trainPasses: settings.repairSteps * repairBatch * 2 + 2 * inversionImages,
         inferPasses:
           settings.repairSteps * repairBatch * 2 +
@@ -315,9 +298,33 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
           (1 + 2 * classes * settings.triggerFamilies.length) * heldOut,
         peakBatch: Math.max(2 * repairBatch, ...settings.triggerFamilies.map(batchOf)),
         models: 3,
-      },
-      input.onEstimate,
+      };
+    };
+    const memory = fitToMemory(model, workAt(requestedRepairBatch, requestedBatchOf), jobMemoryLimit(input.memoryLimitBytes));
+    const repairBatch = scaledBatch(requestedRepairBatch, memory);
+    const batchOf = (family: TriggerFamily) => scaledBatch(requestedBatchOf(family), memory);
+    const batchesFitted = memory.scale < 1;
+
+    // Weights ~ cost: PT steps run student + teacher passes on their batch, inversion steps two
+    // models' forward and backward passes on each family's batch.
+    const progress = new ProgressReporter(
+      [
+        ['load', 0.02],
+        ['reference-repair', 0.9 * settings.repairSteps * repairBatch * 3],
+        ['invert', 0.9 * classes * 4 * settings.triggerFamilies.reduce((work, f) => work + settings.steps * batchOf(f), 0)],
+        ['evaluate', 0.02],
+      ],
+      onProgress,
+      signal,
     );
+    await progress.report('load', 1, {
+      message: `Loaded a ${loaded.description.inputShape.join('x')} model with ${numClasses} classes and ${trusted.labels.length} trusted images.${
+        batchesFitted
+          ? ` Batches scaled to ${Math.round(memory.scale * 100)}% (reference repair ${repairBatch} images) to fit the job's ${Math.round(memory.limitBytes / 2 ** 20)} MB.`
+          : ''
+      }`,
+    });
+    const estimate = await reportEstimate(model, workAt(repairBatch, batchOf), input.onEstimate);
 
     const cda = accuracy(await predictClasses(model, validation), validation.labels);
     const asr = knownAttack ? await attackSuccess(model, triggeredSet(knownAttack, validation), knownAttack) : undefined;
@@ -338,7 +345,7 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
         ...split,
         select: 'final',
         steps: settings.repairSteps,
-        ...(settings.batchSize ? { batchSize: settings.batchSize } : {}),
+        ...(settings.batchSize || batchesFitted ? { batchSize: repairBatch } : {}),
         ...(signal ? { signal } : {}),
         onProgress: async (p) => {
           await progress.report('reference-repair', p.step / Math.max(1, p.totalSteps), {
@@ -372,8 +379,8 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
       steps: settings.steps,
       patchSteps: settings.steps,
       warpSteps: settings.steps,
-      ...(settings.batchSize
-        ? { batchSize: settings.batchSize, patchBatchSize: settings.batchSize, warpBatchSize: settings.batchSize }
+      ...(settings.batchSize || batchesFitted
+        ? { batchSize: batchOf('additive'), patchBatchSize: batchOf('patch'), warpBatchSize: batchOf('warp') }
         : {}),
       ...(input.options?.candidateClasses ? { candidateClasses: input.options.candidateClasses } : {}),
       triggerFamilies: settings.triggerFamilies,
@@ -440,6 +447,8 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
         trustedImages: trusted.labels.length,
         estimatedSeconds: estimate.seconds,
         estimatedPeakBytes: estimate.peakBytes,
+        memoryLimitBytes: memory.limitBytes,
+        ...(batchesFitted ? { batchScale: memory.scale, repairBatch } : {}),
         ...(knownAttack ? { knownAttack } : {}),
       },
     };

@@ -7,6 +7,8 @@ export interface ThreadRequest {
   backend: string | undefined;
   /** Compute threads the task may spread over (1: this thread only). */
   threads: number;
+  /** The job's share of the machine's memory (default: all of it). */
+  memoryLimitBytes?: number;
 }
 
 export type ThreadMessage =

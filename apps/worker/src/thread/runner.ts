@@ -7,6 +7,8 @@ export interface TaskHooks {
   backend?: string | undefined;
   /** Compute threads the task may spread over; default 1. */
   threads?: number;
+  /** The job's share of the machine's memory; scans and repairs fit their batches to it. */
+  memoryLimitBytes?: number;
   signal?: AbortSignal;
   onProgress?: (event: unknown) => void;
   /** Awaited before the thread goes on (a checkpoint must be stored first). */
@@ -18,7 +20,13 @@ export interface TaskHooks {
 const threadEntry = new URL('./entry.mjs', import.meta.url);
 
 export function runTaskInThread<T>(task: ThreadRequest['task'], input: unknown, hooks: TaskHooks = {}): Promise<T> {
-  const request: ThreadRequest = { task, input, backend: hooks.backend, threads: hooks.threads ?? 1 };
+  const request: ThreadRequest = {
+    task,
+    input,
+    backend: hooks.backend,
+    threads: hooks.threads ?? 1,
+    ...(hooks.memoryLimitBytes ? { memoryLimitBytes: hooks.memoryLimitBytes } : {}),
+  };
   const worker = new Worker(threadEntry, { workerData: request });
   return new Promise<T>((resolve, reject) => {
     let settled = false;

@@ -44,6 +44,7 @@ const hooks = {
   signal: controller.signal,
   onProgress: (event: unknown) => post({ type: 'progress', event }),
 };
+const memoryLimit = request.memoryLimitBytes ? { memoryLimitBytes: request.memoryLimitBytes } : {};
 /** Scans and repairs hand over their estimate before the long work, and wait until it is stored. */
 const onEstimate = (estimate: unknown) => call({ type: 'estimate', payload: estimate });
 
@@ -56,6 +57,7 @@ async function run(): Promise<unknown> {
         ...hooks,
         onEstimate,
         threads: request.threads,
+        ...memoryLimit,
         onCheckpoint: (checkpoint) => call({ type: 'checkpoint', payload: checkpoint }),
       });
     case 'evaluate':
@@ -65,6 +67,7 @@ async function run(): Promise<unknown> {
         ...(request.input as Parameters<typeof runRepair>[0]),
         ...hooks,
         onEstimate,
+        ...memoryLimit,
         onCheckpoint: (checkpoint) => call({ type: 'checkpoint', payload: checkpoint }),
       });
     case 'import':

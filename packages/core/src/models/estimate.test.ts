@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initRuntime } from '../runtime/backend.ts';
-import { estimateJob, measureTrainThroughput, modelCost, RUNTIME_BASE_BYTES } from './estimate.ts';
+import { estimateJob, largestFittingBatch, measureTrainThroughput, modelCost, RUNTIME_BASE_BYTES } from './estimate.ts';
 
 function convBn(): tf.LayersModel {
   const input = tf.input({ shape: [8, 8, 3] });
@@ -47,5 +47,17 @@ describe('job estimates', () => {
     expect(estimate.flops).toBe(1e9 * (300 + 50));
     expect(estimate.seconds).toBeCloseTo(35, 10);
     expect(estimate.peakBytes).toBe(RUNTIME_BASE_BYTES + 4 * 1e6 * 3 * 4 + 4 * 1e6 * 8 * 2 * 2);
+  });
+
+  it('shrinks the batch to the largest that fits a memory limit, and says when none does', () => {
+    const cost = { forwardFlops: 1e9, activationFloats: 1e6, paramFloats: 1e6 };
+    const work = { trainPasses: 100, inferPasses: 50, peakBatch: 256, models: 3 };
+    const peakAt = (peakBatch: number) => estimateJob(cost, { ...work, peakBatch }, 1).peakBytes;
+    expect(largestFittingBatch(cost, work, peakAt(256) + 1)).toBe(256);
+    const limit = peakAt(100) + 10;
+    const fitted = largestFittingBatch(cost, work, limit);
+    expect(fitted).toBe(100);
+    expect(peakAt(fitted + 1)).toBeGreaterThan(limit);
+    expect(largestFittingBatch(cost, work, peakAt(1) - 1)).toBe(0);
   });
 });

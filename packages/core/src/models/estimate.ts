@@ -97,3 +97,18 @@ export function estimateJob(cost: ModelCost, work: JobWork, flopsPerSecond: numb
     flopsPerSecond,
   };
 }
+
+/** The wasm backend's heap is 32-bit: 4 GiB less one 64 KiB page (emscripten's `getHeapMax`). */
+export const WASM_HEAP_BYTES = 4294901760;
+
+/**
+ * The largest peak batch, at most `work.peakBatch`, whose estimated peak memory stays within
+ * `limitBytes`; 0 when a single image does not fit (the weights alone are too large). A job that
+ * outgrows the wasm heap aborts the whole process, so the batch shrinks before the work starts.
+ */
+export function largestFittingBatch(cost: ModelCost, work: JobWork, limitBytes: number): number {
+  const fixed = estimateJob(cost, { ...work, peakBatch: 0 }, 1).peakBytes;
+  const perImage = estimateJob(cost, { ...work, peakBatch: 1 }, 1).peakBytes - fixed;
+  if (fixed + perImage > limitBytes) return 0;
+  return Math.min(work.peakBatch, Math.floor((limitBytes - fixed) / Math.max(1, perImage)));
+}

@@ -10,10 +10,12 @@ export {
   estimateJob,
   type JobEstimate,
   type JobWork,
+  largestFittingBatch,
   type ModelCost,
   measureTrainThroughput,
   modelCost,
   RUNTIME_BASE_BYTES,
+  WASM_HEAP_BYTES,
 } from './estimate.ts';
 export { outputsProbabilities, outputToLogits, predictBatch, type SplitModel, splitAtPenultimate } from './features.ts';
 export {
