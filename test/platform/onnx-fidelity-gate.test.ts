@@ -2,6 +2,8 @@
  * The fidelity gate: the first job on an ONNX version imports it and records its agreement with
  * ONNX Runtime; a version under 99.9% is refused unless the job states why (audited).
  */
+
+import { totalmem } from 'node:os';
 import { plainCnnOnnx } from '@antidote/core/convert';
 import { exportImageArchive, loadBuiltinDataset, stratifiedSample } from '@antidote/core/datasets';
 import { schema } from '@antidote/db';
@@ -39,6 +41,15 @@ describe('the fidelity gate on an ONNX version (PGlite, in-process worker)', { t
     );
     return node;
   }
+
+  it('reports in its heartbeat the memory each job fits its batches to', async () => {
+    const [row] = await gw.database.asService((tx) =>
+      tx.select().from(schema.workers).where(eq(schema.workers.id, 'fidelity-worker')),
+    );
+    // one job at a time: the job has the whole machine
+    expect(row?.capabilities).toMatchObject({ memoryBytes: totalmem(), jobMemoryBytes: totalmem() });
+    expect(row?.concurrency).toBe(1);
+  });
 
   it('records fidelity on import, refuses a low-agreement version, and runs it with an audited reason', async () => {
     const { test } = loadBuiltinDataset('fashion-mnist');

@@ -3,7 +3,6 @@
  * fetch inputs under the job's tenant, run, store outputs (trigger image, repaired model as a
  * new version, finding), checkpoint long repairs, alert monitors.
  */
-import { totalmem } from 'node:os';
 import type { ClassInversion, RepairTradeoff } from '@antidote/core/defenses';
 import { AntidoteError, isAntidoteError } from '@antidote/core/errors';
 import type { TriggerFamily } from '@antidote/core/formats';
@@ -12,7 +11,7 @@ import { insertModelVersion, recordArtifact, schema, type Tx } from '@antidote/d
 import { deliverWebhook, expiryFor, insertJob, parseJobParams, saveJobCheckpoint } from '@antidote/jobs';
 import { readAllBytes } from '@antidote/storage';
 import { eq } from 'drizzle-orm';
-import type { TaskEstimate, TaskProgress } from './tasks/common.ts';
+import { jobMemoryShare, type TaskEstimate, type TaskProgress } from './tasks/common.ts';
 import type { EvaluateResult } from './tasks/evaluate.ts';
 import type { ExportTaskResult, ImportTaskResult } from './tasks/import.ts';
 import type { RepairCheckpoint, RepairTaskResult } from './tasks/repair.ts';
@@ -163,7 +162,7 @@ function threadHooks(ctx: JobContext) {
     backend: ctx.options.backend,
     threads: ctx.options.threadsPerJob ?? 1,
     // jobs of one process share its machine evenly; each thread's wasm heap is its own
-    memoryLimitBytes: Math.floor(totalmem() / Math.max(1, ctx.options.concurrency)),
+    memoryLimitBytes: jobMemoryShare(ctx.options.concurrency),
     signal: ctx.signal,
     onProgress: progressSink(ctx) as (event: unknown) => void,
     onEstimate: (payload: unknown) => recordEstimate(ctx, payload as TaskEstimate),

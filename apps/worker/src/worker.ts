@@ -3,7 +3,7 @@
  * backend here, turns progress into stored events, writes findings, artifacts and repaired
  * versions, and stops a job when its user cancels it. Any number run against one database.
  */
-import { availableParallelism, hostname } from 'node:os';
+import { availableParallelism, hostname, totalmem } from 'node:os';
 import { INPUT_ERROR_CODES, isAntidoteError } from '@antidote/core/errors';
 import { BACKEND_PREFERENCE, type BackendChoice, initRuntime } from '@antidote/core/runtime';
 import { appendAudit, type Database, schema } from '@antidote/db';
@@ -23,6 +23,7 @@ import { eq, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { runAnalysisJob } from './handlers.ts';
 import { startMonitorScheduler } from './monitors.ts';
+import { jobMemoryShare } from './tasks/common.ts';
 
 export interface WorkerOptions {
   database: Database;
@@ -84,6 +85,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     patchedKernels: runtime.patchedKernels.length,
     threadsPerJob: options.threadsPerJob ?? 1,
     cores: availableParallelism(),
+    memoryBytes: totalmem(),
+    // what each job's scan or repair fits its batches to (the wasm heap caps it further)
+    jobMemoryBytes: jobMemoryShare(options.concurrency),
   };
   const heartbeat = async () => {
     await database

@@ -287,6 +287,11 @@ const PROBE_FLOPS = 5e9;
  */
 const MEMORY_PLANNING_SHARE = 0.8;
 
+/** A job's share of the machine's memory when `concurrency` jobs run at once in one process. */
+export function jobMemoryShare(concurrency: number): number {
+  return Math.floor(totalmem() / Math.max(1, concurrency));
+}
+
 /**
  * The peak memory a job may plan for: its share of the machine (`machineShareBytes`, default the
  * whole machine), and on the wasm backend no more than the 32-bit heap of the job's thread.
