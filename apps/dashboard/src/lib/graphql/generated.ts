@@ -10,6 +10,21 @@ export type AddModelVersionInput = {
   uploadId: string;
 };
 
+export type CalibrationSource =
+  /** Clean models' scores of the model's family (architecture, input geometry, dataset), measured with the scan's settings. */
+  | 'FAMILY'
+  /** No reference: the fixed score bands. */
+  | 'FIXED_BANDS'
+  /** The scan's own other classes: how far the suspected class stands out of them. */
+  | 'IN_SCAN';
+
+/** How a detection's score became its verdict. */
+export type CalibrationStatus =
+  /** Read as a p-value against a reference (clean models of the family, or the scan's own classes). */
+  | 'CALIBRATED'
+  /** No reference applied: the fixed score bands decided (or the caller's own threshold). */
+  | 'UNCALIBRATED';
+
 export type CancelJobInput = {
   jobId: string;
 };
@@ -216,6 +231,14 @@ export type FindingFieldsFragment = {
   reportHtmlUrl: string;
   reportPdfUrl: string;
   createdAt: string;
+  calibration: {
+    status: CalibrationStatus;
+    pValue: number | null;
+    falsePositiveRate: number | null;
+    referenceCount: number;
+    referenceSource: CalibrationSource;
+    note: string | null;
+  } | null;
   frontier: Array<{
     run: string;
     step: number;
@@ -484,6 +507,14 @@ export type VersionDetailQuery = {
           reportHtmlUrl: string;
           reportPdfUrl: string;
           createdAt: string;
+          calibration: {
+            status: CalibrationStatus;
+            pValue: number | null;
+            falsePositiveRate: number | null;
+            referenceCount: number;
+            referenceSource: CalibrationSource;
+            note: string | null;
+          } | null;
           frontier: Array<{
             run: string;
             step: number;
@@ -642,6 +673,14 @@ export type JobDetailQuery = {
           score: number | null;
           cdaAfter: number | null;
           asrAfter: number | null;
+          calibration: {
+            status: CalibrationStatus;
+            pValue: number | null;
+            falsePositiveRate: number | null;
+            referenceCount: number;
+            referenceSource: CalibrationSource;
+            note: string | null;
+          } | null;
           modelVersion: { id: string; version: number };
           repairedVersion: { id: string; version: number } | null;
         }>;
