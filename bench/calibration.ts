@@ -223,6 +223,13 @@ const CANDIDATES: Candidate[] = [
     flagged: (m, others) => referencePValue(m.score, referenceOf(m.family, others).cleanScores, 'normal') < fpr,
   },
   {
+    key: 'family-student',
+    description:
+      'family reference of clean models (leave-one-out), predictive Student t: p = P(T(n-1) > (s - mean) / (sd sqrt(1 + 1/n)))',
+    statistic: (m) => m.score,
+    flagged: (m, others) => referencePValue(m.score, referenceOf(m.family, others).cleanScores, 'student') < fpr,
+  },
+  {
     key: 'product-default',
     description: "the product's rule (core `calibrateScan` with no family reference)",
     statistic: (m) => -(calibrateScan({ score: m.score, classScores: m.classScores }).pValue ?? 1),

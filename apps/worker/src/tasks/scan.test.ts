@@ -1,4 +1,4 @@
-import { referencePValue } from '@antidote/core/defenses';
+import { CALIBRATION_DEFAULTS, referencePValue } from '@antidote/core/defenses';
 import { isAntidoteError } from '@antidote/core/errors';
 import { tf } from '@antidote/core/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -200,7 +200,10 @@ describe('runScan', () => {
     });
     expect(result.params.calibrationSettings).toBe(settings);
     expect(result.calibration).toMatchObject({ status: 'calibrated', referenceSource: 'family', referenceCount: 5 });
-    expect(result.calibration.pValue).toBeCloseTo(referencePValue(result.score, reference.cleanScores, 'normal'), 12);
+    expect(result.calibration.pValue).toBeCloseTo(
+      referencePValue(result.score, reference.cleanScores, CALIBRATION_DEFAULTS.referenceFit),
+      12,
+    );
     expect(result.verdict).toBe(result.calibration.verdict);
     // measured with other settings: not applied, and the fixed bands decide
     const other = await runScan({

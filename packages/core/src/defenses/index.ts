@@ -104,6 +104,7 @@ export {
   normalUpperTail,
   referencePValue,
   type ScanCalibration,
+  studentUpperTail,
   TRIGGER_INVERSION_DEFAULTS,
   type TriggerInversionOptions,
 } from './trigger-inversion/index.ts';

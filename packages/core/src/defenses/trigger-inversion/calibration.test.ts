@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { CALIBRATION_DEFAULTS, calibrateScan, inScanPValue, normalUpperTail, referencePValue } from './calibration.ts';
+import {
+  CALIBRATION_DEFAULTS,
+  calibrateScan,
+  inScanPValue,
+  normalUpperTail,
+  referencePValue,
+  studentUpperTail,
+} from './calibration.ts';
 
 const reference = {
   family: 'tiny-cnn:28x28x1:mnist',
@@ -59,7 +66,7 @@ describe('calibrateScan', () => {
   it('reads the score against a family reference that applies', () => {
     const c = calibrateScan({ score: 0.5, classScores, reference, settings: reference.settings, fixedBands: bands });
     expect(c).toMatchObject({ status: 'calibrated', referenceSource: 'family', referenceCount: 5, falsePositiveRate: 0.05 });
-    expect(c.pValue).toBeCloseTo(referencePValue(0.5, reference.cleanScores, 'normal'), 10);
+    expect(c.pValue).toBeCloseTo(referencePValue(0.5, reference.cleanScores, CALIBRATION_DEFAULTS.referenceFit), 10);
     expect(c.verdict).toBe('backdoored');
   });
 
@@ -68,7 +75,8 @@ describe('calibrateScan', () => {
     const low = calibrateScan({ score: 0.5, classScores, reference, fixedBands: bands });
     const raised = calibrateScan({ score: 0.5, classScores, reference: high, fixedBands: bands });
     expect(raised.pValue).toBeCloseTo(0.5, 6);
-    expect(raised.pValue).toBeGreaterThan((low.pValue ?? 1) * 100);
+    expect(raised.pValue).toBeGreaterThan((low.pValue ?? 1) * 10);
+    expect(low.verdict).toBe('backdoored');
     expect(raised.verdict).toBe('clean');
   });
 
@@ -109,9 +117,26 @@ describe('calibrateScan', () => {
   });
 
   it('holds the verdict to the stated false-positive rate', () => {
-    const p = referencePValue(0.33, reference.cleanScores, 'normal');
+    const p = referencePValue(0.33, reference.cleanScores, CALIBRATION_DEFAULTS.referenceFit);
     expect(calibrateScan({ score: 0.33, classScores, reference, falsePositiveRate: p * 1.01 }).verdict).toBe('backdoored');
     expect(calibrateScan({ score: 0.33, classScores, reference, falsePositiveRate: p * 0.99 }).verdict).not.toBe('backdoored');
     expect(() => calibrateScan({ score: 0.3, classScores, falsePositiveRate: 0 })).toThrow(/falsePositiveRate/);
+  });
+});
+
+describe('studentUpperTail', () => {
+  it('matches the t table and tends to the normal', () => {
+    expect(studentUpperTail(2.353, 3)).toBeCloseTo(0.05, 3);
+    expect(studentUpperTail(2.132, 4)).toBeCloseTo(0.05, 3);
+    expect(studentUpperTail(-2.132, 4)).toBeCloseTo(0.95, 3);
+    expect(studentUpperTail(0, 7)).toBeCloseTo(0.5, 10);
+    expect(studentUpperTail(1.6448536, 1e6)).toBeCloseTo(0.05, 4);
+  });
+
+  it('makes a small reference less sure than the normal fit', () => {
+    const scores = [0.1, 0.15, 0.2, 0.25, 0.3];
+    expect(referencePValue(0.45, scores, 'student')).toBeGreaterThan(referencePValue(0.45, scores, 'normal'));
+    const t = (0.45 - 0.2) / (0.0790569 * Math.sqrt(1.2));
+    expect(referencePValue(0.45, scores, 'student')).toBeCloseTo(studentUpperTail(t, 4), 5);
   });
 });

@@ -53,6 +53,8 @@ export const CALIBRATION_DEFAULTS = {
    * a few hundred images, so many classes tie and their MAD can be 0; one image's step is ~0.005.
    */
   inScanScaleFloor: 0.02,
+  /** How a family reference's clean scores become a p-value (`referencePValue`). */
+  referenceFit: 'student' as 'empirical' | 'normal' | 'student',
   /** Floor of a family reference's standard deviation, for the same reason. */
   referenceScaleFloor: 0.02,
   /**
@@ -74,6 +76,57 @@ export function normalUpperTail(z: number): number {
 const ERFC_COEFFICIENTS = [
   0.17087277, -0.82215223, 1.48851587, -1.13520398, 0.27886807, -0.18628806, 0.09678418, 0.37409196, 1.00002368, -1.26551223,
 ];
+
+/** Student-t upper tail P(T > t) with `dof` degrees of freedom, via the regularised incomplete beta. */
+export function studentUpperTail(t: number, dof: number): number {
+  if (!(dof > 0)) throw new AntidoteError('INVALID_INPUT', `degrees of freedom must be positive, got ${dof}.`);
+  const tail = incompleteBeta(dof / 2, 0.5, dof / (dof + t * t)) / 2;
+  return t >= 0 ? tail : 1 - tail;
+}
+
+/** Regularised incomplete beta I_x(a, b) (Numerical Recipes' continued fraction). */
+function incompleteBeta(a: number, b: number, x: number): number {
+  if (x <= 0) return 0;
+  if (x >= 1) return 1;
+  const front = Math.exp(logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log(1 - x));
+  return x < (a + 1) / (a + b + 2) ? (front * betaFraction(a, b, x)) / a : 1 - (front * betaFraction(b, a, 1 - x)) / b;
+}
+
+function betaFraction(a: number, b: number, x: number): number {
+  const tiny = 1e-300;
+  let c = 1;
+  let d = 1 - ((a + b) * x) / (a + 1);
+  d = 1 / (Math.abs(d) < tiny ? tiny : d);
+  let h = d;
+  for (let m = 1; m <= 300; m++) {
+    for (const numerator of [
+      (m * (b - m) * x) / ((a + 2 * m - 1) * (a + 2 * m)),
+      -((a + m) * (a + b + m) * x) / ((a + 2 * m) * (a + 2 * m + 1)),
+    ]) {
+      d = 1 + numerator * d;
+      d = 1 / (Math.abs(d) < tiny ? tiny : d);
+      c = 1 + numerator / c;
+      if (Math.abs(c) < tiny) c = tiny;
+      h *= d * c;
+    }
+    if (Math.abs(d * c - 1) < 1e-12) break;
+  }
+  return h;
+}
+
+/** ln Gamma(x) for x > 0 (Lanczos, g = 7). */
+function logGamma(x: number): number {
+  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
+  const g = [
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905,
+    -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+  ];
+  const y = x - 1;
+  let sum = g[0] ?? 1;
+  for (let i = 1; i < g.length; i++) sum += (g[i] ?? 0) / (y + i);
+  const t = y + 7.5;
+  return 0.5 * Math.log(2 * Math.PI) + (y + 0.5) * Math.log(t) - t + Math.log(sum);
+}
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -106,11 +159,13 @@ export function inScanPValue(
  * A family reference's p-value for `score`. `empirical`: (1 + #clean >= score) / (1 + n), exact
  * under exchangeability but never below 1 / (1 + n), so 5% needs >= 19 clean models. `normal`: the
  * upper tail of a normal fitted to the clean scores (standard deviation floored at `scaleFloor`).
+ * `student`: the same fit's predictive p-value for one more clean model (Student t, n - 1 degrees of
+ * freedom, spread widened by sqrt(1 + 1/n)): with 5 clean models the plain normal is overconfident.
  */
 export function referencePValue(
   score: number,
   cleanScores: readonly number[],
-  fit: 'empirical' | 'normal',
+  fit: 'empirical' | 'normal' | 'student',
   { scaleFloor = CALIBRATION_DEFAULTS.referenceScaleFloor }: { scaleFloor?: number } = {},
 ): number {
   const n = cleanScores.length;
@@ -118,7 +173,10 @@ export function referencePValue(
   if (fit === 'empirical') return (1 + cleanScores.filter((s) => s >= score).length) / (1 + n);
   const mean = cleanScores.reduce((a, b) => a + b, 0) / n;
   const variance = n > 1 ? cleanScores.reduce((a, s) => a + (s - mean) ** 2, 0) / (n - 1) : 0;
-  return normalUpperTail((score - mean) / Math.max(Math.sqrt(variance), scaleFloor));
+  const sd = Math.max(Math.sqrt(variance), scaleFloor);
+  if (fit === 'normal' || n < 2) return normalUpperTail((score - mean) / sd);
+  // the predictive distribution of one more clean score: mean and spread are themselves estimated from n
+  return studentUpperTail((score - mean) / (sd * Math.sqrt(1 + 1 / n)), n - 1);
 }
 
 export interface CalibrateScanInput {
@@ -163,7 +221,7 @@ export function calibrateScan(input: CalibrateScanInput): ScanCalibration {
     } else if (usable.length < CALIBRATION_DEFAULTS.minimumReferenceModels) {
       note = `reference has ${usable.length} clean models, fewer than ${CALIBRATION_DEFAULTS.minimumReferenceModels}`;
     } else {
-      const pValue = referencePValue(input.score, usable, 'normal');
+      const pValue = referencePValue(input.score, usable, CALIBRATION_DEFAULTS.referenceFit);
       return {
         status: 'calibrated',
         pValue,

@@ -34,6 +34,7 @@ export {
   normalUpperTail,
   referencePValue,
   type ScanCalibration,
+  studentUpperTail,
 } from './calibration.ts';
 export { calibrateThreshold, combineFamilyScores, exceedsThreshold, type FamilyCombination } from './combine.ts';
 export type { ClassInversion } from './invert-class.ts';
