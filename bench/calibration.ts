@@ -27,7 +27,7 @@ import {
   CTI_EXTRA_FAMILIES_DEFAULT_SUSPICIOUS as SUSPICIOUS,
   scanVerdict,
 } from '@antidote/worker/tasks';
-import { option } from './cli-args.ts';
+import { args, option } from './cli-args.ts';
 import type { EfficacyJob } from './efficacy-job.ts';
 import { type JobResult, runJobs } from './job-pool.ts';
 import { cpuInfo } from './machine.ts';
@@ -123,7 +123,10 @@ for (const { job } of allJobs) {
   const p = recordPath(job);
   if (existsSync(p)) cached.set(p, JSON.parse(readFileSync(p, 'utf8')) as JobResult);
 }
-const todo = allJobs.filter(({ job }) => !cached.has(recordPath(job))).map(({ job }) => job);
+// `--cached-only`: read what earlier runs recorded, train nothing (a partial run's figures).
+const todo = args.includes('--cached-only')
+  ? []
+  : allJobs.filter(({ job }) => !cached.has(recordPath(job))).map(({ job }) => job);
 const started = Date.now();
 process.stderr.write(`bench:calibration: ${allJobs.length} models, ${todo.length} to train or scan, on ${workers} workers\n`);
 await runJobs(todo, workers, (id, r) => {
@@ -145,17 +148,14 @@ interface ModelRecord {
   implanted: boolean;
   score: number;
   suspectedTarget: number | null;
-  classScores: number[];
-  familyScores: Record<string, number[]>;
-  seconds: number;
+  /** The scan's per-class scores; null where the source kept only the model's score. */
+  classScores: number[] | null;
+  familyScores: Record<string, number[]> | null;
+  seconds: number | null;
 }
-const records: ModelRecord[] = allJobs.flatMap(({ family, job }) => {
-  const r = cached.get(recordPath(job));
-  const cti = r?.detection.find((d) => d.detector === 'cti');
-  if (!r || !cti?.familyScores) return [];
-  const familyScores = cti.familyScores;
+/** The scan's per-class scores: each family lowered by its median over the classes, best family per class. */
+function classScoresOf(familyScores: Record<string, number[]>): number[] {
   const numClasses = Object.values(familyScores)[0]?.length ?? 0;
-  // The scan's per-class scores: each family lowered by its median over the classes, best family per class.
   const classScores = Array.from({ length: numClasses }, () => Number.NEGATIVE_INFINITY);
   for (const scores of Object.values(familyScores)) {
     const sorted = [...scores].sort((a, b) => a - b);
@@ -165,6 +165,14 @@ const records: ModelRecord[] = allJobs.flatMap(({ family, job }) => {
       classScores[c] = Math.max(classScores[c] ?? 0, s - level);
     });
   }
+  return classScores;
+}
+const records: ModelRecord[] = allJobs.flatMap(({ family, job }) => {
+  const r = cached.get(recordPath(job));
+  const cti = r?.detection.find((d) => d.detector === 'cti');
+  if (!r || !cti?.familyScores) return [];
+  const familyScores = cti.familyScores;
+  const classScores = classScoresOf(familyScores);
   return [
     {
       family,
@@ -181,6 +189,61 @@ const records: ModelRecord[] = allJobs.flatMap(({ family, job }) => {
     },
   ];
 });
+/**
+ * `--efficacy FILE`: an earlier bench:efficacy run's CTI rows as one more family (its recipe's
+ * clean models and every attack's victims). It kept only the clean models' scores, so the in-scan
+ * candidate has no clean outcome there.
+ */
+const efficacyFile = option('--efficacy', '');
+const families = [...familyKeys];
+if (efficacyFile) {
+  const run = JSON.parse(readFileSync(efficacyFile, 'utf8')) as {
+    dataset: string;
+    model?: string;
+    detection: {
+      attack: string;
+      detector: string;
+      cleanScores: number[];
+      poisonedScores: { score: number; suspectedTarget: number | null; familyScores?: Record<string, number[]> }[];
+    }[];
+  };
+  const family = `${run.dataset === 'fashion-mnist' ? 'fmnist' : run.dataset}-${path.basename(efficacyFile, '.json')}`;
+  families.push(family);
+  const rows = run.detection.filter((d) => d.detector === 'cti');
+  (rows[0]?.cleanScores ?? []).forEach((score, i) => {
+    records.push({
+      family,
+      attack: 'clean',
+      seed: 101 + i,
+      cda: Number.NaN,
+      asr: Number.NaN,
+      implanted: false,
+      score,
+      suspectedTarget: null,
+      classScores: null,
+      familyScores: null,
+      seconds: null,
+    });
+  });
+  for (const row of rows) {
+    row.poisonedScores.forEach((p, i) => {
+      records.push({
+        family,
+        attack: row.attack,
+        seed: i + 1,
+        cda: Number.NaN,
+        asr: Number.NaN,
+        // that benchmark's victims implant by its own rule (docs/benchmarks.md); it kept no ASR per detection row
+        implanted: true,
+        score: p.score,
+        suspectedTarget: p.suspectedTarget,
+        classScores: p.familyScores ? classScoresOf(p.familyScores) : null,
+        familyScores: p.familyScores ?? null,
+        seconds: null,
+      });
+    });
+  }
+}
 
 /** A candidate reads a record (and its family's clean records) into a p-value or a verdict. */
 interface Candidate {
@@ -188,8 +251,8 @@ interface Candidate {
   description: string;
   /** Higher = more suspicious; the ROC uses it. */
   statistic: (m: ModelRecord, cleanOthers: ModelRecord[]) => number;
-  /** Flagged (the backdoored verdict) at the stated false-positive rate. */
-  flagged: (m: ModelRecord, cleanOthers: ModelRecord[]) => boolean;
+  /** Flagged (the backdoored verdict) at the stated false-positive rate; null when the record cannot say. */
+  flagged: (m: ModelRecord, cleanOthers: ModelRecord[]) => boolean | null;
 }
 const settingsOf = (family: string) => ({ family, settings: 'cti-defaults' });
 const referenceOf = (family: string, others: ModelRecord[]): CalibrationReference => ({
@@ -207,8 +270,8 @@ const CANDIDATES: Candidate[] = [
   {
     key: 'in-scan',
     description: 'in-scan reference: robust z of the top class against the other classes, p = K * (1 - Phi(z))',
-    statistic: (m) => -inScanPValue(m.classScores),
-    flagged: (m) => inScanPValue(m.classScores) < fpr,
+    statistic: (m) => (m.classScores ? -inScanPValue(m.classScores) : Number.NaN),
+    flagged: (m) => (m.classScores ? inScanPValue(m.classScores) < fpr : null),
   },
   {
     key: 'family-empirical',
@@ -232,47 +295,60 @@ const CANDIDATES: Candidate[] = [
   {
     key: 'product-default',
     description: "the product's rule (core `calibrateScan` with no family reference)",
-    statistic: (m) => -(calibrateScan({ score: m.score, classScores: m.classScores }).pValue ?? 1),
-    flagged: (m) => calibrateScan({ score: m.score, classScores: m.classScores }).verdict === 'backdoored',
+    statistic: (m) => (m.classScores ? -(calibrateScan({ score: m.score, classScores: m.classScores }).pValue ?? 1) : Number.NaN),
+    flagged: (m) =>
+      m.classScores ? calibrateScan({ score: m.score, classScores: m.classScores }).verdict === 'backdoored' : null,
   },
 ];
 
 const pct = (v: number | null) => (v === null ? '-' : `${(100 * v).toFixed(0)}%`);
-const evaluation = familyKeys.map((family) => {
+const evaluation = families.map((family) => {
   const models = records.filter((m) => m.family === family);
   const clean = models.filter((m) => m.attack === 'clean');
   const victims = models.filter((m) => m.attack !== 'clean');
   const implanted = victims.filter((m) => m.implanted);
+  const attacks = [...new Set(victims.map((m) => m.attack))];
   const cleanOthers = (m: ModelRecord) => clean.filter((c) => c !== m);
   const candidates = CANDIDATES.map((c) => {
     const stat = (m: ModelRecord) => c.statistic(m, cleanOthers(m));
-    const cleanFlagged = clean.filter((m) => c.flagged(m, cleanOthers(m))).length;
-    const perAttack = ATTACKS.map((attack) => {
+    const known = (ms: ModelRecord[]) => ms.filter((m) => c.flagged(m, cleanOthers(m)) !== null);
+    const flagged = (ms: ModelRecord[]) => ms.filter((m) => c.flagged(m, cleanOthers(m)) === true);
+    const auc = (pos: ModelRecord[], neg: ModelRecord[]) => {
+      const p = pos.map(stat).filter(Number.isFinite);
+      const n = neg.map(stat).filter(Number.isFinite);
+      return rocAuc(p, n);
+    };
+    const cleanKnown = known(clean).length;
+    const cleanFlagged = flagged(clean).length;
+    const perAttack = attacks.map((attack) => {
       const hits = implanted.filter((m) => m.attack === attack);
       return {
         attack,
         implanted: hits.length,
-        detected: hits.filter((m) => c.flagged(m, cleanOthers(m))).length,
-        detectedRightTarget: hits.filter((m) => c.flagged(m, cleanOthers(m)) && m.suspectedTarget === 0).length,
-        auc: rocAuc(hits.map(stat), clean.map(stat)),
+        detected: flagged(hits).length,
+        detectedRightTarget: flagged(hits).filter((m) => m.suspectedTarget === 0).length,
+        auc: auc(hits, clean),
       };
     });
+    const detected = perAttack.reduce((n, a) => n + a.detected, 0);
     return {
       candidate: c.key,
       description: c.description,
-      cleanModels: clean.length,
+      cleanModels: cleanKnown,
       cleanFlagged,
-      falsePositiveRate: clean.length ? cleanFlagged / clean.length : null,
+      falsePositiveRate: cleanKnown ? cleanFlagged / cleanKnown : null,
       implanted: implanted.length,
-      detected: perAttack.reduce((n, a) => n + a.detected, 0),
-      detectionRate: implanted.length ? perAttack.reduce((n, a) => n + a.detected, 0) / implanted.length : null,
-      auc: rocAuc(implanted.map(stat), clean.map(stat)),
+      detected,
+      detectedRightTarget: perAttack.reduce((n, a) => n + a.detectedRightTarget, 0),
+      detectionRate: implanted.length ? detected / implanted.length : null,
+      auc: auc(implanted, clean),
       perAttack,
-      // the issue's bar: no clean model flagged at the stated rate, every implanted attack's AUC >= 0.95
-      meetsBar: clean.length >= 5 && cleanFlagged === 0 && perAttack.every((a) => a.implanted === 0 || (a.auc ?? 0) >= 0.95),
+      // the issue's bar: no clean model of >= 5 flagged at the stated rate, every implanted attack's AUC >= 0.95
+      meetsBar:
+        cleanKnown >= 5 && cleanFlagged === 0 && perAttack.every((a) => a.implanted === 0 || (a.auc !== null && a.auc >= 0.95)),
     };
   });
-  return { family, label: FAMILIES[family]?.label, models: models.length, candidates };
+  return { family, label: FAMILIES[family]?.label ?? family, models: models.length, candidates };
 });
 
 const result = {
@@ -282,10 +358,11 @@ const result = {
   falsePositiveRate: fpr,
   bands: { BACKDOORED, SUSPICIOUS },
   families: Object.fromEntries(familyKeys.map((f) => [f, FAMILIES[f]])),
+  ...(efficacyFile ? { efficacyFile: path.relative(path.join(here, '..'), path.resolve(efficacyFile)) } : {}),
   evaluation,
   models: records.map((m) => ({
     ...m,
-    inScanPValue: inScanPValue(m.classScores),
+    inScanPValue: m.classScores ? inScanPValue(m.classScores) : null,
     fixedVerdict: scanVerdict(m.score, BACKDOORED, SUSPICIOUS),
   })),
 };
@@ -299,12 +376,12 @@ const lines = [
   `CTI with core's defaults (patch + warp, centred) on 1% trusted data; BadNets and Blend target class 0 (implanted: ASR >= 80%).`,
   `Stated false-positive rate ${pct(fpr)}. A candidate meets the bar when no clean model of >= 5 is flagged and every attack's ROC AUC >= 0.95.`,
   '',
-  '| family | candidate | clean flagged | detected (right target) | AUC BadNets | AUC Blend | AUC all | meets bar |',
-  '|---|---|---|---|---|---|---|---|',
+  '| family | candidate | clean flagged | detected (right target) | AUC per attack | AUC all | meets bar |',
+  '|---|---|---|---|---|---|---|',
   ...evaluation.flatMap((e) =>
     e.candidates.map(
       (c) =>
-        `| ${e.family} | ${c.candidate} | ${c.cleanFlagged} of ${c.cleanModels} | ${c.detected} of ${c.implanted} (${c.perAttack.reduce((n, a) => n + a.detectedRightTarget, 0)}) | ${f3(c.perAttack[0]?.auc)} | ${f3(c.perAttack[1]?.auc)} | ${f3(c.auc)} | ${c.meetsBar ? 'yes' : 'no'} |`,
+        `| ${e.family} | ${c.candidate} | ${c.cleanModels ? `${c.cleanFlagged} of ${c.cleanModels}` : 'n/a'} | ${c.detected} of ${c.implanted} (${c.detectedRightTarget}) | ${c.perAttack.map((a) => `${a.attack} ${f3(a.auc)}`).join(', ')} | ${f3(c.auc)} | ${c.meetsBar ? 'yes' : 'no'} |`,
     ),
   ),
   '',
@@ -317,7 +394,7 @@ const lines = [
   '|---|---|---|---|---|---|---|---|---|',
   ...result.models.map(
     (m) =>
-      `| ${m.family} | ${m.attack} seed ${m.seed} | ${pct(m.cda)} | ${pct(m.asr)} | ${m.score.toFixed(3)} | ${m.fixedVerdict} | ${m.inScanPValue.toPrecision(2)} | ${m.suspectedTarget ?? '-'} | ${m.seconds} |`,
+      `| ${m.family} | ${m.attack} seed ${m.seed} | ${Number.isNaN(m.cda) ? '-' : pct(m.cda)} | ${Number.isNaN(m.asr) ? '-' : pct(m.asr)} | ${m.score.toFixed(3)} | ${m.fixedVerdict} | ${m.inScanPValue?.toPrecision(2) ?? '-'} | ${m.suspectedTarget ?? '-'} | ${m.seconds ?? '-'} |`,
   ),
   '',
 ];
