@@ -105,19 +105,27 @@ const jobsOf = (family: string): EfficacyJob[] => {
     testImages: null,
     victimCache,
   };
-  const jobs: EfficacyJob[] = [];
-  for (let i = 1; i <= cleanCount; i++) jobs.push({ ...base, attack: 'clean', poisonCount: 0, seed: 100 + i, attackParams: {} });
-  for (const attack of ATTACKS) {
-    for (let seed = 1; seed <= r.seeds; seed++) {
+  const clean: EfficacyJob[] = [];
+  for (let i = 1; i <= cleanCount; i++) clean.push({ ...base, attack: 'clean', poisonCount: 0, seed: 100 + i, attackParams: {} });
+  const victims: EfficacyJob[] = [];
+  for (let seed = 1; seed <= r.seeds; seed++) {
+    for (const attack of ATTACKS) {
       const s = r.settings[attack];
-      jobs.push({ ...base, attack, poisonCount: s?.poisonCount ?? 600, seed, attackParams: s?.params ?? {} });
+      victims.push({ ...base, attack, poisonCount: s?.poisonCount ?? 600, seed, attackParams: s?.params ?? {} });
     }
   }
+  // two clean models first (a reference needs them), then clean and backdoored alternately
+  const jobs = clean.splice(0, 2);
+  while (clean.length || victims.length) jobs.push(...clean.splice(0, 1), ...victims.splice(0, 1));
   return jobs;
 };
 const recordPath = (job: EfficacyJob) => path.join(recordCache, `${victimCacheKey(job)}-t${job.trustedFraction}.json`);
 
-const allJobs = familyKeys.flatMap((f) => jobsOf(f).map((job) => ({ family: f, job })));
+// Round-robin over the families, so a run cut short has some clean and backdoored models of each.
+const perFamily = familyKeys.map((f) => jobsOf(f).map((job) => ({ family: f, job })));
+const allJobs = Array.from({ length: Math.max(...perFamily.map((j) => j.length)) }, (_, i) =>
+  perFamily.flatMap((jobs) => (jobs[i] ? [jobs[i]] : [])),
+).flat();
 const cached = new Map<string, JobResult>();
 for (const { job } of allJobs) {
   const p = recordPath(job);
@@ -293,11 +301,16 @@ const CANDIDATES: Candidate[] = [
     flagged: (m, others) => referencePValue(m.score, referenceOf(m.family, others).cleanScores, 'student') < fpr,
   },
   {
-    key: 'product-default',
-    description: "the product's rule (core `calibrateScan` with no family reference)",
-    statistic: (m) => (m.classScores ? -(calibrateScan({ score: m.score, classScores: m.classScores }).pValue ?? 1) : Number.NaN),
-    flagged: (m) =>
-      m.classScores ? calibrateScan({ score: m.score, classScores: m.classScores }).verdict === 'backdoored' : null,
+    key: 'product',
+    description: "the product's rule: core `calibrateScan` with the other clean models as the family reference",
+    statistic: (m) => m.score,
+    flagged: (m, others) =>
+      calibrateScan({
+        score: m.score,
+        classScores: m.classScores,
+        reference: referenceOf(m.family, others),
+        fixedBands: { threshold: BACKDOORED, suspiciousThreshold: SUSPICIOUS },
+      }).verdict === 'backdoored',
   },
 ];
 

@@ -99,18 +99,27 @@ describe('calibrateScan', () => {
     }
   });
 
-  it('without a family reference reads the scan against its own classes', () => {
+  it('reads the scan against its own classes when asked to', () => {
     const lone = [0.6, ...classScores.slice(1)];
-    const c = calibrateScan({ score: 0.6, classScores: lone, fixedBands: bands });
+    const c = calibrateScan({ score: 0.6, classScores: lone, fixedBands: bands, withoutReference: 'in-scan' });
     expect(c).toMatchObject({ status: 'calibrated', referenceSource: 'in-scan', referenceCount: 9, verdict: 'backdoored' });
     expect(c.pValue).toBeCloseTo(inScanPValue(lone), 12);
-    const clean = calibrateScan({ score: 0.02, classScores, fixedBands: bands });
-    expect(clean.verdict).toBe('clean');
+    expect(calibrateScan({ score: 0.02, classScores, fixedBands: bands, withoutReference: 'in-scan' }).verdict).toBe('clean');
+    // too few classes for a median and a spread: the bands decide
+    const few = calibrateScan({ score: 0.35, classScores: [0.35, 0, 0.1], fixedBands: bands, withoutReference: 'in-scan' });
+    expect(few).toMatchObject({ status: 'uncalibrated', referenceSource: 'fixed-bands' });
   });
 
-  it('falls back to the fixed bands, marked uncalibrated, with too few classes or a caller threshold', () => {
-    const few = calibrateScan({ score: 0.35, classScores: [0.35, 0, 0.1], fixedBands: bands });
-    expect(few).toMatchObject({ status: 'uncalibrated', pValue: null, referenceSource: 'fixed-bands', verdict: 'suspicious' });
+  it('without a family reference falls back to the fixed bands, marked uncalibrated', () => {
+    const none = calibrateScan({ score: 0.35, classScores: [0.35, ...classScores.slice(1)], fixedBands: bands });
+    expect(none).toMatchObject({
+      status: 'uncalibrated',
+      pValue: null,
+      referenceCount: 0,
+      referenceSource: 'fixed-bands',
+      verdict: 'suspicious',
+      note: 'no family reference given',
+    });
     expect(calibrateScan({ score: 0.41, classScores: null, fixedBands: bands }).verdict).toBe('backdoored');
     const given = calibrateScan({ score: 0.2, classScores, reference, fixedBands: bands, useFixedBands: true });
     expect(given).toMatchObject({ status: 'uncalibrated', verdict: 'clean', note: 'threshold set by the caller' });

@@ -3,8 +3,8 @@
  * A fixed threshold chosen on one dataset and architecture misreads another (clean models' scores
  * rise with the dataset and recipe), so the verdict comes from a reference: clean models' scores of
  * the same family (architecture, input geometry, dataset and CTI settings) when the caller has them,
- * else the scan's own other classes. The fixed bands remain only when neither applies, and the
- * result then says 'uncalibrated'. Which reference the product prefers, and its measured error
+ * else (when asked for) the scan's own other classes. The fixed bands remain when neither applies,
+ * and the result then says 'uncalibrated'. Which reference the product prefers, and its measured error
  * rates: docs/method.md#calibrated-verdicts.
  */
 import { AntidoteError } from '../../errors.ts';
@@ -58,10 +58,11 @@ export const CALIBRATION_DEFAULTS = {
   /** Floor of a family reference's standard deviation, for the same reason. */
   referenceScaleFloor: 0.02,
   /**
-   * Which reference the scan uses when it has no family reference: 'in-scan' or none (fixed
-   * bands). Chosen by bench:calibration (docs/method.md#calibrated-verdicts).
+   * What decides without a family reference: the fixed bands (uncalibrated). The in-scan reference
+   * stays opt-in: read with a normal tail it flagged clean models of the benchmark's own recipe
+   * (bench:calibration, docs/method.md#calibrated-verdicts).
    */
-  withoutReference: 'in-scan' as 'in-scan' | 'fixed-bands',
+  withoutReference: 'fixed-bands' as 'in-scan' | 'fixed-bands',
 };
 
 /** Standard normal upper tail, 1 - Phi(z) (erfc by Numerical Recipes' Chebyshev fit, relative error < 1.2e-7). */
@@ -195,12 +196,14 @@ export interface CalibrateScanInput {
   suspiciousRate?: number;
   /** The caller set its own threshold: the bands decide, whatever reference there is. */
   useFixedBands?: boolean;
+  /** What decides without a family reference; default `CALIBRATION_DEFAULTS.withoutReference`. */
+  withoutReference?: 'in-scan' | 'fixed-bands';
 }
 
 /**
  * The scan's calibrated verdict: a family reference when one applies (same family and CTI
- * settings, enough clean models), else the in-scan reference when the scan checked enough classes
- * (and `CALIBRATION_DEFAULTS.withoutReference` says so), else the fixed bands, marked uncalibrated.
+ * settings, enough clean models), else the in-scan reference when asked for (`withoutReference`)
+ * and the scan checked enough classes, else the fixed bands, marked uncalibrated.
  */
 export function calibrateScan(input: CalibrateScanInput): ScanCalibration {
   const falsePositiveRate = input.falsePositiveRate ?? CALIBRATION_DEFAULTS.falsePositiveRate;
@@ -235,7 +238,7 @@ export function calibrateScan(input: CalibrateScanInput): ScanCalibration {
   const classes = input.classScores ?? [];
   if (
     !input.useFixedBands &&
-    CALIBRATION_DEFAULTS.withoutReference === 'in-scan' &&
+    (input.withoutReference ?? CALIBRATION_DEFAULTS.withoutReference) === 'in-scan' &&
     classes.length - 1 >= CALIBRATION_DEFAULTS.minimumOtherClasses
   ) {
     const pValue = inScanPValue(classes);
@@ -264,6 +267,6 @@ export function calibrateScan(input: CalibrateScanInput): ScanCalibration {
     referenceCount: 0,
     referenceSource: 'fixed-bands',
     verdict,
-    note: note ?? (classes.length > 0 ? `only ${classes.length} classes checked` : 'no reference'),
+    note: note ?? (input.reference ? 'no reference applied' : 'no family reference given'),
   };
 }
