@@ -323,6 +323,8 @@ async function scanJob(ctx: JobContext): Promise<JobOutcome> {
         ...(params.seed !== undefined ? { seed: params.seed } : {}),
         ...(params.knownAttack ? { knownAttack: params.knownAttack } : {}),
         ...(params.triggerFamilies ? { triggerFamilies: params.triggerFamilies } : {}),
+        ...(params.reference ? { reference: params.reference } : {}),
+        ...(params.falsePositiveRate !== undefined ? { falsePositiveRate: params.falsePositiveRate } : {}),
       },
       ...(resumeFrom ? { resumeFrom } : {}),
     },

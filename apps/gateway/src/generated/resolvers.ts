@@ -146,6 +146,17 @@ export type Calibration = {
   status: CalibrationStatus;
 };
 
+/** Clean models' CTI scores of one family (architecture + input geometry + dataset). */
+export type CalibrationReferenceInput = {
+  cleanScores: Array<Scalars['Float']['input']>;
+  /** The family, e.g. small-cnn:28x28x1:fashion-mnist. */
+  family: Scalars['String']['input'];
+  /** The scan settings the scores were measured with: a finding's params.calibrationSettings; a reference of other settings does not apply. */
+  settings: Scalars['String']['input'];
+  /** Who measured them (shown with the verdict). */
+  source?: InputMaybe<Scalars['String']['input']>;
+};
+
 export type CalibrationSource =
   /** Clean models' scores of the model's family (architecture, input geometry, dataset), measured with the scan's settings. */
   | 'FAMILY'
@@ -940,12 +951,16 @@ export type StartScanInput = {
   /** Classes to check (default all); fewer classes scan faster. */
   candidateClasses?: InputMaybe<Array<Scalars['Int']['input']>>;
   datasetId: Scalars['ID']['input'];
+  /** The false-positive rate the backdoored verdict is held to (default 0.05). */
+  falsePositiveRate?: InputMaybe<Scalars['Float']['input']>;
   /** Why the job may run on an imported model whose conversion agreed with ONNX Runtime on less than 99.9% of inputs (at least 10 characters); kept in the audit log. */
   fidelityOverrideReason?: InputMaybe<Scalars['String']['input']>;
   /** Same key -> the same job (safe retries from CI). */
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   knownAttack?: InputMaybe<KnownAttackInput>;
   modelVersionId: Scalars['ID']['input'];
+  /** Clean models' scores of this model's family, measured with this scan's settings: the verdict becomes a p-value against them (at least 5 scores). Without one the fixed score bands decide and the finding says UNCALIBRATED. */
+  reference?: InputMaybe<CalibrationReferenceInput>;
   /** Steps of the Pivotal-Tuning reference repair the triggers are compared against (default 600). */
   referenceSteps?: InputMaybe<Scalars['Int']['input']>;
   seed?: InputMaybe<Scalars['Int']['input']>;
@@ -1217,6 +1232,7 @@ export type ResolversTypes = {
   AuditEntryEdge: ResolverTypeWrapper<Omit<AuditEntryEdge, 'node'> & { node: ResolversTypes['AuditEntry'] }>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Calibration: ResolverTypeWrapper<Calibration>;
+  CalibrationReferenceInput: CalibrationReferenceInput;
   CalibrationSource: CalibrationSource;
   CalibrationStatus: CalibrationStatus;
   CancelJobInput: CancelJobInput;
@@ -1324,6 +1340,7 @@ export type ResolversParentTypes = {
   AuditEntryEdge: Omit<AuditEntryEdge, 'node'> & { node: ResolversParentTypes['AuditEntry'] };
   Boolean: Scalars['Boolean']['output'];
   Calibration: Calibration;
+  CalibrationReferenceInput: CalibrationReferenceInput;
   CancelJobInput: CancelJobInput;
   CreateApiKeyInput: CreateApiKeyInput;
   CreateApiKeyPayload: Omit<CreateApiKeyPayload, 'apiKey'> & { apiKey?: Maybe<ResolversParentTypes['ApiKey']> };
