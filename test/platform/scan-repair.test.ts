@@ -97,11 +97,12 @@ describe('scan and repair over GraphQL on a backdoored Fashion-MNIST model (PGli
           reportHtmlUrl: string;
           reportPdfUrl: string;
           params: Record<string, unknown>;
+          calibration: { status: string; pValue: number | null; referenceCount: number; referenceSource: string } | null;
         }[];
         params: Record<string, unknown>;
       };
     }>(
-      'query($id: ID!) { node(id: $id) { ... on Job { state params findings { kind verdict score suspectedTarget triggerImageUrl reportHtmlUrl reportPdfUrl params } } } }',
+      'query($id: ID!) { node(id: $id) { ... on Job { state params findings { kind verdict score suspectedTarget triggerImageUrl reportHtmlUrl reportPdfUrl params calibration { status pValue referenceCount referenceSource } } } } }',
       { id: startScan.job.id },
     );
     expect(scanned.state).toBe('SUCCEEDED');
@@ -113,6 +114,14 @@ describe('scan and repair over GraphQL on a backdoored Fashion-MNIST model (PGli
     expect(scanned.params.triggerFamilies).toEqual(['additive', 'patch', 'warp']);
     expect(finding?.params).toMatchObject({ triggerFamilies: 'additive,patch,warp', combine: 'centred' });
     expect(['additive', 'patch', 'warp']).toContain(finding?.params.triggerFamily);
+    // Three classes leave no in-scan reference and no family reference was given: the fixed bands
+    // decide, and the API and the report say so.
+    expect(finding?.calibration).toEqual({
+      status: 'UNCALIBRATED',
+      pValue: null,
+      referenceCount: 0,
+      referenceSource: 'FIXED_BANDS',
+    });
     if (finding?.triggerImageUrl) {
       const png = await fetch(finding.triggerImageUrl);
       expect(png.headers.get('content-type')).toBe('image/png');
@@ -122,6 +131,7 @@ describe('scan and repair over GraphQL on a backdoored Fashion-MNIST model (PGli
     // The report describes the scan that ran: its three shapes and the centred rule.
     expect(html).toContain('a faint full-image trigger, a small stamped patch and a smooth warp of the image are optimised');
     expect(html).toContain('median over the classes');
+    expect(html).toContain('UNCALIBRATED: fixed score bands');
     const pdf = Buffer.from(await (await fetch(finding?.reportPdfUrl ?? '')).arrayBuffer());
     expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
     // The PDF carries the same method paragraph.

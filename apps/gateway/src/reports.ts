@@ -6,6 +6,7 @@ import { schema, type Tx } from '@antidote/db';
 import { readAllBytes } from '@antidote/storage';
 import { eq } from 'drizzle-orm';
 import PDFDocument from 'pdfkit';
+import { calibrationText } from './calibration.ts';
 import type { GatewayServices } from './context.ts';
 
 export interface ReportData {
@@ -62,6 +63,7 @@ function rows(data: ReportData): [string, string][] {
     ['Method', finding.method],
     ['Verdict', finding.verdict.toUpperCase()],
     ['Score / threshold', `${num(finding.score)} / ${num(finding.threshold)}`],
+    ...(calibrationText(finding) ? ([['Calibration', calibrationText(finding) ?? '']] as [string, string][]) : []),
     ['Suspected target class', finding.suspectedTarget === null ? '—' : String(finding.suspectedTarget)],
     ['Clean accuracy before → after', `${pct(finding.cdaBefore)} → ${pct(finding.cdaAfter)}`],
     ['Attack success before → after', `${pct(finding.asrBefore)} → ${pct(finding.asrAfter)}`],

@@ -3,7 +3,7 @@
  * fetch inputs under the job's tenant, run, store outputs (trigger image, repaired model as a
  * new version, finding), checkpoint long repairs, alert monitors.
  */
-import type { ClassInversion, RepairTradeoff } from '@antidote/core/defenses';
+import type { ClassInversion, RepairTradeoff, ScanCalibration } from '@antidote/core/defenses';
 import { AntidoteError, isAntidoteError } from '@antidote/core/errors';
 import type { TriggerFamily } from '@antidote/core/formats';
 import { describeModelArchive } from '@antidote/core/models';
@@ -194,6 +194,14 @@ async function recordEstimate(ctx: JobContext, estimate: TaskEstimate): Promise<
   });
 }
 
+/** How the verdict was reached, for the job's message. */
+function calibrationText(c: ScanCalibration, threshold: number): string {
+  if (c.status === 'uncalibrated') return `uncalibrated: fixed band ${threshold}`;
+  const against =
+    c.referenceSource === 'family' ? `${c.referenceCount} clean models of its family` : `its ${c.referenceCount} other classes`;
+  return `p = ${c.pValue?.toPrecision(2)} against ${against}, backdoored below ${c.falsePositiveRate}`;
+}
+
 function formatSeconds(seconds: number): string {
   if (seconds < 120) return `${Math.round(seconds)} s`;
   if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
@@ -317,6 +325,8 @@ async function scanJob(ctx: JobContext): Promise<JobOutcome> {
         ...(params.seed !== undefined ? { seed: params.seed } : {}),
         ...(params.knownAttack ? { knownAttack: params.knownAttack } : {}),
         ...(params.triggerFamilies ? { triggerFamilies: params.triggerFamilies } : {}),
+        ...(params.reference ? { reference: params.reference } : {}),
+        ...(params.falsePositiveRate !== undefined ? { falsePositiveRate: params.falsePositiveRate } : {}),
       },
       ...(resumeFrom ? { resumeFrom } : {}),
     },
@@ -370,7 +380,7 @@ async function scanJob(ctx: JobContext): Promise<JobOutcome> {
         cdaBefore: percent(result.cda),
         asrBefore: result.asr !== undefined ? percent(result.asr) : null,
         params: result.params,
-        details: { perClassScores: result.perClassScores, durationMs: result.durationMs },
+        details: { perClassScores: result.perClassScores, durationMs: result.durationMs, calibration: result.calibration },
       })
       .returning(),
   );
@@ -378,7 +388,7 @@ async function scanJob(ctx: JobContext): Promise<JobOutcome> {
   await ctx.audit('finding.create', `finding:${finding.id}`, { verdict, score: result.score, job: ctx.job.id });
   if (ctx.job.monitorId) await alertMonitor(ctx, ctx.job.monitorId, finding);
   return {
-    message: `${verdict}${result.params.inconclusive ? ' (inconclusive)' : ''}: score ${result.score.toFixed(3)} (threshold ${result.threshold})${result.suspectedTarget !== null ? `, suspected target ${result.suspectedTarget}` : ''}`,
+    message: `${verdict}${result.params.inconclusive ? ' (inconclusive)' : ''}: score ${result.score.toFixed(3)} (${calibrationText(result.calibration, result.threshold)})${result.suspectedTarget !== null ? `, suspected target ${result.suspectedTarget}` : ''}`,
     metrics: finite({
       score: result.score,
       cda: percent(result.cda),

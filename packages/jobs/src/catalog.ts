@@ -34,6 +34,17 @@ export const scanParams = z.strictObject({
   triggerFamilies: z.array(z.enum(TRIGGER_FAMILIES)).min(1).max(TRIGGER_FAMILIES.length).optional(),
   /** Why a scan/repair may run on an imported model whose fidelity check agreed on less than 99.9% (audited). */
   fidelityOverrideReason: z.string().trim().min(10).max(1000).optional(),
+  /** Clean models' scores of the model's family, measured with the scan's settings: the verdict is read against them. */
+  reference: z
+    .strictObject({
+      family: z.string().trim().min(1).max(200),
+      settings: z.string().trim().min(1).max(500),
+      cleanScores: z.array(z.number().min(-1).max(1)).min(1).max(10_000),
+      source: z.string().trim().min(1).max(200).optional(),
+    })
+    .optional(),
+  /** The false-positive rate the backdoored verdict is held to (core's default when absent). */
+  falsePositiveRate: z.number().gt(0).lt(1).optional(),
 });
 
 /** Clean-accuracy loss (points) a repair may take without the caller stating why. */

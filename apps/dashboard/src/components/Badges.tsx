@@ -1,3 +1,4 @@
+import { calibrationLabel, type FindingCalibrationView } from '@/lib/calibration';
 import type { Health, JobState, Role, Verdict } from '@/lib/graphql/generated';
 import { roleLabel } from '@/lib/permissions';
 import { HEALTH_LABEL, STATE_LABEL, VERDICT_LABEL } from '@/lib/vocabulary';
@@ -18,6 +19,21 @@ export function RoleBadge({ role }: { role: Role }) {
   return (
     <span className="badge badge-role" title="Your role in this tenant">
       {roleLabel(role)}
+    </span>
+  );
+}
+
+/** A detection's calibration beside its score; the fixed-band fallback shows a visible "uncalibrated" badge. */
+export function CalibrationNote({ calibration }: { calibration: FindingCalibrationView | null }) {
+  const label = calibrationLabel(calibration);
+  if (!label) return null;
+  return label.uncalibrated ? (
+    <span className="badge badge-suspicious badge-uncalibrated" title={label.title}>
+      {label.short}
+    </span>
+  ) : (
+    <span className="small muted" title={label.title}>
+      {label.short}
     </span>
   );
 }

@@ -131,6 +131,47 @@ export type AuditEntryEdge = {
   node: AuditEntry;
 };
 
+/** A detection's verdict as a false-positive rate: how often a clean model would score this high. */
+export type Calibration = {
+  __typename?: 'Calibration';
+  /** The false-positive rate the backdoored verdict is held to (p below it); null for findings older than calibration. */
+  falsePositiveRate?: Maybe<Scalars['Float']['output']>;
+  /** Why a given reference did not apply, or why the bands decided. */
+  note?: Maybe<Scalars['String']['output']>;
+  /** Chance that a clean model of the reference scores at least this high; null when uncalibrated. */
+  pValue?: Maybe<Scalars['Float']['output']>;
+  /** Clean models in the family reference, or the other classes of an in-scan reference; 0 when uncalibrated. */
+  referenceCount: Scalars['Int']['output'];
+  referenceSource: CalibrationSource;
+  status: CalibrationStatus;
+};
+
+/** Clean models' CTI scores of one family (architecture + input geometry + dataset). */
+export type CalibrationReferenceInput = {
+  cleanScores: Array<Scalars['Float']['input']>;
+  /** The family, e.g. small-cnn:28x28x1:fashion-mnist. */
+  family: Scalars['String']['input'];
+  /** The scan settings the scores were measured with: a finding's params.calibrationSettings; a reference of other settings does not apply. */
+  settings: Scalars['String']['input'];
+  /** Who measured them (shown with the verdict). */
+  source?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type CalibrationSource =
+  /** Clean models' scores of the model's family (architecture, input geometry, dataset), measured with the scan's settings. */
+  | 'FAMILY'
+  /** No reference: the fixed score bands. */
+  | 'FIXED_BANDS'
+  /** The scan's own other classes: how far the suspected class stands out of them. */
+  | 'IN_SCAN';
+
+/** How a detection's score became its verdict. */
+export type CalibrationStatus =
+  /** Read as a p-value against a reference (clean models of the family, or the scan's own classes). */
+  | 'CALIBRATED'
+  /** No reference applied: the fixed score bands decided (or the caller's own threshold). */
+  | 'UNCALIBRATED';
+
 export type CancelJobInput = {
   jobId: Scalars['ID']['input'];
 };
@@ -247,6 +288,8 @@ export type Finding = Node & {
   asrAfter?: Maybe<Scalars['Float']['output']>;
   /** Attack success rate (percent), only when the attack was known (benchmarks, demos). */
   asrBefore?: Maybe<Scalars['Float']['output']>;
+  /** Detections: how the score became the verdict (p-value and its reference, or UNCALIBRATED fixed bands); null for repairs. */
+  calibration?: Maybe<Calibration>;
   cdaAfter?: Maybe<Scalars['Float']['output']>;
   /** Clean accuracy (percent) on held-out trusted data, before and after repair. */
   cdaBefore?: Maybe<Scalars['Float']['output']>;
@@ -908,12 +951,16 @@ export type StartScanInput = {
   /** Classes to check (default all); fewer classes scan faster. */
   candidateClasses?: InputMaybe<Array<Scalars['Int']['input']>>;
   datasetId: Scalars['ID']['input'];
+  /** The false-positive rate the backdoored verdict is held to (default 0.05). */
+  falsePositiveRate?: InputMaybe<Scalars['Float']['input']>;
   /** Why the job may run on an imported model whose conversion agreed with ONNX Runtime on less than 99.9% of inputs (at least 10 characters); kept in the audit log. */
   fidelityOverrideReason?: InputMaybe<Scalars['String']['input']>;
   /** Same key -> the same job (safe retries from CI). */
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   knownAttack?: InputMaybe<KnownAttackInput>;
   modelVersionId: Scalars['ID']['input'];
+  /** Clean models' scores of this model's family, measured with this scan's settings: the verdict becomes a p-value against them (at least 5 scores). Without one the fixed score bands decide and the finding says UNCALIBRATED. */
+  reference?: InputMaybe<CalibrationReferenceInput>;
   /** Steps of the Pivotal-Tuning reference repair the triggers are compared against (default 600). */
   referenceSteps?: InputMaybe<Scalars['Int']['input']>;
   seed?: InputMaybe<Scalars['Int']['input']>;
@@ -1184,6 +1231,10 @@ export type ResolversTypes = {
   AuditEntryConnection: ResolverTypeWrapper<Omit<AuditEntryConnection, 'edges'> & { edges: Array<ResolversTypes['AuditEntryEdge']> }>;
   AuditEntryEdge: ResolverTypeWrapper<Omit<AuditEntryEdge, 'node'> & { node: ResolversTypes['AuditEntry'] }>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Calibration: ResolverTypeWrapper<Calibration>;
+  CalibrationReferenceInput: CalibrationReferenceInput;
+  CalibrationSource: CalibrationSource;
+  CalibrationStatus: CalibrationStatus;
   CancelJobInput: CancelJobInput;
   CreateApiKeyInput: CreateApiKeyInput;
   CreateApiKeyPayload: ResolverTypeWrapper<Omit<CreateApiKeyPayload, 'apiKey'> & { apiKey?: Maybe<ResolversTypes['ApiKey']> }>;
@@ -1288,6 +1339,8 @@ export type ResolversParentTypes = {
   AuditEntryConnection: Omit<AuditEntryConnection, 'edges'> & { edges: Array<ResolversParentTypes['AuditEntryEdge']> };
   AuditEntryEdge: Omit<AuditEntryEdge, 'node'> & { node: ResolversParentTypes['AuditEntry'] };
   Boolean: Scalars['Boolean']['output'];
+  Calibration: Calibration;
+  CalibrationReferenceInput: CalibrationReferenceInput;
   CancelJobInput: CancelJobInput;
   CreateApiKeyInput: CreateApiKeyInput;
   CreateApiKeyPayload: Omit<CreateApiKeyPayload, 'apiKey'> & { apiKey?: Maybe<ResolversParentTypes['ApiKey']> };
@@ -1442,6 +1495,15 @@ export type AuditEntryEdgeResolvers<ContextType = GraphQLContext, ParentType ext
   node?: Resolver<ResolversTypes['AuditEntry'], ParentType, ContextType>;
 };
 
+export type CalibrationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Calibration'] = ResolversParentTypes['Calibration']> = {
+  falsePositiveRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  pValue?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  referenceCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  referenceSource?: Resolver<ResolversTypes['CalibrationSource'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['CalibrationStatus'], ParentType, ContextType>;
+};
+
 export type CreateApiKeyPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CreateApiKeyPayload'] = ResolversParentTypes['CreateApiKeyPayload']> = {
   apiKey?: Resolver<Maybe<ResolversTypes['ApiKey']>, ParentType, ContextType>;
   secret?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -1498,6 +1560,7 @@ export type FidelityResolvers<ContextType = GraphQLContext, ParentType extends R
 export type FindingResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Finding'] = ResolversParentTypes['Finding']> = {
   asrAfter?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   asrBefore?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  calibration?: Resolver<Maybe<ResolversTypes['Calibration']>, ParentType, ContextType>;
   cdaAfter?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   cdaBefore?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -1912,6 +1975,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   AuditEntry?: AuditEntryResolvers<ContextType>;
   AuditEntryConnection?: AuditEntryConnectionResolvers<ContextType>;
   AuditEntryEdge?: AuditEntryEdgeResolvers<ContextType>;
+  Calibration?: CalibrationResolvers<ContextType>;
   CreateApiKeyPayload?: CreateApiKeyPayloadResolvers<ContextType>;
   CreateUploadPayload?: CreateUploadPayloadResolvers<ContextType>;
   Dataset?: DatasetResolvers<ContextType>;

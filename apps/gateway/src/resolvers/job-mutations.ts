@@ -92,6 +92,15 @@ export const jobMutations: Resolvers = {
             seed: input.seed,
             triggerFamilies: input.triggerFamilies?.map((f) => f.toLowerCase()),
             fidelityOverrideReason: input.fidelityOverrideReason,
+            falsePositiveRate: input.falsePositiveRate,
+            reference: input.reference
+              ? defined({
+                  family: input.reference.family,
+                  settings: input.reference.settings,
+                  cleanScores: input.reference.cleanScores,
+                  source: input.reference.source,
+                })
+              : undefined,
             ...knownAttack(input.knownAttack),
           }),
           input.idempotencyKey,

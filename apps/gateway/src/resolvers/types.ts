@@ -6,6 +6,7 @@ import { GraphQLScalarType, Kind } from 'graphql';
 import { visibleWebhookUrl } from '../access.ts';
 import { downloadUrl, reportUrl } from '../artifacts.ts';
 import { toApiRole } from '../auth.ts';
+import { findingCalibration } from '../calibration.ts';
 import type { GraphQLContext } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import type { JobKind, JobState, RepairTradeoff, Resolvers, ResolversTypes, Verdict } from '../generated/resolvers.ts';
@@ -149,6 +150,7 @@ export const typeResolvers: Resolvers = {
       f.triggerSha256
         ? downloadUrl(ctx.services, tenantOf(ctx), f.triggerSha256, `trigger-class-${f.suspectedTarget ?? 'x'}.png`)
         : null,
+    calibration: (f) => findingCalibration(f),
     reasons: (f) => stringList(f.details.reasons),
     frontier: (f) => (Array.isArray(f.details.frontier) ? (f.details.frontier as RepairTradeoff[]) : []),
     keptRun: (f) => (typeof f.details.keptRun === 'string' ? f.details.keptRun : null),

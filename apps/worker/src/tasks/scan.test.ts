@@ -1,3 +1,4 @@
+import { CALIBRATION_DEFAULTS, referencePValue } from '@antidote/core/defenses';
 import { isAntidoteError } from '@antidote/core/errors';
 import { RUNTIME_BASE_BYTES } from '@antidote/core/models';
 import { tf } from '@antidote/core/runtime';
@@ -7,6 +8,7 @@ import {
   CTI_DEFAULT_THRESHOLD,
   CTI_EXTRA_FAMILIES_DEFAULT_SUSPICIOUS,
   CTI_EXTRA_FAMILIES_DEFAULT_THRESHOLD,
+  calibrationSettingsKey,
   runScan,
   type ScanCheckpoint,
   scanVerdict,
@@ -49,6 +51,15 @@ describe('runScan', () => {
     // CTI's efficacy is measured by the benchmark (on this toy task its scores say little); the
     // task must turn whatever score it gets into a consistent report.
     expect(result.verdict).toBe(scanVerdict(result.score, result.threshold, CTI_EXTRA_FAMILIES_DEFAULT_SUSPICIOUS));
+    // Three classes leave too few for the in-scan reference and no family reference was given:
+    // the fixed bands decided, and the result says it is uncalibrated.
+    expect(result.calibration).toMatchObject({
+      status: 'uncalibrated',
+      pValue: null,
+      referenceCount: 0,
+      referenceSource: 'fixed-bands',
+      verdict: result.verdict,
+    });
     if (result.verdict === 'clean') {
       expect(result.suspectedTarget).toBeNull();
       expect(result.triggerPng).toBeNull();
@@ -212,6 +223,42 @@ describe('runScan', () => {
     }).catch((e: unknown) => e);
     expect(isAntidoteError(refused) && refused.code).toBe('TOO_LARGE');
   });
+
+  it('reads the verdict against a family reference measured with its settings, and says when one does not apply', async () => {
+    const options = { ...FAST, steps: 5, repairSteps: 10 };
+    const settings = calibrationSettingsKey(
+      { triggerFamilies: ['patch', 'warp'], steps: 5, repairSteps: 10, batchSize: 32, validationFraction: undefined },
+      { height: fixture.trusted.height, width: fixture.trusted.width, channels: fixture.trusted.channels, classes: 3 },
+    );
+    const reference = { family: 'fixture', settings, cleanScores: [-0.3, -0.25, -0.2, -0.15, -0.1], source: 'test' };
+    const result = await runScan({
+      model: fixture.modelBytes,
+      trusted: fixture.trustedBytes,
+      options: { ...options, reference },
+    });
+    expect(result.params.calibrationSettings).toBe(settings);
+    expect(result.calibration).toMatchObject({ status: 'calibrated', referenceSource: 'family', referenceCount: 5 });
+    expect(result.calibration.pValue).toBeCloseTo(
+      referencePValue(result.score, reference.cleanScores, CALIBRATION_DEFAULTS.referenceFit),
+      12,
+    );
+    expect(result.verdict).toBe(result.calibration.verdict);
+    // measured with other settings: not applied, and the fixed bands decide
+    const other = await runScan({
+      model: fixture.modelBytes,
+      trusted: fixture.trustedBytes,
+      options: { ...options, reference: { ...reference, settings: `${settings};other` } },
+    });
+    expect(other.calibration).toMatchObject({ status: 'uncalibrated', referenceSource: 'fixed-bands' });
+    expect(other.calibration.note).toMatch(/other CTI settings/);
+    await expect(
+      runScan({
+        model: fixture.modelBytes,
+        trusted: fixture.trustedBytes,
+        options: { ...options, reference: { family: 'x' } as never },
+      }),
+    ).rejects.toSatisfy((e) => isAntidoteError(e, 'INVALID_INPUT'));
+  }, 600_000);
 
   it('scans only the candidate classes', async () => {
     const result = await runScan({

@@ -6,12 +6,15 @@
  */
 import { encodePng } from '@antidote/core/datasets';
 import {
+  type CalibrationReference,
   type ClassInversion,
   calibratedTriggerInversion,
+  calibrateScan,
   checkTriggerFamilies,
   exceedsThreshold,
   PIVOTAL_TUNING_DEFAULTS,
   pivotalTuning,
+  type ScanCalibration,
   splitTrusted,
   TRIGGER_INVERSION_DEFAULTS,
   type TriggerFamily,
@@ -114,6 +117,14 @@ export interface ScanOptions {
   knownAttack?: KnownAttack;
   /** Trigger shapes to invert. Default: `TRIGGER_INVERSION_DEFAULTS.triggerFamilies`. */
   triggerFamilies?: TriggerFamily[];
+  /**
+   * Clean models' scores of this model's family (architecture + input geometry + dataset), measured
+   * with this scan's settings (`reference.settings` must equal the scan's `params.calibrationSettings`).
+   * The verdict is then read against them; without one, against the scan's own classes.
+   */
+  reference?: CalibrationReference;
+  /** The false-positive rate the backdoored verdict is held to. Default `CALIBRATION_DEFAULTS.falsePositiveRate`. */
+  falsePositiveRate?: number;
 }
 
 /** What a scan's reference repair came to; a resumed scan reports the first run's figures. */
@@ -162,8 +173,11 @@ export interface ScanResult {
   method: 'cti';
   /** max over candidate classes of the per-class score, in [-1, 1]; higher = more suspicious. */
   score: number;
+  /** The fixed band the fallback reads (backdoored above it); the verdict comes from `calibration`. */
   threshold: number;
   verdict: ScanVerdict;
+  /** How the score became the verdict: its p-value against a reference, or the fixed bands ('uncalibrated'). */
+  calibration: ScanCalibration;
   /** The class the backdoor maps to, or null when the verdict is clean. */
   suspectedTarget: number | null;
   /** Score per class (0 for classes not in candidateClasses). */
@@ -191,6 +205,28 @@ export function scanVerdict(score: number, threshold: number, suspiciousThreshol
 }
 
 /**
+ * The settings a family reference must have been measured with to apply to a scan: everything
+ * that changes a clean model's score (trigger families, steps, batch, reference repair,
+ * validation share) and the input geometry and class count. Thresholds are not in it: they only read scores.
+ */
+export function calibrationSettingsKey(
+  settings: Pick<
+    ReturnType<typeof resolveOptions>,
+    'triggerFamilies' | 'steps' | 'repairSteps' | 'batchSize' | 'validationFraction'
+  >,
+  geometry: { height: number; width: number; channels: number; classes: number },
+): string {
+  return [
+    `cti:${settings.triggerFamilies.join('+')}`,
+    `steps=${settings.steps}`,
+    `repair=${settings.repairSteps}`,
+    `batch=${settings.batchSize ?? 'default'}`,
+    `validation=${settings.validationFraction ?? 0.2}`,
+    `${geometry.height}x${geometry.width}x${geometry.channels}/${geometry.classes}`,
+  ].join(';');
+}
+
+/**
  * CTI's trigger is additive, shown as 0.5 + delta / 2; small deltas would be a flat grey square,
  * so it is stretched to use the full range, and upscaled to at least ~96 px.
  */
@@ -205,6 +241,28 @@ export function stretchContrast(pixels: Float32Array): Float32Array {
   for (const p of pixels) deviation = Math.max(deviation, Math.abs(p - 0.5));
   const gain = deviation > 1e-6 ? 0.5 / deviation : 1;
   return pixels.map((p) => 0.5 + (p - 0.5) * gain);
+}
+
+function checkReference(value: unknown): CalibrationReference | undefined {
+  if (value === undefined) return undefined;
+  const ref = value as Partial<CalibrationReference>;
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    typeof ref.family !== 'string' ||
+    typeof ref.settings !== 'string' ||
+    !Array.isArray(ref.cleanScores) ||
+    !ref.cleanScores.every((s) => typeof s === 'number' && Number.isFinite(s) && s >= -1 && s <= 1) ||
+    (ref.source !== undefined && typeof ref.source !== 'string')
+  ) {
+    throw invalid('reference must be { family, settings, cleanScores: numbers in [-1, 1], source? }.');
+  }
+  return {
+    family: ref.family,
+    settings: ref.settings,
+    cleanScores: [...ref.cleanScores],
+    ...(ref.source !== undefined ? { source: ref.source } : {}),
+  };
 }
 
 function resolveOptions(options: ScanOptions) {
@@ -234,6 +292,10 @@ function resolveOptions(options: ScanOptions) {
     batchSize: positiveInteger('batchSize', options.batchSize, 4096),
     validationFraction: fraction('validationFraction', options.validationFraction, { open: true }),
     seed: seedOption(options.seed),
+    // an explicit threshold is the caller's own calibration: the bands then decide
+    thresholdGiven: options.threshold !== undefined,
+    reference: checkReference(options.reference),
+    falsePositiveRate: fraction('falsePositiveRate', options.falsePositiveRate, { open: true }),
   };
 }
 
@@ -265,7 +327,14 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
     };
     const { fit, validation } = splitTrusted(trusted, split);
     // the options that change a class's score; thresholds only read the scores, so they may differ
-    const { threshold: _t, suspiciousThreshold: _s, ...shaping } = settings;
+    const {
+      threshold: _t,
+      suspiciousThreshold: _s,
+      thresholdGiven: _g,
+      reference: _r,
+      falsePositiveRate: _f,
+      ...shaping
+    } = settings;
     const digest = inputsDigest([
       input.model,
       ...trustedParts(input.trusted),
@@ -408,9 +477,26 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
     referenceModel.dispose();
     reference = null;
 
-    const verdict = scanVerdict(detection.score, settings.threshold, settings.suspiciousThreshold);
-    const suspectedTarget = verdict === 'clean' ? null : detection.suspectedTarget;
     const perClassScores = detection.classScores ?? new Array<number>(numClasses).fill(0);
+    const checkedClasses = [...new Set(candidates)].sort((a, b) => a - b);
+    const calibrationSettings = calibrationSettingsKey(settings, {
+      height: trusted.height,
+      width: trusted.width,
+      channels: trusted.channels,
+      classes: numClasses,
+    });
+    const calibration = calibrateScan({
+      score: detection.score,
+      // the in-scan reference reads only the classes the scan checked (the rest are 0, not scores)
+      classScores: detection.classScores ? checkedClasses.map((c) => perClassScores[c] ?? 0) : null,
+      ...(settings.reference && !settings.thresholdGiven ? { reference: settings.reference } : {}),
+      settings: calibrationSettings,
+      fixedBands: { threshold: settings.threshold, suspiciousThreshold: settings.suspiciousThreshold },
+      ...(settings.falsePositiveRate !== undefined ? { falsePositiveRate: settings.falsePositiveRate } : {}),
+      ...(settings.thresholdGiven ? { useFixedBands: true } : {}),
+    });
+    const verdict: ScanVerdict = calibration.verdict;
+    const suspectedTarget = verdict === 'clean' ? null : detection.suspectedTarget;
     await progress.report('evaluate', 1, {
       message: referenceUnchanged
         ? `Score ${detection.score.toFixed(3)}: ${verdict}, but inconclusive: the reference repair could not move away from the suspect within the accuracy budget.`
@@ -421,6 +507,7 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
       score: detection.score,
       threshold: settings.threshold,
       verdict,
+      calibration,
       suspectedTarget,
       perClassScores,
       triggerPng: suspectedTarget !== null && detection.trigger ? triggerToPng(detection.trigger) : null,
@@ -440,7 +527,8 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
         inconclusive: referenceUnchanged,
         seed: settings.seed,
         validationFraction: settings.validationFraction ?? 0.2,
-        candidateClasses: [...new Set(candidates)].sort((a, b) => a - b),
+        candidateClasses: checkedClasses,
+        calibrationSettings,
         topClass: detection.suspectedTarget,
         threads: pool?.size ?? 1,
         validationImages: validation.labels.length,

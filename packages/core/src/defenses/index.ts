@@ -85,14 +85,26 @@ export {
 } from './repair-outcome.ts';
 export type { SlolSign } from './slol.ts';
 export {
+  CALIBRATION_DEFAULTS,
+  type CalibratedVerdict,
+  type CalibrateScanInput,
+  type CalibrationReference,
+  type CalibrationSource,
+  type CalibrationStatus,
   type ClassInversion,
   calibratedTriggerInversion,
   calibratedTriggerInversionDetector,
+  calibrateScan,
   calibrateThreshold,
   checkTriggerFamilies,
   combineFamilyScores,
   exceedsThreshold,
   type FamilyCombination,
+  inScanPValue,
+  normalUpperTail,
+  referencePValue,
+  type ScanCalibration,
+  studentUpperTail,
   TRIGGER_INVERSION_DEFAULTS,
   type TriggerInversionOptions,
 } from './trigger-inversion/index.ts';

@@ -10,6 +10,32 @@ export type AddModelVersionInput = {
   uploadId: string;
 };
 
+/** Clean models' CTI scores of one family (architecture + input geometry + dataset). */
+export type CalibrationReferenceInput = {
+  cleanScores: Array<number>;
+  /** The family, e.g. small-cnn:28x28x1:fashion-mnist. */
+  family: string;
+  /** The scan settings the scores were measured with: a finding's params.calibrationSettings; a reference of other settings does not apply. */
+  settings: string;
+  /** Who measured them (shown with the verdict). */
+  source?: string | null | undefined;
+};
+
+export type CalibrationSource =
+  /** Clean models' scores of the model's family (architecture, input geometry, dataset), measured with the scan's settings. */
+  | 'FAMILY'
+  /** No reference: the fixed score bands. */
+  | 'FIXED_BANDS'
+  /** The scan's own other classes: how far the suspected class stands out of them. */
+  | 'IN_SCAN';
+
+/** How a detection's score became its verdict. */
+export type CalibrationStatus =
+  /** Read as a p-value against a reference (clean models of the family, or the scan's own classes). */
+  | 'CALIBRATED'
+  /** No reference applied: the fixed score bands decided (or the caller's own threshold). */
+  | 'UNCALIBRATED';
+
 export type CancelJobInput = {
   jobId: string;
 };
@@ -124,12 +150,16 @@ export type StartScanInput = {
   /** Classes to check (default all); fewer classes scan faster. */
   candidateClasses?: Array<number> | null | undefined;
   datasetId: string;
+  /** The false-positive rate the backdoored verdict is held to (default 0.05). */
+  falsePositiveRate?: number | null | undefined;
   /** Why the job may run on an imported model whose conversion agreed with ONNX Runtime on less than 99.9% of inputs (at least 10 characters); kept in the audit log. */
   fidelityOverrideReason?: string | null | undefined;
   /** Same key -> the same job (safe retries from CI). */
   idempotencyKey?: string | null | undefined;
   knownAttack?: KnownAttackInput | null | undefined;
   modelVersionId: string;
+  /** Clean models' scores of this model's family, measured with this scan's settings: the verdict becomes a p-value against them (at least 5 scores). Without one the fixed score bands decide and the finding says UNCALIBRATED. */
+  reference?: CalibrationReferenceInput | null | undefined;
   /** Steps of the Pivotal-Tuning reference repair the triggers are compared against (default 600). */
   referenceSteps?: number | null | undefined;
   seed?: number | null | undefined;
@@ -216,6 +246,14 @@ export type FindingFieldsFragment = {
   reportHtmlUrl: string;
   reportPdfUrl: string;
   createdAt: string;
+  calibration: {
+    status: CalibrationStatus;
+    pValue: number | null;
+    falsePositiveRate: number | null;
+    referenceCount: number;
+    referenceSource: CalibrationSource;
+    note: string | null;
+  } | null;
   frontier: Array<{
     run: string;
     step: number;
@@ -484,6 +522,14 @@ export type VersionDetailQuery = {
           reportHtmlUrl: string;
           reportPdfUrl: string;
           createdAt: string;
+          calibration: {
+            status: CalibrationStatus;
+            pValue: number | null;
+            falsePositiveRate: number | null;
+            referenceCount: number;
+            referenceSource: CalibrationSource;
+            note: string | null;
+          } | null;
           frontier: Array<{
             run: string;
             step: number;
@@ -642,6 +688,14 @@ export type JobDetailQuery = {
           score: number | null;
           cdaAfter: number | null;
           asrAfter: number | null;
+          calibration: {
+            status: CalibrationStatus;
+            pValue: number | null;
+            falsePositiveRate: number | null;
+            referenceCount: number;
+            referenceSource: CalibrationSource;
+            note: string | null;
+          } | null;
           modelVersion: { id: string; version: number };
           repairedVersion: { id: string; version: number } | null;
         }>;

@@ -55,6 +55,14 @@ const FindingFields = /* GraphQL */ `
     threshold
     verdict
     suspectedTarget
+    calibration {
+      status
+      pValue
+      falsePositiveRate
+      referenceCount
+      referenceSource
+      note
+    }
     triggerImageUrl
     cdaBefore
     cdaAfter
@@ -479,6 +487,14 @@ export const JobDetailQuery = operation<G.JobDetailQuery, G.JobDetailQueryVariab
             method
             verdict
             score
+            calibration {
+              status
+              pValue
+              falsePositiveRate
+              referenceCount
+              referenceSource
+              note
+            }
             cdaAfter
             asrAfter
             modelVersion {

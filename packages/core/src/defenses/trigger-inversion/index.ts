@@ -22,6 +22,20 @@ import { type ClassInversion, classInversionSettings, invertClass } from './inve
 import { checkTriggerFamilies, TRIGGER_INVERSION_DEFAULTS, type TriggerInversionOptions } from './options.ts';
 import { CTI_REPAIRED, CTI_SPLITS, CTI_SUSPECT } from './thread-handlers.ts';
 
+export {
+  CALIBRATION_DEFAULTS,
+  type CalibratedVerdict,
+  type CalibrateScanInput,
+  type CalibrationReference,
+  type CalibrationSource,
+  type CalibrationStatus,
+  calibrateScan,
+  inScanPValue,
+  normalUpperTail,
+  referencePValue,
+  type ScanCalibration,
+  studentUpperTail,
+} from './calibration.ts';
 export { calibrateThreshold, combineFamilyScores, exceedsThreshold, type FamilyCombination } from './combine.ts';
 export type { ClassInversion } from './invert-class.ts';
 export {

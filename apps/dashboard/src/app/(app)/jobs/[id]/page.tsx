@@ -2,7 +2,7 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { ErrorPanel } from '@/components/Alert';
-import { VerdictBadge } from '@/components/Badges';
+import { CalibrationNote, VerdictBadge } from '@/components/Badges';
 import { JobLive } from '@/components/jobs/JobLive';
 import { jobTarget } from '@/components/live/job-target';
 import { PageHeader } from '@/components/PageHeader';
@@ -82,7 +82,14 @@ export default async function JobPage({ params }: { params: Promise<{ id: string
                     <td>
                       <VerdictBadge verdict={f.verdict} />
                     </td>
-                    <td className="num">{formatNumber(f.score)}</td>
+                    <td className="num">
+                      {formatNumber(f.score)}
+                      {f.calibration ? (
+                        <div>
+                          <CalibrationNote calibration={f.calibration} />
+                        </div>
+                      ) : null}
+                    </td>
                     <td className="num">{formatPercent(f.cdaAfter)}</td>
                     <td className="num">{formatPercent(f.asrAfter)}</td>
                     <td>

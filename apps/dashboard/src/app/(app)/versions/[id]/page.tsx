@@ -2,7 +2,7 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { EmptyState, ErrorPanel } from '@/components/Alert';
-import { HealthBadge, VerdictBadge } from '@/components/Badges';
+import { CalibrationNote, HealthBadge, VerdictBadge } from '@/components/Badges';
 import { ScatterPlot } from '@/components/charts/ScatterPlot';
 import { PageHeader } from '@/components/PageHeader';
 import { RepairOutcome } from '@/components/RepairOutcome';
@@ -266,6 +266,11 @@ function FindingsTable({
               </td>
               <td className="num nowrap">
                 {formatNumber(f.score)} / {formatNumber(f.threshold)}
+                {f.calibration ? (
+                  <div>
+                    <CalibrationNote calibration={f.calibration} />
+                  </div>
+                ) : null}
               </td>
               <td>{className(f.suspectedTarget)}</td>
               <td className="num nowrap">
