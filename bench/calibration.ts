@@ -14,13 +14,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  CALIBRATION_DEFAULTS,
-  type CalibrationReference,
-  calibrateScan,
-  inScanPValue,
-  referencePValue,
-} from '@antidote/core/defenses';
+import { CALIBRATION_DEFAULTS, type CalibrationReference, inScanPValue, referencePValue } from '@antidote/core/defenses';
 import { rocAuc } from '@antidote/core/metrics';
 import {
   CTI_EXTRA_FAMILIES_DEFAULT_THRESHOLD as BACKDOORED,
@@ -300,18 +294,6 @@ const CANDIDATES: Candidate[] = [
     statistic: (m) => m.score,
     flagged: (m, others) => referencePValue(m.score, referenceOf(m.family, others).cleanScores, 'student') < fpr,
   },
-  {
-    key: 'product',
-    description: "the product's rule: core `calibrateScan` with the other clean models as the family reference",
-    statistic: (m) => m.score,
-    flagged: (m, others) =>
-      calibrateScan({
-        score: m.score,
-        classScores: m.classScores,
-        reference: referenceOf(m.family, others),
-        fixedBands: { threshold: BACKDOORED, suspiciousThreshold: SUSPICIOUS },
-      }).verdict === 'backdoored',
-  },
 ];
 
 const pct = (v: number | null) => (v === null ? '-' : `${(100 * v).toFixed(0)}%`);
@@ -356,9 +338,14 @@ const evaluation = families.map((family) => {
       detectionRate: implanted.length ? detected / implanted.length : null,
       auc: auc(implanted, clean),
       perAttack,
-      // the issue's bar: no clean model of >= 5 flagged at the stated rate, every implanted attack's AUC >= 0.95
+      // the issue's bar: no clean model of >= 5 flagged at the stated rate, every implanted attack's
+      // AUC >= 0.95; and, so that a rule flagging nothing cannot pass, >= 90% of implanted victims flagged
       meetsBar:
-        cleanKnown >= 5 && cleanFlagged === 0 && perAttack.every((a) => a.implanted === 0 || (a.auc !== null && a.auc >= 0.95)),
+        cleanKnown >= 5 &&
+        cleanFlagged === 0 &&
+        implanted.length > 0 &&
+        detected >= 0.9 * implanted.length &&
+        perAttack.every((a) => a.implanted === 0 || (a.auc !== null && a.auc >= 0.95)),
     };
   });
   return { family, label: FAMILIES[family]?.label ?? family, models: models.length, candidates };
@@ -387,7 +374,8 @@ const lines = [
   `# bench:calibration (${result.createdAt}, ${wallSeconds.toFixed(0)} s for the models not cached)`,
   '',
   `CTI with core's defaults (patch + warp, centred) on 1% trusted data; BadNets and Blend target class 0 (implanted: ASR >= 80%).`,
-  `Stated false-positive rate ${pct(fpr)}. A candidate meets the bar when no clean model of >= 5 is flagged and every attack's ROC AUC >= 0.95.`,
+  `Stated false-positive rate ${pct(fpr)}. A candidate meets the bar when no clean model of >= 5 is flagged, >= 90% of implanted victims are, and every attack's ROC AUC >= 0.95.`,
+  'The product uses `family-student` when given >= 5 clean scores of the family, else `fixed-bands` (uncalibrated); leave-one-out over 5 clean models leaves 4, so `family-student` here is that rule with one model fewer.',
   '',
   '| family | candidate | clean flagged | detected (right target) | AUC per attack | AUC all | meets bar |',
   '|---|---|---|---|---|---|---|',
