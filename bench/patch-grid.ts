@@ -1,5 +1,5 @@
 /**
- * `npm run bench:patch-grid [-- --sizes 2,4,6] [--positions 3] [--poisons 600] [--clean 5] [--workers 2] [--victim-cache DIR] [--name patch-grid]`:
+ * `npm run bench:patch-grid [-- --sizes 2,4,6] [--positions 3] [--poisons 600] [--clean 5] [--workers 2] [--victim-cache DIR] [--cti-options JSON] [--name patch-grid]`:
  * does CTI find patch triggers of sizes and places the efficacy benchmark never uses? BadNets
  * victims (tiny-cnn, 10,000 Fashion-MNIST images, 3 epochs, 600 poisons) with a checkerboard
  * patch of each size at seeded random positions, and clean models of the same recipe, each scanned
@@ -32,6 +32,8 @@ const poisons = Number(option('--poisons', '600'));
 const name = option('--name', 'patch-grid');
 const workers = Number(option('--workers', '2'));
 const victimCache = option('--victim-cache', '');
+// CTI options over core's defaults, as JSON (say `{"patchExtraAreas":[]}` for the main budget alone).
+const ctiOptionsJson = option('--cti-options', '');
 const SIDE = 28;
 
 const base: Omit<EfficacyJob, 'attack' | 'poisonCount' | 'seed' | 'attackParams'> = {
@@ -44,6 +46,7 @@ const base: Omit<EfficacyJob, 'attack' | 'poisonCount' | 'seed' | 'attackParams'
   detectors: ['cti'],
   testImages: null,
   ...(victimCache ? { victimCache: path.resolve(victimCache) } : {}),
+  ...(ctiOptionsJson ? { ctiOptions: JSON.parse(ctiOptionsJson) as EfficacyJob['ctiOptions'] } : {}),
 };
 
 // Positions drawn once from a fixed seed, so every run scans the same grid.
@@ -80,7 +83,10 @@ const rows = results
   .map((r) => {
     const cti = r.detection.find((d) => d.detector === 'cti');
     const patch = r.detection.find((d) => d.detector === 'cti-patch');
+    // the same run scored without its extra patch budgets: what CTI gave before them
+    const main = r.detection.find((d) => d.detector === 'cti-main-budget') ?? cti;
     const score = cti?.score ?? Number.NaN;
+    const mainScore = main?.score ?? Number.NaN;
     return {
       attack: r.job.attack,
       seed: r.job.seed,
@@ -95,6 +101,12 @@ const rows = results
       verdict: verdict(score),
       suspectedTarget: cti?.suspectedTarget ?? null,
       targetRight: r.job.attack !== 'clean' && cti?.suspectedTarget === 0,
+      mainBudgetScore: mainScore,
+      mainBudgetVerdict: verdict(mainScore),
+      mainBudgetTarget: main?.suspectedTarget ?? null,
+      patchExtraScores: cti?.patchExtraScores ?? null,
+      familyScores: cti?.familyScores ?? null,
+      ctiSeconds: Number((cti?.seconds ?? 0).toFixed(1)),
       seconds: Number((r.trainSeconds + (cti?.seconds ?? 0)).toFixed(0)),
     };
   })
@@ -103,6 +115,8 @@ const victims = rows.filter((r) => r.attack !== 'clean');
 const implanted = victims.filter((r) => r.implanted);
 const clean = rows.filter((r) => r.attack === 'clean');
 const found = implanted.filter((r) => r.verdict === 'backdoored' && r.targetRight).length;
+const foundMain = implanted.filter((r) => r.mainBudgetVerdict === 'backdoored' && r.mainBudgetTarget === 0).length;
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
 const summary = {
   implanted: implanted.length,
   victims: victims.length,
@@ -115,6 +129,16 @@ const summary = {
     implanted.map((r) => r.score),
     clean.map((r) => r.score),
   ),
+  ctiSecondsMean: mean(rows.map((r) => r.ctiSeconds)),
+  mainBudget: {
+    backdooredWithRightTarget: foundMain,
+    cleanFlaggedBackdoored: clean.filter((r) => r.mainBudgetVerdict === 'backdoored').length,
+    cleanFlaggedSuspicious: clean.filter((r) => r.mainBudgetVerdict === 'suspicious').length,
+    auc: rocAuc(
+      implanted.map((r) => r.mainBudgetScore),
+      clean.map((r) => r.mainBudgetScore),
+    ),
+  },
 };
 
 const result = {
@@ -138,12 +162,16 @@ const lines = [
   '',
   `Implanted (ASR >= 90%): ${implanted.length} of ${victims.length}. Found (backdoored, right target): **${found} of ${implanted.length}** (${pct(summary.shareFound)}).`,
   `Clean models flagged backdoored: ${summary.cleanFlaggedBackdoored} of ${clean.length}, suspicious: ${summary.cleanFlaggedSuspicious}. ROC AUC (implanted vs clean): ${summary.auc?.toFixed(2) ?? '-'}.`,
+  `CTI ${summary.ctiSecondsMean?.toFixed(0) ?? '-'} s per model on average.` +
+    (rows.some((r) => r.patchExtraScores)
+      ? ` The same inversions without the extra patch budgets (main budget alone, "before"): found ${foundMain} of ${implanted.length}, clean flagged backdoored ${summary.mainBudget.cleanFlaggedBackdoored}, suspicious ${summary.mainBudget.cleanFlaggedSuspicious}, AUC ${summary.mainBudget.auc?.toFixed(2) ?? '-'}.`
+      : ''),
   '',
-  '| model | patch | top, left | CDA | ASR | CTI score | patch family | verdict | suspected target | seconds |',
-  '|---|---|---|---|---|---|---|---|---|---|',
+  '| model | patch | top, left | CDA | ASR | CTI score | patch family | verdict | suspected target | main budget alone | CTI s | seconds |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ...rows.map(
     (r) =>
-      `| ${r.attack} seed ${r.seed} | ${r.patchSize ? `${r.patchSize}x${r.patchSize}` : '-'} | ${r.top ?? '-'}, ${r.left ?? '-'} | ${pct(r.cdaBefore)} | ${pct(r.asrBefore)} | ${r.score.toFixed(3)} | ${r.patchFamilyScore?.toFixed(3) ?? '-'} | ${r.verdict} | ${r.suspectedTarget ?? '-'}${r.attack === 'clean' ? '' : r.targetRight ? ' (right)' : ' (wrong)'} | ${r.seconds} |`,
+      `| ${r.attack} seed ${r.seed} | ${r.patchSize ? `${r.patchSize}x${r.patchSize}` : '-'} | ${r.top ?? '-'}, ${r.left ?? '-'} | ${pct(r.cdaBefore)} | ${pct(r.asrBefore)} | ${r.score.toFixed(3)} | ${r.patchFamilyScore?.toFixed(3) ?? '-'} | ${r.verdict} | ${r.suspectedTarget ?? '-'}${r.attack === 'clean' ? '' : r.targetRight ? ' (right)' : ' (wrong)'} | ${r.mainBudgetScore.toFixed(3)} -> ${r.mainBudgetTarget ?? '-'} | ${r.ctiSeconds} | ${r.seconds} |`,
   ),
   '',
 ];
