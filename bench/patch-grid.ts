@@ -1,5 +1,5 @@
 /**
- * `npm run bench:patch-grid [-- --sizes 2,4,6] [--positions 3] [--poisons 600] [--clean 5] [--workers 2] [--victim-cache DIR] [--cti-options JSON] [--name patch-grid]`:
+ * `npm run bench:patch-grid [-- --sizes 2,4,6] [--positions 3] [--poisons 600] [--clean 5] [--workers 2] [--victim-cache DIR] [--cti-options JSON] [--only 63,101] [--name patch-grid]`:
  * does CTI find patch triggers of sizes and places the efficacy benchmark never uses? BadNets
  * victims (tiny-cnn, 10,000 Fashion-MNIST images, 3 epochs, 600 poisons) with a checkerboard
  * patch of each size at seeded random positions, and clean models of the same recipe, each scanned
@@ -66,6 +66,13 @@ for (const size of sizes) {
   }
 }
 for (let i = 1; i <= cleanModels; i++) jobs.push({ ...base, attack: 'clean', poisonCount: 0, seed: 100 + i, attackParams: {} });
+// `--only SEEDS`: just these models of the grid (same positions), in this order; a partial run
+// on a busy machine.
+const only = option('--only', '').split(',').filter(Boolean).map(Number);
+if (only.length > 0) {
+  const picked = only.map((seed) => jobs.find((j) => j.seed === seed)).filter((j) => j !== undefined);
+  jobs.splice(0, jobs.length, ...picked);
+}
 
 const started = Date.now();
 process.stderr.write(`bench:patch-grid: ${jobs.length} models on ${workers} workers\n`);
