@@ -9,7 +9,7 @@
  * bench/results/patch-grid.{json,md}. Held-out for CTI's defaults: no patch of these sizes and
  * places was used to tune them (docs/benchmarks.md#held-out-protocol).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { rocAuc } from '@antidote/core/metrics';
@@ -76,7 +76,13 @@ if (only.length > 0) {
 
 const started = Date.now();
 process.stderr.write(`bench:patch-grid: ${jobs.length} models on ${workers} workers\n`);
+const resultsDir = path.join(here, 'results');
+mkdirSync(resultsDir, { recursive: true });
+// Each model's full result as it lands, so a run stopped early keeps what it measured.
+const jobsFile = path.join(resultsDir, `${name}-jobs.jsonl`);
+writeFileSync(jobsFile, '');
 const results = await runJobs(jobs, workers, (id, r) => {
+  appendFileSync(jobsFile, `${JSON.stringify(r)}\n`);
   const cti = r.detection.find((d) => d.detector === 'cti');
   process.stderr.write(
     `[w${id}] ${r.job.attack} ${JSON.stringify(r.job.attackParams)} seed ${r.job.seed}: ASR ${r.before.asr.toFixed(3)} CTI ${cti?.score.toFixed(3)} -> ${cti?.suspectedTarget} (${((Date.now() - started) / 1000).toFixed(0)} s)\n`,
@@ -156,8 +162,6 @@ const result = {
   summary,
   rows,
 };
-const resultsDir = path.join(here, 'results');
-mkdirSync(resultsDir, { recursive: true });
 writeFileSync(path.join(resultsDir, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
 const pct = (v: number | null) => (v === null ? '-' : `${(100 * v).toFixed(1)}%`);
 const lines = [
