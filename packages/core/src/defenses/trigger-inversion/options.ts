@@ -59,7 +59,9 @@ export interface TriggerInversionOptions extends DefenseOptions {
    * is painted whole. A larger budget flips every class more easily, so each budget's scores count
    * only as centred within that budget (its median over the checked classes taken away): they join
    * the `centred` combination with three or more checked classes and are neither inverted nor read
-   * otherwise. `patchArea`'s own inversion and score stay what they are without extras.
+   * otherwise. `patchArea`'s own inversion and score stay what they are without extras. Default
+   * none: tried, it did not find what the main budget missed and lifted clean models
+   * (docs/method.md#the-measurements-behind-each-cti-default).
    */
   patchExtraAreas?: readonly number[];
   /** Penalty per mask pixel beyond `patchArea`. */
