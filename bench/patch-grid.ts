@@ -168,7 +168,7 @@ const lines = [
   `# bench:patch-grid (${result.createdAt}, ${wallSeconds.toFixed(0)} s)`,
   '',
   'fashion-mnist, tiny-cnn on 10,000 images for 3 epochs; BadNets with a checkerboard patch of each size at seeded random',
-  `positions (${poisons} poisons, target class 0); ${clean.length} clean models of the same recipe. CTI with core's defaults on 1% trusted data;`,
+  `positions (${poisons} poisons, target class 0); ${clean.length} clean models of the same recipe. CTI with core's defaults${ctiOptionsJson ? ` and ${ctiOptionsJson}` : ''} on 1% trusted data;`,
   `verdict bands as the scan's: backdoored > ${BACKDOORED}, suspicious > ${SUSPICIOUS}.`,
   '',
   `Implanted (ASR >= 90%): ${implanted.length} of ${victims.length}. Found (backdoored, right target): **${found} of ${implanted.length}** (${pct(summary.shareFound)}).`,
