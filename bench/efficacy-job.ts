@@ -21,6 +21,7 @@ import {
   pivotalTuning,
   type RepairResult,
   type TriggerFamily,
+  type TriggerInversionOptions,
 } from '@antidote/core/defenses';
 import { createLabAttack, type LabAttackName, trainLabModel } from '@antidote/core/lab';
 import { evaluateAttack, evaluateClean } from '@antidote/core/metrics';
@@ -46,6 +47,8 @@ export interface EfficacyJob {
   ctiFamilies?: TriggerFamily[];
   /** CTI's rule for combining families (core default when absent). */
   ctiCombine?: FamilyCombination;
+  /** Further CTI options over core's defaults (experiments; the defaults when absent). */
+  ctiOptions?: Partial<Pick<TriggerInversionOptions, 'patchArea' | 'patchExtraAreas'>>;
   /** Pivotal Tuning's options over core's defaults (experiments; the defaults when absent). */
   ptOptions?: Partial<PivotalTuningOptions>;
   /** Test images to measure on (the first N of the test split); all when null. */
@@ -156,6 +159,7 @@ for (const name of job.detectors) {
       seed: job.seed,
       ...(job.ctiFamilies ? { triggerFamilies: job.ctiFamilies } : {}),
       ...(job.ctiCombine ? { combine: job.ctiCombine } : {}),
+      ...job.ctiOptions,
     });
     r.repairedModel.dispose();
     const seconds = (performance.now() - t0) / 1000;
@@ -170,6 +174,7 @@ for (const name of job.detectors) {
       combine: r.parameters.combine,
       // Every family's score per class, so another combination can be read off the same inversions.
       familyScores: r.familyScores,
+      ...(r.patchExtraScores.length > 0 ? { patchExtraScores: r.patchExtraScores } : {}),
     });
     // With several families, each one alone as well (same inversions), so one run compares them.
     const perFamily = Object.entries(r.familyScores);
@@ -187,6 +192,9 @@ for (const name of job.detectors) {
         });
       const other: FamilyCombination = r.parameters.combine === 'centred' ? 'max' : 'centred';
       derivedRow(`cti-${other}`, combineFamilyScores(r.familyScores, classes, other));
+      // What the same run scores without its extra patch budgets (the main budget's inversion is
+      // the same with or without them).
+      if (r.patchExtraScores.length > 0) derivedRow('cti-main-budget', combineFamilyScores(r.familyScores, classes, 'centred'));
       for (const [family, scores] of perFamily) {
         derivedRow(`cti-${family}`, combineFamilyScores({ [family]: scores }, classes, 'max'));
       }

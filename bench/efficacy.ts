@@ -62,6 +62,9 @@ const ctiFamilies = ctiFamiliesOption ? (ctiFamiliesOption.split(',') as Trigger
 // How CTI combines its families (core default when absent); several families also report the other rule.
 const ctiCombineOption = option('--cti-combine', '');
 const ctiCombine = ctiCombineOption ? (ctiCombineOption as FamilyCombination) : null;
+// Further CTI options over core's defaults, as JSON (experiments, say `{"patchExtraAreas":[0.05]}`).
+const ctiOptionsJson = option('--cti-options', '');
+const ctiOptions = ctiOptionsJson ? (JSON.parse(ctiOptionsJson) as EfficacyJob['ctiOptions']) : undefined;
 // What the CTI jobs run: the options given, else core's defaults.
 const ctiFamiliesRun = ctiFamilies ?? TRIGGER_INVERSION_DEFAULTS.triggerFamilies;
 const ctiCombineRun = ctiCombine ?? TRIGGER_INVERSION_DEFAULTS.combine;
@@ -69,6 +72,13 @@ const detectorRows = [
   ...detectors,
   ...(detectors.includes('cti') && ctiFamiliesRun.length > 1
     ? [...ctiFamiliesRun.map((f) => `cti-${f}`), ctiCombineRun === 'centred' ? 'cti-max' : 'cti-centred']
+    : []),
+  // With extra patch budgets, the same run's score without them.
+  ...(detectors.includes('cti') &&
+  ctiCombineRun === 'centred' &&
+  ctiFamiliesRun.includes('patch') &&
+  (ctiOptions?.patchExtraAreas ?? TRIGGER_INVERSION_DEFAULTS.patchExtraAreas).length > 0
+    ? ['cti-main-budget']
     : []),
 ];
 // A partial run (say, detection only) can save under its own name instead of overwriting the full one.
@@ -96,6 +106,7 @@ const base = {
   attackParams: {},
   ...(ctiFamilies ? { ctiFamilies } : {}),
   ...(ctiCombine ? { ctiCombine } : {}),
+  ...(ctiOptions ? { ctiOptions } : {}),
   trustedFraction: 0.01,
   testImages: quick ? 2000 : null,
 };
@@ -265,9 +276,13 @@ const freshDetectionRows = attacks.flatMap((attack) =>
         score: d.score,
         suspectedTarget: d.suspectedTarget,
         ...(d.familyScores ? { familyScores: d.familyScores } : {}),
+        ...(d.patchExtraScores ? { patchExtraScores: d.patchExtraScores } : {}),
       })),
       // CTI with several families: each clean model's family scores per class, for other rules.
       ...(cleanRuns.some((d) => d.familyScores) ? { cleanFamilyScores: cleanRuns.map((d) => d.familyScores ?? null) } : {}),
+      ...(cleanRuns.some((d) => d.patchExtraScores)
+        ? { cleanPatchExtraScores: cleanRuns.map((d) => d.patchExtraScores ?? null) }
+        : {}),
       // A standalone scan's cost: models whose detector reused the repair's work are left out
       // (null when every model reused it).
       seconds: standaloneSeconds(poisoned),

@@ -31,6 +31,8 @@ export type JobResult = {
     seconds: number;
     /** CTI only: every family's score per class. */
     familyScores?: Record<string, number[]>;
+    /** CTI only: the patch family's score per class at each extra area budget. */
+    patchExtraScores?: { area: number; scores: number[] }[];
     /** The detector's work came from the repair (NC's detection, CTI's reference model). */
     reusedFromRepair?: boolean;
   }[];

@@ -276,7 +276,12 @@ interface StoredScanCheckpoint {
   digest: string;
   referenceSha256: string;
   referenceRun: ReferenceRunFacts;
-  classes: { target: number; scores: ClassInversion['scores']; displays: Partial<Record<TriggerFamily, string>> }[];
+  classes: {
+    target: number;
+    scores: ClassInversion['scores'];
+    patchExtraScores?: ClassInversion['patchExtraScores'];
+    displays: Partial<Record<TriggerFamily, string>>;
+  }[];
 }
 
 async function scanResume(ctx: JobContext): Promise<ScanResume | undefined> {
@@ -291,7 +296,12 @@ async function scanResume(ctx: JobContext): Promise<ScanResume | undefined> {
       const bytes = await readAll(ctx, sha);
       displays[family] = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
     }
-    classes.push({ target: c.target, scores: c.scores, displays });
+    classes.push({
+      target: c.target,
+      scores: c.scores,
+      ...(c.patchExtraScores ? { patchExtraScores: c.patchExtraScores } : {}),
+      displays,
+    });
   }
   return {
     digest: stored.digest,
@@ -348,7 +358,12 @@ async function scanJob(ctx: JobContext): Promise<JobOutcome> {
             ...saved,
             classes: [
               ...saved.classes.filter((c) => c.target !== checkpoint.inversion.target),
-              { target: checkpoint.inversion.target, scores: checkpoint.inversion.scores, displays },
+              {
+                target: checkpoint.inversion.target,
+                scores: checkpoint.inversion.scores,
+                ...(checkpoint.inversion.patchExtraScores ? { patchExtraScores: checkpoint.inversion.patchExtraScores } : {}),
+                displays,
+              },
             ],
           };
         }

@@ -16,14 +16,24 @@ export function combineFamilyScores(
   familyScores: Partial<Record<TriggerFamily, readonly number[]>>,
   classes: readonly number[],
   rule: FamilyCombination,
+  /**
+   * Further score vectors of a family (the patch family at other area budgets), each centred by its
+   * own median and competing as that family. Read by the centred rule with three or more classes
+   * only: uncentred, a larger budget's scores would rise on every class alike.
+   */
+  extraViews: readonly { family: TriggerFamily; scores: readonly number[] }[] = [],
 ): { score: number; target: number | null; family: TriggerFamily | null; classScores: number[] } {
-  const entries = Object.entries(familyScores) as [TriggerFamily, readonly number[]][];
+  const centring = rule === 'centred' && classes.length >= 3;
+  const entries = [
+    ...(Object.entries(familyScores) as [TriggerFamily, readonly number[]][]),
+    ...(centring ? extraViews.map((v) => [v.family, v.scores] as [TriggerFamily, readonly number[]]) : []),
+  ];
   const numClasses = entries[0]?.[1].length ?? 0;
   const classScores = new Array<number>(numClasses).fill(0);
   const bestFamily = new Map<number, TriggerFamily>();
   for (const [family, scores] of entries) {
     // Fewer than three classes (a user's one suspicion) leave no level to take away.
-    const level = rule === 'centred' && classes.length >= 3 ? median(classes.map((c) => scores[c] ?? 0)) : 0;
+    const level = centring ? median(classes.map((c) => scores[c] ?? 0)) : 0;
     for (const c of classes) {
       const value = (scores[c] ?? 0) - level;
       if (!bestFamily.has(c) || value > (classScores[c] ?? 0)) {

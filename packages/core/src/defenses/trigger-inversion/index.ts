@@ -19,7 +19,12 @@ import { pivotalTuning, TRIGGER_INVERSION_REFERENCE_TUNING } from '../pivotal-tu
 import type { Detector, DetectResult } from '../types.ts';
 import { combineFamilyScores, exceedsThreshold } from './combine.ts';
 import { type ClassInversion, classInversionSettings, invertClass } from './invert-class.ts';
-import { checkTriggerFamilies, TRIGGER_INVERSION_DEFAULTS, type TriggerInversionOptions } from './options.ts';
+import {
+  checkPatchExtraAreas,
+  checkTriggerFamilies,
+  TRIGGER_INVERSION_DEFAULTS,
+  type TriggerInversionOptions,
+} from './options.ts';
 import { CTI_REPAIRED, CTI_SPLITS, CTI_SUSPECT } from './thread-handlers.ts';
 
 export {
@@ -39,6 +44,7 @@ export {
 export { calibrateThreshold, combineFamilyScores, exceedsThreshold, type FamilyCombination } from './combine.ts';
 export type { ClassInversion } from './invert-class.ts';
 export {
+  checkPatchExtraAreas,
   checkTriggerFamilies,
   TRIGGER_FAMILIES,
   TRIGGER_INVERSION_DEFAULTS,
@@ -56,6 +62,8 @@ export async function calibratedTriggerInversion(
     repairedModel: tf.LayersModel;
     /** Each family's score per class (0 for classes not checked), before taking the best. */
     familyScores: Partial<Record<TriggerFamily, number[]>>;
+    /** The patch family's score per class at each extra area budget that was inverted. */
+    patchExtraScores: { area: number; scores: number[] }[];
   }
 > {
   const started = performance.now();
@@ -94,19 +102,30 @@ export async function calibratedTriggerInversion(
 
   const { height, width, channels } = trusted;
   const families = checkTriggerFamilies(settings.triggerFamilies);
+  // Extra budgets count only centred (combine.ts), so a run that cannot centre does not invert them.
+  const extraAreas =
+    families.includes('patch') && settings.combine === 'centred' && candidates.length >= 3
+      ? checkPatchExtraAreas(settings.patchExtraAreas, settings.patchArea)
+      : [];
   const checked = new Set<number>();
   const familyScores = new Map<TriggerFamily, number[]>(families.map((f) => [f, new Array<number>(numClasses).fill(0)]));
+  const extraScores = extraAreas.map((area) => ({ area, scores: new Array<number>(numClasses).fill(0) }));
   const displays = new Map<string, Float32Array>();
   const request = (target: number) => ({
     target,
     families,
-    settings: classInversionSettings(settings),
+    settings: { ...classInversionSettings(settings), patchExtraAreas: extraAreas },
     seed: options.seed,
   });
-  // a resumed run's classes, kept only where they hold a score for every family now asked for
+  // a resumed run's classes, kept only where they hold a score for every family and budget now asked for
   const resumed = new Map(
     (options.invertedClasses ?? [])
-      .filter((c) => candidates.includes(c.target) && families.every((f) => typeof c.scores[f] === 'number'))
+      .filter(
+        (c) =>
+          candidates.includes(c.target) &&
+          families.every((f) => typeof c.scores[f] === 'number') &&
+          extraAreas.every((area) => c.patchExtraScores?.some((e) => e.area === area && typeof e.score === 'number')),
+      )
       .map((c) => [c.target, c] as const),
   );
   const remaining = candidates.filter((c) => !resumed.has(c));
@@ -118,6 +137,9 @@ export async function calibratedTriggerInversion(
         (familyScores.get(family) as number[])[inversion.target] = inversion.scores[family] ?? 0;
         const pixels = inversion.displays[family];
         if (pixels) displays.set(`${family}:${inversion.target}`, pixels);
+      }
+      for (const extra of extraScores) {
+        extra.scores[inversion.target] = inversion.patchExtraScores?.find((e) => e.area === extra.area)?.score ?? 0;
       }
       checked.add(inversion.target);
     }
@@ -171,6 +193,7 @@ export async function calibratedTriggerInversion(
     Object.fromEntries(familyScores),
     candidates.filter((c) => checked.has(c)),
     settings.combine,
+    extraScores.map(({ scores }) => ({ family: 'patch' as const, scores })),
   );
   const best = combined.target ?? candidates[0] ?? 0;
   const score = combined.score;
@@ -209,6 +232,7 @@ export async function calibratedTriggerInversion(
             patchBatchSize: settings.patchBatchSize,
             patchLearningRate: settings.patchLearningRate,
             patchArea: settings.patchArea,
+            ...(extraAreas.length > 0 ? { patchExtraAreas: extraAreas.join(',') } : {}),
             patchOverBudgetWeight: settings.patchOverBudgetWeight,
             patchMaskWeight: settings.patchMaskWeight,
           }
@@ -225,13 +249,19 @@ export async function calibratedTriggerInversion(
     },
     repairedModel: repaired,
     familyScores: Object.fromEntries(familyScores),
+    patchExtraScores: extraScores,
   };
 }
 
 export const calibratedTriggerInversionDetector: Detector<TriggerInversionOptions> = {
   name: 'cti',
   detect: async (model, trusted, options) => {
-    const { repairedModel, familyScores: _perFamily, ...result } = await calibratedTriggerInversion(model, trusted, options);
+    const {
+      repairedModel,
+      familyScores: _perFamily,
+      patchExtraScores: _perBudget,
+      ...result
+    } = await calibratedTriggerInversion(model, trusted, options);
     if (repairedModel !== options.repairedModel) repairedModel.dispose();
     return result;
   },

@@ -25,6 +25,7 @@ export const CLASS_INVERSION_KEYS = [
   'patchBatchSize',
   'patchLearningRate',
   'patchArea',
+  'patchExtraAreas',
   'patchOverBudgetWeight',
   'patchMaskWeight',
   'warpSteps',
@@ -45,8 +46,10 @@ export interface ClassInversion {
   target: number;
   /** Score per family: ASR of the trigger on the suspect less its ASR on the repaired reference. */
   scores: Partial<Record<TriggerFamily, number>>;
-  /** The trigger each family found, as HWC pixels in [0, 1]. */
+  /** The trigger each family found, as HWC pixels in [0, 1]; the patch family's at `patchArea`. */
   displays: Partial<Record<TriggerFamily, Float32Array>>;
+  /** The patch family's score at each of `patchExtraAreas` (absent when none was asked for). */
+  patchExtraScores?: { area: number; score: number }[];
 }
 
 const FAMILY_SALT: Record<TriggerFamily, number> = { additive: 0x1234567, patch: 0x5a7c4, warp: 0x3e11d };
@@ -54,6 +57,11 @@ const FAMILY_SALT: Record<TriggerFamily, number> = { additive: 0x1234567, patch:
 /** The seed of one family's stream for one class: classes never share a stream. */
 export function classSeed(seed: number, family: TriggerFamily, target: number): number {
   return ((seed ^ FAMILY_SALT[family]) + Math.imul(target + 1, 0x9e3779b1)) >>> 0;
+}
+
+/** The seed of one extra patch budget's stream: every budget of every class has its own. */
+export function patchBudgetSeed(seed: number, area: number, target: number): number {
+  return classSeed((seed + Math.imul(Math.round(area * 1e6) + 1, 0x85ebca6b)) >>> 0, 'patch', target);
 }
 
 /**
@@ -112,6 +120,8 @@ export async function invertClass(
     }
   }
 
+  const score = (shape: TriggerShape) =>
+    attackRate(model, images, shape.stamp, target) - attackRate(repaired, images, shape.stamp, target);
   try {
     for (const family of families) {
       const rng = createRng(classSeed(seed, family, target));
@@ -123,11 +133,22 @@ export async function invertClass(
             : warpShape(geometry, settings, rng);
       try {
         await optimise(shape);
-        result.scores[family] =
-          attackRate(model, images, shape.stamp, target) - attackRate(repaired, images, shape.stamp, target);
+        result.scores[family] = score(shape);
         result.displays[family] = await shape.display();
       } finally {
         shape.dispose();
+      }
+    }
+    if (families.includes('patch') && settings.patchExtraAreas.length > 0) {
+      result.patchExtraScores = [];
+      for (const area of settings.patchExtraAreas) {
+        const shape = patchShape(geometry, { ...settings, patchArea: area }, createRng(patchBudgetSeed(seed, area, target)));
+        try {
+          await optimise(shape);
+          result.patchExtraScores.push({ area, score: score(shape) });
+        } finally {
+          shape.dispose();
+        }
       }
     }
   } finally {

@@ -14,7 +14,14 @@ import {
   weightValues,
 } from '../baselines/test-fixtures.ts';
 import { pivotalTuning, TRIGGER_INVERSION_REFERENCE_TUNING } from '../pivotal-tuning.ts';
-import { bilinearWarp, calibratedTriggerInversion, calibrateThreshold, combineFamilyScores } from './index.ts';
+import {
+  bilinearWarp,
+  type ClassInversion,
+  calibratedTriggerInversion,
+  calibrateThreshold,
+  checkPatchExtraAreas,
+  combineFamilyScores,
+} from './index.ts';
 
 /** A short Pivotal Tuning's final weights: the reference the trigger-family tests invert against. */
 async function finalReference(f: BackdooredFixture): Promise<tf.LayersModel> {
@@ -217,6 +224,9 @@ describe('Calibrated Trigger Inversion', () => {
         ...PATCH_OPTIONS,
         patchSteps: 20,
         warpSteps: 20,
+        // centred, so the extra patch budget is inverted on the threads too
+        combine: 'centred' as const,
+        patchExtraAreas: [0.2],
         triggerFamilies: ['patch', 'warp'] as const,
         repairedModel: reference,
       };
@@ -234,6 +244,8 @@ describe('Calibrated Trigger Inversion', () => {
         // Each class draws from its own seeded streams and the threads run the same wasm kernels
         // on the same bytes, so the scores are bit-identical, not just close.
         expect(parallel.familyScores).toEqual(serial.familyScores);
+        expect(serial.patchExtraScores.map((e) => e.area)).toEqual([0.2]);
+        expect(parallel.patchExtraScores).toEqual(serial.patchExtraScores);
         expect(parallel.score).toBe(serial.score);
         expect(parallel.suspectedTarget).toBe(serial.suspectedTarget);
         expect(parallel.trigger?.pixels).toEqual(serial.trigger?.pixels);
@@ -244,6 +256,78 @@ describe('Calibrated Trigger Inversion', () => {
       } finally {
         await pool.close();
       }
+    });
+
+    it('inverts extra area budgets beside the main one, each scored centred within its budget', async () => {
+      const options = {
+        seed: 8,
+        ...PATCH_OPTIONS,
+        patchSteps: 20,
+        triggerFamilies: ['patch'] as const,
+        repairedModel: reference,
+      };
+      const before = tf.memory().numTensors;
+      const plain = await calibratedTriggerInversion(fixture.model, fixture.trusted, { ...options, combine: 'centred' });
+      const saved: ClassInversion[] = [];
+      // 0.07 is the main budget: listed again it is not inverted twice; the rest run ascending.
+      const extra = await calibratedTriggerInversion(fixture.model, fixture.trusted, {
+        ...options,
+        combine: 'centred',
+        patchExtraAreas: [0.2, 0.02, 0.07, 0.2],
+        onClassInverted: async (c) => void saved.push(c),
+      });
+      expect(tf.memory().numTensors).toBe(before);
+      expect(plain.patchExtraScores).toEqual([]);
+      expect(extra.patchExtraScores.map((e) => e.area)).toEqual([0.02, 0.2]);
+      expect(extra.parameters).toMatchObject({ patchArea: 0.07, patchExtraAreas: '0.02,0.2' });
+      // The main budget's inversion is untouched by the extra ones.
+      expect(extra.familyScores).toEqual(plain.familyScores);
+      expect(plain.trigger?.pixels).toEqual(extra.trigger?.pixels);
+      // Each budget counts by how far a class stands out from that budget's median over classes.
+      const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[1] as number;
+      const views = [extra.familyScores.patch ?? [], ...extra.patchExtraScores.map((e) => e.scores)];
+      const centred = views.map((scores) => scores.map((v) => v - median(scores)));
+      expect(extra.score).toBeCloseTo(Math.max(...centred.flat()), 10);
+      expect(extra.score).toBeGreaterThanOrEqual(plain.score);
+      const raw = views.map((scores) => scores[TARGET] as number);
+      // The largest budget paints the planted patch whole as well.
+      expect(raw[2]).toBeGreaterThan(0.5);
+      expect(extra.suspectedTarget).toBe(TARGET);
+
+      // Resumed from every class: nothing is inverted again and the result is the same.
+      const again: ClassInversion[] = [];
+      const resumed = await calibratedTriggerInversion(fixture.model, fixture.trusted, {
+        ...options,
+        combine: 'centred',
+        patchExtraAreas: [0.02, 0.2],
+        invertedClasses: saved,
+        onClassInverted: async (c) => void again.push(c),
+      });
+      expect(again).toEqual([]);
+      expect(resumed.score).toBe(extra.score);
+      expect(resumed.patchExtraScores).toEqual(extra.patchExtraScores);
+      // A checkpoint without a budget now asked for (an older run's) is inverted again.
+      const older = saved.map(({ patchExtraScores: _e, ...c }) => c);
+      const redone = await calibratedTriggerInversion(fixture.model, fixture.trusted, {
+        ...options,
+        combine: 'centred',
+        patchExtraAreas: [0.02, 0.2],
+        invertedClasses: [...older.slice(0, 2), ...saved.slice(2)],
+        onClassInverted: async (c) => void again.push(c),
+      });
+      expect(again.map((c) => c.target).sort()).toEqual([0, 1]);
+      expect(redone.patchExtraScores).toEqual(extra.patchExtraScores);
+      expect(redone.score).toBe(extra.score);
+
+      // With the plain maximum the extra budgets are neither inverted nor read.
+      const max = await calibratedTriggerInversion(fixture.model, fixture.trusted, {
+        ...options,
+        combine: 'max',
+        patchExtraAreas: [0.2],
+      });
+      expect(max.patchExtraScores).toEqual([]);
+      expect(max.parameters).not.toHaveProperty('patchExtraAreas');
+      expect(tf.memory().numTensors).toBe(before);
     });
 
     it('refuses an unknown or empty family list, and cancels between classes without leaking', async () => {
@@ -354,6 +438,18 @@ describe('Calibrated Trigger Inversion', () => {
       target: 2,
       family: 'additive',
     });
+    // An extra view of a family (the patch family at another budget) is centred by its own median.
+    const views = [{ family: 'additive' as const, scores: [0.9, 0.9, 0.9, 0.9, 1.0] }];
+    expect(combineFamilyScores(familyScores, all, 'centred', views)).toMatchObject({ target: 0, family: 'warp' });
+    const standout = [{ family: 'additive' as const, scores: [0.9, 0.2, 0.2, 0.2, 0.3] }];
+    const withView = combineFamilyScores(familyScores, all, 'centred', standout);
+    expect(withView).toMatchObject({ target: 0, family: 'additive' });
+    expect(withView.score).toBeCloseTo(0.7, 10);
+    // The plain maximum and fewer than three classes ignore extra views.
+    expect(combineFamilyScores(familyScores, all, 'max', standout)).toEqual(combineFamilyScores(familyScores, all, 'max'));
+    expect(combineFamilyScores(familyScores, [2, 3], 'centred', standout)).toEqual(
+      combineFamilyScores(familyScores, [2, 3], 'centred'),
+    );
     // With fewer than three classes checked there is no level to take away; unchecked classes stay 0.
     expect(combineFamilyScores(familyScores, [2, 3], 'centred')).toEqual({
       score: 0.5,
@@ -361,6 +457,13 @@ describe('Calibrated Trigger Inversion', () => {
       family: 'additive',
       classScores: [0, 0, 0.5, 0.4, 0],
     });
+  });
+
+  it('refuses extra patch budgets that are not shares of the image', () => {
+    expect(checkPatchExtraAreas([0.05, 0.005, 0.015, 0.05], 0.015)).toEqual([0.005, 0.05]);
+    for (const bad of [[0], [1.5], ['0.05'], 0.05]) {
+      expect(() => checkPatchExtraAreas(bad, 0.015)).toThrow(/patchExtraAreas/);
+    }
   });
 
   it('calibrates the threshold as a quantile of clean-model scores', () => {
