@@ -226,6 +226,15 @@ export type JobSummaryFragment = {
   dataset: { id: string; name: string } | null;
 };
 
+export type CalibrationFieldsFragment = {
+  status: CalibrationStatus;
+  pValue: number | null;
+  falsePositiveRate: number | null;
+  referenceCount: number;
+  referenceSource: CalibrationSource;
+  note: string | null;
+};
+
 export type FindingFieldsFragment = {
   id: string;
   kind: string;

@@ -46,6 +46,17 @@ const JobSummary = /* GraphQL */ `
   }
 `;
 
+const CalibrationFields = /* GraphQL */ `
+  fragment CalibrationFields on Calibration {
+    status
+    pValue
+    falsePositiveRate
+    referenceCount
+    referenceSource
+    note
+  }
+`;
+
 const FindingFields = /* GraphQL */ `
   fragment FindingFields on Finding {
     id
@@ -56,12 +67,7 @@ const FindingFields = /* GraphQL */ `
     verdict
     suspectedTarget
     calibration {
-      status
-      pValue
-      falsePositiveRate
-      referenceCount
-      referenceSource
-      note
+      ...CalibrationFields
     }
     triggerImageUrl
     cdaBefore
@@ -402,6 +408,7 @@ export const VersionDetailQuery = operation<G.VersionDetailQuery, G.VersionDetai
     }
   `,
   FindingFields,
+  CalibrationFields,
 );
 
 export const DatasetsQuery = operation<G.DatasetsQuery, G.DatasetsQueryVariables>(/* GraphQL */ `
@@ -488,12 +495,7 @@ export const JobDetailQuery = operation<G.JobDetailQuery, G.JobDetailQueryVariab
             verdict
             score
             calibration {
-              status
-              pValue
-              falsePositiveRate
-              referenceCount
-              referenceSource
-              note
+              ...CalibrationFields
             }
             cdaAfter
             asrAfter
@@ -512,6 +514,7 @@ export const JobDetailQuery = operation<G.JobDetailQuery, G.JobDetailQueryVariab
   `,
   JobSummary,
   JobEventFields,
+  CalibrationFields,
 );
 
 export const MonitorsQuery = operation<G.MonitorsQuery, G.MonitorsQueryVariables>(
