@@ -23,17 +23,21 @@ export function RoleBadge({ role }: { role: Role }) {
   );
 }
 
-/** A detection's calibration beside its score; the fixed-band fallback shows a visible "uncalibrated" badge. */
+/** A detection's calibration on its own line under the score; the fixed-band fallback shows a visible "uncalibrated" badge. */
 export function CalibrationNote({ calibration }: { calibration: FindingCalibrationView | null }) {
   const label = calibrationLabel(calibration);
   if (!label) return null;
-  return label.uncalibrated ? (
-    <span className="badge badge-suspicious badge-uncalibrated" title={label.title}>
-      {label.short}
-    </span>
-  ) : (
-    <span className="small muted" title={label.title}>
-      {label.short}
-    </span>
+  return (
+    <div>
+      {label.uncalibrated ? (
+        <span className="badge badge-suspicious badge-uncalibrated" title={label.title}>
+          {label.short}
+        </span>
+      ) : (
+        <span className="small muted" title={label.title}>
+          {label.short}
+        </span>
+      )}
+    </div>
   );
 }

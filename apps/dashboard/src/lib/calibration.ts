@@ -1,13 +1,7 @@
-import type { CalibrationSource, CalibrationStatus } from '@/lib/graphql/generated';
+import type { CalibrationFieldsFragment } from '@/lib/graphql/generated';
 
-export interface FindingCalibrationView {
-  status: CalibrationStatus;
-  pValue: number | null;
-  falsePositiveRate: number | null;
-  referenceCount: number;
-  referenceSource: CalibrationSource;
-  note: string | null;
-}
+/** A finding's calibration as the dashboard selects it (the CalibrationFields fragment). */
+export type FindingCalibrationView = CalibrationFieldsFragment;
 
 /**
  * A detection's calibration in words: the short label beside the score and the longer title. A
@@ -28,9 +22,10 @@ export function calibrationLabel(
   const reference =
     c.referenceSource === 'FAMILY' ? `${c.referenceCount} clean models of its family` : `its ${c.referenceCount} other classes`;
   const rate = c.falsePositiveRate === null ? '' : `; backdoored when p < ${c.falsePositiveRate}`;
+  const pPhrase = `p ${p.startsWith('<') ? p : `= ${p}`}`;
   return {
-    short: `p ${p.startsWith('<') ? p : `= ${p}`} · ${c.referenceSource === 'FAMILY' ? `${c.referenceCount} clean` : `${c.referenceCount} classes`}`,
-    title: `Calibrated: p ${p.startsWith('<') ? p : `= ${p}`}, the chance a clean model scores this high, against ${reference}${rate}.`,
+    short: `${pPhrase} · ${c.referenceSource === 'FAMILY' ? `${c.referenceCount} clean` : `${c.referenceCount} classes`}`,
+    title: `Calibrated: ${pPhrase}, the chance a clean model scores this high, against ${reference}${rate}.`,
     uncalibrated: false,
   };
 }

@@ -84,11 +84,7 @@ export default async function JobPage({ params }: { params: Promise<{ id: string
                     </td>
                     <td className="num">
                       {formatNumber(f.score)}
-                      {f.calibration ? (
-                        <div>
-                          <CalibrationNote calibration={f.calibration} />
-                        </div>
-                      ) : null}
+                      <CalibrationNote calibration={f.calibration} />
                     </td>
                     <td className="num">{formatPercent(f.cdaAfter)}</td>
                     <td className="num">{formatPercent(f.asrAfter)}</td>

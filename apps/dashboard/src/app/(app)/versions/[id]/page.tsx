@@ -266,11 +266,7 @@ function FindingsTable({
               </td>
               <td className="num nowrap">
                 {formatNumber(f.score)} / {formatNumber(f.threshold)}
-                {f.calibration ? (
-                  <div>
-                    <CalibrationNote calibration={f.calibration} />
-                  </div>
-                ) : null}
+                <CalibrationNote calibration={f.calibration} />
               </td>
               <td>{className(f.suspectedTarget)}</td>
               <td className="num nowrap">
