@@ -215,6 +215,10 @@ describe('runScan', () => {
     expect(fitted.params.repairBatch).toBe(Math.floor(FAST.batchSize * scale));
     expect((estimates[1] as TaskEstimate).peakBytes).toBeLessThanOrEqual(fitted.params.memoryLimitBytes as number);
     expect(messages.some((m) => /Batches scaled to \d+%/.test(m))).toBe(true);
+    // scores taken at shrunken batches are not those a family reference measured at the asked ones
+    expect(fitted.params.calibrationSettings).toBe(
+      `${whole.params.calibrationSettings}`.replace('batch=32', `batch=32x${scale}`),
+    );
     const refused = await runScan({
       model: fixture.modelBytes,
       trusted: fixture.trustedBytes,

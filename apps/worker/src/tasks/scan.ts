@@ -208,6 +208,8 @@ export function scanVerdict(score: number, threshold: number, suspiciousThreshol
  * The settings a family reference must have been measured with to apply to a scan: everything
  * that changes a clean model's score (trigger families, steps, batch, reference repair,
  * validation share) and the input geometry and class count. Thresholds are not in it: they only read scores.
+ * `batchScale` below 1: the worker shrank every batch to fit the job's memory, so the scores were
+ * taken at other batches than asked for.
  */
 export function calibrationSettingsKey(
   settings: Pick<
@@ -215,12 +217,13 @@ export function calibrationSettingsKey(
     'triggerFamilies' | 'steps' | 'repairSteps' | 'batchSize' | 'validationFraction'
   >,
   geometry: { height: number; width: number; channels: number; classes: number },
+  batchScale = 1,
 ): string {
   return [
     `cti:${settings.triggerFamilies.join('+')}`,
     `steps=${settings.steps}`,
     `repair=${settings.repairSteps}`,
-    `batch=${settings.batchSize ?? 'default'}`,
+    `batch=${settings.batchSize ?? 'default'}${batchScale < 1 ? `x${batchScale}` : ''}`,
     `validation=${settings.validationFraction ?? 0.2}`,
     `${geometry.height}x${geometry.width}x${geometry.channels}/${geometry.classes}`,
   ].join(';');
@@ -357,8 +360,10 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
     const heldOut = validation.labels.length;
     // PT: student trained on its batch and a mixed copy, teacher predicting both; CTI: both models
     // forward and backward on each family's batch, then both scoring the held-out images.
+    const imagesPerClass = (batchOf: (family: TriggerFamily) => number) =>
+      settings.triggerFamilies.reduce((n, f) => n + settings.steps * batchOf(f), 0);
     const workAt = (repairBatch: number, batchOf: (family: TriggerFamily) => number): JobWork => {
-      const inversionImages = classes * settings.triggerFamilies.reduce((n, f) => n + settings.steps * batchOf(f), 0);
+      const inversionImages = classes * imagesPerClass(batchOf);
       return {
         trainPasses: settings.repairSteps * repairBatch * 2 + 2 * inversionImages,
         inferPasses:
@@ -380,7 +385,7 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
       [
         ['load', 0.02],
         ['reference-repair', 0.9 * settings.repairSteps * repairBatch * 3],
-        ['invert', 0.9 * classes * 4 * settings.triggerFamilies.reduce((work, f) => work + settings.steps * batchOf(f), 0)],
+        ['invert', 0.9 * classes * 4 * imagesPerClass(batchOf)],
         ['evaluate', 0.02],
       ],
       onProgress,
@@ -479,12 +484,11 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
 
     const perClassScores = detection.classScores ?? new Array<number>(numClasses).fill(0);
     const checkedClasses = [...new Set(candidates)].sort((a, b) => a - b);
-    const calibrationSettings = calibrationSettingsKey(settings, {
-      height: trusted.height,
-      width: trusted.width,
-      channels: trusted.channels,
-      classes: numClasses,
-    });
+    const calibrationSettings = calibrationSettingsKey(
+      settings,
+      { height: trusted.height, width: trusted.width, channels: trusted.channels, classes: numClasses },
+      memory.scale,
+    );
     const calibration = calibrateScan({
       score: detection.score,
       // the in-scan reference reads only the classes the scan checked (the rest are 0, not scores)
