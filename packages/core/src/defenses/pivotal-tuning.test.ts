@@ -258,10 +258,24 @@ describe('Pivotal Tuning', () => {
     }
   });
 
-  it('works without labels by distilling from the pivot', async () => {
-    const result = await pivotalTuning(fixture.model, fixture.trusted, { seed: 4, ...SMALL, useLabels: false });
-    expect(result.parameters.useLabels).toBe(false);
-    expect(result.validationAccuracyAfter).toBeGreaterThan(0.85);
+  it("works without labels: learns the suspect's answers and judges agreement with it", async () => {
+    // Labels that are all wrong: a run that still read them would wreck clean accuracy.
+    const numClasses = fixture.trusted.classNames.length;
+    const wrong = { ...fixture.trusted, labels: fixture.trusted.labels.map((label) => (label + 1) % numClasses) };
+    const result = await pivotalTuning(fixture.model, wrong, {
+      seed: 3,
+      steps: 80,
+      batchSize: 32,
+      evaluateEvery: 20,
+      ...FIXTURE_KNOBS,
+      useLabels: false,
+    });
+    expect(result.parameters).toMatchObject({ useLabels: false, heldOutMetric: 'agreement' });
+    // The suspect agrees with itself on every held-out image.
+    expect(result.validationAccuracyBefore).toBe(1);
+    const after = await rates(result.model, fixture.test, fixture.triggeredTest);
+    expect(after.cda).toBeGreaterThan(fixture.cda - 0.05);
+    expect(after.asr).toBeLessThan(fixture.asr - 0.3);
     result.model.dispose();
   });
 });

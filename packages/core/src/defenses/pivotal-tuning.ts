@@ -1,7 +1,7 @@
 /**
  * Pivotal Tuning (PT) repair: fine-tune a copy of the suspect model on the trusted data while a
- * frozen copy (the pivot) anchors it: cross-entropy on trusted labels (or distillation from the
- * pivot when the trusted set has no labels) + SLOL on penultimate features + a parameter budget,
+ * frozen copy (the pivot) anchors it: cross-entropy on trusted labels (the pivot's own answers
+ * when the trusted set has no labels) + SLOL on penultimate features + a parameter budget,
  * plus terms of our own: distillation from the pivot on clean and on mixed images, random noise
  * patches only the working model sees, a cosine term that moves the head off the pivot's, and a
  * full-image noise blend when the suspect shows a blend backdoor's symptom.
@@ -14,6 +14,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ImageDataset } from '../datasets/image-dataset.ts';
 import { AntidoteError } from '../errors.ts';
+import { predictClasses } from '../metrics/metrics.ts';
 import { layerVariable, outputToLogits, predictBatch, splitAtPenultimate } from '../models/features.ts';
 import { assertModelFitsDataset, cloneModel } from '../models/model-io.ts';
 import { createRng } from '../random.ts';
@@ -70,7 +71,12 @@ export interface PivotalTuningOptions extends DefenseOptions {
    */
   lambdaParam?: number;
   slolSign?: SlolSign;
-  /** Use trusted labels (CE); false distils from the pivot's softmax instead. */
+  /**
+   * Use the trusted labels; false ignores them and learns the pivot's own answers on the trusted
+   * images instead (for clean images nobody labelled). The held-out figures then measure agreement
+   * with the suspect, not accuracy, so the budget bounds how many clean answers may change: a
+   * clean-accuracy drop can never exceed that share.
+   */
   useLabels?: boolean;
   /** Allowed drop of held-out trusted accuracy (fraction, 0.02 = 2 points) for the returned checkpoint. */
   accuracyBudget?: number;
@@ -353,7 +359,8 @@ export async function pivotalTuning(
   options: PivotalTuningOptions,
 ): Promise<RepairResult & { finalReference?: tf.LayersModel; checkpoints: CheckpointRecord[] }> {
   const started = performance.now();
-  const { fit, validation } = splitTrusted(trusted, options);
+  const unlabelled = options.useLabels === false;
+  const { fit, validation } = splitTrusted(unlabelled ? await labelledBySuspect(model, trusted) : trusted, options);
   // Checked before the copies exist, so a rejected model or checkpoint leaks nothing.
   splitAtPenultimate(model);
   assertModelFitsDataset(model, trusted);
@@ -471,6 +478,7 @@ export async function pivotalTuning(
       noiseBlend: settings.noiseBlend,
       ...(sensitivity ? { noiseSensitivity: sensitivity.share, noiseSensitivityClass: sensitivity.toClass } : {}),
       useLabels: settings.useLabels,
+      heldOutMetric: unlabelled ? 'agreement' : 'accuracy',
       accuracyBudget: settings.accuracyBudget,
       select: settings.select,
       attempts: kept + 1,
@@ -484,6 +492,16 @@ export async function pivotalTuning(
     checkpoints,
     ...(finalReference ? { finalReference } : {}),
   };
+}
+
+/**
+ * The trusted images labelled with the suspect's answers. The recipe tuned on labelled data then
+ * applies unchanged: the pivot is right on most clean images, and where it is wrong nothing better
+ * is known without labels.
+ */
+async function labelledBySuspect(model: tf.LayersModel, trusted: ImageDataset): Promise<ImageDataset> {
+  assertModelFitsDataset(model, trusted);
+  return { ...trusted, labels: await predictClasses(model, trusted) };
 }
 
 function effectiveLambdaParam(lambdaParam: number, model: tf.LayersModel): number {
@@ -583,11 +601,8 @@ async function tuneAttempt(
         const [z0, output0] = predictBatch(teacherTwoHeads, images) as [tf.Tensor2D, tf.Tensor2D];
         const logits = outputToLogits(output, student.outputsProbabilities);
         const pivotLogits = outputToLogits(output0, teacher.outputsProbabilities);
-        const task = settings.useLabels
-          ? (tf.losses.softmaxCrossEntropy(tf.oneHot(labels, numClasses), logits) as tf.Scalar)
-          : softCrossEntropy(pivotLogits, logits);
-        let total: tf.Scalar = task;
-        if (settings.useLabels && settings.lambdaDistill > 0)
+        let total = tf.losses.softmaxCrossEntropy(tf.oneHot(labels, numClasses), logits) as tf.Scalar;
+        if (settings.lambdaDistill > 0)
           total = tf.add(
             total,
             tf.mul(settings.lambdaDistill, softCrossEntropy(pivotLogits, logits, settings.distillTemperature)),
