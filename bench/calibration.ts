@@ -11,7 +11,7 @@
  * Trained victims and scan records are cached under `--cache` (gitignored), so a re-run only
  * re-reads them. Writes bench/results/<name>.{json,md}.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CALIBRATION_DEFAULTS, type CalibrationReference, inScanPValue, referencePValue } from '@antidote/core/defenses';
@@ -23,7 +23,7 @@ import {
 } from '@antidote/worker/tasks';
 import { args, option } from './cli-args.ts';
 import type { EfficacyJob } from './efficacy-job.ts';
-import { type JobResult, runJobs } from './job-pool.ts';
+import { runRecordedJobs } from './job-pool.ts';
 import { cpuInfo } from './machine.ts';
 import { ATTACK_SETTINGS, STRONG_ATTACK_SETTINGS, victimCacheKey } from './victims.ts';
 
@@ -85,7 +85,6 @@ for (const f of familyKeys) if (!FAMILIES[f]) throw new Error(`unknown family ${
 
 const victimCache = path.join(cacheRoot, 'victims');
 const recordCache = path.join(cacheRoot, 'calibration-records');
-mkdirSync(recordCache, { recursive: true });
 const jobsOf = (family: string): EfficacyJob[] => {
   const r = FAMILIES[family] as FamilyRecipe;
   const base = {
@@ -113,32 +112,31 @@ const jobsOf = (family: string): EfficacyJob[] => {
   while (clean.length || victims.length) jobs.push(...clean.splice(0, 1), ...victims.splice(0, 1));
   return jobs;
 };
-const recordPath = (job: EfficacyJob) => path.join(recordCache, `${victimCacheKey(job)}-t${job.trustedFraction}.json`);
+const recordName = (job: EfficacyJob) => `${victimCacheKey(job)}-t${job.trustedFraction}`;
 
 // Round-robin over the families, so a run cut short has some clean and backdoored models of each.
 const perFamily = familyKeys.map((f) => jobsOf(f).map((job) => ({ family: f, job })));
 const allJobs = Array.from({ length: Math.max(...perFamily.map((j) => j.length)) }, (_, i) =>
   perFamily.flatMap((jobs) => (jobs[i] ? [jobs[i]] : [])),
 ).flat();
-const cached = new Map<string, JobResult>();
-for (const { job } of allJobs) {
-  const p = recordPath(job);
-  if (existsSync(p)) cached.set(p, JSON.parse(readFileSync(p, 'utf8')) as JobResult);
-}
-// `--cached-only`: read what earlier runs recorded, train nothing (a partial run's figures).
-const todo = args.includes('--cached-only')
-  ? []
-  : allJobs.filter(({ job }) => !cached.has(recordPath(job))).map(({ job }) => job);
 const started = Date.now();
-process.stderr.write(`bench:calibration: ${allJobs.length} models, ${todo.length} to train or scan, on ${workers} workers\n`);
-await runJobs(todo, workers, (id, r) => {
-  writeFileSync(recordPath(r.job), JSON.stringify(r));
-  cached.set(recordPath(r.job), r);
-  const cti = r.detection.find((d) => d.detector === 'cti');
-  process.stderr.write(
-    `[w${id}] ${r.job.dataset} ${r.job.architecture} ${r.job.attack} seed ${r.job.seed}: CDA ${r.before.cda.toFixed(3)} ASR ${r.before.asr.toFixed(3)} CTI ${cti?.score.toFixed(3)} -> ${cti?.suspectedTarget} (${((Date.now() - started) / 1000).toFixed(0)} s)\n`,
-  );
-});
+process.stderr.write(`bench:calibration: ${allJobs.length} models on ${workers} workers (recorded ones are read back)\n`);
+// `--cached-only`: read what earlier runs recorded, train nothing (a partial run's figures).
+const { records: cached } = await runRecordedJobs(
+  allJobs.map(({ job }) => job),
+  {
+    workers,
+    recordDir: recordCache,
+    recordName,
+    cachedOnly: args.includes('--cached-only'),
+    onDone: (id, r) => {
+      const cti = r.detection.find((d) => d.detector === 'cti');
+      process.stderr.write(
+        `[w${id}] ${r.job.dataset} ${r.job.architecture} ${r.job.attack} seed ${r.job.seed}: CDA ${r.before.cda.toFixed(3)} ASR ${r.before.asr.toFixed(3)} CTI ${cti?.score.toFixed(3)} -> ${cti?.suspectedTarget} (${((Date.now() - started) / 1000).toFixed(0)} s)\n`,
+      );
+    },
+  },
+);
 const wallSeconds = (Date.now() - started) / 1000;
 
 interface ModelRecord {
@@ -170,7 +168,7 @@ function classScoresOf(familyScores: Record<string, number[]>): number[] {
   return classScores;
 }
 const records: ModelRecord[] = allJobs.flatMap(({ family, job }) => {
-  const r = cached.get(recordPath(job));
+  const r = cached.get(recordName(job));
   const cti = r?.detection.find((d) => d.detector === 'cti');
   if (!r || !cti?.familyScores) return [];
   const familyScores = cti.familyScores;

@@ -119,6 +119,9 @@ for (const name of job.defenses) {
   let result: RepairResult;
   if (name === 'pivotal-tuning') {
     result = await pivotalTuning(lab.model, trusted, { ...job.ptOptions, ...options });
+  } else if (name === 'pivotal-tuning-unlabelled') {
+    // The same trusted images with their labels ignored: PT learns the suspect's own answers.
+    result = await pivotalTuning(lab.model, trusted, { ...job.ptOptions, ...options, useLabels: false });
   } else if (name === 'neural-cleanse') {
     const repaired = await neuralCleanseRepair(lab.model, trusted, options);
     neuralCleanseDetection = repaired.detection;
@@ -142,6 +145,8 @@ for (const name of job.defenses) {
     ...(typeof result.parameters.attempts === 'number' ? { attempts: result.parameters.attempts } : {}),
     // Pivotal Tuning's recipe ('pivot-head' or 'fresh-head').
     ...(typeof result.parameters.recipe === 'string' ? { recipe: result.parameters.recipe } : {}),
+    // What the held-out figures measure: accuracy, or agreement with the suspect (no labels).
+    ...(typeof result.parameters.heldOutMetric === 'string' ? { heldOutMetric: result.parameters.heldOutMetric } : {}),
     // Pivotal Tuning's noise-blend gate: the suspect's noise sensitivity and the share it chose.
     ...(typeof result.parameters.noiseSensitivity === 'number'
       ? { noiseSensitivity: result.parameters.noiseSensitivity, noiseBlend: result.parameters.noiseBlend }

@@ -1,6 +1,6 @@
 /**
- * `npm run bench:efficacy [-- --quick] [--dataset fashion-mnist] [--seeds 3] [--first-seed 1] [--attacks a,b] [--matched-clean]`:
- * every attack x {no defense, FT, FP, NAD, NC, PT} with 1% trusted data, plus CTI and NC
+ * `npm run bench:efficacy [-- --quick] [--dataset fashion-mnist] [--seeds 3] [--first-seed 1] [--attacks a,b] [--matched-clean]
+ * [--trusted-fraction 0.01]`: every attack x {no defense, FT, FP, NAD, NC, PT} with 1% trusted data, plus CTI and NC
  * detection scores over clean and poisoned models -> ROC AUC. Jobs run in two processes (one
  * wasm core each). Writes bench/results/efficacy.{json,md} (fields as in bench-format.md).
  */
@@ -107,7 +107,8 @@ const base = {
   ...(ctiFamilies ? { ctiFamilies } : {}),
   ...(ctiCombine ? { ctiCombine } : {}),
   ...(ctiOptions ? { ctiOptions } : {}),
-  trustedFraction: 0.01,
+  // The defender's clean data as a share of the training set (the paper's 1%; less for the data curve).
+  trustedFraction: Number(option('--trusted-fraction', '0.01')),
   testImages: quick ? 2000 : null,
 };
 
@@ -375,7 +376,7 @@ const lines = [
   `Machine: ${output.machine.cpus} x ${output.machine.cpuModel}, Node ${output.machine.node}; wasm matMul ${output.machine.wasmMatmulGflopsBefore ?? '-'} GFLOP/s before the jobs, ${output.machine.wasmMatmulGflopsAfter ?? '-'} after.`,
   '',
   `${dataset}, ${architecture} trained on ${base.trainImages} images for ${base.epochs} epochs, poisoned images ${attacks.map((a) => `${a} ${poisonCountOf(a)}${victimOf(a).epochs !== base.epochs ? ` (${victimOf(a).epochs} epochs, ${JSON.stringify(victimOf(a).attackParams)})` : ''}`).join(', ')}, ` +
-    `1% trusted data (${Math.round(base.trustedFraction * 60000)} images, 20% of it held out for validation), ${firstSeed > 1 ? `seeds ${firstSeed}-${seeds}` : `${seeds} seed(s)`} per defense, ${detectionModels} clean and ${detectionModels} poisoned models per attack for detection (${detectors.join(', ') || 'none'}${detectors.includes('cti') ? `; CTI trigger families ${ctiFamiliesRun.join(', ')}${ctiFamiliesRun.length > 1 ? `, combined ${ctiCombineRun}` : ''}` : ''}).`,
+    `${Number((100 * base.trustedFraction).toFixed(2))}% trusted data (${Math.round(base.trustedFraction * 60000)} images, 20% of it held out for validation), ${firstSeed > 1 ? `seeds ${firstSeed}-${seeds}` : `${seeds} seed(s)`} per defense, ${detectionModels} clean and ${detectionModels} poisoned models per attack for detection (${detectors.join(', ') || 'none'}${detectors.includes('cti') ? `; CTI trigger families ${ctiFamiliesRun.join(', ')}${ctiFamiliesRun.length > 1 ? `, combined ${ctiCombineRun}` : ''}` : ''}).`,
   ...(ptOptions ? ['', `Pivotal Tuning options over core's defaults: \`${JSON.stringify(ptOptions)}\`.`] : []),
   ...(reuseFile
     ? [

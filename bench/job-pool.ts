@@ -3,6 +3,7 @@
  * each), in the order given. Shared by the benchmarks that train victims and defend or scan them.
  */
 import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -67,4 +68,41 @@ export async function runJobs(
   }
   await Promise.all(Array.from({ length: workers }, (_, i) => worker(i + 1)));
   return results;
+}
+
+/**
+ * Runs the jobs whose record is not under `recordDir` yet (each written as it lands, named by
+ * `recordName`), so an interrupted benchmark resumes where it stopped; returns every job's record,
+ * earlier or new, keyed by name. `cachedOnly` trains nothing (a partial run's figures).
+ */
+export async function runRecordedJobs(
+  jobs: readonly EfficacyJob[],
+  {
+    workers,
+    recordDir,
+    recordName,
+    cachedOnly = false,
+    onDone = () => {},
+  }: {
+    workers: number;
+    recordDir: string;
+    recordName: (job: EfficacyJob) => string;
+    cachedOnly?: boolean;
+    onDone?: (worker: number, result: JobResult) => void;
+  },
+): Promise<{ records: Map<string, JobResult>; ran: number }> {
+  mkdirSync(recordDir, { recursive: true });
+  const recordPath = (job: EfficacyJob) => path.join(recordDir, `${recordName(job)}.json`);
+  const records = new Map<string, JobResult>();
+  for (const job of jobs) {
+    const p = recordPath(job);
+    if (existsSync(p)) records.set(recordName(job), JSON.parse(readFileSync(p, 'utf8')) as JobResult);
+  }
+  const todo = cachedOnly ? [] : jobs.filter((job) => !records.has(recordName(job)));
+  await runJobs(todo, workers, (id, result) => {
+    writeFileSync(recordPath(result.job), JSON.stringify(result));
+    records.set(recordName(result.job), result);
+    onDone(id, result);
+  });
+  return { records, ran: todo.length };
 }
