@@ -405,7 +405,9 @@ export async function runRepair(input: RepairInput): Promise<RepairTaskResult> {
       message: resumeFrom
         ? `Resuming the ${settings.method} repair after step ${resumeFrom.step} of ${total}.`
         : `Loaded a ${loaded.description.inputShape.join('x')} model with ${numClasses} classes and ${trusted.labels.length} trusted images${
-            labels === 'model' ? ", unlabelled: labelled by the suspect's predictions, so held-out figures are agreement with it" : ''
+            labels === 'model'
+              ? ", unlabelled: labelled by the suspect's predictions, so held-out figures are agreement with it"
+              : ''
           }.`,
     });
     const left = Math.max(0, total - (resumeFrom?.step ?? 0));

@@ -1,5 +1,5 @@
-import { idxBytes } from '@antidote/core/testing';
 import { tf } from '@antidote/core/runtime';
+import { idxBytes } from '@antidote/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRepair } from './repair.ts';
 import { runScan } from './scan.ts';
@@ -25,7 +25,15 @@ describe('unlabelled trusted images', () => {
     const result = await runRepair({
       model: fixture.modelBytes,
       trusted: unlabelled,
-      options: { method: 'pivotal-tuning', steps: 240, batchSize: 32, evaluateEvery: 40, cdaBudget: 0.05, seed: 1, knownAttack: ATTACK },
+      options: {
+        method: 'pivotal-tuning',
+        steps: 240,
+        batchSize: 32,
+        evaluateEvery: 40,
+        cdaBudget: 0.05,
+        seed: 1,
+        knownAttack: ATTACK,
+      },
       onProgress: (e) => void (e.message && messages.push(e.message)),
     });
     expect(result.labels).toBe('model');

@@ -42,7 +42,15 @@ describe('labelWithModel', () => {
     models.push(model);
     const data = noise(50, 9);
     const expected = tf.tidy(() =>
-      tf.argMax(model.predict(tf.tensor4d(Float32Array.from(data.images, (v) => v / 255), [50, ...SHAPE])) as tf.Tensor, -1),
+      tf.argMax(
+        model.predict(
+          tf.tensor4d(
+            Float32Array.from(data.images, (v) => v / 255),
+            [50, ...SHAPE],
+          ),
+        ) as tf.Tensor,
+        -1,
+      ),
     );
     const argmax = Array.from(await expected.data());
     expected.dispose();

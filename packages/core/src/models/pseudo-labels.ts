@@ -4,7 +4,7 @@
  * agreement with that model (docs/api.md#unlabelled-trusted-data).
  */
 import type * as tf from '@tensorflow/tfjs';
-import { type ImportedImages, imageCount, isUnlabelled, type ImageDataset, validateDataset } from '../datasets/image-dataset.ts';
+import { type ImageDataset, type ImportedImages, imageCount, isUnlabelled, validateDataset } from '../datasets/image-dataset.ts';
 import { AntidoteError } from '../errors.ts';
 import { predictClasses } from '../metrics/metrics.ts';
 import { assertModelFitsDataset, modelSignature } from './model-io.ts';
@@ -26,7 +26,10 @@ export async function labelWithModel(
   const classNames =
     options.classNames ?? (isUnlabelled(data) ? Array.from({ length: numClasses }, (_, c) => String(c)) : data.classNames);
   if (classNames.length !== numClasses) {
-    throw new AntidoteError('CLASS_MISMATCH', `The model predicts ${numClasses} classes but ${classNames.length} class names were given.`);
+    throw new AntidoteError(
+      'CLASS_MISMATCH',
+      `The model predicts ${numClasses} classes but ${classNames.length} class names were given.`,
+    );
   }
   assertModelFitsDataset(model, { height: data.height, width: data.width, channels: data.channels, classNames });
   if (imageCount(data) === 0) throw new AntidoteError('INVALID_INPUT', 'There are no images to label.');

@@ -467,7 +467,7 @@ export type ModelDetailQuery = {
     | { __typename: 'Monitor' }
     | { __typename: 'Tenant' }
     | null;
-  datasets: { edges: Array<{ node: { id: string; name: string; numClasses: number; count: number } }> };
+  datasets: { edges: Array<{ node: { id: string; name: string; numClasses: number | null; count: number } }> };
 };
 
 export type VersionDetailQueryVariables = Exact<{
@@ -576,7 +576,7 @@ export type DatasetsQuery = {
         name: string;
         format: string;
         count: number;
-        numClasses: number;
+        numClasses: number | null;
         imageShape: Array<number>;
         createdAt: string;
       };
@@ -598,7 +598,7 @@ export type DatasetDetailQuery = {
         name: string;
         format: string;
         count: number;
-        numClasses: number;
+        numClasses: number | null;
         imageShape: Array<number>;
         classHistogram: Array<number>;
         sha256: string;

@@ -241,7 +241,10 @@ function readArchiveEntries(bytes: Uint8Array, limits: Required<ImportLimits>): 
 }
 
 /** Decodes a zip or tar(.gz) of PNG/JPEG images in class folders; classes are the folder names, sorted. */
-export async function importImageArchive(bytes: Uint8Array, options?: ImageArchiveOptions & { allowUnlabelled?: false }): Promise<ImageDataset>;
+export async function importImageArchive(
+  bytes: Uint8Array,
+  options?: ImageArchiveOptions & { allowUnlabelled?: false },
+): Promise<ImageDataset>;
 /**
  * With `allowUnlabelled`, an archive of images with no class folders (all at the root, or all in
  * one folder) is read as unlabelled images instead of being refused.

@@ -5,7 +5,17 @@ import { importImageArchive } from './archive.ts';
 import { importIdxImages } from './idx.ts';
 import { importDataset } from './import-dataset.ts';
 import { importNpyImages } from './npy.ts';
-import { captureAsyncError, captureError, idxBytes, int64Bytes, npyBytes, pngBytes, type Rgba, tarBytes, zipBytes } from './test-fixtures.ts';
+import {
+  captureAsyncError,
+  captureError,
+  idxBytes,
+  int64Bytes,
+  npyBytes,
+  pngBytes,
+  type Rgba,
+  tarBytes,
+  zipBytes,
+} from './test-fixtures.ts';
 
 const file = (name: string, bytes: Uint8Array) => ({ name, bytes });
 const flat = (value: number) => (): Rgba => [value, value, value, 255];
