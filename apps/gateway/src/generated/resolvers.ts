@@ -300,7 +300,11 @@ export type Finding = Node & {
   /** Detections: how the score became the verdict (p-value and its reference, or UNCALIBRATED fixed bands); null for repairs. */
   calibration?: Maybe<Calibration>;
   cdaAfter?: Maybe<Scalars['Float']['output']>;
-  /** Clean accuracy (percent) on held-out trusted data, before and after repair. */
+  /**
+   * Clean accuracy (percent) on held-out trusted data, before and after repair. When the dataset was
+   * unlabelled (params.heldOutMetric "agreement"), agreement with the suspect's predictions instead;
+   * null for a scan of such a dataset.
+   */
   cdaBefore?: Maybe<Scalars['Float']['output']>;
   createdAt: Scalars['DateTime']['output'];
   dataset?: Maybe<Dataset>;
