@@ -641,7 +641,7 @@ async function repairJob(ctx: JobContext): Promise<JobOutcome> {
       ? `, attack success ${percent(result.asrBefore ?? 0).toFixed(1)}% -> ${percent(result.asrAfter).toFixed(1)}%`
       : '; a scan of the repaired version checks the backdoor is gone';
   return {
-    message: `repaired as version ${version.version}: clean accuracy ${percent(result.cdaBefore).toFixed(1)}% -> ${percent(result.cdaAfter).toFixed(1)}%${asr}`,
+    message: `repaired as version ${version.version}: ${result.labels === 'model' ? 'held-out agreement with the suspect' : 'clean accuracy'} ${percent(result.cdaBefore).toFixed(1)}% -> ${percent(result.cdaAfter).toFixed(1)}%${asr}`,
     metrics,
   };
 }
