@@ -8,10 +8,13 @@ import { replicateChannels, resizeDataset } from '@antidote/core/formats/preproc
 import { trainLabModel } from '@antidote/core/lab';
 import { packModelArchive, saveModelToFiles } from '@antidote/core/models';
 import { initRuntime } from '@antidote/core/runtime';
+import { idxBytes } from '@antidote/core/testing';
 
 export interface BackdooredFixture {
   modelZip: Uint8Array;
   trustedZip: Uint8Array;
+  /** The same trusted images alone, as an IDX images file: a dataset without labels. */
+  trustedImagesIdx: Uint8Array;
   cda: number;
   asr: number | null;
 }
@@ -35,6 +38,7 @@ export function backdooredFashionMnist(): Promise<BackdooredFixture> {
       return {
         modelZip: packModelArchive(await saveModelToFiles(result.model)),
         trustedZip: exportImageArchive(trusted.selected),
+        trustedImagesIdx: idxBytes(0x08, [trusted.selected.labels.length, 28, 28], trusted.selected.images),
         cda: result.cda,
         asr: result.asr,
       };

@@ -341,6 +341,54 @@ describe('scan and repair over GraphQL on a backdoored Fashion-MNIST model (PGli
       reason: 'Release blocked; 6 points is acceptable for this model.',
     });
   });
+
+  it("repairs with an unlabelled trusted dataset: the suspect's labels, agreement instead of accuracy", async () => {
+    const fixture = await backdooredFashionMnist();
+    const { registerModel } = await api.gql<{ registerModel: { version: { id: string } } }>(
+      'mutation($u: ID!) { registerModel(input: { name: "unlabelled case", uploadId: $u }) { version { id } } }',
+      { u: await api.upload('MODEL', 'victim.zip', fixture.modelZip) },
+    );
+    const { registerDataset } = await api.gql<{
+      registerDataset: {
+        dataset: { id: string; labelled: boolean; numClasses: number | null; count: number };
+        userErrors: { message: string }[];
+      };
+    }>(
+      'mutation($u: ID!) { registerDataset(input: { name: "clean unlabelled", uploadId: $u }) { dataset { id labelled numClasses count } userErrors { message } } }',
+      { u: await api.upload('DATASET', 'trusted-images-idx3-ubyte', fixture.trustedImagesIdx) },
+    );
+    expect(registerDataset.userErrors).toEqual([]);
+    expect(registerDataset.dataset).toMatchObject({ labelled: false, numClasses: null });
+    expect(registerDataset.dataset.count).toBeGreaterThan(0);
+    const target = { modelVersionId: registerModel.version.id, datasetId: registerDataset.dataset.id };
+
+    const { startEvaluation } = await api.gql<{ startEvaluation: { job: unknown; userErrors: { code: string }[] } }>(
+      'mutation($i: StartEvaluationInput!) { startEvaluation(input: $i) { job { id } userErrors { code } } }',
+      { i: target },
+    );
+    expect(startEvaluation).toEqual({ job: null, userErrors: [{ code: 'INVALID_INPUT' }] });
+
+    const { startRepair } = await api.gql<{ startRepair: { job: { id: string } } }>(
+      'mutation($i: StartRepairInput!) { startRepair(input: $i) { job { id } userErrors { code message } } }',
+      { i: { ...target, knownAttack: { name: 'badnets', targetClass: 0 }, steps: 26 } },
+    );
+    const events = await api.subscribe<{ jobProgress: Event & { message: string | null } }>(
+      `subscription($id: ID!) { jobProgress(jobId: $id) { ${EVENT_FIELDS} } }`,
+      { id: startRepair.job.id },
+    );
+    expect(events.at(-1)?.jobProgress.type).toBe('succeeded');
+    expect(events.some((e) => e.jobProgress.message?.includes('agreement with'))).toBe(true);
+    const { node: job } = await api.gql<{
+      node: { findings: { cdaBefore: number; asrBefore: number | null; params: Record<string, unknown> }[] };
+    }>('query($id: ID!) { node(id: $id) { ... on Job { findings { cdaBefore asrBefore params } } } }', {
+      id: startRepair.job.id,
+    });
+    const finding = job.findings[0];
+    expect(finding?.params).toMatchObject({ labels: 'model', heldOutMetric: 'agreement', useLabels: false });
+    // held out against the suspect's own predictions, which it agrees with entirely
+    expect(finding?.cdaBefore).toBe(100);
+    expect(finding?.asrBefore).toBeGreaterThan(50);
+  });
 });
 
 /** The text a PDF shows: pdfkit writes it as hex strings in TJ arrays inside deflated streams. */

@@ -58,14 +58,24 @@ function rows(data: ReportData): [string, string][] {
       'Architecture',
       `${version.inputShape.join('x')} input, ${version.numClasses} classes, ${version.paramCount.toLocaleString('en')} parameters`,
     ],
-    ['Trusted data', dataset ? `${dataset.name}: ${dataset.count} images, sha256 ${dataset.artifactSha256}` : '—'],
+    [
+      'Trusted data',
+      dataset
+        ? `${dataset.name}: ${dataset.count} images${dataset.labelled ? '' : " without labels (labelled by the suspect's predictions)"}, sha256 ${dataset.artifactSha256}`
+        : '—',
+    ],
     ['Kind', finding.kind],
     ['Method', finding.method],
     ['Verdict', finding.verdict.toUpperCase()],
     ['Score / threshold', `${num(finding.score)} / ${num(finding.threshold)}`],
     ...(calibrationText(finding) ? ([['Calibration', calibrationText(finding) ?? '']] as [string, string][]) : []),
     ['Suspected target class', finding.suspectedTarget === null ? '—' : String(finding.suspectedTarget)],
-    ['Clean accuracy before → after', `${pct(finding.cdaBefore)} → ${pct(finding.cdaAfter)}`],
+    [
+      finding.params.heldOutMetric === 'agreement'
+        ? 'Held-out agreement with the suspect before → after'
+        : 'Clean accuracy before → after',
+      `${pct(finding.cdaBefore)} → ${pct(finding.cdaAfter)}`,
+    ],
     ['Attack success before → after', `${pct(finding.asrBefore)} → ${pct(finding.asrAfter)}`],
     ['Repaired version', repaired ? `version ${repaired.version}, sha256 ${repaired.artifactSha256}` : '—'],
     ['Parameters', JSON.stringify(finding.params)],

@@ -392,7 +392,7 @@ async function scanJob(ctx: JobContext): Promise<JobOutcome> {
         verdict,
         suspectedTarget: result.suspectedTarget,
         triggerSha256: trigger?.sha256 ?? null,
-        cdaBefore: percent(result.cda),
+        cdaBefore: result.cda === null ? null : percent(result.cda),
         asrBefore: result.asr !== undefined ? percent(result.asr) : null,
         params: result.params,
         details: { perClassScores: result.perClassScores, durationMs: result.durationMs, calibration: result.calibration },
@@ -406,7 +406,7 @@ async function scanJob(ctx: JobContext): Promise<JobOutcome> {
     message: `${verdict}${result.params.inconclusive ? ' (inconclusive)' : ''}: score ${result.score.toFixed(3)} (${calibrationText(result.calibration, result.threshold)})${result.suspectedTarget !== null ? `, suspected target ${result.suspectedTarget}` : ''}`,
     metrics: finite({
       score: result.score,
-      cda: percent(result.cda),
+      ...(result.cda !== null ? { cda: percent(result.cda) } : {}),
       ...(result.asr !== undefined ? { asr: percent(result.asr) } : {}),
     }),
   };
@@ -641,7 +641,7 @@ async function repairJob(ctx: JobContext): Promise<JobOutcome> {
       ? `, attack success ${percent(result.asrBefore ?? 0).toFixed(1)}% -> ${percent(result.asrAfter).toFixed(1)}%`
       : '; a scan of the repaired version checks the backdoor is gone';
   return {
-    message: `repaired as version ${version.version}: clean accuracy ${percent(result.cdaBefore).toFixed(1)}% -> ${percent(result.cdaAfter).toFixed(1)}%${asr}`,
+    message: `repaired as version ${version.version}: ${result.labels === 'model' ? 'held-out agreement with the suspect' : 'clean accuracy'} ${percent(result.cdaBefore).toFixed(1)}% -> ${percent(result.cdaAfter).toFixed(1)}%${asr}`,
     metrics,
   };
 }

@@ -161,7 +161,9 @@ export async function scanCommand(modelPath: string, options: GateOptions, ctx: 
       lines: [
         `${modelPath} (${prepared.kind}): ${verdict.toUpperCase()}`,
         `score ${result.score.toFixed(3)} (threshold ${result.threshold.toFixed(3)})${result.suspectedTarget !== null ? `, suspected target class ${result.suspectedTarget}` : ''}`,
-        `clean accuracy on held-out trusted images ${(result.cda * 100).toFixed(1)}%`,
+        result.cda === null
+          ? "no clean accuracy: the trusted images have no labels (the suspect's predictions stood in)"
+          : `clean accuracy on held-out trusted images ${(result.cda * 100).toFixed(1)}%`,
         ...[fidelityLine(prepared.imported?.fidelity)].filter((l): l is string => l !== null),
       ],
     };
@@ -188,6 +190,7 @@ export async function repairCommand(modelPath: string, options: GateOptions, ctx
     const figures = {
       cdaBefore: result.cdaBefore,
       cdaAfter: result.cdaAfter,
+      labels: result.labels,
       reasons: result.outcome.reasons,
     };
     if (!result.outcome.repaired || !result.repaired) {
@@ -217,7 +220,7 @@ export async function repairCommand(modelPath: string, options: GateOptions, ctx
       data: { model: modelPath, repaired: true, out: options.out, format: prepared.kind, ...figures, fidelity: written },
       lines: [
         `repaired ${modelPath} -> ${options.out} (${prepared.kind})`,
-        `clean accuracy ${(result.cdaBefore * 100).toFixed(1)}% -> ${(result.cdaAfter * 100).toFixed(1)}%`,
+        `${result.labels === 'model' ? 'held-out agreement with the suspect (no labels)' : 'clean accuracy'} ${(result.cdaBefore * 100).toFixed(1)}% -> ${(result.cdaAfter * 100).toFixed(1)}%`,
         ...[fidelityLine(written)].filter((l): l is string => l !== null),
       ],
     };

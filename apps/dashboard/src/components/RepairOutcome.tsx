@@ -12,6 +12,9 @@ export function RepairOutcome({ finding }: { finding: FindingFieldsFragment }) {
   const notRepaired = finding.verdict === 'NOT_REPAIRED';
   const showsAttack = finding.frontier.some((p) => p.attackSuccess !== null && p.attackSuccess !== undefined);
   const heldOut = finding.frontier[0]?.heldOutImages;
+  // unlabelled trusted data is labelled by the suspect: the held-out figure is agreement with it
+  const agreement = finding.dataset?.labelled === false;
+  const heldOutFigure = agreement ? 'agreement with the suspect' : 'accuracy';
   return (
     <section className="card" aria-label={`${methodLabel(finding.method)} repair outcome`}>
       <h3>
@@ -27,8 +30,8 @@ export function RepairOutcome({ finding }: { finding: FindingFieldsFragment }) {
             ))}
           </ul>
           <p className="small">
-            No new version was created. To accept a larger clean-accuracy loss, start the repair again with a budget above 2
-            points and a stated reason (recorded in the audit log); the table shows what each budget would buy.
+            No new version was created. To accept a larger loss of held-out {heldOutFigure}, start the repair again with a budget
+            above 2 points and a stated reason (recorded in the audit log); the table shows what each budget would buy.
           </p>
         </>
       ) : null}
@@ -55,7 +58,8 @@ export function RepairOutcome({ finding }: { finding: FindingFieldsFragment }) {
           <table>
             <caption>
               Trade-offs seen{showsAttack ? ' (checkpoints no other beats on both figures)' : ''}, on {heldOut ?? '?'} held-out
-              trusted images; the drop's 95% interval shows how much of it is noise.
+              trusted images{agreement ? ', labelled by the suspect (the dataset has no labels)' : ''}; the drop's 95% interval
+              shows how much of it is noise.
             </caption>
             <thead>
               <tr>
@@ -64,7 +68,7 @@ export function RepairOutcome({ finding }: { finding: FindingFieldsFragment }) {
                   Step
                 </th>
                 <th scope="col" className="num">
-                  Held-out accuracy
+                  Held-out {heldOutFigure}
                 </th>
                 <th scope="col" className="num">
                   Drop (points, 95% interval)

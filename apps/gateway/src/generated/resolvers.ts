@@ -217,14 +217,23 @@ export type CreateUploadPayload = {
 
 export type Dataset = Node & {
   __typename?: 'Dataset';
+  /** Images per class; empty when the dataset is unlabelled. */
   classHistogram: Array<Scalars['Int']['output']>;
   count: Scalars['Int']['output'];
   createdAt: Scalars['DateTime']['output'];
   format: Scalars['String']['output'];
   id: Scalars['ID']['output'];
   imageShape: Array<Scalars['Int']['output']>;
+  /**
+   * False when the upload held images without labels (a lone IDX or .npy images file, or an archive
+   * of images not in class folders). Scans and repairs then label the images with the suspect
+   * model's own predictions, so their held-out figures are agreement with the suspect, not accuracy;
+   * evaluations and baseline repairs refuse such a dataset.
+   */
+  labelled: Scalars['Boolean']['output'];
   name: Scalars['String']['output'];
-  numClasses: Scalars['Int']['output'];
+  /** Classes in the labels; null when the dataset is unlabelled (the model's class count is used). */
+  numClasses?: Maybe<Scalars['Int']['output']>;
   sha256: Scalars['String']['output'];
   /** Signed URL of a PNG grid of sample images (one row per class); null when none was made. */
   thumbnailsUrl?: Maybe<Scalars['String']['output']>;
@@ -291,7 +300,11 @@ export type Finding = Node & {
   /** Detections: how the score became the verdict (p-value and its reference, or UNCALIBRATED fixed bands); null for repairs. */
   calibration?: Maybe<Calibration>;
   cdaAfter?: Maybe<Scalars['Float']['output']>;
-  /** Clean accuracy (percent) on held-out trusted data, before and after repair. */
+  /**
+   * Clean accuracy (percent) on held-out trusted data, before and after repair. When the dataset was
+   * unlabelled (params.heldOutMetric "agreement"), agreement with the suspect's predictions instead;
+   * null for a scan of such a dataset.
+   */
   cdaBefore?: Maybe<Scalars['Float']['output']>;
   createdAt: Scalars['DateTime']['output'];
   dataset?: Maybe<Dataset>;
@@ -1522,8 +1535,9 @@ export type DatasetResolvers<ContextType = GraphQLContext, ParentType extends Re
   format?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   imageShape?: Resolver<Array<ResolversTypes['Int']>, ParentType, ContextType>;
+  labelled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  numClasses?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  numClasses?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   sha256?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   thumbnailsUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;

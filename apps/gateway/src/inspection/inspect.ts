@@ -3,7 +3,7 @@
  * that thread (thread.ts) in the product, and in the fuzzer's thread (test/security/fuzz.ts);
  * never on the gateway's event loop, as a reader can spin on damaged input (h5wasm does).
  */
-import { classHistogram, datasetThumbnailGrid, importDataset } from '@antidote/core/datasets';
+import { classHistogram, datasetThumbnailGrid, imageCount, importDataset, isUnlabelled } from '@antidote/core/datasets';
 import { classifyModelUpload, describeModelFiles, unpackModelArchive } from '@antidote/core/formats';
 import { assertFiniteWeights } from './finite-weights.ts';
 import { inspectImportedModel } from './imported-model.ts';
@@ -24,15 +24,29 @@ export async function inspectUpload(request: InspectionRequest): Promise<ModelIn
     return description;
   }
   // decoders hold RGBA (4 bytes a pixel) whatever the channel count: budget for that
-  const dataset = await importDataset([{ name: request.filename || 'dataset', bytes }], {
+  const data = await importDataset([{ name: request.filename || 'dataset', bytes }], {
     maxBytes: Math.max(1, Math.floor(limits.maxPixelBytes / 4)),
     maxImages: limits.maxImages,
+    // images alone are trusted data too: scans and repairs label them with the suspect
+    allowUnlabelled: true,
   });
+  const imageShape: [number, number, number] = [data.height, data.width, data.channels];
+  if (isUnlabelled(data)) {
+    return {
+      count: imageCount(data),
+      labelled: false,
+      numClasses: null,
+      imageShape,
+      classHistogram: [],
+      thumbnailPng: datasetThumbnailGrid(data),
+    };
+  }
   return {
-    count: dataset.labels.length,
-    numClasses: dataset.classNames.length,
-    imageShape: [dataset.height, dataset.width, dataset.channels],
-    classHistogram: classHistogram(dataset),
-    thumbnailPng: datasetThumbnailGrid(dataset),
+    count: data.labels.length,
+    labelled: true,
+    numClasses: data.classNames.length,
+    imageShape,
+    classHistogram: classHistogram(data),
+    thumbnailPng: datasetThumbnailGrid(data),
   };
 }

@@ -23,7 +23,9 @@ export interface ModelInspection {
 
 export interface DatasetInspection {
   count: number;
-  numClasses: number;
+  /** False for images without labels; numClasses is then null and classHistogram empty. */
+  labelled: boolean;
+  numClasses: number | null;
   imageShape: [number, number, number];
   classHistogram: number[];
   thumbnailPng: Uint8Array;

@@ -11,14 +11,24 @@ function knownAttack(input: KnownAttackInput | null | undefined) {
   return input ? { knownAttack: { name: input.name, targetClass: input.targetClass } } : {};
 }
 
-/** The model version and dataset must exist for this tenant and fit each other. */
-async function compatiblePair(ctx: GraphQLContext, versionGlobalId: string, datasetGlobalId: string) {
+/**
+ * The model version and dataset must exist for this tenant and fit each other. `needsLabels`
+ * names the work when it cannot run on images without labels (the suspect labels them otherwise).
+ */
+async function compatiblePair(ctx: GraphQLContext, versionGlobalId: string, datasetGlobalId: string, needsLabels?: string) {
   const versionId = need(versionGlobalId, 'ModelVersion', ['input', 'modelVersionId']);
   const datasetId = need(datasetGlobalId, 'Dataset', ['input', 'datasetId']);
   const [version, dataset] = await Promise.all([ctx.loaders.modelVersion.load(versionId), ctx.loaders.dataset.load(datasetId)]);
   if (!version) throw new ApiError('NOT_FOUND', 'No model version with this ID.', ['input', 'modelVersionId']);
   if (!dataset) throw new ApiError('NOT_FOUND', 'No dataset with this ID.', ['input', 'datasetId']);
-  if (version.numClasses !== dataset.numClasses) {
+  if (!dataset.labelled && needsLabels) {
+    throw new ApiError(
+      'INVALID_INPUT',
+      `The dataset has no labels, and ${needsLabels} needs them; register a labelled copy (class folders, or images + labels).`,
+      ['input', 'datasetId'],
+    );
+  }
+  if (dataset.labelled && version.numClasses !== dataset.numClasses) {
     throw new ApiError(
       'CLASS_MISMATCH',
       `The model has ${version.numClasses} classes but the dataset has ${dataset.numClasses}.`,
@@ -109,14 +119,20 @@ export const jobMutations: Resolvers = {
 
     startRepair: (_p, { input }, ctx) =>
       attempt(async () => {
-        const { versionId, datasetId } = await compatiblePair(ctx, input.modelVersionId, input.datasetId);
+        const method = input.method ? input.method.toLowerCase().replaceAll('_', '-') : undefined;
+        const { versionId, datasetId } = await compatiblePair(
+          ctx,
+          input.modelVersionId,
+          input.datasetId,
+          method && method !== 'pivotal-tuning' ? `a ${method} repair` : undefined,
+        );
         return startJob(
           ctx,
           'repair',
           defined({
             modelVersionId: versionId,
             datasetId,
-            method: input.method ? input.method.toLowerCase().replaceAll('_', '-') : undefined,
+            method,
             steps: input.steps,
             cdaBudget: input.cdaBudget,
             budgetReason: input.budgetReason,
@@ -130,7 +146,7 @@ export const jobMutations: Resolvers = {
 
     startEvaluation: (_p, { input }, ctx) =>
       attempt(async () => {
-        const { versionId, datasetId } = await compatiblePair(ctx, input.modelVersionId, input.datasetId);
+        const { versionId, datasetId } = await compatiblePair(ctx, input.modelVersionId, input.datasetId, 'an evaluation');
         return startJob(
           ctx,
           'evaluate',

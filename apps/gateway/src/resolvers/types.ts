@@ -109,6 +109,7 @@ export const typeResolvers: Resolvers = {
   Dataset: {
     id: (d) => toGlobalId('Dataset', d.id),
     sha256: (d) => d.artifactSha256,
+    labelled: (d) => d.labelled !== 0,
     thumbnailsUrl: (d, _a, ctx) =>
       d.thumbnailSha256 ? downloadUrl(ctx.services, tenantOf(ctx), d.thumbnailSha256, `${d.name}-samples.png`) : null,
   },

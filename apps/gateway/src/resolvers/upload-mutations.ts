@@ -236,6 +236,7 @@ export const uploadMutations: Resolvers = {
               format: upload.filename.split('.').pop()?.toLowerCase() ?? 'archive',
               count: dataset.count,
               numClasses: dataset.numClasses,
+              labelled: dataset.labelled ? 1 : 0,
               imageShape: dataset.imageShape,
               classHistogram: dataset.classHistogram,
               thumbnailSha256: thumbnail.sha256,

@@ -8,7 +8,7 @@ import { totalmem } from 'node:os';
 import { triggeredTestSet } from '@antidote/core/attacks';
 // registers the imported models' custom layers, so their converted archives load like any other
 import { InputNormalization } from '@antidote/core/convert';
-import { type DatasetFile, type ImageDataset, importDataset } from '@antidote/core/datasets';
+import { type DatasetFile, type ImageDataset, type ImportedImages, importDataset, isUnlabelled } from '@antidote/core/datasets';
 import { AntidoteError, isAntidoteError, throwIfAborted } from '@antidote/core/errors';
 import { resizeDataset } from '@antidote/core/formats/preprocessing';
 import { createLabAttack, type LabAttackName } from '@antidote/core/lab';
@@ -18,6 +18,7 @@ import {
   describeModelFiles,
   estimateJob,
   type JobWork,
+  labelWithModel,
   largestFittingBatch,
   loadModelFromFiles,
   type ModelArchiveDescription,
@@ -53,7 +54,10 @@ export interface KnownAttack {
   params?: Record<string, unknown>;
 }
 
-/** A trusted dataset: one file (zip/tar of class folders, CIFAR-10 batch) or a pair (IDX or .npy images + labels). */
+/**
+ * A trusted dataset: one file (zip/tar of class folders, CIFAR-10 batch) or a pair (IDX or .npy
+ * images + labels); scans and repairs also take images alone (see loadTrustedOrPseudoLabel).
+ */
 export type TrustedInput = Uint8Array | readonly DatasetFile[];
 
 /** Loads the best backend once per process; later calls reuse it (see initRuntime). */
@@ -151,13 +155,60 @@ export async function loadTrusted(
   model: tf.LayersModel,
   description: ModelArchiveDescription,
 ): Promise<ImageDataset> {
+  const dataset = await importTrusted(input, model, description, false);
+  assertModelFitsDataset(model, dataset);
+  return dataset;
+}
+
+/**
+ * Trusted data whose labels are the team's (`given`) or, for images that came without labels,
+ * the suspect's own predictions (`model`): then every held-out figure is agreement with the
+ * suspect, not accuracy, and a known attack's non-target images are chosen by those predictions.
+ */
+export interface TrustedData {
+  dataset: ImageDataset;
+  labels: 'given' | 'model';
+}
+
+/** As loadTrusted, but unlabelled images are accepted and labelled by the suspect (labelWithModel). */
+export async function loadTrustedOrPseudoLabel(
+  input: TrustedInput,
+  model: tf.LayersModel,
+  description: ModelArchiveDescription,
+): Promise<TrustedData> {
+  const data = await importTrusted(input, model, description, true);
+  if (!isUnlabelled(data)) {
+    assertModelFitsDataset(model, data);
+    return { dataset: data, labels: 'given' };
+  }
+  return { dataset: await labelWithModel(model, data), labels: 'model' };
+}
+
+async function importTrusted(
+  input: TrustedInput,
+  model: tf.LayersModel,
+  description: ModelArchiveDescription,
+  allowUnlabelled: false,
+): Promise<ImageDataset>;
+async function importTrusted(
+  input: TrustedInput,
+  model: tf.LayersModel,
+  description: ModelArchiveDescription,
+  allowUnlabelled: true,
+): Promise<ImportedImages>;
+async function importTrusted(
+  input: TrustedInput,
+  model: tf.LayersModel,
+  description: ModelArchiveDescription,
+  allowUnlabelled: boolean,
+): Promise<ImportedImages> {
   const files: DatasetFile[] =
     input instanceof Uint8Array ? [{ name: 'the trusted dataset', bytes: input }] : Array.isArray(input) ? [...input] : [];
   if (files.length === 0 || !files.every((f) => f && f.bytes instanceof Uint8Array)) {
     throw invalid('The trusted dataset must be given as bytes (one file, or a list of { name, bytes }).');
   }
   const channels = description.inputShape[2];
-  let dataset = await importDataset(files, channels === 1 || channels === 3 ? { channels } : {});
+  let dataset = await importDataset(files, { ...(channels === 1 || channels === 3 ? { channels } : {}), allowUnlabelled });
   // an imported model (ONNX/Keras) states its input size: datasets are resized to it, bilinear
   // with half-pixel centres, as its preprocessing says by default
   const [height, width] = description.inputShape;
@@ -165,7 +216,6 @@ export async function loadTrusted(
   if (imported && height && width && (dataset.height !== height || dataset.width !== width)) {
     dataset = resizeDataset(dataset, height, width, 'bilinear');
   }
-  assertModelFitsDataset(model, dataset);
   return dataset;
 }
 

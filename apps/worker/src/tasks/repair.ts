@@ -57,7 +57,7 @@ import {
   jobMemoryLimit,
   type KnownAttack,
   loadModelArchive,
-  loadTrusted,
+  loadTrustedOrPseudoLabel,
   type ProgressCallback,
   ProgressReporter,
   positiveInteger,
@@ -137,9 +137,14 @@ export interface RepairTaskResult {
   /** The run whose checkpoint was kept, and how many runs were made (Pivotal Tuning retries). */
   keptRun: string | null;
   runs: number;
-  /** Accuracy on the held-out trusted images before and after. */
+  /**
+   * Accuracy on the held-out trusted images before and after; with unlabelled trusted images
+   * (`labels: 'model'`), agreement with the suspect's predictions instead (before is then 1).
+   */
   cdaBefore: number;
   cdaAfter: number;
+  /** Whose labels the trusted images carried: the team's, or the suspect's predictions. */
+  labels: 'given' | 'model';
   /** Success rate of `knownAttack` on the held-out trusted images, when given. */
   asrBefore?: number;
   asrAfter?: number;
@@ -238,14 +243,14 @@ function spanOf(phase: string): string {
 }
 
 /** The progress message when a Pivotal Tuning run starts: which run of how many, and why. */
-function runStartMessage(phase: string, budget: number): string | null {
+function runStartMessage(phase: string, budget: number, labels: 'given' | 'model'): string | null {
   const index = PT_RUNS.findIndex((run) => run.phase === phase);
   if (index < 0 || PT_RUNS.length === 1) return null;
   const run = PT_RUNS[index]!;
+  // core words a run's purpose for labelled data; on the suspect's own labels it holds agreement
+  const purpose = labels === 'model' ? run.purpose.replace('clean accuracy', 'agreement with the suspect') : run.purpose;
   const why =
-    index === 0
-      ? ''
-      : `: run ${index} kept no checkpoint within the ${(budget * 100).toFixed(1)}-point budget, so ${run.purpose}`;
+    index === 0 ? '' : `: run ${index} kept no checkpoint within the ${(budget * 100).toFixed(1)}-point budget, so ${purpose}`;
   return `Pivotal Tuning run ${index + 1} of up to ${PT_RUNS.length}${why}.`;
 }
 
@@ -253,6 +258,7 @@ function runDefense(
   model: tf.LayersModel,
   trusted: ImageDataset,
   settings: Resolved,
+  labels: 'given' | 'model',
   common: {
     seed: number;
     signal?: AbortSignal;
@@ -273,7 +279,13 @@ function runDefense(
   const batch = settings.batchSize ? { batchSize: settings.batchSize } : {};
   switch (settings.method) {
     case 'pivotal-tuning':
-      return pivotalTuning(model, trusted, { ...tuning, ...batch, steps: settings.steps });
+      // the labels are the suspect's own predictions: PT reads them off the pivot itself
+      return pivotalTuning(model, trusted, {
+        ...tuning,
+        ...batch,
+        steps: settings.steps,
+        ...(labels === 'model' ? { useLabels: false } : {}),
+      });
     case 'fine-tuning':
       return fineTuning(model, trusted, { ...tuning, ...batch, steps: settings.steps });
     case 'fine-pruning':
@@ -368,7 +380,12 @@ export async function runRepair(input: RepairInput): Promise<RepairTaskResult> {
     throwIfAborted(signal);
     const loaded = await loadModelArchive(input.model);
     model = loaded.model;
-    const trusted = await loadTrusted(input.trusted, model, loaded.description);
+    const { dataset: trusted, labels } = await loadTrustedOrPseudoLabel(input.trusted, model, loaded.description);
+    if (labels === 'model' && settings.method !== 'pivotal-tuning') {
+      throw invalid(
+        `The trusted dataset has no labels; only pivotal-tuning repairs with unlabelled images (it learns from the suspect's own predictions), not ${settings.method}.`,
+      );
+    }
     if (settings.method === 'pivotal-tuning') splitAtPenultimate(model);
     const numClasses = trusted.classNames.length;
     const knownAttack = checkKnownAttack(input.options.knownAttack, numClasses);
@@ -387,7 +404,11 @@ export async function runRepair(input: RepairInput): Promise<RepairTaskResult> {
     await progress.report('load', 1, {
       message: resumeFrom
         ? `Resuming the ${settings.method} repair after step ${resumeFrom.step} of ${total}.`
-        : `Loaded a ${loaded.description.inputShape.join('x')} model with ${numClasses} classes and ${trusted.labels.length} trusted images.`,
+        : `Loaded a ${loaded.description.inputShape.join('x')} model with ${numClasses} classes and ${trusted.labels.length} trusted images${
+            labels === 'model'
+              ? ", unlabelled: labelled by the suspect's predictions, so held-out figures are agreement with it"
+              : ''
+          }.`,
     });
     const left = Math.max(0, total - (resumeFrom?.step ?? 0));
     const evaluations = Math.ceil(settings.steps / (settings.evaluateEvery ?? 25)) * validation.labels.length;
@@ -415,11 +436,11 @@ export async function runRepair(input: RepairInput): Promise<RepairTaskResult> {
     throwIfAborted(signal);
 
     let lastPhase: string | null = null;
-    const result = await runDefense(model, trusted, settings, {
+    const result = await runDefense(model, trusted, settings, labels, {
       ...split,
       ...(signal ? { signal } : {}),
       onProgress: async (p) => {
-        const message = p.phase !== lastPhase ? runStartMessage(p.phase, settings.cdaBudget) : null;
+        const message = p.phase !== lastPhase ? runStartMessage(p.phase, settings.cdaBudget, labels) : null;
         lastPhase = p.phase;
         await progress.report(spanOf(p.phase), p.step / Math.max(1, p.totalSteps), {
           phase: p.phase,
@@ -446,14 +467,18 @@ export async function runRepair(input: RepairInput): Promise<RepairTaskResult> {
     await progress.report('evaluate', 0, { message: 'Measuring the repaired model.' });
     const asrAfter = knownAttack && triggered ? await attackSuccess(repaired, triggered, knownAttack) : undefined;
     const outcome = judgeRepair(
-      { changed: !sameWeights(model, repaired), accuracyBudget: settings.cdaBudget },
+      {
+        changed: !sameWeights(model, repaired),
+        accuracyBudget: settings.cdaBudget,
+        heldOutMetric: labels === 'model' ? 'agreement' : 'accuracy',
+      },
       asrBefore !== undefined && asrAfter !== undefined ? { successBefore: asrBefore, successAfter: asrAfter } : undefined,
     );
     const archive = outcome.repaired ? packModelArchive(await saveModelToFiles(repaired)) : null;
     const checkpoints: CheckpointRecord[] = result.checkpoints ?? [];
     await progress.report('evaluate', 1, {
       message: outcome.repaired
-        ? `Held-out accuracy ${(result.validationAccuracyBefore * 100).toFixed(1)}% -> ${(result.validationAccuracyAfter * 100).toFixed(1)}%.`
+        ? `Held-out ${labels === 'model' ? 'agreement with the suspect' : 'accuracy'} ${(result.validationAccuracyBefore * 100).toFixed(1)}% -> ${(result.validationAccuracyAfter * 100).toFixed(1)}%.`
         : `Not repaired: ${outcome.reasons.join(' ')}`,
     });
     const keptRun = typeof result.parameters.keptRun === 'string' ? result.parameters.keptRun : null;
@@ -465,6 +490,7 @@ export async function runRepair(input: RepairInput): Promise<RepairTaskResult> {
       runs: typeof result.parameters.attempts === 'number' ? result.parameters.attempts : 1,
       cdaBefore: result.validationAccuracyBefore,
       cdaAfter: result.validationAccuracyAfter,
+      labels,
       ...(asrBefore !== undefined ? { asrBefore } : {}),
       ...(asrAfter !== undefined ? { asrAfter } : {}),
       method: settings.method,
@@ -473,6 +499,8 @@ export async function runRepair(input: RepairInput): Promise<RepairTaskResult> {
       resumedFromStep: resumeFrom ? resumeFrom.step : null,
       params: {
         ...result.parameters,
+        labels,
+        ...(labels === 'model' ? { heldOutMetric: 'agreement' } : {}),
         seed: settings.seed,
         totalSteps: total,
         checkpointEvery: onCheckpoint ? checkpointEvery : null,

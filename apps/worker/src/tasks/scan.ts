@@ -39,7 +39,7 @@ import {
   jobMemoryLimit,
   type KnownAttack,
   loadModelArchive,
-  loadTrusted,
+  loadTrustedOrPseudoLabel,
   type ProgressCallback,
   ProgressReporter,
   positiveInteger,
@@ -184,8 +184,11 @@ export interface ScanResult {
   perClassScores: number[];
   /** The inverted trigger for the suspected class (contrast-stretched, upscaled), or null when clean. */
   triggerPng: Uint8Array | null;
-  /** Accuracy of the suspect on the held-out trusted images. */
-  cda: number;
+  /**
+   * Accuracy of the suspect on the held-out trusted images; null when they came without labels
+   * (`params.labels: 'model'`: labelled by the suspect, which then agrees with itself).
+   */
+  cda: number | null;
   /** Success rate of `knownAttack` on the held-out trusted images, when given. */
   asr?: number;
   durationMs: number;
@@ -218,6 +221,7 @@ export function calibrationSettingsKey(
   >,
   geometry: { height: number; width: number; channels: number; classes: number },
   batchScale = 1,
+  labels: 'given' | 'model' = 'given',
 ): string {
   return [
     `cti:${settings.triggerFamilies.join('+')}`,
@@ -226,6 +230,8 @@ export function calibrationSettingsKey(
     `batch=${settings.batchSize ?? 'default'}${batchScale < 1 ? `x${batchScale}` : ''}`,
     `validation=${settings.validationFraction ?? 0.2}`,
     `${geometry.height}x${geometry.width}x${geometry.channels}/${geometry.classes}`,
+    // a reference repaired from the suspect's own labels is another recipe: its scores are not comparable
+    ...(labels === 'model' ? ['labels=model'] : []),
   ].join(';');
 }
 
@@ -315,7 +321,7 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
     throwIfAborted(signal);
     const loaded = await loadModelArchive(input.model);
     model = loaded.model;
-    const trusted = await loadTrusted(input.trusted, model, loaded.description);
+    const { dataset: trusted, labels } = await loadTrustedOrPseudoLabel(input.trusted, model, loaded.description);
     // PT (the reference) needs a Dense classification layer last; fail before minutes of work.
     splitAtPenultimate(model);
     const numClasses = trusted.classNames.length;
@@ -392,7 +398,9 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
       signal,
     );
     await progress.report('load', 1, {
-      message: `Loaded a ${loaded.description.inputShape.join('x')} model with ${numClasses} classes and ${trusted.labels.length} trusted images.${
+      message: `Loaded a ${loaded.description.inputShape.join('x')} model with ${numClasses} classes and ${trusted.labels.length} trusted images${
+        labels === 'model' ? " (unlabelled: labelled by the suspect's predictions)" : ''
+      }.${
         batchesFitted
           ? ` Batches scaled to ${Math.round(memory.scale * 100)}% (reference repair ${repairBatch} images) to fit the job's ${Math.round(memory.limitBytes / 2 ** 20)} MB.`
           : ''
@@ -400,7 +408,7 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
     });
     const estimate = await reportEstimate(model, workAt(repairBatch, batchOf), input.onEstimate);
 
-    const cda = accuracy(await predictClasses(model, validation), validation.labels);
+    const cda = labels === 'model' ? null : accuracy(await predictClasses(model, validation), validation.labels);
     const asr = knownAttack ? await attackSuccess(model, triggeredSet(knownAttack, validation), knownAttack) : undefined;
     throwIfAborted(signal);
 
@@ -417,6 +425,7 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
     } else {
       const run = await pivotalTuning(model, trusted, {
         ...split,
+        ...(labels === 'model' ? { useLabels: false } : {}),
         select: 'final',
         steps: settings.repairSteps,
         ...(settings.batchSize || batchesFitted ? { batchSize: repairBatch } : {}),
@@ -488,6 +497,7 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
       settings,
       { height: trusted.height, width: trusted.width, channels: trusted.channels, classes: numClasses },
       memory.scale,
+      labels,
     );
     const calibration = calibrateScan({
       score: detection.score,
@@ -527,6 +537,8 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
         referenceStep: referenceRun.steps,
         referenceStepsRun: referenceRun.stepsRun,
         referenceValidationAccuracy: referenceRun.validationAccuracy,
+        labels,
+        ...(labels === 'model' ? { heldOutMetric: 'agreement' } : {}),
         resumedClasses: resume ? resume.classes.filter((c) => candidates.includes(c.target)).length : 0,
         inconclusive: referenceUnchanged,
         seed: settings.seed,

@@ -19,6 +19,33 @@ export interface ImageDataset {
   readonly flipAugment: boolean;
 }
 
+/**
+ * Images without labels: a clean set a team has not annotated. It has no `labels` (and no class
+ * names), so nothing downstream can mistake it for ground truth; `labelWithModel` (models) turns
+ * it into an ImageDataset whose labels are a model's predictions.
+ */
+export interface UnlabelledImages {
+  readonly labelled: false;
+  /** Pixels, NHWC, row-major, 0..255. Length = count * height * width * channels. */
+  readonly images: Uint8Array;
+  readonly height: number;
+  readonly width: number;
+  readonly channels: number;
+  readonly flipAugment: boolean;
+}
+
+/** What an importer that accepts either returns. */
+export type ImportedImages = ImageDataset | UnlabelledImages;
+
+export function isUnlabelled(data: ImportedImages): data is UnlabelledImages {
+  return 'labelled' in data && data.labelled === false;
+}
+
+/** Number of images, labelled or not. */
+export function imageCount(data: ImportedImages): number {
+  return isUnlabelled(data) ? data.images.length / imageSize(data) : data.labels.length;
+}
+
 export function imageSize(dataset: Pick<ImageDataset, 'height' | 'width' | 'channels'>): number {
   return dataset.height * dataset.width * dataset.channels;
 }
@@ -30,18 +57,7 @@ export function datasetSize(dataset: ImageDataset): number {
 /** Checks internal consistency; every importer ends with this so bad files fail early and clearly. */
 export function validateDataset(dataset: ImageDataset): ImageDataset {
   const { height, width, channels, classNames, images, labels } = dataset;
-  for (const [name, value] of [
-    ['height', height],
-    ['width', width],
-    ['channels', channels],
-  ] as const) {
-    if (!Number.isInteger(value) || value <= 0) {
-      throw new AntidoteError('SHAPE_MISMATCH', `Dataset ${name} must be a positive integer, got ${value}.`);
-    }
-  }
-  if (channels !== 1 && channels !== 3) {
-    throw new AntidoteError('SHAPE_MISMATCH', `Images must have 1 (grayscale) or 3 (RGB) channels, got ${channels}.`);
-  }
+  validateGeometry(dataset);
   if (classNames.length < 2) {
     throw new AntidoteError('INVALID_INPUT', `A classification dataset needs at least 2 classes, got ${classNames.length}.`);
   }
@@ -62,6 +78,35 @@ export function validateDataset(dataset: ImageDataset): ImageDataset {
     }
   }
   return dataset;
+}
+
+/** The unlabelled counterpart of validateDataset: geometry, and a whole, non-zero number of images. */
+export function validateUnlabelled(data: UnlabelledImages): UnlabelledImages {
+  validateGeometry(data);
+  const size = imageSize(data);
+  if (data.images.length === 0 || data.images.length % size !== 0) {
+    throw new AntidoteError(
+      'SHAPE_MISMATCH',
+      `Pixel buffer holds ${data.images.length} values, not a whole non-zero number of ${data.height}x${data.width}x${data.channels} images.`,
+    );
+  }
+  return data;
+}
+
+function validateGeometry(data: Pick<ImageDataset, 'height' | 'width' | 'channels'>): void {
+  const { height, width, channels } = data;
+  for (const [name, value] of [
+    ['height', height],
+    ['width', width],
+    ['channels', channels],
+  ] as const) {
+    if (!Number.isInteger(value) || value <= 0) {
+      throw new AntidoteError('SHAPE_MISMATCH', `Dataset ${name} must be a positive integer, got ${value}.`);
+    }
+  }
+  if (channels !== 1 && channels !== 3) {
+    throw new AntidoteError('SHAPE_MISMATCH', `Images must have 1 (grayscale) or 3 (RGB) channels, got ${channels}.`);
+  }
 }
 
 /** A new dataset holding the images at `indices`, in that order. */

@@ -13,17 +13,39 @@ export {
   classHistogram,
   concatDatasets,
   type ImageDataset,
+  type ImportedImages,
+  imageCount,
+  isUnlabelled,
   type StratifiedSplit,
   selectImages,
   stratifiedSample,
+  type UnlabelledImages,
   validateDataset,
+  validateUnlabelled,
 } from './image-dataset.ts';
 export { type ChannelsOption, type ImageArchiveOptions, importImageArchive } from './importers/archive.ts';
 export { CIFAR10_CLASS_NAMES, importCifar10 } from './importers/cifar.ts';
 export { type DatasetFormat, type DetectedFormat, detectDatasetFormat, SUPPORTED_FORMATS_TEXT } from './importers/detect.ts';
-export { type IdxImages, type IdxImportInput, importIdx, parseIdxImages, parseIdxLabels } from './importers/idx.ts';
+export {
+  type IdxImages,
+  type IdxImagesImportInput,
+  type IdxImportInput,
+  importIdx,
+  importIdxImages,
+  parseIdxImages,
+  parseIdxLabels,
+} from './importers/idx.ts';
 export { type ImportDatasetOptions, importDataset } from './importers/import-dataset.ts';
-export { importNpy, type NpyArray, type NpyDtype, type NpyImportInput, type NpyLayout, parseNpy } from './importers/npy.ts';
+export {
+  importNpy,
+  importNpyImages,
+  type NpyArray,
+  type NpyDtype,
+  type NpyImagesImportInput,
+  type NpyImportInput,
+  type NpyLayout,
+  parseNpy,
+} from './importers/npy.ts';
 export {
   type BytesInput,
   type DatasetFile,

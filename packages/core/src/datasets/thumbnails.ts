@@ -1,6 +1,11 @@
-/** A PNG contact sheet of a dataset (one row per class) for the dashboard: bytes out, no I/O. */
+/**
+ * A PNG contact sheet of a dataset for the dashboard (one row per class; unlabelled images fill
+ * UNLABELLED_ROWS rows in order): bytes out, no I/O.
+ */
 import { PNG } from 'pngjs';
-import { type ImageDataset, indicesByClass } from './image-dataset.ts';
+import { type ImportedImages, imageCount, indicesByClass, isUnlabelled } from './image-dataset.ts';
+
+const UNLABELLED_ROWS = 4;
 
 export interface ThumbnailGridOptions {
   /** Samples per class row. */
@@ -11,11 +16,11 @@ export interface ThumbnailGridOptions {
   gap?: number;
 }
 
-export function datasetThumbnailGrid(dataset: ImageDataset, options: ThumbnailGridOptions = {}): Uint8Array {
+export function datasetThumbnailGrid(dataset: ImportedImages, options: ThumbnailGridOptions = {}): Uint8Array {
   const perClass = options.perClass ?? 8;
   const scale = Math.max(1, Math.floor(options.scale ?? (dataset.height <= 32 ? 2 : 1)));
   const gap = options.gap ?? 2;
-  const byClass = indicesByClass(dataset);
+  const byClass = isUnlabelled(dataset) ? inOrder(imageCount(dataset), perClass) : indicesByClass(dataset);
   const rows = Math.max(1, byClass.length);
   const cellW = dataset.width * scale;
   const cellH = dataset.height * scale;
@@ -39,4 +44,13 @@ export function datasetThumbnailGrid(dataset: ImageDataset, options: ThumbnailGr
     });
   });
   return new Uint8Array(PNG.sync.write(png));
+}
+
+/** The first images, perRow to a row: a sample of a set with no classes to group by. */
+function inOrder(count: number, perRow: number): number[][] {
+  const rows: number[][] = [];
+  for (let start = 0; start < Math.min(count, UNLABELLED_ROWS * perRow); start += perRow) {
+    rows.push(Array.from({ length: Math.min(perRow, count - start) }, (_, i) => start + i));
+  }
+  return rows;
 }

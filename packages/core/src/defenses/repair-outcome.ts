@@ -97,13 +97,19 @@ export function sameWeights(a: tf.LayersModel, b: tf.LayersModel): boolean {
  * `REPAIRED_ATTACK_SUCCESS_BAR`.
  */
 export function judgeRepair(
-  result: { changed: boolean; accuracyBudget: number },
+  result: {
+    changed: boolean;
+    accuracyBudget: number;
+    /** 'agreement' when the held-out labels were the suspect's own predictions (unlabelled trusted data). */
+    heldOutMetric?: 'accuracy' | 'agreement';
+  },
   knownAttack?: { successBefore: number; successAfter: number },
 ): RepairJudgement {
   const reasons: string[] = [];
   const budget = `${(result.accuracyBudget * 100).toFixed(1)}-point`;
+  const metric = result.heldOutMetric === 'agreement' ? 'agreement with the suspect' : 'accuracy';
   if (!result.changed) {
-    reasons.push(`No checkpoint kept held-out accuracy within the ${budget} budget; the model came back unchanged.`);
+    reasons.push(`No checkpoint kept held-out ${metric} within the ${budget} budget; the model came back unchanged.`);
   } else if (knownAttack && knownAttack.successAfter > REPAIRED_ATTACK_SUCCESS_BAR) {
     reasons.push(
       `The known attack still succeeds on ${(knownAttack.successAfter * 100).toFixed(1)}% of held-out images ` +

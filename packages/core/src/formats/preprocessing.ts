@@ -6,7 +6,7 @@
  * No TensorFlow here: the gateway validates preprocessing at upload.
  */
 import type { InputNormalizationConfig } from '../convert/layers.ts';
-import type { ImageDataset } from '../datasets/image-dataset.ts';
+import { type ImageDataset, type ImportedImages, imageCount } from '../datasets/image-dataset.ts';
 import { AntidoteError } from '../errors.ts';
 
 export type ResizeMethod = 'bilinear' | 'nearest';
@@ -258,9 +258,9 @@ function axisTaps(inSize: number, outSize: number, method: ResizeMethod): { lo: 
  * Resizes every image (half-pixel centres as tf.image does, no antialiasing, rounded to uint8).
  * Plain JS, so the gateway can use it without loading TensorFlow.
  */
-export function resizeDataset(dataset: ImageDataset, height: number, width: number, method: ResizeMethod): ImageDataset {
+export function resizeDataset<T extends ImportedImages>(dataset: T, height: number, width: number, method: ResizeMethod): T {
   const { channels: c, height: inH, width: inW } = dataset;
-  const count = dataset.labels.length;
+  const count = imageCount(dataset);
   const rows = axisTaps(inH, height, method);
   const cols = axisTaps(inW, width, method);
   const inSize = inH * inW * c;

@@ -3,14 +3,14 @@
  * success rate), ARR (attack recovery rate), per-class accuracy and the confusion matrix.
  */
 import * as tf from '@tensorflow/tfjs';
-import { datasetSize, type ImageDataset } from '../datasets/image-dataset.ts';
+import { type ImageDataset, type ImportedImages, imageCount } from '../datasets/image-dataset.ts';
 import { AntidoteError } from '../errors.ts';
 import { predictBatch } from '../models/features.ts';
 import { batchRanges, batchTensor, range } from '../training/batches.ts';
 
 /** Predicted class of every image (inference mode, batched, no tensors left behind). */
-export async function predictClasses(model: tf.LayersModel, dataset: ImageDataset, batchSize = 256): Promise<Int32Array> {
-  const out = new Int32Array(datasetSize(dataset));
+export async function predictClasses(model: tf.LayersModel, dataset: ImportedImages, batchSize = 256): Promise<Int32Array> {
+  const out = new Int32Array(imageCount(dataset));
   for (const [start, end] of batchRanges(out.length, batchSize)) {
     const predicted = tf.tidy(() => {
       const x = batchTensor(dataset, range(start, end));

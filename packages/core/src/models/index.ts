@@ -26,4 +26,5 @@ export {
   modelSignature,
   saveModelToFiles,
 } from './model-io.ts';
+export { type LabelWithModelOptions, labelWithModel } from './pseudo-labels.ts';
 export { ARCHITECTURES, type Architecture, createModel, forwardFlops, type ModelSpec } from './zoo.ts';

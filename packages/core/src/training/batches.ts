@@ -20,7 +20,10 @@ export function defaultAugment(dataset: ImageDataset): AugmentOptions {
 }
 
 /** Float pixels in [0, 1] for `indices`, augmented when `rng` is given. */
-export function batchPixels(dataset: ImageDataset, indices: ArrayLike<number>, augment: AugmentOptions, rng?: Rng): Float32Array {
+/** What a batch reads: pixels and geometry, labelled or not. */
+type Pixels = Pick<ImageDataset, 'images' | 'height' | 'width' | 'channels' | 'flipAugment'>;
+
+export function batchPixels(dataset: Pixels, indices: ArrayLike<number>, augment: AugmentOptions, rng?: Rng): Float32Array {
   const { height, width, channels } = dataset;
   const size = imageSize(dataset);
   const out = new Float32Array(indices.length * size);
@@ -52,7 +55,7 @@ export function batchPixels(dataset: ImageDataset, indices: ArrayLike<number>, a
   return out;
 }
 
-export function batchTensor(dataset: ImageDataset, indices: ArrayLike<number>, augment = NO_AUGMENT, rng?: Rng): tf.Tensor4D {
+export function batchTensor(dataset: Pixels, indices: ArrayLike<number>, augment = NO_AUGMENT, rng?: Rng): tf.Tensor4D {
   return tf.tensor4d(batchPixels(dataset, indices, augment, rng), [
     indices.length,
     dataset.height,

@@ -14,9 +14,12 @@ export const datasets = pgTable(
     artifactSha256: text().notNull(),
     format: text().notNull(),
     count: integer().notNull(),
-    numClasses: integer().notNull(),
+    /** Null when the images came without labels (`labelled` 0): the class count is then the model's. */
+    numClasses: integer(),
     imageShape: integer().array().notNull(),
+    /** Images per class; empty when unlabelled. */
     classHistogram: integer().array().notNull(),
+    /** 1 when the upload carried labels, 0 for images alone (labelled by the suspect at job time). */
     labelled: integer().notNull().default(1),
     /** PNG grid of sample images per class, made at registration. */
     thumbnailSha256: text(),

@@ -263,6 +263,7 @@ export type FindingFieldsFragment = {
     referenceSource: CalibrationSource;
     note: string | null;
   } | null;
+  dataset: { id: string; labelled: boolean; name: string } | null;
   frontier: Array<{
     run: string;
     step: number;
@@ -275,7 +276,6 @@ export type FindingFieldsFragment = {
     attackSuccess: number | null;
   }>;
   evidence: { kind: RepairEvidenceKind; verificationJob: { id: string; state: JobState } | null } | null;
-  dataset: { id: string; name: string } | null;
   repairedVersion: { id: string; version: number } | null;
   job: { id: string; state: JobState } | null;
 };
@@ -467,7 +467,7 @@ export type ModelDetailQuery = {
     | { __typename: 'Monitor' }
     | { __typename: 'Tenant' }
     | null;
-  datasets: { edges: Array<{ node: { id: string; name: string; numClasses: number; count: number } }> };
+  datasets: { edges: Array<{ node: { id: string; name: string; labelled: boolean; numClasses: number | null; count: number } }> };
 };
 
 export type VersionDetailQueryVariables = Exact<{
@@ -539,6 +539,7 @@ export type VersionDetailQuery = {
             referenceSource: CalibrationSource;
             note: string | null;
           } | null;
+          dataset: { id: string; labelled: boolean; name: string } | null;
           frontier: Array<{
             run: string;
             step: number;
@@ -551,7 +552,6 @@ export type VersionDetailQuery = {
             attackSuccess: number | null;
           }>;
           evidence: { kind: RepairEvidenceKind; verificationJob: { id: string; state: JobState } | null } | null;
-          dataset: { id: string; name: string } | null;
           repairedVersion: { id: string; version: number } | null;
           job: { id: string; state: JobState } | null;
         }>;
@@ -576,7 +576,8 @@ export type DatasetsQuery = {
         name: string;
         format: string;
         count: number;
-        numClasses: number;
+        labelled: boolean;
+        numClasses: number | null;
         imageShape: Array<number>;
         createdAt: string;
       };
@@ -598,7 +599,8 @@ export type DatasetDetailQuery = {
         name: string;
         format: string;
         count: number;
-        numClasses: number;
+        labelled: boolean;
+        numClasses: number | null;
         imageShape: Array<number>;
         classHistogram: Array<number>;
         sha256: string;

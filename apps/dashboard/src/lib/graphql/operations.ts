@@ -74,6 +74,10 @@ const FindingFields = /* GraphQL */ `
     cdaAfter
     asrBefore
     asrAfter
+    dataset {
+      id
+      labelled
+    }
     details
     reasons
     keptRun
@@ -342,6 +346,7 @@ export const ModelDetailQuery = operation<G.ModelDetailQuery, G.ModelDetailQuery
         node {
           id
           name
+          labelled
           numClasses
           count
         }
@@ -425,6 +430,7 @@ export const DatasetsQuery = operation<G.DatasetsQuery, G.DatasetsQueryVariables
           name
           format
           count
+          labelled
           numClasses
           imageShape
           createdAt
@@ -443,6 +449,7 @@ export const DatasetDetailQuery = operation<G.DatasetDetailQuery, G.DatasetDetai
         name
         format
         count
+        labelled
         numClasses
         imageShape
         classHistogram

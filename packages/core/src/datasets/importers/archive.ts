@@ -7,7 +7,7 @@ import { decode as decodeJpeg } from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { AntidoteError } from '../../errors.ts';
 import { type ArchiveEntry, readArchive } from '../../formats/archive.ts';
-import { type ImageDataset, validateDataset } from '../image-dataset.ts';
+import { type ImageDataset, type ImportedImages, validateDataset, validateUnlabelled } from '../image-dataset.ts';
 import { looksLikeNpy } from './npy.ts';
 import {
   checkDatasetLimits,
@@ -35,6 +35,7 @@ interface ImageEntry extends ArchiveEntry {
   readonly format: ImageFormat;
   readonly width: number;
   readonly height: number;
+  /** '' in a flat (unlabelled) archive. */
   readonly className: string;
 }
 
@@ -171,6 +172,11 @@ function assignClasses(entries: readonly (ArchiveEntry & { format: ImageFormat }
   });
 }
 
+/** Every image at the archive's root: no folders to take classes from. */
+function isFlat(entries: readonly ArchiveEntry[]): boolean {
+  return entries.every((entry) => !entry.path.includes('/'));
+}
+
 function checkSameSize(images: readonly ImageEntry[]): void {
   const [first] = images;
   if (!first) return;
@@ -235,7 +241,22 @@ function readArchiveEntries(bytes: Uint8Array, limits: Required<ImportLimits>): 
 }
 
 /** Decodes a zip or tar(.gz) of PNG/JPEG images in class folders; classes are the folder names, sorted. */
-export async function importImageArchive(bytes: Uint8Array, options: ImageArchiveOptions = {}): Promise<ImageDataset> {
+export async function importImageArchive(
+  bytes: Uint8Array,
+  options?: ImageArchiveOptions & { allowUnlabelled?: false },
+): Promise<ImageDataset>;
+/**
+ * With `allowUnlabelled`, an archive of images with no class folders (all at the root, or all in
+ * one folder) is read as unlabelled images instead of being refused.
+ */
+export async function importImageArchive(
+  bytes: Uint8Array,
+  options: ImageArchiveOptions & { allowUnlabelled: boolean },
+): Promise<ImportedImages>;
+export async function importImageArchive(
+  bytes: Uint8Array,
+  options: ImageArchiveOptions & { allowUnlabelled?: boolean } = {},
+): Promise<ImportedImages> {
   const limits = resolveLimits(options);
   const requested = options.channels ?? 'auto';
   if (requested !== 'auto' && requested !== 1 && requested !== 3) {
@@ -247,14 +268,19 @@ export async function importImageArchive(bytes: Uint8Array, options: ImageArchiv
     if (!format) throw nonImageError(entry);
     return { ...entry, format };
   });
-  const images = assignClasses(recognised).sort(
-    (a, b) => compareCodePoints(a.className, b.className) || compareCodePoints(a.path, b.path),
-  );
-  checkNotEmpty(images.length, 'The archive');
+  checkNotEmpty(recognised.length, 'The archive');
+  const allowUnlabelled = options.allowUnlabelled === true;
+  const classed =
+    allowUnlabelled && isFlat(recognised)
+      ? recognised.map((entry) => ({ ...entry, className: '', ...readImageSize(entry, entry.format) }))
+      : assignClasses(recognised);
+  const images = classed.sort((a, b) => compareCodePoints(a.className, b.className) || compareCodePoints(a.path, b.path));
   checkSameSize(images);
   const classNames = [...new Set(images.map((image) => image.className))];
   const classIndex = new Map(classNames.map((name, i) => [name, i]));
-  if (classNames.length < 2) {
+  // one folder of images is how an unlabelled set gets zipped: a folder, not a class
+  const unlabelled = allowUnlabelled && classNames.length < 2;
+  if (classNames.length < 2 && !unlabelled) {
     throw new AntidoteError(
       'INVALID_INPUT',
       `The archive has images in only one class folder (${classNames[0]}); put each class's images in its own folder, with at least 2 classes.`,
@@ -276,13 +302,7 @@ export async function importImageArchive(bytes: Uint8Array, options: ImageArchiv
     writePixels(rgba, pixels, i * imagePixels * channels, channels);
     labels[i] = classIndex.get(image.className) ?? -1;
   });
-  return validateDataset({
-    images: pixels,
-    labels,
-    height,
-    width,
-    channels,
-    classNames,
-    flipAugment: options.flipAugment ?? false,
-  });
+  const flipAugment = options.flipAugment ?? false;
+  if (unlabelled) return validateUnlabelled({ labelled: false, images: pixels, height, width, channels, flipAugment });
+  return validateDataset({ images: pixels, labels, height, width, channels, classNames, flipAugment });
 }

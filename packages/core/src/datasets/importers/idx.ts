@@ -4,7 +4,7 @@
  * The files are usually distributed gzipped, so gzip is undone transparently.
  */
 import { AntidoteError } from '../../errors.ts';
-import { type ImageDataset, validateDataset } from '../image-dataset.ts';
+import { type ImageDataset, type UnlabelledImages, validateDataset, validateUnlabelled } from '../image-dataset.ts';
 import {
   type BytesInput,
   checkDatasetLimits,
@@ -189,6 +189,26 @@ export function importIdx(input: IdxImportInput): ImageDataset {
     width: images.width,
     channels: 1,
     classNames: input.classNames ?? numberedClassNames(labels, labelsName),
+    flipAugment: input.flipAugment ?? false,
+  });
+}
+
+export interface IdxImagesImportInput extends ImportLimits {
+  images: BytesInput;
+  /** Default false: MNIST digits change meaning when mirrored. */
+  flipAugment?: boolean;
+}
+
+/** An IDX images file on its own: images a team has not labelled. */
+export function importIdxImages(input: IdxImagesImportInput): UnlabelledImages {
+  const images = parseIdxImages(input.images, input);
+  checkNotEmpty(images.count, toDatasetFile(input.images, 'the IDX images file').name);
+  return validateUnlabelled({
+    labelled: false,
+    images: images.pixels,
+    height: images.height,
+    width: images.width,
+    channels: 1,
     flipAugment: input.flipAugment ?? false,
   });
 }

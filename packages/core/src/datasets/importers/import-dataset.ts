@@ -3,12 +3,12 @@
  * the files are routed to the importer that reads them.
  */
 import { AntidoteError } from '../../errors.ts';
-import type { ImageDataset } from '../image-dataset.ts';
+import type { ImageDataset, ImportedImages } from '../image-dataset.ts';
 import { type ImageArchiveOptions, importImageArchive } from './archive.ts';
 import { importCifar10 } from './cifar.ts';
 import { type DatasetFormat, detectDatasetFormat, SUPPORTED_FORMATS_TEXT } from './detect.ts';
-import { importIdx } from './idx.ts';
-import { importNpy, type NpyLayout, parseNpyHeader } from './npy.ts';
+import { importIdx, importIdxImages } from './idx.ts';
+import { importNpy, importNpyImages, type NpyLayout, parseNpyHeader } from './npy.ts';
 import { type DatasetFile, isGzip, peekGunzip } from './shared.ts';
 
 export interface ImportDatasetOptions extends ImageArchiveOptions {
@@ -31,7 +31,23 @@ const FORMAT_NAMES: Record<DatasetFormat, string> = {
  * Accepts one image archive, an IDX images + labels pair, an .npy images + labels pair, or
  * CIFAR-10 batches. For pairs, which file holds the images is read from the array ranks.
  */
-export async function importDataset(files: readonly DatasetFile[], options: ImportDatasetOptions = {}): Promise<ImageDataset> {
+export async function importDataset(
+  files: readonly DatasetFile[],
+  options?: ImportDatasetOptions & { allowUnlabelled?: false },
+): Promise<ImageDataset>;
+/**
+ * With `allowUnlabelled`, images without labels are accepted too and come back as
+ * UnlabelledImages: a lone IDX or .npy images file, or an archive of images not in class folders.
+ */
+export async function importDataset(
+  files: readonly DatasetFile[],
+  options: ImportDatasetOptions & { allowUnlabelled: boolean },
+): Promise<ImportedImages>;
+export async function importDataset(
+  files: readonly DatasetFile[],
+  options: ImportDatasetOptions & { allowUnlabelled?: boolean } = {},
+): Promise<ImportedImages> {
+  const allowUnlabelled = options.allowUnlabelled === true;
   if (files.length === 0) {
     throw new AntidoteError('INVALID_INPUT', `No files were given. Supply ${SUPPORTED_FORMATS_TEXT}.`);
   }
@@ -62,12 +78,22 @@ export async function importDataset(files: readonly DatasetFile[], options: Impo
           `Supply a single image archive, not ${files.length}; put all class folders in one archive.`,
         );
       }
-      return importImageArchive(archive.bytes, options);
+      return importImageArchive(archive.bytes, { ...options, allowUnlabelled });
     }
-    case 'idx':
+    case 'idx': {
+      const [images] = files;
+      if (allowUnlabelled && files.length === 1 && images && arrayRank(images, format) >= 3) {
+        return importIdxImages({ ...options, images });
+      }
       return importIdx({ ...options, ...splitImagesAndLabels(files, format) });
-    case 'npy':
+    }
+    case 'npy': {
+      const [images] = files;
+      if (allowUnlabelled && files.length === 1 && images && arrayRank(images, format) >= 3) {
+        return importNpyImages({ ...options, images });
+      }
       return importNpy({ ...options, ...splitImagesAndLabels(files, format) });
+    }
     case 'cifar10':
       return importCifar10(files, options);
     case 'unknown':

@@ -4,7 +4,7 @@
  * Images may be uint8 or float32 (either [0, 1] or [0, 255]); labels any integer type.
  */
 import { AntidoteError } from '../../errors.ts';
-import { type ImageDataset, validateDataset } from '../image-dataset.ts';
+import { type ImageDataset, type UnlabelledImages, validateDataset, validateUnlabelled } from '../image-dataset.ts';
 import {
   type BytesInput,
   checkDatasetLimits,
@@ -316,10 +316,7 @@ function integerReader(view: DataView, dtype: NpyDtype): (index: number) => numb
 /** An image dataset from an images .npy (NHWC, NCHW or NHW) and a labels .npy. */
 export function importNpy(input: NpyImportInput): ImageDataset {
   const limits = resolveLimits(input);
-  const layout = input.layout ?? 'auto';
-  if (!['NHWC', 'NCHW', 'auto'].includes(layout)) {
-    throw new AntidoteError('INVALID_INPUT', `layout must be 'NHWC', 'NCHW' or 'auto', got '${layout}'.`);
-  }
+  const layout = checkLayout(input.layout);
   const imagesFile: DatasetFile = toDatasetFile(input.images, 'the images .npy file');
   const labelsFile: DatasetFile = toDatasetFile(input.labels, 'the labels .npy file');
   // float32 takes 4 bytes per pixel and int64 8 per label, so the gzip caps follow the pixel and image caps.
@@ -344,4 +341,38 @@ export function importNpy(input: NpyImportInput): ImageDataset {
     classNames: input.classNames ?? numberedClassNames(labels, labelsFile.name),
     flipAugment: input.flipAugment ?? false,
   });
+}
+
+export interface NpyImagesImportInput extends ImportLimits {
+  images: BytesInput;
+  /** Axis order of rank-4 image arrays; see NpyImportInput. */
+  layout?: NpyLayout;
+  /** Default false: only natural photos keep their class when mirrored. */
+  flipAugment?: boolean;
+}
+
+/** An images .npy on its own (NHWC, NCHW or NHW): images a team has not labelled. */
+export function importNpyImages(input: NpyImagesImportInput): UnlabelledImages {
+  const limits = resolveLimits(input);
+  const imagesFile: DatasetFile = toDatasetFile(input.images, 'the images .npy file');
+  const imageArray = parseNpy(imagesFile, 4 * limits.maxBytes + MAX_NPY_HEADER_BYTES);
+  const geometry = imageGeometry(imageArray, checkLayout(input.layout), imagesFile.name);
+  checkDatasetLimits(geometry.count, geometry, limits, imagesFile.name);
+  checkNotEmpty(geometry.count, imagesFile.name);
+  return validateUnlabelled({
+    labelled: false,
+    images: gatherNhwc(pixelValues(imageArray, imagesFile.name), geometry),
+    height: geometry.height,
+    width: geometry.width,
+    channels: geometry.channels,
+    flipAugment: input.flipAugment ?? false,
+  });
+}
+
+function checkLayout(layout: NpyLayout | undefined): NpyLayout {
+  const resolved = layout ?? 'auto';
+  if (!['NHWC', 'NCHW', 'auto'].includes(resolved)) {
+    throw new AntidoteError('INVALID_INPUT', `layout must be 'NHWC', 'NCHW' or 'auto', got '${resolved}'.`);
+  }
+  return resolved;
 }

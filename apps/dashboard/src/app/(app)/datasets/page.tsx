@@ -72,7 +72,7 @@ export default async function DatasetsPage({ searchParams }: { searchParams: Pro
                       </td>
                       <td>{d.format}</td>
                       <td className="num">{formatCount(d.count)}</td>
-                      <td className="num">{d.numClasses}</td>
+                      <td className="num">{d.labelled ? d.numClasses : <span className="muted">unlabelled</span>}</td>
                       <td className="mono small">{d.imageShape.join('×')}</td>
                       <td className="small nowrap">{formatDateTime(d.createdAt)}</td>
                     </tr>

@@ -31,7 +31,7 @@ export default async function DatasetPage({ params }: { params: Promise<{ id: st
       <PageHeader
         crumbs={[{ href: '/datasets', label: 'Datasets' }]}
         title={dataset.name}
-        description={`${formatCount(dataset.count)} images in ${dataset.numClasses} classes · registered ${formatDateTime(dataset.createdAt)}`}
+        description={`${formatCount(dataset.count)} images ${dataset.labelled ? `in ${dataset.numClasses} classes` : 'without labels'} · registered ${formatDateTime(dataset.createdAt)}`}
       />
       <div className="grid grid-2">
         <section className="card" aria-labelledby="details-heading">
@@ -42,7 +42,16 @@ export default async function DatasetPage({ params }: { params: Promise<{ id: st
             <dt>Images</dt>
             <dd>{formatCount(dataset.count)}</dd>
             <dt>Classes</dt>
-            <dd>{dataset.numClasses}</dd>
+            <dd>
+              {dataset.labelled ? (
+                dataset.numClasses
+              ) : (
+                <>
+                  Unlabelled. Scans and Pivotal Tuning repairs label the images with the suspect model's own predictions, so their
+                  held-out figures are agreement with the suspect, not accuracy; evaluations need labels.
+                </>
+              )}
+            </dd>
             <dt>Image shape</dt>
             <dd className="mono">{dataset.imageShape.join(' × ')}</dd>
             <dt>SHA-256</dt>
@@ -83,16 +92,22 @@ export default async function DatasetPage({ params }: { params: Promise<{ id: st
               </details>
             </>
           ) : (
-            <p className="muted">No class histogram.</p>
+            <p className="muted">{dataset.labelled ? 'No class histogram.' : 'No labels, so no classes to count.'}</p>
           )}
         </section>
       </div>
       <section className="card" style={{ marginTop: '1.25rem' }} aria-labelledby="samples-heading">
         <h2 id="samples-heading">Sample images</h2>
-        <p className="small muted">One row per class, top to bottom from class 0.</p>
+        <p className="small muted">
+          {dataset.labelled ? 'One row per class, top to bottom from class 0.' : 'The first images, in upload order.'}
+        </p>
         {dataset.thumbnailsUrl ? (
           // biome-ignore lint/performance/noImgElement: signed gateway URL, shown as-is (no Next image optimisation)
-          <img className="thumbnails" src={dataset.thumbnailsUrl} alt={`Sample images of ${dataset.name}, one row per class`} />
+          <img
+            className="thumbnails"
+            src={dataset.thumbnailsUrl}
+            alt={`Sample images of ${dataset.name}${dataset.labelled ? ', one row per class' : ''}`}
+          />
         ) : (
           <p className="muted">No sample image for this dataset.</p>
         )}

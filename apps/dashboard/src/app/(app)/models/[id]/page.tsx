@@ -55,7 +55,7 @@ export default async function ModelPage({
   }));
   const datasetOptions = result.data.datasets.edges.map(({ node: d }) => ({
     id: d.id,
-    label: `${d.name} (${formatCount(d.count)} images, ${d.numClasses} classes)`,
+    label: `${d.name} (${formatCount(d.count)} images, ${d.labelled ? `${d.numClasses} classes` : 'unlabelled'})`,
   }));
   const canManageMonitors = context.ok && can(context.data.viewer.role, 'manageMonitors');
   const requested = param(query, 'version');

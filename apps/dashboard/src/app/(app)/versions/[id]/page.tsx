@@ -271,6 +271,7 @@ function FindingsTable({
               <td>{className(f.suspectedTarget)}</td>
               <td className="num nowrap">
                 {formatPercent(f.cdaBefore)} → {formatPercent(f.cdaAfter)}
+                {f.dataset?.labelled === false ? <span className="small muted"> agreement with the suspect</span> : null}
               </td>
               <td className="num nowrap">
                 {formatPercent(f.asrBefore)} → {formatPercent(f.asrAfter)}

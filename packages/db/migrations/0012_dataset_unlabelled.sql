@@ -1,0 +1,1 @@
+ALTER TABLE "datasets" ALTER COLUMN "num_classes" DROP NOT NULL;
