@@ -244,14 +244,15 @@ function spanOf(phase: string): string {
 
 /** The progress message when a Pivotal Tuning run starts: which run of how many, and why. */
 function runStartMessage(phase: string, budget: number, labels: 'given' | 'model'): string | null {
-  const index = PT_RUNS.findIndex((run) => run.phase === phase);
-  if (index < 0 || PT_RUNS.length === 1) return null;
-  const run = PT_RUNS[index]!;
-  // core words a run's purpose for labelled data; on the suspect's own labels it holds agreement
-  const purpose = labels === 'model' ? run.purpose.replace('clean accuracy', 'agreement with the suspect') : run.purpose;
+  const runs = labels === 'model' ? pivotalTuningRuns({ useLabels: false }) : PT_RUNS;
+  const index = runs.findIndex((run) => run.phase === phase);
+  if (index < 0 || runs.length === 1) return null;
+  const run = runs[index]!;
   const why =
-    index === 0 ? '' : `: run ${index} kept no checkpoint within the ${(budget * 100).toFixed(1)}-point budget, so ${purpose}`;
-  return `Pivotal Tuning run ${index + 1} of up to ${PT_RUNS.length}${why}.`;
+    index === 0
+      ? ''
+      : `: run ${index} kept no checkpoint within the ${(budget * 100).toFixed(1)}-point budget, so ${run.purpose}`;
+  return `Pivotal Tuning run ${index + 1} of up to ${runs.length}${why}.`;
 }
 
 function runDefense(
@@ -500,7 +501,7 @@ export async function runRepair(input: RepairInput): Promise<RepairTaskResult> {
       params: {
         ...result.parameters,
         labels,
-        ...(labels === 'model' ? { heldOutMetric: 'agreement' } : {}),
+        heldOutMetric: labels === 'model' ? 'agreement' : 'accuracy',
         seed: settings.seed,
         totalSteps: total,
         checkpointEvery: onCheckpoint ? checkpointEvery : null,

@@ -55,8 +55,7 @@ describe('unlabelled trusted images', () => {
       options: { method: 'pivotal-tuning', steps: 5, batchSize: 32, seed: 1 },
     });
     expect(labelled.labels).toBe('given');
-    expect(labelled.params).toMatchObject({ labels: 'given', useLabels: true });
-    expect(labelled.params).not.toHaveProperty('heldOutMetric');
+    expect(labelled.params).toMatchObject({ labels: 'given', useLabels: true, heldOutMetric: 'accuracy' });
   });
 
   it('refuses baselines without labels, and images the model does not take, with clear errors', async () => {

@@ -324,9 +324,11 @@ export interface PlannedRun {
  * run before it kept no checkpoint within the budget. Progress plans and reports read it.
  */
 export function pivotalTuningRuns(
-  options: Pick<PivotalTuningOptions, 'select' | 'retry' | 'pivotHeadFallback' | 'headInit'>,
+  options: Pick<PivotalTuningOptions, 'select' | 'retry' | 'pivotHeadFallback' | 'headInit' | 'useLabels'>,
 ): PlannedRun[] {
   const settings = { ...PIVOTAL_TUNING_DEFAULTS, ...options };
+  // Without labels the held-out figures are agreement with the suspect, and that is what a run holds.
+  const held = settings.useLabels ? 'clean accuracy' : 'agreement with the suspect';
   const runs: PlannedRun[] = [{ phase: 'repair', purpose: 'the repair' }];
   // Later runs only exist to find something within budget, so a 'final' selection has none.
   if (settings.select !== 'latest-within-budget') return runs;
@@ -335,8 +337,8 @@ export function pivotalTuningRuns(
       phase: 'repair-retry',
       purpose:
         'headInit' in settings.retry && settings.retry.headInit === 'pivot' && settings.headInit === 'random'
-          ? "a second run that keeps the model's own head to hold clean accuracy"
-          : 'a second run with stronger distillation to hold clean accuracy',
+          ? `a second run that keeps the model's own head to hold ${held}`
+          : `a second run with stronger distillation to hold ${held}`,
     });
   if (settings.pivotHeadFallback && settings.headInit !== 'pivot') {
     runs.push({ phase: 'repair-pivot-head', purpose: "a last run that keeps the model's own head to stay within the budget" });

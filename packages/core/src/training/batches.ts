@@ -19,10 +19,10 @@ export function defaultAugment(dataset: ImageDataset): AugmentOptions {
   return { cropPadding: dataset.height >= 32 ? 4 : 2, horizontalFlip: dataset.flipAugment };
 }
 
-/** Float pixels in [0, 1] for `indices`, augmented when `rng` is given. */
 /** What a batch reads: pixels and geometry, labelled or not. */
 type Pixels = Pick<ImageDataset, 'images' | 'height' | 'width' | 'channels' | 'flipAugment'>;
 
+/** Float pixels in [0, 1] for `indices`, augmented when `rng` is given. */
 export function batchPixels(dataset: Pixels, indices: ArrayLike<number>, augment: AugmentOptions, rng?: Rng): Float32Array {
   const { height, width, channels } = dataset;
   const size = imageSize(dataset);
