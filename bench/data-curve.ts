@@ -68,11 +68,9 @@ const jobsOf = (trustedFraction: number): EfficacyJob[] => [
     defenses: [],
   })),
 ];
-// Round-robin over the fractions, so a run cut short has every fraction for its first victims.
-const perFraction = fractions.map(jobsOf);
-const allJobs = Array.from({ length: Math.max(...perFraction.map((j) => j.length)) }, (_, i) =>
-  perFraction.flatMap((jobs) => (jobs[i] ? [jobs[i]] : [])),
-).flat();
+// One fraction after another: the first trains every victim once and the later ones load them
+// (interleaved, two workers trained the same victim at once).
+const allJobs = fractions.flatMap(jobsOf);
 const recordName = (job: EfficacyJob) => `${victimCacheKey(job)}-t${job.trustedFraction}-${job.defenses.join('+')}`;
 
 const started = Date.now();

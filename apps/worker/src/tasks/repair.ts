@@ -39,6 +39,7 @@ import {
   repairFrontier,
   sameWeights,
   splitTrusted,
+  UNLABELLED_AGREEMENT_BUDGET,
 } from '@antidote/core/defenses';
 import { AntidoteError, throwIfAborted } from '@antidote/core/errors';
 import { type JobWork, packModelArchive, saveModelToFiles, splitAtPenultimate, unpackModelArchive } from '@antidote/core/models';
@@ -80,7 +81,10 @@ export interface RepairOptions {
    * steps; Neural Cleanse: unlearning steps). Default: the method's (Pivotal Tuning 600, the baselines 300).
    */
   steps?: number;
-  /** Allowed drop of held-out trusted accuracy (0.02 = 2 points). Default 0.02. */
+  /**
+   * Allowed drop of held-out trusted accuracy (0.02 = 2 points). Default 0.02; with unlabelled
+   * trusted images, of agreement with the suspect, default UNLABELLED_AGREEMENT_BUDGET (0.05).
+   */
   cdaBudget?: number;
   seed?: number;
   /** Images per training step. Default: the method's (128). */
@@ -387,6 +391,9 @@ export async function runRepair(input: RepairInput): Promise<RepairTaskResult> {
         `The trusted dataset has no labels; only pivotal-tuning repairs with unlabelled images (it learns from the suspect's own predictions), not ${settings.method}.`,
       );
     }
+    // Without labels the budget is on agreement with the suspect, whose own default is wider.
+    if (labels === 'model' && input.options.cdaBudget === undefined)
+      settings = { ...settings, cdaBudget: UNLABELLED_AGREEMENT_BUDGET };
     if (settings.method === 'pivotal-tuning') splitAtPenultimate(model);
     const numClasses = trusted.classNames.length;
     const knownAttack = checkKnownAttack(input.options.knownAttack, numClasses);

@@ -1,3 +1,4 @@
+import { UNLABELLED_AGREEMENT_BUDGET } from '@antidote/core/defenses';
 import { tf } from '@antidote/core/runtime';
 import { idxBytes } from '@antidote/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,7 +31,6 @@ describe('unlabelled trusted images', () => {
         steps: 240,
         batchSize: 32,
         evaluateEvery: 40,
-        cdaBudget: 0.05,
         seed: 1,
         knownAttack: ATTACK,
       },
@@ -38,6 +38,8 @@ describe('unlabelled trusted images', () => {
     });
     expect(result.labels).toBe('model');
     expect(result.params).toMatchObject({ labels: 'model', heldOutMetric: 'agreement', useLabels: false, trustedImages: 240 });
+    // No budget given: the agreement budget, not the labelled 2 points.
+    expect(result.params.accuracyBudget).toBe(UNLABELLED_AGREEMENT_BUDGET);
     // the held-out labels are the suspect's predictions, so the suspect agrees with all of them
     expect(result.cdaBefore).toBe(1);
     expect(result.cdaAfter).toBeLessThanOrEqual(1);

@@ -74,6 +74,7 @@ export {
   pivotalTuningRuns,
   type RecipeSettings,
   TRIGGER_INVERSION_REFERENCE_TUNING,
+  UNLABELLED_AGREEMENT_BUDGET,
 } from './pivotal-tuning.ts';
 export {
   judgeRepair,

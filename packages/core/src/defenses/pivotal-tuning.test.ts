@@ -3,7 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initRuntime } from '../runtime/backend.ts';
 import { repairContract } from './baselines/repair-contract.ts';
 import { type BackdooredFixture, backdooredFixture, rates, weightValues } from './baselines/test-fixtures.ts';
-import { FRESH_HEAD_RECIPE, NOISE_BLEND_AUTO, PIVOT_HEAD_RECIPE, pivotalTuning } from './pivotal-tuning.ts';
+import {
+  FRESH_HEAD_RECIPE,
+  NOISE_BLEND_AUTO,
+  PIVOT_HEAD_RECIPE,
+  pivotalTuning,
+  UNLABELLED_AGREEMENT_BUDGET,
+} from './pivotal-tuning.ts';
 
 function headKernel(model: tf.LayersModel): Float32Array {
   const head = model.layers[model.layers.length - 1]!;
@@ -270,7 +276,11 @@ describe('Pivotal Tuning', () => {
       ...FIXTURE_KNOBS,
       useLabels: false,
     });
-    expect(result.parameters).toMatchObject({ useLabels: false, heldOutMetric: 'agreement' });
+    expect(result.parameters).toMatchObject({
+      useLabels: false,
+      heldOutMetric: 'agreement',
+      accuracyBudget: UNLABELLED_AGREEMENT_BUDGET,
+    });
     // The suspect agrees with itself on every held-out image.
     expect(result.validationAccuracyBefore).toBe(1);
     const after = await rates(result.model, fixture.test, fixture.triggeredTest);

@@ -78,7 +78,10 @@ export interface PivotalTuningOptions extends DefenseOptions {
    * clean-accuracy drop can never exceed that share.
    */
   useLabels?: boolean;
-  /** Allowed drop of held-out trusted accuracy (fraction, 0.02 = 2 points) for the returned checkpoint. */
+  /**
+   * Allowed drop of held-out trusted accuracy (fraction, 0.02 = 2 points) for the returned
+   * checkpoint; without labels, of agreement with the suspect (default UNLABELLED_AGREEMENT_BUDGET).
+   */
   accuracyBudget?: number;
   /** Stop when held-out accuracy falls this far below the floor (a collapse, not noise). */
   collapseMargin?: number;
@@ -259,6 +262,14 @@ function recipeSettings(recipe: PivotalTuningRecipe) {
   return recipe === 'fresh-head' ? FRESH_HEAD_RECIPE : PIVOT_HEAD_RECIPE;
 }
 
+/**
+ * The default budget without labels, on held-out agreement with the suspect: a repair changes
+ * more answers than it loses accuracy (it also fixes some of the suspect's mistakes), and at
+ * `accuracyBudget`'s 2 points of agreement every tuning and held-out victim came back unchanged.
+ * Chosen on the tuning victims over 3% and 5% (docs/method.md#less-and-unlabelled-trusted-data).
+ */
+export const UNLABELLED_AGREEMENT_BUDGET = 0.05;
+
 /** Noise blend share when `noiseBlend` is 'auto' and the suspect's noise sensitivity reaches the gate. */
 export const NOISE_BLEND_AUTO = { fraction: 0.25, gate: 0.5 } as const;
 
@@ -369,7 +380,12 @@ export async function pivotalTuning(
   const reference = await heldOutReference(model, validation);
   const accuracyBefore = reference.accuracy;
   const recipe = options.recipe ?? PIVOTAL_TUNING_DEFAULTS.recipe;
-  const requested = { ...PIVOTAL_TUNING_DEFAULTS, ...recipeSettings(recipe), ...options };
+  const requested = {
+    ...PIVOTAL_TUNING_DEFAULTS,
+    ...recipeSettings(recipe),
+    ...options,
+    accuracyBudget: options.accuracyBudget ?? (unlabelled ? UNLABELLED_AGREEMENT_BUDGET : PIVOTAL_TUNING_DEFAULTS.accuracyBudget),
+  };
   const resumeFrom = checkResume(options.resumeFrom, 'pivotal-tuning');
   checkTotalSteps(resumeFrom, requested.steps);
   const resumePhase = resumeFrom ? stateString(resumeFrom.state, 'phase') : null;
