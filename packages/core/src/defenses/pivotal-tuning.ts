@@ -14,9 +14,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ImageDataset } from '../datasets/image-dataset.ts';
 import { AntidoteError } from '../errors.ts';
-import { predictClasses } from '../metrics/metrics.ts';
 import { layerVariable, outputToLogits, predictBatch, splitAtPenultimate } from '../models/features.ts';
 import { assertModelFitsDataset, cloneModel } from '../models/model-io.ts';
+import { labelWithModel } from '../models/pseudo-labels.ts';
 import { createRng } from '../random.ts';
 import type { AugmentOptions } from '../training/batches.ts';
 import { trainableVariables } from '../training/train.ts';
@@ -373,7 +373,9 @@ export async function pivotalTuning(
 ): Promise<RepairResult & { finalReference?: tf.LayersModel; checkpoints: CheckpointRecord[] }> {
   const started = performance.now();
   const unlabelled = options.useLabels === false;
-  const { fit, validation } = splitTrusted(unlabelled ? await labelledBySuspect(model, trusted) : trusted, options);
+  // Without labels the suspect's own answers stand in, so the recipe tuned on labelled data applies
+  // unchanged: the pivot is right on most clean images, and where it is wrong nothing better is known.
+  const { fit, validation } = splitTrusted(unlabelled ? await labelWithModel(model, trusted) : trusted, options);
   // Checked before the copies exist, so a rejected model or checkpoint leaks nothing.
   splitAtPenultimate(model);
   assertModelFitsDataset(model, trusted);
@@ -510,16 +512,6 @@ export async function pivotalTuning(
     checkpoints,
     ...(finalReference ? { finalReference } : {}),
   };
-}
-
-/**
- * The trusted images labelled with the suspect's answers. The recipe tuned on labelled data then
- * applies unchanged: the pivot is right on most clean images, and where it is wrong nothing better
- * is known without labels.
- */
-async function labelledBySuspect(model: tf.LayersModel, trusted: ImageDataset): Promise<ImageDataset> {
-  assertModelFitsDataset(model, trusted);
-  return { ...trusted, labels: await predictClasses(model, trusted) };
 }
 
 function effectiveLambdaParam(lambdaParam: number, model: tf.LayersModel): number {
