@@ -43,6 +43,22 @@ describe('runRepair', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('splits Pivotal Tuning over compute threads: the same repair within noise, and no leaks', async () => {
+    const before = tf.memory().numTensors;
+    const options = { method: 'pivotal-tuning' as const, steps: 240, ...SMALL, evaluateEvery: 40, knownAttack: ATTACK };
+    const repair = (threads: number) => runRepair({ model: fixture.modelBytes, trusted: fixture.trustedBytes, options, threads });
+    const one = await repair(1);
+    const two = await repair(2);
+    expect(one.params.threads).toBe(1);
+    // The test process runs wasm, so the repair starts its threads.
+    expect(two.params.threads).toBe(2);
+    expect(two.outcome).toEqual({ repaired: true, reasons: [] });
+    expect(two.asrAfter).toBeLessThan(two.asrBefore! - 0.3);
+    expect(two.cdaAfter).toBeGreaterThanOrEqual(two.cdaBefore - 0.05);
+    expect(Math.abs(two.cdaAfter - one.cdaAfter)).toBeLessThan(0.05);
+    expect(tf.memory().numTensors).toBe(before);
+  }, 600_000);
+
   it('shrinks its batch to fit the memory it is given, and refuses a model one image cannot fit', async () => {
     const options = { method: 'pivotal-tuning' as const, steps: 10, ...SMALL };
     const estimates: TaskEstimate[] = [];

@@ -43,7 +43,8 @@ import {
 } from '@antidote/core/defenses';
 import { AntidoteError, throwIfAborted } from '@antidote/core/errors';
 import { type JobWork, packModelArchive, saveModelToFiles, splitAtPenultimate, unpackModelArchive } from '@antidote/core/models';
-import type { tf } from '@antidote/core/runtime';
+import { ThreadPool } from '@antidote/core/parallel';
+import { describeRuntime, type tf } from '@antidote/core/runtime';
 import {
   attackSuccess,
   callerCallback,
@@ -126,6 +127,8 @@ export interface RepairInput {
   onEstimate?: EstimateCallback;
   /** This job's share of the machine's memory (default: all of it); the batch shrinks to fit it. */
   memoryLimitBytes?: number;
+  /** Compute threads Pivotal Tuning splits each batch over (1: this thread only). */
+  threads?: number;
 }
 
 export interface RepairTaskResult {
@@ -273,6 +276,7 @@ function runDefense(
     onCheckpoint?: (c: DefenseCheckpoint) => Promise<void>;
     resumeFrom?: DefenseCheckpoint;
     inspectCheckpoint?: (model: tf.LayersModel) => Promise<Record<string, number>>;
+    pool?: ThreadPool;
   },
 ): Promise<RepairResult> {
   const tuning = {
@@ -379,6 +383,7 @@ export async function runRepair(input: RepairInput): Promise<RepairTaskResult> {
   const onCheckpoint = callerCallback(input.onCheckpoint);
   let model: tf.LayersModel | null = null;
   let repaired: tf.LayersModel | null = null;
+  let pool: ThreadPool | null = null;
   try {
     let settings = resolveOptions(input.options);
     await ensureRuntime();
@@ -443,10 +448,16 @@ export async function runRepair(input: RepairInput): Promise<RepairTaskResult> {
     const asrBefore = knownAttack && triggered ? await attackSuccess(model, triggered, knownAttack) : undefined;
     throwIfAborted(signal);
 
+    // Only Pivotal Tuning's loss is rebuilt on compute threads, and only a wasm backend (one core
+    // per instance) gains from them; native backends use every core already.
+    if ((input.threads ?? 1) > 1 && settings.method === 'pivotal-tuning' && describeRuntime()?.backend === 'wasm') {
+      pool = await ThreadPool.start({ threads: input.threads, ...(signal ? { signal } : {}) });
+    }
     let lastPhase: string | null = null;
     const result = await runDefense(model, trusted, settings, labels, {
       ...split,
       ...(signal ? { signal } : {}),
+      ...(pool ? { pool } : {}),
       onProgress: async (p) => {
         const message = p.phase !== lastPhase ? runStartMessage(p.phase, settings.cdaBudget, labels) : null;
         lastPhase = p.phase;
@@ -513,6 +524,7 @@ export async function runRepair(input: RepairInput): Promise<RepairTaskResult> {
         totalSteps: total,
         checkpointEvery: onCheckpoint ? checkpointEvery : null,
         trustedImages: trusted.labels.length,
+        threads: pool?.size ?? 1,
         estimatedSeconds: estimate.seconds,
         estimatedPeakBytes: estimate.peakBytes,
         memoryLimitBytes: memory.limitBytes,
@@ -525,5 +537,6 @@ export async function runRepair(input: RepairInput): Promise<RepairTaskResult> {
   } finally {
     repaired?.dispose();
     model?.dispose();
+    await pool?.close();
   }
 }

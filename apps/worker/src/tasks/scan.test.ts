@@ -114,17 +114,24 @@ describe('runScan', () => {
     expect(result.params.estimatedSeconds).toBe(estimate.seconds);
   });
 
-  it('inverts its classes on compute threads with the same result as on one', async () => {
+  it('splits the reference repair and the classes over compute threads, within noise of one thread', async () => {
     const scan = (threads: number) =>
       runScan({ model: fixture.modelBytes, trusted: fixture.trustedBytes, options: { ...FAST, steps: 10 }, threads });
     const one = await scan(1);
     const two = await scan(2);
+    const again = await scan(2);
     expect(one.params.threads).toBe(1);
     // The test process runs wasm, so the scan starts its threads.
     expect(two.params.threads).toBe(2);
-    expect(two.perClassScores).toEqual(one.perClassScores);
-    expect(two.score).toBe(one.score);
+    // Each thread's share of a reference-repair batch draws its own noise patches and BatchNorm
+    // statistics, so two threads give a slightly different reference, and a fixed count repeats.
+    for (const [i, score] of two.perClassScores.entries())
+      expect(Math.abs(score - (one.perClassScores[i] ?? 0))).toBeLessThan(0.15);
     expect(two.suspectedTarget).toBe(one.suspectedTarget);
+    const heldOut = (r: typeof one) => r.params.referenceValidationAccuracy as number;
+    expect(Math.abs(heldOut(two) - heldOut(one))).toBeLessThan(0.1);
+    expect(again.perClassScores).toEqual(two.perClassScores);
+    expect(heldOut(again)).toBe(heldOut(two));
   }, 600_000);
 
   it('checkpoints the reference and each class; resumed mid-scan it skips them and gives the same result', async () => {

@@ -416,6 +416,12 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
     // that never left the suspect's weights (training collapsed at once) makes every score 0.
     let referenceRun: ReferenceRunFacts;
     let referenceModel: tf.LayersModel;
+    // The reference repair splits its batches over compute threads and the classes are inverted
+    // on them independently. Only a wasm backend gains: it is one core per instance, native
+    // backends use every core already.
+    if ((input.threads ?? 1) > 1 && describeRuntime()?.backend === 'wasm') {
+      pool = await ThreadPool.start({ threads: input.threads, ...(signal ? { signal } : {}) });
+    }
     if (resume) {
       referenceModel = (await loadModelArchive(resume.reference.archive)).model;
       referenceRun = resume.reference.run;
@@ -430,6 +436,7 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
         steps: settings.repairSteps,
         ...(settings.batchSize || batchesFitted ? { batchSize: repairBatch } : {}),
         ...(signal ? { signal } : {}),
+        ...(pool ? { pool } : {}),
         onProgress: async (p) => {
           await progress.report('reference-repair', p.step / Math.max(1, p.totalSteps), {
             step: p.step,
@@ -451,11 +458,6 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
     }
     reference = referenceModel;
     const referenceUnchanged = referenceRun.steps === 0;
-    // Classes are inverted independently, so they spread over compute threads with the same
-    // scores. Only a wasm backend gains: it is one core per instance, native backends use them all.
-    if ((input.threads ?? 1) > 1 && new Set(candidates).size > 1 && describeRuntime()?.backend === 'wasm') {
-      pool = await ThreadPool.start({ threads: input.threads, ...(signal ? { signal } : {}) });
-    }
     const detection = await calibratedTriggerInversion(model, trusted, {
       ...split,
       // The scan's steps and batch apply to every shape it inverts.

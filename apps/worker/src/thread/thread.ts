@@ -67,6 +67,7 @@ async function run(): Promise<unknown> {
         ...(request.input as Parameters<typeof runRepair>[0]),
         ...hooks,
         onEstimate,
+        threads: request.threads,
         ...memoryLimit,
         onCheckpoint: (checkpoint) => call({ type: 'checkpoint', payload: checkpoint }),
       });

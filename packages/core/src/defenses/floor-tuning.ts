@@ -9,7 +9,7 @@ import { isAntidoteError, throwIfAborted } from '../errors.ts';
 import { predictClasses } from '../metrics/metrics.ts';
 import { layerVariable } from '../models/features.ts';
 import type { AugmentOptions } from '../training/batches.ts';
-import { type LossFunction, type TrainOptions, trainModel } from '../training/train.ts';
+import { type LossFunction, type ReplicaLoss, type TrainOptions, trainModel } from '../training/train.ts';
 import { type PhaseCheckpointing, resumedBestWeights, trainingCheckpointOptions } from './checkpoint.ts';
 import { type HeldOutReference, validationAccuracy } from './common.ts';
 import { compareHeldOut, type HeldOutComparison, withinBudget } from './held-out.ts';
@@ -43,6 +43,11 @@ export interface FloorTuning {
   /** Validation accuracy of the model as handed in (its weights are the first "last good" ones). */
   startAccuracy: number;
   loss: LossFunction;
+  /**
+   * How compute threads rebuild `loss` on their replicas; with it and the caller's `pool`, each
+   * step is split across the threads (no weight decay: it is added to the loss on this thread).
+   */
+  replicaLoss?: ReplicaLoss;
   updateMask?: TrainOptions['updateMask'];
   /** Seed offset so two tuning phases of one defense do not draw the same batches. */
   seedOffset?: number;
@@ -238,6 +243,9 @@ export async function tuneWithinFloor(
       seed: (options.seed + (settings.seedOffset ?? 0)) >>> 0,
       loss:
         settings.weightDecay > 0 ? withWeightDecay(settings.loss, kernelVariables(working), settings.weightDecay) : settings.loss,
+      ...(options.pool && settings.replicaLoss && !(settings.weightDecay > 0)
+        ? { pool: options.pool, replicaLoss: settings.replicaLoss }
+        : {}),
       ...(settings.updateMask ? { updateMask: settings.updateMask } : {}),
       ...trainingCheckpointOptions(settings.checkpoint, () => ({ step: lastGoodStep, accuracy, weights: lastGood })),
       signal,

@@ -14,10 +14,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ImageDataset } from '../datasets/image-dataset.ts';
 import { AntidoteError } from '../errors.ts';
-import { layerVariable, outputToLogits, predictBatch, splitAtPenultimate } from '../models/features.ts';
+import { layerVariable, splitAtPenultimate } from '../models/features.ts';
 import { assertModelFitsDataset, cloneModel } from '../models/model-io.ts';
 import { labelWithModel } from '../models/pseudo-labels.ts';
-import { createRng } from '../random.ts';
 import type { AugmentOptions } from '../training/batches.ts';
 import { trainableVariables } from '../training/train.ts';
 import {
@@ -30,8 +29,9 @@ import {
 } from './checkpoint.ts';
 import { type HeldOutReference, heldOutReference, splitTrusted } from './common.ts';
 import { type CheckpointRecord, type FloorTuningOutcome, tuneWithinFloor } from './floor-tuning.ts';
-import { blendNoise, noisePatchSeed, noiseSensitivity, stampNoisePatches } from './noise-patches.ts';
-import { classCentroids, parameterDistance, type SlolSign, slolLoss } from './slol.ts';
+import { noiseSensitivity } from './noise-patches.ts';
+import { PIVOTAL_TUNING_LOSS, type PivotalLossSettings, pivotalTuningLoss } from './pivotal-tuning-loss.ts';
+import type { SlolSign } from './slol.ts';
 import type { DefenseOptions, RepairDefense, RepairResult } from './types.ts';
 
 /**
@@ -276,42 +276,6 @@ export const NOISE_BLEND_AUTO = { fraction: 0.25, gate: 0.5 } as const;
 /** Parameter count of the CIFAR PreAct-ResNet-18 the reference code's lambda_param was tuned on. */
 export const REFERENCE_PARAMETER_COUNT = 11_173_962;
 
-function softCrossEntropy(targetLogits: tf.Tensor, logits: tf.Tensor, temperature = 1): tf.Scalar {
-  const t = (x: tf.Tensor) => (temperature === 1 ? x : tf.div(x, temperature));
-  const ce = tf.neg(tf.mean(tf.sum(tf.mul(tf.softmax(t(targetLogits)), tf.logSoftmax(t(logits))), -1)));
-  return (temperature === 1 ? ce : tf.mul(ce, temperature * temperature)) as tf.Scalar;
-}
-
-/**
- * 1 where the pivot's answer on a mixed pair (image i with image i + 1, as `mixPairs` mixes them)
- * is one of the two source labels, else 0.
- */
-function sourceLabelMask(pivotMixedLogits: tf.Tensor, labels: tf.Tensor1D): tf.Tensor1D {
-  const answer = tf.argMax(pivotMixedLogits, -1).toInt();
-  const next = tf.concat([labels.slice(1), labels.slice(0, 1)]).toInt();
-  return tf.logicalOr(tf.equal(answer, labels.toInt()), tf.equal(answer, next)).toFloat() as tf.Tensor1D;
-}
-
-/** Soft cross-entropy averaged over the images `mask` keeps (0 when it keeps none). */
-function gatedSoftCrossEntropy(targetLogits: tf.Tensor, logits: tf.Tensor, mask: tf.Tensor1D, temperature = 1): tf.Scalar {
-  const t = (x: tf.Tensor) => (temperature === 1 ? x : tf.div(x, temperature));
-  const perImage = tf.neg(tf.sum(tf.mul(tf.softmax(t(targetLogits)), tf.logSoftmax(t(logits))), -1));
-  const ce = tf.div(tf.sum(tf.mul(perImage, mask)), tf.maximum(tf.sum(mask), 1));
-  return (temperature === 1 ? ce : tf.mul(ce, temperature * temperature)) as tf.Scalar;
-}
-
-/** Each image mixed with the next one of the batch at a seeded random weight in [0, 1]. */
-function mixPairs(images: tf.Tensor4D, seed: number): tf.Tensor4D {
-  const n = images.shape[0];
-  const rng = createRng(seed ^ 0x3c6ef372);
-  const weights = tf.tensor4d(
-    Float32Array.from({ length: n }, () => rng.next()),
-    [n, 1, 1, 1],
-  );
-  const rolled = tf.concat([images.slice(1), images.slice(0, 1)]);
-  return tf.add(tf.mul(images, weights), tf.mul(rolled, tf.sub(1, weights))) as tf.Tensor4D;
-}
-
 /** The loss terms one attempt of PT trains with (a retry strengthens two of them). */
 type AttemptSettings = Required<
   Omit<
@@ -542,16 +506,10 @@ async function tuneAttempt(
   },
 ): Promise<FloorTuningOutcome> {
   const { options } = run;
-  const numClasses = fit.classNames.length;
-  const student = splitAtPenultimate(working);
-  const teacher = splitAtPenultimate(pivot);
-  // Two heads sharing weights: penultimate features and the model output, in one pass.
-  const studentTwoHeads = tf.model({ inputs: working.inputs, outputs: [student.features.outputs[0]!, working.outputs[0]!] });
-  const teacherTwoHeads = tf.model({ inputs: pivot.inputs, outputs: [teacher.features.outputs[0]!, pivot.outputs[0]!] });
   const variables = trainableVariables(working);
-  const headKernel = layerVariable(student.head, 'kernel');
-  const pivotHeadKernel = layerVariable(teacher.head, 'kernel');
-  const headBias = layerVariable(student.head, 'bias');
+  const head = splitAtPenultimate(working).head;
+  const headKernel = layerVariable(head, 'kernel');
+  const headBias = layerVariable(head, 'bias');
   const reinitializeHead = settings.headInit === 'random';
   if (reinitializeHead && headKernel) {
     tf.tidy(() => {
@@ -559,15 +517,21 @@ async function tuneAttempt(
       headBias?.assign(tf.zerosLike(headBias));
     });
   }
-
-  const pivotWeights = pivot.trainableWeights.map((w) => w.read());
-  // A re-initialised head is meant to move freely; the parameter budget anchors the rest.
-  const anchored = variables
-    .map((v, i) => ({ v, p: pivotWeights[i]! }))
-    .filter(({ v }) => !(reinitializeHead && (v === headKernel || v === headBias)));
-  const anchoredVariables = anchored.map(({ v }) => v);
-  const anchoredPivot = anchored.map(({ p }) => p);
-  const lambdaParam = effectiveLambdaParam(settings.lambdaParam, working);
+  const lossSettings: PivotalLossSettings = {
+    numClasses: fit.classNames.length,
+    seed: options.seed,
+    noisePatches: settings.noisePatches,
+    noiseBlend: settings.noiseBlend,
+    lambdaDistill: settings.lambdaDistill,
+    distillTemperature: settings.distillTemperature,
+    distillMixup: settings.distillMixup,
+    mixupGate: settings.mixupGate,
+    lambdaSlol: settings.lambdaSlol,
+    slolSign: settings.slolSign,
+    lambdaHeadShift: settings.lambdaHeadShift,
+    lambdaParam: effectiveLambdaParam(settings.lambdaParam, working),
+    reinitializeHead,
+  };
   // The suspect's own weights (not a re-initialised head) are the fallback when nothing stays in budget.
   const suspectWeights = pivot.getWeights();
   return tuneWithinFloor(
@@ -600,51 +564,9 @@ async function tuneAttempt(
       captureKeepFinal: run.captureKeepFinal,
       ...(settings.averageFrom < 1 ? { averageFrom: Math.round(settings.averageFrom * settings.steps) } : {}),
       ...(run.checkpoint ? { checkpoint: run.checkpoint } : {}),
-      loss: ({ images, labels, step }) => {
-        const patched =
-          settings.noisePatches > 0
-            ? stampNoisePatches(images, settings.noisePatches, noisePatchSeed(options.seed, step))
-            : images;
-        const seen =
-          settings.noiseBlend > 0 ? blendNoise(patched, settings.noiseBlend, noisePatchSeed(options.seed, step)) : patched;
-        const [z, output] = studentTwoHeads.apply(seen, { training: true }) as [tf.Tensor2D, tf.Tensor2D];
-        const [z0, output0] = predictBatch(teacherTwoHeads, images) as [tf.Tensor2D, tf.Tensor2D];
-        const logits = outputToLogits(output, student.outputsProbabilities);
-        const pivotLogits = outputToLogits(output0, teacher.outputsProbabilities);
-        let total = tf.losses.softmaxCrossEntropy(tf.oneHot(labels, numClasses), logits) as tf.Scalar;
-        if (settings.lambdaDistill > 0)
-          total = tf.add(
-            total,
-            tf.mul(settings.lambdaDistill, softCrossEntropy(pivotLogits, logits, settings.distillTemperature)),
-          );
-        if (settings.distillMixup > 0) {
-          const mixed = mixPairs(images, noisePatchSeed(options.seed, step));
-          const mixedLogits = outputToLogits(working.apply(mixed, { training: true }) as tf.Tensor, student.outputsProbabilities);
-          const pivotMixed = outputToLogits(predictBatch(pivot, mixed) as tf.Tensor, teacher.outputsProbabilities);
-          const mixupLoss =
-            settings.mixupGate === 'source-labels'
-              ? gatedSoftCrossEntropy(pivotMixed, mixedLogits, sourceLabelMask(pivotMixed, labels), settings.distillTemperature)
-              : softCrossEntropy(pivotMixed, mixedLogits, settings.distillTemperature);
-          total = tf.add(total, tf.mul(settings.distillMixup, mixupLoss));
-        }
-        if (settings.lambdaSlol > 0) {
-          const batchLabels = labels.dataSync() as Int32Array;
-          const { centroids, pivotCentroids, present } = classCentroids(z, z0, batchLabels, numClasses);
-          if (present.length >= 2)
-            total = tf.add(total, tf.mul(settings.lambdaSlol, slolLoss(centroids, pivotCentroids, settings.slolSign)));
-        }
-        if (settings.lambdaHeadShift !== 0 && headKernel && pivotHeadKernel) {
-          const cos = tf.div(
-            tf.sum(tf.mul(headKernel, pivotHeadKernel)),
-            tf.add(tf.mul(tf.norm(headKernel), tf.norm(pivotHeadKernel)), 1e-8),
-          );
-          total = tf.add(total, tf.mul(settings.lambdaHeadShift, cos));
-        }
-        if (lambdaParam > 0) {
-          total = tf.add(total, tf.mul(lambdaParam, parameterDistance(anchoredVariables, anchoredPivot)));
-        }
-        return total;
-      },
+      loss: pivotalTuningLoss(working, { pivot }, lossSettings),
+      // Compute threads rebuild the same loss on their replicas of the working model and pivot.
+      replicaLoss: { kind: PIVOTAL_TUNING_LOSS, settings: lossSettings, models: { pivot } },
     },
     options,
   );

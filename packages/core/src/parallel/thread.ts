@@ -4,10 +4,11 @@
  * calls by name. Calls run one at a time in arrival order.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { PIVOTAL_TUNING_LOSS, pivotalTuningReplicaLoss } from '../defenses/pivotal-tuning-loss.ts';
 import { ctiHandlers } from '../defenses/trigger-inversion/thread-handlers.ts';
 import { isAntidoteError } from '../errors.ts';
 import { initRuntime } from '../runtime/backend.ts';
-import { trainingHandlers } from '../training/thread-handlers.ts';
+import { createTrainingHandlers } from '../training/thread-handlers.ts';
 import { builtinHandlers } from './builtin-handlers.ts';
 import type { ThreadContext, ThreadHandler, ThreadHandlers } from './handler.ts';
 import type { FromThread, ThreadInit, ToThread } from './protocol.ts';
@@ -21,6 +22,7 @@ const describeError = (error: unknown) =>
     ? { code: error.code, message: error.message, details: { ...error.details } }
     : { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
 
+const trainingHandlers = createTrainingHandlers({ [PIVOTAL_TUNING_LOSS]: pivotalTuningReplicaLoss });
 const handlers = new Map<string, ThreadHandler>(Object.entries({ ...builtinHandlers, ...ctiHandlers, ...trainingHandlers }));
 const context: ThreadContext = { index: init.index, threads: init.threads, store: new Map() };
 let queue: Promise<void> = Promise.resolve();

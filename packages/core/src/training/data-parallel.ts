@@ -16,6 +16,7 @@ import * as tf from '@tensorflow/tfjs';
 import { AntidoteError } from '../errors.ts';
 import { saveModelToFiles } from '../models/model-io.ts';
 import type { ThreadPool } from '../parallel/pool.ts';
+import type { ReplicaLoss } from './train.ts';
 
 /** Where each of the model's weights lives in the shared buffers. */
 export interface ReplicaLayout {
@@ -37,12 +38,16 @@ export interface ReplicaBuffers {
 
 export const REPLICA_MODEL = 'train:model';
 export const REPLICA_SETUP = 'train:setup';
+/** Key prefix of the frozen models a replica loss reads (e.g. `train:loss-model:pivot`). */
+export const REPLICA_LOSS_MODEL = 'train:loss-model:';
 
 export interface ReplicaSetup {
   layout: ReplicaLayout;
   buffers: ReplicaBuffers;
   imageShape: [number, number, number];
   probabilities: boolean;
+  /** A custom loss the threads build with their factory `kind`; cross-entropy when null. */
+  loss: { kind: string; settings: unknown; models: string[] } | null;
 }
 
 export interface ParallelStep {
@@ -61,6 +66,7 @@ export class DataParallelTrainer {
   readonly #buffers: ReplicaBuffers;
   readonly #imageSize: number;
   readonly #maxBatch: number;
+  readonly #lossModels: string[];
 
   private constructor(pool: ThreadPool, model: tf.LayersModel, setup: ReplicaSetup, maxBatch: number) {
     this.#pool = pool;
@@ -69,13 +75,14 @@ export class DataParallelTrainer {
     this.#buffers = setup.buffers;
     this.#imageSize = setup.imageShape[0] * setup.imageShape[1] * setup.imageShape[2];
     this.#maxBatch = maxBatch;
+    this.#lossModels = setup.loss?.models ?? [];
   }
 
   /** Sends `model` to every thread and sets up the shared buffers for batches of up to `maxBatch`. */
   static async start(
     pool: ThreadPool,
     model: tf.LayersModel,
-    options: { variables: readonly tf.Variable[]; probabilities: boolean; maxBatch: number },
+    options: { variables: readonly tf.Variable[]; probabilities: boolean; maxBatch: number; loss?: ReplicaLoss },
   ): Promise<DataParallelTrainer> {
     const trained = new Set(options.variables.map((v) => v.id));
     const trainable = new Set(model.trainableWeights.map((w) => w.read().id));
@@ -106,8 +113,14 @@ export class DataParallelTrainer {
       },
       imageShape: shape,
       probabilities: options.probabilities,
+      loss: options.loss
+        ? { kind: options.loss.kind, settings: options.loss.settings, models: Object.keys(options.loss.models ?? {}) }
+        : null,
     };
     await pool.loadModel(REPLICA_MODEL, await saveModelToFiles(model));
+    for (const [name, frozen] of Object.entries(options.loss?.models ?? {})) {
+      await pool.loadModel(REPLICA_LOSS_MODEL + name, await saveModelToFiles(frozen));
+    }
     await pool.broadcast('put', { key: REPLICA_SETUP, value: setup });
     return new DataParallelTrainer(pool, model, setup, options.maxBatch);
   }
@@ -166,6 +179,7 @@ export class DataParallelTrainer {
 
   /** Releases the replicas (the pool keeps running). */
   async dispose(): Promise<void> {
-    if (this.#pool.running) await this.#pool.broadcast('drop', { keys: [REPLICA_MODEL, REPLICA_SETUP] });
+    const lossModels = this.#lossModels.map((name) => REPLICA_LOSS_MODEL + name);
+    if (this.#pool.running) await this.#pool.broadcast('drop', { keys: [REPLICA_MODEL, REPLICA_SETUP, ...lossModels] });
   }
 }

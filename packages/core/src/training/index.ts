@@ -4,6 +4,7 @@ export {
   type LossFunction,
   type OptimizerName,
   type OptimizerOptions,
+  type ReplicaLoss,
   type TrainingCheckpoint,
   type TrainingProgress,
   type TrainOptions,

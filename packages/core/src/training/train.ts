@@ -53,7 +53,19 @@ export type LossFunction = (context: {
   images: tf.Tensor4D;
   labels: tf.Tensor1D;
   step: number;
+  /** Index in the step's batch of the first image here (a compute thread's share); 0 when whole. */
+  batchOffset?: number;
 }) => tf.Scalar;
+
+/**
+ * A custom loss that compute threads can rebuild on their replicas: the name of a factory their
+ * handlers know (training/thread-handlers.ts), its plain settings, and the frozen models it reads.
+ */
+export interface ReplicaLoss {
+  kind: string;
+  settings: unknown;
+  models?: Readonly<Record<string, tf.LayersModel>>;
+}
 
 /** Lets an attack or defense rewrite a batch before it becomes tensors (e.g. inject triggered samples). */
 export type BatchHook = (
@@ -81,10 +93,12 @@ export interface TrainOptions extends OptimizerOptions {
   /** Variables to train; defaults to the model's trainable weights. */
   variables?: tf.Variable[];
   /**
-   * Compute threads to split each batch over (data-parallel; see data-parallel.ts). The default
-   * loss only: a custom `loss` is a closure no thread can run, so it trains on this thread.
+   * Compute threads to split each batch over (data-parallel; see data-parallel.ts). A custom
+   * `loss` is a closure no thread can run: it trains on this thread unless `replicaLoss` says how
+   * the threads build the same loss.
    */
   pool?: ThreadPool;
+  replicaLoss?: ReplicaLoss;
   signal?: AbortSignal;
   onProgress?: (progress: TrainingProgress) => void | Promise<void>;
   progressEvery?: number;
@@ -212,10 +226,11 @@ export async function trainModel(model: tf.LayersModel, dataset: ImageDataset, o
   }
 
   const parallel =
-    options.pool?.running && !options.loss
+    options.pool?.running && (!options.loss || options.replicaLoss)
       ? await DataParallelTrainer.start(options.pool, model, {
           variables,
           probabilities: outputsProbabilities(model),
+          ...(options.loss && options.replicaLoss ? { loss: options.replicaLoss } : {}),
           // A batch hook may add images (e.g. triggered copies) to a batch.
           maxBatch: 2 * options.batchSize,
         })

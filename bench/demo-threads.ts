@@ -1,0 +1,165 @@
+/**
+ * The `npm start` demo's scan + repair (its victim, trusted set and Pivotal-Tuning steps) through
+ * the worker's own tasks, on 1 and on 2 compute threads per job, side by side in one run: each
+ * configuration in a process of its own (so peak RSS is its own), alternating, `--rounds` times.
+ *
+ * usage: npm run bench:demo-threads -- [--rounds N] [--threads 1,2] [--cache DIR]
+ */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { exportImageArchive, loadBuiltinDataset } from '@antidote/core/datasets';
+import { DEMO_PT_STEPS, DEMO_VICTIM, demoData, trainLabModel } from '@antidote/core/lab';
+import { packModelArchive, saveModelToFiles } from '@antidote/core/models';
+import { initRuntime } from '@antidote/core/runtime';
+import { runRepair, runScan } from '@antidote/worker/tasks';
+import { option } from './cli-args.ts';
+import { cpuInfo } from './machine.ts';
+import { loadCachedModel, saveCachedModel } from './victims.ts';
+
+const cache = path.resolve(option('--cache', path.join(import.meta.dirname, '.cache', 'demo-victim')));
+const knownAttack = { name: 'badnets', targetClass: DEMO_VICTIM.targetClass };
+
+interface Measured {
+  threads: number;
+  scanSeconds: number;
+  repairSeconds: number;
+  totalSeconds: number;
+  scanScore: number;
+  scanVerdict: string;
+  repaired: boolean;
+  repairCdaDrop: number;
+  repairAsrAfter: number | null;
+  peakRssMb: number;
+  loadAverage: number;
+}
+
+async function demoInputs() {
+  await initRuntime({ backend: 'wasm' });
+  const { train, test } = loadBuiltinDataset('fashion-mnist');
+  const { victimTrain, trusted } = demoData(train, test);
+  let model = (await loadCachedModel(cache))?.model;
+  if (!model) {
+    const lab = await trainLabModel({
+      train: victimTrain,
+      test: trusted,
+      attack: {
+        name: 'badnets',
+        poisonCount: DEMO_VICTIM.poisonCount,
+        targetClass: DEMO_VICTIM.targetClass,
+        seed: DEMO_VICTIM.seed,
+      },
+      recipe: { epochs: DEMO_VICTIM.epochs, seed: DEMO_VICTIM.seed },
+    });
+    model = lab.model;
+    await saveCachedModel(cache, model);
+  }
+  const inputs = { model: packModelArchive(await saveModelToFiles(model)), trusted: exportImageArchive(trusted) };
+  model.dispose();
+  return inputs;
+}
+
+/** One scan + repair on `threads` compute threads, in this process. */
+async function runOnce(threads: number): Promise<Measured> {
+  const { model, trusted } = await demoInputs();
+  const t0 = performance.now();
+  const scan = await runScan({ model, trusted, options: { knownAttack, repairSteps: DEMO_PT_STEPS }, threads });
+  const t1 = performance.now();
+  const repair = await runRepair({
+    model,
+    trusted,
+    options: { method: 'pivotal-tuning', steps: DEMO_PT_STEPS, knownAttack },
+    threads,
+  });
+  const t2 = performance.now();
+  return {
+    threads,
+    scanSeconds: (t1 - t0) / 1000,
+    repairSeconds: (t2 - t1) / 1000,
+    totalSeconds: (t2 - t0) / 1000,
+    scanScore: scan.score,
+    scanVerdict: scan.verdict,
+    repaired: repair.outcome.repaired,
+    repairCdaDrop: repair.cdaBefore - repair.cdaAfter,
+    repairAsrAfter: repair.asrAfter ?? null,
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    loadAverage: Number((os.loadavg()[0] ?? 0).toFixed(2)),
+  };
+}
+
+const child = option('--run', '');
+if (child) {
+  console.log(JSON.stringify(await runOnce(Number(child))));
+  process.exit(0);
+}
+
+const rounds = Number(option('--rounds', '1'));
+const threadCounts = option('--threads', '1,2').split(',').map(Number);
+// Train (or load) the victim once before timing anything.
+await demoInputs();
+const rows: Measured[] = [];
+const started = Date.now();
+for (let round = 0; round < rounds; round++) {
+  // Alternate the order between rounds so a drift in the machine's pace hits both sides.
+  const order = round % 2 === 0 ? threadCounts : [...threadCounts].reverse();
+  for (const threads of order) {
+    process.stderr.write(`  round ${round + 1}: ${threads} thread(s) ...`);
+    const out = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', import.meta.filename, '--run', String(threads), '--cache', cache],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
+    const row = JSON.parse(out.trim().split('\n').pop() ?? '{}') as Measured;
+    process.stderr.write(` ${row.totalSeconds.toFixed(0)} s\n`);
+    rows.push(row);
+  }
+}
+const mean = (threads: number, key: 'scanSeconds' | 'repairSeconds' | 'totalSeconds') => {
+  const values = rows.filter((r) => r.threads === threads).map((r) => r[key]);
+  return values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+};
+const base = Math.min(...threadCounts);
+const speedups = threadCounts
+  .filter((t) => t !== base)
+  .map((threads) => ({
+    threads,
+    scan: Number((mean(base, 'scanSeconds') / mean(threads, 'scanSeconds')).toFixed(2)),
+    repair: Number((mean(base, 'repairSeconds') / mean(threads, 'repairSeconds')).toFixed(2)),
+    total: Number((mean(base, 'totalSeconds') / mean(threads, 'totalSeconds')).toFixed(2)),
+  }));
+const result = {
+  createdAt: new Date().toISOString(),
+  machine: cpuInfo(),
+  demo: { ptSteps: DEMO_PT_STEPS, victim: DEMO_VICTIM, trustedImages: 600 },
+  wallSeconds: Math.round((Date.now() - started) / 1000),
+  rows,
+  speedups,
+};
+const out = path.join(import.meta.dirname, 'results');
+writeFileSync(path.join(out, 'demo-threads.json'), `${JSON.stringify(result, null, 2)}\n`);
+const f = (n: number, d = 1) => n.toFixed(d);
+const md = [
+  `# bench:demo-threads (${result.createdAt})`,
+  '',
+  `Machine: ${result.machine.cpuModel}, ${result.machine.cpus} cores, Node ${result.machine.node}. The \`npm start\` demo's scan and Pivotal Tuning repair (${DEMO_PT_STEPS} steps each, 600 trusted images, known attack BadNets) through the worker's tasks, each configuration in its own process, alternating; ${result.wallSeconds} s in all.`,
+  '',
+  '| threads | scan s | repair s | scan + repair s | scan score | verdict | repaired | CDA drop (held out) | ASR after (held out) | peak RSS MB | load avg |',
+  '|---|---|---|---|---|---|---|---|---|---|---|',
+  ...rows.map(
+    (r) =>
+      `| ${r.threads} | ${f(r.scanSeconds)} | ${f(r.repairSeconds)} | ${f(r.totalSeconds)} | ${f(r.scanScore, 3)} | ${r.scanVerdict} | ${r.repaired ? 'yes' : 'no'} | ${f(r.repairCdaDrop * 100)} pts | ${r.repairAsrAfter === null ? '-' : `${f(r.repairAsrAfter * 100)}%`} | ${r.peakRssMb} | ${r.loadAverage} |`,
+  ),
+  '',
+  ...speedups.map(
+    (s) =>
+      `- ${s.threads} threads vs ${base}: scan ${s.scan}x, repair ${s.repair}x, scan + repair **${s.total}x** (means over rounds).`,
+  ),
+  '',
+];
+writeFileSync(path.join(out, 'demo-threads.md'), md.join('\n'));
+console.log(md.join('\n'));
