@@ -33,6 +33,28 @@ interface Measured {
   repairAsrAfter: number | null;
   peakRssMb: number;
   loadAverage: number;
+  /** Seconds from each progress phase's first event to the next phase's, scan then repair. */
+  phaseSeconds: Record<string, number>;
+}
+
+/** A progress sink that times phases (prefixed with the task) from one event to the next. */
+function phaseClock(phaseSeconds: Record<string, number>) {
+  let current: { key: string; since: number } | null = null;
+  const close = () => {
+    if (current) phaseSeconds[current.key] = (phaseSeconds[current.key] ?? 0) + (performance.now() - current.since) / 1000;
+  };
+  return {
+    sink: (task: string) => (event: { phase: string }) => {
+      const key = `${task}:${event.phase}`;
+      if (current?.key === key) return;
+      close();
+      current = { key, since: performance.now() };
+    },
+    stop: () => {
+      close();
+      current = null;
+    },
+  };
 }
 
 async function demoInputs() {
@@ -63,15 +85,26 @@ async function demoInputs() {
 /** One scan + repair on `threads` compute threads, in this process. */
 async function runOnce(threads: number): Promise<Measured> {
   const { model, trusted } = await demoInputs();
+  const phaseSeconds: Record<string, number> = {};
+  const clock = phaseClock(phaseSeconds);
   const t0 = performance.now();
-  const scan = await runScan({ model, trusted, options: { knownAttack, repairSteps: DEMO_PT_STEPS }, threads });
+  const scan = await runScan({
+    model,
+    trusted,
+    options: { knownAttack, repairSteps: DEMO_PT_STEPS },
+    threads,
+    onProgress: clock.sink('scan'),
+  });
+  clock.stop();
   const t1 = performance.now();
   const repair = await runRepair({
     model,
     trusted,
     options: { method: 'pivotal-tuning', steps: DEMO_PT_STEPS, knownAttack },
     threads,
+    onProgress: clock.sink('repair'),
   });
+  clock.stop();
   const t2 = performance.now();
   return {
     threads,
@@ -85,6 +118,7 @@ async function runOnce(threads: number): Promise<Measured> {
     repairAsrAfter: repair.asrAfter ?? null,
     peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     loadAverage: Number((os.loadavg()[0] ?? 0).toFixed(2)),
+    phaseSeconds: Object.fromEntries(Object.entries(phaseSeconds).map(([k, v]) => [k, Number(v.toFixed(1))])),
   };
 }
 

@@ -26,6 +26,7 @@ import {
 import { createLabAttack, type LabAttackName, trainLabModel } from '@antidote/core/lab';
 import { evaluateAttack, evaluateClean } from '@antidote/core/metrics';
 import type { Architecture } from '@antidote/core/models';
+import { ThreadPool } from '@antidote/core/parallel';
 import { initRuntime } from '@antidote/core/runtime';
 import type * as tf from '@tensorflow/tfjs';
 import { loadCachedModel, saveCachedModel, victimCacheKey, victimSplit } from './victims.ts';
@@ -58,6 +59,8 @@ export interface EfficacyJob {
    * changes only a defense can load the victim an earlier run trained instead of training it again.
    */
   victimCache?: string;
+  /** Compute threads for Pivotal Tuning and CTI (data-parallel steps, classes); 1 when absent. */
+  threads?: number;
 }
 
 const job = JSON.parse(process.argv[2] ?? '{}') as EfficacyJob;
@@ -110,7 +113,9 @@ const before = await measure(lab.model);
 const repair: Record<string, unknown>[] = [
   { defense: 'none', cdaBefore: before.cda, asrBefore: before.asr, cdaAfter: before.cda, asrAfter: before.asr, seconds: 0 },
 ];
-const options: DefenseOptions = { seed: job.seed };
+// The baselines train with losses no compute thread rebuilds, so only PT and CTI use the pool.
+const pool = (job.threads ?? 1) > 1 ? await ThreadPool.start({ threads: job.threads }) : null;
+const options: DefenseOptions = { seed: job.seed, ...(pool ? { pool } : {}) };
 // Neural Cleanse's repair starts with exactly the detection its detector runs (same seed and
 // options), so a job that runs both keeps that detection instead of reversing triggers twice.
 let neuralCleanseDetection: NeuralCleanseDetection | null = null;
@@ -162,6 +167,7 @@ for (const name of job.detectors) {
   if (name === 'cti') {
     const r = await calibratedTriggerInversion(lab.model, trusted, {
       seed: job.seed,
+      ...(pool ? { pool } : {}),
       ...(job.ctiFamilies ? { triggerFamilies: job.ctiFamilies } : {}),
       ...(job.ctiCombine ? { combine: job.ctiCombine } : {}),
       ...job.ctiOptions,
@@ -217,6 +223,7 @@ for (const name of job.detectors) {
   }
 }
 lab.model.dispose();
+await pool?.close();
 process.stdout.write(
   `${JSON.stringify({ job, trainSeconds, trustedImages: trusted.labels.length, poisonedImages: lab.poisonedImages, victimCached: lab.cached, before, repair, detection, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`,
 );

@@ -38,7 +38,10 @@ const seeds = Number(option('--seeds', quick ? '1' : '3'));
 // seeds 2-3 with Pivotal Tuning only) without repeating a victim.
 const firstSeed = Number(option('--first-seed', '1'));
 const detectionModels = Number(option('--detection-models', quick ? '1' : '5'));
-const workers = Number(option('--workers', '2'));
+// Compute threads per job (data-parallel Pivotal Tuning, CTI's reference repair and classes);
+// jobs then run cores / threads at a time unless --workers says otherwise.
+const threads = Number(option('--threads', '1'));
+const workers = Number(option('--workers', String(Math.max(1, Math.floor(2 / threads)))));
 const attacks = option(
   '--attacks',
   quick
@@ -110,6 +113,7 @@ const base = {
   // The defender's clean data as a share of the training set (the paper's 1%; less for the data curve).
   trustedFraction: Number(option('--trusted-fraction', '0.01')),
   testImages: quick ? 2000 : null,
+  ...(threads > 1 ? { threads } : {}),
 };
 
 const victimOf = (attack: string) => ({

@@ -428,11 +428,16 @@ export async function runRepair(input: RepairInput): Promise<RepairTaskResult> {
     // Each training step: the student on its batch (and, in Pivotal Tuning and NAD, a mixed copy)
     // with a teacher predicting the same images; a first run only (retries are not foreseeable).
     const distils = settings.method === 'pivotal-tuning' || settings.method === 'nad';
+    // Only Pivotal Tuning's loss is rebuilt on compute threads, and only a wasm backend (one core
+    // per instance) gains from them; native backends use every core already.
+    const threads =
+      settings.method === 'pivotal-tuning' && describeRuntime()?.backend === 'wasm' ? Math.max(1, input.threads ?? 1) : 1;
     const workAt = (batch: number): JobWork => ({
       trainPasses: left * batch * (distils ? 2 : 1),
       inferPasses: (distils ? left * batch * 2 : 0) + evaluations + 2 * validation.labels.length,
       peakBatch: batch * (distils ? 2 : 1),
       models: distils ? 3 : 2,
+      threads,
     });
     const requestedBatch = Math.min(settings.batchSize ?? 128, fit.labels.length);
     const memory = fitToMemory(model, workAt(requestedBatch), jobMemoryLimit(input.memoryLimitBytes));
@@ -448,11 +453,7 @@ export async function runRepair(input: RepairInput): Promise<RepairTaskResult> {
     const asrBefore = knownAttack && triggered ? await attackSuccess(model, triggered, knownAttack) : undefined;
     throwIfAborted(signal);
 
-    // Only Pivotal Tuning's loss is rebuilt on compute threads, and only a wasm backend (one core
-    // per instance) gains from them; native backends use every core already.
-    if ((input.threads ?? 1) > 1 && settings.method === 'pivotal-tuning' && describeRuntime()?.backend === 'wasm') {
-      pool = await ThreadPool.start({ threads: input.threads, ...(signal ? { signal } : {}) });
-    }
+    if (threads > 1) pool = await ThreadPool.start({ threads, ...(signal ? { signal } : {}) });
     let lastPhase: string | null = null;
     const result = await runDefense(model, trusted, settings, labels, {
       ...split,

@@ -160,7 +160,7 @@ export interface ScanInput {
   onProgress?: ProgressCallback;
   /** Awaited with the job's time and memory estimate before the long work starts. */
   onEstimate?: EstimateCallback;
-  /** Compute threads to invert classes on (1: this thread only). */
+  /** Compute threads for the reference repair's batches and the classes' inversions (1: this thread only). */
   threads?: number;
   /** This job's share of the machine's memory (default: all of it); batches shrink to fit it. */
   memoryLimitBytes?: number;
@@ -368,6 +368,10 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
     // forward and backward on each family's batch, then both scoring the held-out images.
     const imagesPerClass = (batchOf: (family: TriggerFamily) => number) =>
       settings.triggerFamilies.reduce((n, f) => n + settings.steps * batchOf(f), 0);
+    // The reference repair splits its batches over compute threads and the classes are inverted
+    // on them independently. Only a wasm backend gains: it is one core per instance, native
+    // backends use every core already.
+    const threads = describeRuntime()?.backend === 'wasm' ? Math.max(1, input.threads ?? 1) : 1;
     const workAt = (repairBatch: number, batchOf: (family: TriggerFamily) => number): JobWork => {
       const inversionImages = classes * imagesPerClass(batchOf);
       return {
@@ -378,6 +382,7 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
           (1 + 2 * classes * settings.triggerFamilies.length) * heldOut,
         peakBatch: Math.max(2 * repairBatch, ...settings.triggerFamilies.map(batchOf)),
         models: 3,
+        threads,
       };
     };
     const memory = fitToMemory(model, workAt(requestedRepairBatch, requestedBatchOf), jobMemoryLimit(input.memoryLimitBytes));
@@ -416,12 +421,7 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
     // that never left the suspect's weights (training collapsed at once) makes every score 0.
     let referenceRun: ReferenceRunFacts;
     let referenceModel: tf.LayersModel;
-    // The reference repair splits its batches over compute threads and the classes are inverted
-    // on them independently. Only a wasm backend gains: it is one core per instance, native
-    // backends use every core already.
-    if ((input.threads ?? 1) > 1 && describeRuntime()?.backend === 'wasm') {
-      pool = await ThreadPool.start({ threads: input.threads, ...(signal ? { signal } : {}) });
-    }
+    if (threads > 1) pool = await ThreadPool.start({ threads, ...(signal ? { signal } : {}) });
     if (resume) {
       referenceModel = (await loadModelArchive(resume.reference.archive)).model;
       referenceRun = resume.reference.run;

@@ -1,7 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initRuntime } from '../runtime/backend.ts';
-import { estimateJob, largestFittingBatch, measureTrainThroughput, modelCost, RUNTIME_BASE_BYTES } from './estimate.ts';
+import {
+  estimateJob,
+  largestFittingBatch,
+  measureTrainThroughput,
+  modelCost,
+  RUNTIME_BASE_BYTES,
+  threadSpeedup,
+} from './estimate.ts';
 
 function convBn(): tf.LayersModel {
   const input = tf.input({ shape: [8, 8, 3] });
@@ -47,6 +54,19 @@ describe('job estimates', () => {
     expect(estimate.flops).toBe(1e9 * (300 + 50));
     expect(estimate.seconds).toBeCloseTo(35, 10);
     expect(estimate.peakBytes).toBe(RUNTIME_BASE_BYTES + 4 * 1e6 * 3 * 4 + 4 * 1e6 * 8 * 2 * 2);
+  });
+
+  it('shares the time among compute threads and adds a runtime and replicas per thread to the memory', () => {
+    const cost = { forwardFlops: 1e9, activationFloats: 1e6, paramFloats: 1e6 };
+    const work = { trainPasses: 100, inferPasses: 50, peakBatch: 8, models: 3 };
+    const one = estimateJob(cost, work, 1e10);
+    const two = estimateJob(cost, { ...work, threads: 2 }, 1e10);
+    expect(threadSpeedup(1)).toBe(1);
+    expect(threadSpeedup(2)).toBeGreaterThan(1.5);
+    expect(threadSpeedup(2)).toBeLessThan(2);
+    expect(two.seconds).toBeCloseTo(one.seconds / threadSpeedup(2), 10);
+    expect(two.peakBytes).toBe(one.peakBytes + 2 * (RUNTIME_BASE_BYTES + 4 * 1e6 * 3 * 4));
+    expect(estimateJob(cost, { ...work, threads: 1 }, 1e10)).toEqual(one);
   });
 
   it('shrinks the batch to the largest that fits a memory limit, and says when none does', () => {

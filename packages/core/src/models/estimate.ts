@@ -71,6 +71,11 @@ export interface JobWork {
   peakBatch: number;
   /** Models held at once (suspect, reference, teacher ...). */
   models: number;
+  /**
+   * Compute threads the job spreads its training and inversion over (1 when absent): each runs
+   * its own runtime with replicas of the models, and they share the work's time.
+   */
+  threads?: number;
 }
 
 export interface JobEstimate {
@@ -79,6 +84,17 @@ export interface JobEstimate {
   flops: number;
   /** Training FLOP/s the time is based on. */
   flopsPerSecond: number;
+}
+
+/**
+ * Share of an extra compute thread's core a job gains, measured end to end on the demo's scan +
+ * repair and on data-parallel training steps (docs/benchmarks.md#engine-npm-run-benchengine).
+ */
+export const THREAD_EFFICIENCY = 0.5;
+
+/** How many times faster `threads` compute threads run a job than one. */
+export function threadSpeedup(threads: number): number {
+  return 1 + Math.max(0, threads - 1) * THREAD_EFFICIENCY;
 }
 
 /** Memory of the process and the runtime before any model (wasm heap, code, thread). */
@@ -90,9 +106,13 @@ export function estimateJob(cost: ModelCost, work: JobWork, flopsPerSecond: numb
   // the backward pass plus their gradients, for two models at once (suspect and reference).
   const weights = 4 * cost.paramFloats * work.models * 4;
   const activations = 4 * cost.activationFloats * work.peakBatch * 2 * Math.min(2, work.models);
+  const threads = Math.max(1, Math.floor(work.threads ?? 1));
+  // Compute threads each hold a runtime and the models' replicas; their shares of a batch keep no
+  // more activations in all than the batch on one thread, counted above.
+  const threadBytes = threads > 1 ? threads * (RUNTIME_BASE_BYTES + weights) : 0;
   return {
-    seconds: flops / Math.max(1, flopsPerSecond),
-    peakBytes: RUNTIME_BASE_BYTES + weights + activations,
+    seconds: flops / Math.max(1, flopsPerSecond * threadSpeedup(threads)),
+    peakBytes: RUNTIME_BASE_BYTES + weights + activations + threadBytes,
     flops,
     flopsPerSecond,
   };

@@ -88,6 +88,8 @@ export async function calibratedTriggerInversion(
         ...options.repairOptions,
         seed: options.seed,
         ...(options.signal ? { signal: options.signal } : {}),
+        // The reference repair's batches split over the same threads as the classes.
+        ...(options.pool ? { pool: options.pool } : {}),
         onProgress: (p) => options.onProgress?.({ ...p, phase: 'repair' }),
       })
     ).model;
