@@ -13,7 +13,7 @@ const trainingTests = [
   'packages/core/src/defenses/checkpoint.test.ts',
   'packages/core/src/defenses/head-probe.test.ts',
   'packages/core/src/defenses/pivotal-tuning.test.ts',
-  'packages/core/src/defenses/pivotal-tuning-parallel.test.ts',
+  'packages/core/src/defenses/parallel.test.ts',
   'packages/core/src/defenses/slol.test.ts',
   'packages/core/src/defenses/trigger-inversion/**/*.test.ts',
   'packages/core/src/defenses/baselines/fine-pruning.test.ts',

@@ -113,7 +113,8 @@ const before = await measure(lab.model);
 const repair: Record<string, unknown>[] = [
   { defense: 'none', cdaBefore: before.cda, asrBefore: before.asr, cdaAfter: before.cda, asrAfter: before.asr, seconds: 0 },
 ];
-// The baselines train with losses no compute thread rebuilds, so only PT and CTI use the pool.
+// PT, CTI and the cross-entropy baselines split their batches over the pool; NAD's student and
+// Neural Cleanse's unlearning train on this thread.
 const pool = (job.threads ?? 1) > 1 ? await ThreadPool.start({ threads: job.threads }) : null;
 const options: DefenseOptions = { seed: job.seed, ...(pool ? { pool } : {}) };
 // Neural Cleanse's repair starts with exactly the detection its detector runs (same seed and

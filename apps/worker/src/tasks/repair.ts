@@ -127,7 +127,7 @@ export interface RepairInput {
   onEstimate?: EstimateCallback;
   /** This job's share of the machine's memory (default: all of it); the batch shrinks to fit it. */
   memoryLimitBytes?: number;
-  /** Compute threads Pivotal Tuning splits each batch over (1: this thread only). */
+  /** Compute threads each training batch is split over (1: this thread only). */
   threads?: number;
 }
 
@@ -428,10 +428,10 @@ export async function runRepair(input: RepairInput): Promise<RepairTaskResult> {
     // Each training step: the student on its batch (and, in Pivotal Tuning and NAD, a mixed copy)
     // with a teacher predicting the same images; a first run only (retries are not foreseeable).
     const distils = settings.method === 'pivotal-tuning' || settings.method === 'nad';
-    // Only Pivotal Tuning's loss is rebuilt on compute threads, and only a wasm backend (one core
-    // per instance) gains from them; native backends use every core already.
+    // Neural Cleanse's unlearning loss is not rebuilt on compute threads (NAD's student is not
+    // either; its teacher is), and only a wasm backend (one core per instance) gains from them.
     const threads =
-      settings.method === 'pivotal-tuning' && describeRuntime()?.backend === 'wasm' ? Math.max(1, input.threads ?? 1) : 1;
+      settings.method !== 'neural-cleanse' && describeRuntime()?.backend === 'wasm' ? Math.max(1, input.threads ?? 1) : 1;
     const workAt = (batch: number): JobWork => ({
       trainPasses: left * batch * (distils ? 2 : 1),
       inferPasses: (distils ? left * batch * 2 : 0) + evaluations + 2 * validation.labels.length,

@@ -10,6 +10,7 @@ import { predictClasses } from '../metrics/metrics.ts';
 import { layerVariable } from '../models/features.ts';
 import type { AugmentOptions } from '../training/batches.ts';
 import { type LossFunction, type ReplicaLoss, type TrainOptions, trainModel } from '../training/train.ts';
+import { kernelVariables, withWeightDecay } from '../training/weight-decay.ts';
 import { type PhaseCheckpointing, resumedBestWeights, trainingCheckpointOptions } from './checkpoint.ts';
 import { type HeldOutReference, validationAccuracy } from './common.ts';
 import { compareHeldOut, type HeldOutComparison, withinBudget } from './held-out.ts';
@@ -44,8 +45,8 @@ export interface FloorTuning {
   startAccuracy: number;
   loss: LossFunction;
   /**
-   * How compute threads rebuild `loss` on their replicas; with it and the caller's `pool`, each
-   * step is split across the threads (no weight decay: it is added to the loss on this thread).
+   * How compute threads rebuild `loss` (without the weight decay, which is added here and there
+   * alike); with it and the caller's `pool`, each step is split across the threads.
    */
   replicaLoss?: ReplicaLoss;
   updateMask?: TrainOptions['updateMask'];
@@ -139,26 +140,6 @@ function isDivergence(error: unknown): boolean {
   return isAntidoteError(error, 'INVALID_INPUT') && /diverged/.test(error.message);
 }
 
-/** Kernels of every layer (the weights L2 decay applies to; biases and BN parameters are left alone). */
-export function kernelVariables(model: tf.LayersModel): tf.Variable[] {
-  return model.layers.flatMap((layer) => {
-    const kernel = layerVariable(layer, 'kernel');
-    return kernel ? [kernel] : [];
-  });
-}
-
-/**
- * Adds (decay / 2) * sum(kernel^2) to the loss, whose gradient is the usual decay * kernel.
- * trainModel's own `weightDecay` finds kernels by `name`, which no longer ends in "kernel" once a
- * model has been cloned (`kernel_1`), so on the working copies the defenses train it would be a no-op.
- */
-export function withWeightDecay(loss: LossFunction, kernels: readonly tf.Variable[], decay: number): LossFunction {
-  return (context) => {
-    const penalty = tf.addN(kernels.map((k) => tf.sum(tf.square(k))));
-    return tf.add(loss(context), tf.mul(decay / 2, penalty)) as tf.Scalar;
-  };
-}
-
 /**
  * SGD (Nesterov momentum) training of `working` in place, evaluated on `validation` every
  * `evaluateEvery` steps. The result is the LATEST checkpoint at or above the floor (the suspect's
@@ -243,8 +224,12 @@ export async function tuneWithinFloor(
       seed: (options.seed + (settings.seedOffset ?? 0)) >>> 0,
       loss:
         settings.weightDecay > 0 ? withWeightDecay(settings.loss, kernelVariables(working), settings.weightDecay) : settings.loss,
-      ...(options.pool && settings.replicaLoss && !(settings.weightDecay > 0)
-        ? { pool: options.pool, replicaLoss: settings.replicaLoss }
+      ...(options.pool && settings.replicaLoss
+        ? {
+            pool: options.pool,
+            replicaLoss:
+              settings.weightDecay > 0 ? { ...settings.replicaLoss, weightDecay: settings.weightDecay } : settings.replicaLoss,
+          }
         : {}),
       ...(settings.updateMask ? { updateMask: settings.updateMask } : {}),
       ...trainingCheckpointOptions(settings.checkpoint, () => ({ step: lastGoodStep, accuracy, weights: lastGood })),

@@ -40,9 +40,10 @@ export interface DefenseOptions extends CheckpointOptions {
   /** Figures about each evaluated checkpoint of a repair (e.g. a known attack's success), kept in `checkpoints`. */
   inspectCheckpoint?: CheckpointInspector;
   /**
-   * Compute threads to spread work over: Pivotal Tuning's batches (data-parallel) and CTI's
-   * classes; the baselines' losses are not rebuilt on threads, so they run here. Start the pool
-   * with the job's signal so a cancel stops its threads. Without one, everything runs on this thread.
+   * Compute threads to spread work over: training batches (data-parallel; Pivotal Tuning and the
+   * cross-entropy baselines, not NAD's student or Neural Cleanse's unlearning) and CTI's classes.
+   * Start the pool with the job's signal so a cancel stops its threads. Without one, everything
+   * runs on this thread.
    */
   pool?: ThreadPool;
 }

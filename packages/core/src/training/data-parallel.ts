@@ -47,7 +47,7 @@ export interface ReplicaSetup {
   imageShape: [number, number, number];
   probabilities: boolean;
   /** A custom loss the threads build with their factory `kind`; cross-entropy when null. */
-  loss: { kind: string; settings: unknown; models: string[] } | null;
+  loss: { kind: string; settings: unknown; models: string[]; weightDecay: number } | null;
 }
 
 export interface ParallelStep {
@@ -114,7 +114,12 @@ export class DataParallelTrainer {
       imageShape: shape,
       probabilities: options.probabilities,
       loss: options.loss
-        ? { kind: options.loss.kind, settings: options.loss.settings, models: Object.keys(options.loss.models ?? {}) }
+        ? {
+            kind: options.loss.kind,
+            settings: options.loss.settings,
+            models: Object.keys(options.loss.models ?? {}),
+            weightDecay: options.loss.weightDecay ?? 0,
+          }
         : null,
     };
     await pool.loadModel(REPLICA_MODEL, await saveModelToFiles(model));

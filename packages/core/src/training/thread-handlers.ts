@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 import { AntidoteError } from '../errors.ts';
 import type { ThreadContext, ThreadHandlers } from '../parallel/handler.ts';
 import { REPLICA_LOSS_MODEL, REPLICA_MODEL, REPLICA_SETUP, type ReplicaSetup } from './data-parallel.ts';
-import { crossEntropy, type LossFunction } from './train.ts';
+import { CROSS_ENTROPY_REPLICA_LOSS, crossEntropy, type LossFunction } from './train.ts';
+import { kernelVariables, withWeightDecay } from './weight-decay.ts';
 
 /** Builds a replica loss (see ReplicaLoss) from the replica, the loss's frozen models and its settings. */
 // biome-ignore lint/suspicious/noExplicitAny: each factory declares its own settings type
@@ -21,7 +22,7 @@ function replicaLoss(
   const cached = store.get(LOSS_CACHE) as { setup: ReplicaSetup; model: tf.LayersModel; loss: LossFunction } | undefined;
   if (cached && cached.setup === setup && cached.model === model) return cached.loss;
   let loss: LossFunction;
-  if (!setup.loss) {
+  if (!setup.loss || setup.loss.kind === CROSS_ENTROPY_REPLICA_LOSS.kind) {
     loss = crossEntropy(setup.probabilities);
   } else {
     const factory = factories[setup.loss.kind];
@@ -34,6 +35,7 @@ function replicaLoss(
     }
     loss = factory(model, models, setup.loss.settings);
   }
+  if (setup.loss && setup.loss.weightDecay > 0) loss = withWeightDecay(loss, kernelVariables(model), setup.loss.weightDecay);
   store.set(LOSS_CACHE, { setup, model, loss });
   return loss;
 }

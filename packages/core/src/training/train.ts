@@ -65,7 +65,12 @@ export interface ReplicaLoss {
   kind: string;
   settings: unknown;
   models?: Readonly<Record<string, tf.LayersModel>>;
+  /** L2 decay of the kernels added to the loss (see weight-decay.ts); none when absent. */
+  weightDecay?: number;
 }
+
+/** Cross-entropy on the labels (`crossEntropy`), which every compute thread builds itself. */
+export const CROSS_ENTROPY_REPLICA_LOSS: ReplicaLoss = { kind: 'cross-entropy', settings: null };
 
 /** Lets an attack or defense rewrite a batch before it becomes tensors (e.g. inject triggered samples). */
 export type BatchHook = (

@@ -16,6 +16,7 @@ import { heldOutReference, splitTrusted, validationAccuracy, workingCopy } from 
 import { tuneWithinFloor } from '../floor-tuning.ts';
 import type { DefenseOptions, RepairDefense, RepairResult } from '../types.ts';
 import {
+  CROSS_ENTROPY_REPLICA_LOSS,
   convActivation,
   crossEntropy,
   outputsProbabilities,
@@ -198,6 +199,7 @@ export async function finePruning(
         startAccuracy: prunedAccuracy,
         reference,
         loss: crossEntropy(outputsProbabilities(model)),
+        replicaLoss: CROSS_ENTROPY_REPLICA_LOSS,
         ...(prunedChannels.length > 0
           ? { updateMask: (_step: number, trained: readonly tf.Variable[]) => trained.map((v) => maskById.get(v.id) ?? null) }
           : {}),

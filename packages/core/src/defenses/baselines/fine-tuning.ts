@@ -10,7 +10,7 @@ import { singlePhaseCheckpointing } from '../checkpoint.ts';
 import { heldOutReference, splitTrusted, workingCopy } from '../common.ts';
 import { tuneWithinFloor } from '../floor-tuning.ts';
 import type { DefenseOptions, RepairDefense, RepairResult } from '../types.ts';
-import { crossEntropy, outputsProbabilities, tuningReport, tuningSchedule } from './shared.ts';
+import { CROSS_ENTROPY_REPLICA_LOSS, crossEntropy, outputsProbabilities, tuningReport, tuningSchedule } from './shared.ts';
 
 export interface FineTuningOptions extends DefenseOptions {
   /** Training steps. Default 300 (Pivotal Tuning runs 600: its re-initialised head needs them to climb back within the accuracy budget). */
@@ -63,6 +63,7 @@ export async function fineTuning(
         startAccuracy: accuracyBefore,
         reference,
         loss: crossEntropy(outputsProbabilities(model)),
+        replicaLoss: CROSS_ENTROPY_REPLICA_LOSS,
         ...(checkpoint ? { checkpoint } : {}),
       },
       options,

@@ -28,7 +28,14 @@ import {
 import { heldOutReference, splitTrusted, workingCopy } from '../common.ts';
 import { type CheckpointRecord, type FloorTuningOutcome, tuneWithinFloor } from '../floor-tuning.ts';
 import type { DefenseOptions, RepairDefense, RepairResult } from '../types.ts';
-import { convActivation, crossEntropy, outputsProbabilities, requireConvLayers, tuningReport } from './shared.ts';
+import {
+  CROSS_ENTROPY_REPLICA_LOSS,
+  convActivation,
+  crossEntropy,
+  outputsProbabilities,
+  requireConvLayers,
+  tuningReport,
+} from './shared.ts';
 
 export interface NadOptions extends DefenseOptions {
   /** Teacher fine-tuning steps (NAD: a few epochs). Default 100. */
@@ -184,6 +191,7 @@ export async function neuralAttentionDistillation(
           phase: 'teacher',
           steps: settings.teacherSteps,
           loss: crossEntropy(probabilities),
+          replicaLoss: CROSS_ENTROPY_REPLICA_LOSS,
           ...(checkpoint ? { checkpoint } : {}),
         },
         options,

@@ -18,7 +18,7 @@ export function forwardLogits(model: tf.LayersModel, images: tf.Tensor, training
   return outputToLogits(output, probabilities) as tf.Tensor2D;
 }
 
-export { crossEntropy } from '../../training/train.ts';
+export { CROSS_ENTROPY_REPLICA_LOSS, crossEntropy } from '../../training/train.ts';
 
 /** The augmentation trainModel applies by default to `fit`, for the `parameters` of a result. */
 export function augmentParameters(fit: ImageDataset): { cropPadding: number; horizontalFlip: boolean } {

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ThreadPool } from '../parallel/pool.ts';
 import { initRuntime } from '../runtime/backend.ts';
+import { fineTuning } from './baselines/fine-tuning.ts';
 import { type BackdooredFixture, backdooredFixture, rates, weightValues } from './baselines/test-fixtures.ts';
 import { pivotalTuning } from './pivotal-tuning.ts';
 
@@ -11,7 +12,7 @@ const SLOW = 600_000;
 const maxDifference = (a: number[][], b: number[][]) =>
   Math.max(...a.flatMap((w, i) => w.map((v, j) => Math.abs(v - (b[i]?.[j] ?? Number.NaN)))));
 
-describe('Pivotal Tuning on compute threads', { timeout: SLOW }, () => {
+describe('repairs on compute threads', { timeout: SLOW }, () => {
   let fixture: BackdooredFixture;
   let one: ThreadPool;
   let two: ThreadPool;
@@ -46,6 +47,17 @@ describe('Pivotal Tuning on compute threads', { timeout: SLOW }, () => {
     const threaded = await pivotalTuning(fixture.model, fixture.trusted, { ...options, pool: one });
     const [a, b] = [await weightValues(serial.model), await weightValues(threaded.model)];
     expect(serial.steps).toBe(12);
+    expect(maxDifference(a, await weightValues(fixture.model))).toBeGreaterThan(1e-3);
+    expect(maxDifference(a, b)).toBeLessThan(1e-4);
+    serial.model.dispose();
+    threaded.model.dispose();
+  });
+
+  it('fine-tuning (cross-entropy with weight decay) builds its loss on a thread too', async () => {
+    const options = { seed: 4, steps: 12, batchSize: 32, evaluateEvery: 6, accuracyBudget: 1, weightDecay: 0.05 };
+    const serial = await fineTuning(fixture.model, fixture.trusted, options);
+    const threaded = await fineTuning(fixture.model, fixture.trusted, { ...options, pool: one });
+    const [a, b] = [await weightValues(serial.model), await weightValues(threaded.model)];
     expect(maxDifference(a, await weightValues(fixture.model))).toBeGreaterThan(1e-3);
     expect(maxDifference(a, b)).toBeLessThan(1e-4);
     serial.model.dispose();
