@@ -1,5 +1,6 @@
 import { isAntidoteError } from '@antidote/core/errors';
 import { describeModelArchive, RUNTIME_BASE_BYTES } from '@antidote/core/models';
+import { ThreadPool } from '@antidote/core/parallel';
 import { tf } from '@antidote/core/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskEstimate, TaskProgress } from './common.ts';
@@ -56,6 +57,16 @@ describe('runRepair', () => {
     expect(two.asrAfter).toBeLessThan(two.asrBefore! - 0.3);
     expect(two.cdaAfter).toBeGreaterThanOrEqual(two.cdaBefore - 0.05);
     expect(Math.abs(two.cdaAfter - one.cdaAfter)).toBeLessThan(0.05);
+    // A caller's pool (a sweep's) is used as is and left running for the caller.
+    const pool = await ThreadPool.start({ threads: 2, backend: 'wasm' });
+    try {
+      const shared = await runRepair({ model: fixture.modelBytes, trusted: fixture.trustedBytes, options, pool });
+      expect(shared.params.threads).toBe(2);
+      expect(shared.cdaAfter).toBe(two.cdaAfter);
+      expect(pool.running).toBe(true);
+    } finally {
+      await pool.close();
+    }
     expect(tf.memory().numTensors).toBe(before);
   }, 600_000);
 

@@ -129,6 +129,8 @@ export interface RepairInput {
   memoryLimitBytes?: number;
   /** Compute threads each training batch is split over (1: this thread only). */
   threads?: number;
+  /** A pool the caller owns (e.g. a sweep's) to use instead of starting `threads` of its own. */
+  pool?: ThreadPool;
 }
 
 export interface RepairTaskResult {
@@ -431,7 +433,9 @@ export async function runRepair(input: RepairInput): Promise<RepairTaskResult> {
     // Neural Cleanse's unlearning loss is not rebuilt on compute threads (NAD's student is not
     // either; its teacher is), and only a wasm backend (one core per instance) gains from them.
     const threads =
-      settings.method !== 'neural-cleanse' && describeRuntime()?.backend === 'wasm' ? Math.max(1, input.threads ?? 1) : 1;
+      settings.method === 'neural-cleanse'
+        ? 1
+        : (input.pool?.size ?? (describeRuntime()?.backend === 'wasm' ? Math.max(1, input.threads ?? 1) : 1));
     const workAt = (batch: number): JobWork => ({
       trainPasses: left * batch * (distils ? 2 : 1),
       inferPasses: (distils ? left * batch * 2 : 0) + evaluations + 2 * validation.labels.length,
@@ -453,12 +457,13 @@ export async function runRepair(input: RepairInput): Promise<RepairTaskResult> {
     const asrBefore = knownAttack && triggered ? await attackSuccess(model, triggered, knownAttack) : undefined;
     throwIfAborted(signal);
 
-    if (threads > 1) pool = await ThreadPool.start({ threads, ...(signal ? { signal } : {}) });
+    if (threads > 1 && !input.pool) pool = await ThreadPool.start({ threads, ...(signal ? { signal } : {}) });
+    const threadPool = threads > 1 ? (input.pool ?? pool) : null;
     let lastPhase: string | null = null;
     const result = await runDefense(model, trusted, settings, labels, {
       ...split,
       ...(signal ? { signal } : {}),
-      ...(pool ? { pool } : {}),
+      ...(threadPool ? { pool: threadPool } : {}),
       onProgress: async (p) => {
         const message = p.phase !== lastPhase ? runStartMessage(p.phase, settings.cdaBudget, labels) : null;
         lastPhase = p.phase;
@@ -525,7 +530,7 @@ export async function runRepair(input: RepairInput): Promise<RepairTaskResult> {
         totalSteps: total,
         checkpointEvery: onCheckpoint ? checkpointEvery : null,
         trustedImages: trusted.labels.length,
-        threads: pool?.size ?? 1,
+        threads: threadPool?.size ?? 1,
         estimatedSeconds: estimate.seconds,
         estimatedPeakBytes: estimate.peakBytes,
         memoryLimitBytes: memory.limitBytes,

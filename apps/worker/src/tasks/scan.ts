@@ -162,6 +162,8 @@ export interface ScanInput {
   onEstimate?: EstimateCallback;
   /** Compute threads for the reference repair's batches and the classes' inversions (1: this thread only). */
   threads?: number;
+  /** A pool the caller owns (e.g. a sweep's) to use instead of starting `threads` of its own. */
+  pool?: ThreadPool;
   /** This job's share of the machine's memory (default: all of it); batches shrink to fit it. */
   memoryLimitBytes?: number;
   /** An interrupted run's checkpoints: its reference is reused and its classes are not inverted again. */
@@ -371,7 +373,7 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
     // The reference repair splits its batches over compute threads and the classes are inverted
     // on them independently. Only a wasm backend gains: it is one core per instance, native
     // backends use every core already.
-    const threads = describeRuntime()?.backend === 'wasm' ? Math.max(1, input.threads ?? 1) : 1;
+    const threads = input.pool?.size ?? (describeRuntime()?.backend === 'wasm' ? Math.max(1, input.threads ?? 1) : 1);
     const workAt = (repairBatch: number, batchOf: (family: TriggerFamily) => number): JobWork => {
       const inversionImages = classes * imagesPerClass(batchOf);
       return {
@@ -421,7 +423,8 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
     // that never left the suspect's weights (training collapsed at once) makes every score 0.
     let referenceRun: ReferenceRunFacts;
     let referenceModel: tf.LayersModel;
-    if (threads > 1) pool = await ThreadPool.start({ threads, ...(signal ? { signal } : {}) });
+    if (threads > 1 && !input.pool) pool = await ThreadPool.start({ threads, ...(signal ? { signal } : {}) });
+    const threadPool = input.pool ?? pool;
     if (resume) {
       referenceModel = (await loadModelArchive(resume.reference.archive)).model;
       referenceRun = resume.reference.run;
@@ -436,7 +439,7 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
         steps: settings.repairSteps,
         ...(settings.batchSize || batchesFitted ? { batchSize: repairBatch } : {}),
         ...(signal ? { signal } : {}),
-        ...(pool ? { pool } : {}),
+        ...(threadPool ? { pool: threadPool } : {}),
         onProgress: async (p) => {
           await progress.report('reference-repair', p.step / Math.max(1, p.totalSteps), {
             step: p.step,
@@ -481,7 +484,7 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
           }
         : {}),
       ...(signal ? { signal } : {}),
-      ...(pool ? { pool } : {}),
+      ...(threadPool ? { pool: threadPool } : {}),
       onProgress: async (p) => {
         await progress.report('invert', p.step / Math.max(1, p.totalSteps), {
           step: p.step,
@@ -548,7 +551,7 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
         candidateClasses: checkedClasses,
         calibrationSettings,
         topClass: detection.suspectedTarget,
-        threads: pool?.size ?? 1,
+        threads: threadPool?.size ?? 1,
         validationImages: validation.labels.length,
         trustedImages: trusted.labels.length,
         estimatedSeconds: estimate.seconds,

@@ -10,6 +10,8 @@ import { throwIfAborted } from '@antidote/core/errors';
 import { type LabAttackName, trainLabModel } from '@antidote/core/lab';
 import { rocAuc } from '@antidote/core/metrics';
 import { packModelArchive, saveModelToFiles } from '@antidote/core/models';
+import { ThreadPool } from '@antidote/core/parallel';
+import { describeRuntime } from '@antidote/core/runtime';
 import { ensureRuntime, type ProgressCallback } from './common.ts';
 import { runRepair } from './repair.ts';
 import { runScan } from './scan.ts';
@@ -72,6 +74,8 @@ export interface SweepInput {
   /** Models finished by an earlier attempt. */
   done?: SweepModelResult[];
   onModelDone?: (result: SweepModelResult) => Promise<void>;
+  /** Compute threads every victim's training, scan and repair split their work over. */
+  threads?: number;
 }
 
 const mean = (values: number[]) => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : null);
@@ -93,82 +97,93 @@ export async function runSweep(input: SweepInput): Promise<SweepResult> {
   const results = [...(input.done ?? [])];
   const has = (p: { poisonCount: number; seed: number }) =>
     results.some((r) => r.poisonCount === p.poisonCount && r.seed === p.seed);
-  for (const [index, item] of plan.entries()) {
-    if (has(item)) continue;
-    throwIfAborted(signal);
-    const started = performance.now();
-    const share = (fraction: number) => (index + fraction) / plan.length;
-    const label = item.poisonCount === 0 ? `clean model, seed ${item.seed}` : `${item.poisonCount} poisoned, seed ${item.seed}`;
-    await input.onProgress?.({
-      phase: 'train',
-      progress: share(0),
-      message: `training ${label}`,
-      step: index,
-      totalSteps: plan.length,
-    });
-    // victims never train on the defender's trusted images
-    const pool = trusted.rest;
-    const victim = await trainLabModel({
-      train: stratifiedSample(pool, Math.min(0.99, (options.trainImages ?? 10_000) / pool.labels.length), item.seed).selected,
-      test: evaluation,
-      ...(item.poisonCount > 0
-        ? { attack: { name: options.attack, poisonCount: item.poisonCount, targetClass: target, seed: item.seed } }
-        : {}),
-      recipe: { epochs: options.epochs ?? 2, seed: item.seed },
-      ...(signal ? { signal } : {}),
-    });
-    let modelZip: Uint8Array;
-    try {
-      modelZip = packModelArchive(await saveModelToFiles(victim.model));
-    } finally {
-      victim.model.dispose();
+  // One pool for the whole sweep: every victim trains, is scanned and repaired on it.
+  const threads = describeRuntime()?.backend === 'wasm' ? Math.max(1, input.threads ?? 1) : 1;
+  const threadPool = threads > 1 ? await ThreadPool.start({ threads, ...(signal ? { signal } : {}) }) : null;
+  const shared = threadPool ? { pool: threadPool } : {};
+  try {
+    for (const [index, item] of plan.entries()) {
+      if (has(item)) continue;
+      throwIfAborted(signal);
+      const started = performance.now();
+      const share = (fraction: number) => (index + fraction) / plan.length;
+      const label = item.poisonCount === 0 ? `clean model, seed ${item.seed}` : `${item.poisonCount} poisoned, seed ${item.seed}`;
+      await input.onProgress?.({
+        phase: 'train',
+        progress: share(0),
+        message: `training ${label}`,
+        step: index,
+        totalSteps: plan.length,
+      });
+      // victims never train on the defender's trusted images
+      const pool = trusted.rest;
+      const victim = await trainLabModel({
+        train: stratifiedSample(pool, Math.min(0.99, (options.trainImages ?? 10_000) / pool.labels.length), item.seed).selected,
+        test: evaluation,
+        ...(item.poisonCount > 0
+          ? { attack: { name: options.attack, poisonCount: item.poisonCount, targetClass: target, seed: item.seed } }
+          : {}),
+        recipe: { epochs: options.epochs ?? 2, seed: item.seed },
+        ...shared,
+        ...(signal ? { signal } : {}),
+      });
+      let modelZip: Uint8Array;
+      try {
+        modelZip = packModelArchive(await saveModelToFiles(victim.model));
+      } finally {
+        victim.model.dispose();
+      }
+      const knownAttack = { name: options.attack, targetClass: target, seed: item.seed };
+      await input.onProgress?.({ phase: 'scan', progress: share(0.3), message: `scanning ${label}` });
+      const scan = await runScan({
+        model: modelZip,
+        trusted: trustedZip,
+        options: {
+          ...(options.scanSteps ? { steps: options.scanSteps } : {}),
+          ...(options.referenceSteps ? { repairSteps: options.referenceSteps } : {}),
+          seed: item.seed,
+        },
+        ...shared,
+        ...(signal ? { signal } : {}),
+      });
+      await input.onProgress?.({ phase: 'repair', progress: share(0.7), message: `repairing ${label}` });
+      const repair = await runRepair({
+        model: modelZip,
+        trusted: trustedZip,
+        options: {
+          method: 'pivotal-tuning',
+          ...(options.repairSteps ? { steps: options.repairSteps } : {}),
+          seed: item.seed,
+          ...(item.poisonCount > 0 ? { knownAttack } : {}),
+        },
+        ...shared,
+        ...(signal ? { signal } : {}),
+      });
+      const result: SweepModelResult = {
+        poisonCount: item.poisonCount,
+        seed: item.seed,
+        cda: victim.cda,
+        asr: victim.asr,
+        score: scan.score,
+        suspectedTarget: scan.suspectedTarget,
+        repairedCdaBefore: repair.cdaBefore,
+        repairedCdaAfter: repair.cdaAfter,
+        repairedAsrBefore: repair.asrBefore ?? null,
+        repairedAsrAfter: repair.asrAfter ?? null,
+        seconds: (performance.now() - started) / 1000,
+      };
+      results.push(result);
+      await input.onModelDone?.(result);
+      await input.onProgress?.({
+        phase: 'model-done',
+        progress: share(1),
+        step: index + 1,
+        totalSteps: plan.length,
+        metrics: { score: scan.score, cda: victim.cda * 100, ...(victim.asr !== null ? { asr: victim.asr * 100 } : {}) },
+      });
     }
-    const knownAttack = { name: options.attack, targetClass: target, seed: item.seed };
-    await input.onProgress?.({ phase: 'scan', progress: share(0.3), message: `scanning ${label}` });
-    const scan = await runScan({
-      model: modelZip,
-      trusted: trustedZip,
-      options: {
-        ...(options.scanSteps ? { steps: options.scanSteps } : {}),
-        ...(options.referenceSteps ? { repairSteps: options.referenceSteps } : {}),
-        seed: item.seed,
-      },
-      ...(signal ? { signal } : {}),
-    });
-    await input.onProgress?.({ phase: 'repair', progress: share(0.7), message: `repairing ${label}` });
-    const repair = await runRepair({
-      model: modelZip,
-      trusted: trustedZip,
-      options: {
-        method: 'pivotal-tuning',
-        ...(options.repairSteps ? { steps: options.repairSteps } : {}),
-        seed: item.seed,
-        ...(item.poisonCount > 0 ? { knownAttack } : {}),
-      },
-      ...(signal ? { signal } : {}),
-    });
-    const result: SweepModelResult = {
-      poisonCount: item.poisonCount,
-      seed: item.seed,
-      cda: victim.cda,
-      asr: victim.asr,
-      score: scan.score,
-      suspectedTarget: scan.suspectedTarget,
-      repairedCdaBefore: repair.cdaBefore,
-      repairedCdaAfter: repair.cdaAfter,
-      repairedAsrBefore: repair.asrBefore ?? null,
-      repairedAsrAfter: repair.asrAfter ?? null,
-      seconds: (performance.now() - started) / 1000,
-    };
-    results.push(result);
-    await input.onModelDone?.(result);
-    await input.onProgress?.({
-      phase: 'model-done',
-      progress: share(1),
-      step: index + 1,
-      totalSteps: plan.length,
-      metrics: { score: scan.score, cda: victim.cda * 100, ...(victim.asr !== null ? { asr: victim.asr * 100 } : {}) },
-    });
+  } finally {
+    await threadPool?.close();
   }
   const cleanScores = results.filter((r) => r.poisonCount === 0).map((r) => r.score);
   const rows: SweepRow[] = options.poisonCounts

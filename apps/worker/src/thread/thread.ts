@@ -79,6 +79,7 @@ async function run(): Promise<unknown> {
       return runSweep({
         ...(request.input as Parameters<typeof runSweep>[0]),
         ...hooks,
+        threads: request.threads,
         onModelDone: (model) => call({ type: 'checkpoint', payload: model }),
       });
   }

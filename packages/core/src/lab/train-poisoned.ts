@@ -2,6 +2,7 @@
  * The red-team lab's end-to-end step: poison a training set (or control training), train a
  * model from scratch, and measure CDA, ASR and ARR on the held-out test set.
  */
+
 import type * as tf from '@tensorflow/tfjs';
 import { type Attack, createAttack, triggeredTestSet } from '../attacks/index.ts';
 import { createParameterControlledBackdoor, type TrainingControlAttack } from '../attacks/parameter-controlled.ts';
@@ -12,6 +13,7 @@ import { AntidoteError } from '../errors.ts';
 import { LAB_ATTACK_NAMES, type LabAttackName } from '../formats/names.ts';
 import { evaluateAttack, evaluateClean } from '../metrics/metrics.ts';
 import { type Architecture, createModel } from '../models/zoo.ts';
+import type { ThreadPool } from '../parallel/pool.ts';
 import type { AugmentOptions } from '../training/batches.ts';
 import { type TrainingProgress, trainModel } from '../training/train.ts';
 
@@ -58,6 +60,8 @@ export interface TrainLabModelOptions {
   /** Omit for a clean reference model. */
   attack?: LabAttackSpec;
   recipe?: Partial<TrainRecipe>;
+  /** Compute threads to split each batch over (data-parallel); this thread alone when absent. */
+  pool?: ThreadPool;
   signal?: AbortSignal;
   onProgress?: (progress: TrainingProgress) => void | Promise<void>;
 }
@@ -116,6 +120,7 @@ export async function trainLabModel(options: TrainLabModelOptions): Promise<LabM
       seed: recipe.seed,
       ...(recipe.augment ? { augment: recipe.augment } : {}),
       ...(hooks ? { batchHook: hooks.batchHook, updateMask: hooks.updateMask } : {}),
+      ...(options.pool ? { pool: options.pool } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
