@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import { makeExecutableSchema } from '@graphql-tools/schema';
@@ -213,6 +213,9 @@ export async function startGateway(services: GatewayServices, listen: { host: st
       ...(hardening.apolloPlugins as ApolloServerPlugin<GraphQLContext>[]),
       ApolloServerPluginDrainHttpServer({ httpServer: server }) as ApolloServerPlugin<GraphQLContext>,
       ...(env.production ? [ApolloServerPluginLandingPageDisabled() as ApolloServerPlugin<GraphQLContext>] : []),
+      // the schema has no cache hints, so Apollo's cache-control plugin only ever answered
+      // `no-store`, after a hook on every field of every answer that also wraps every resolver
+      ApolloServerPluginCacheControlDisabled() as ApolloServerPlugin<GraphQLContext>,
       {
         async serverWillStart() {
           return {
@@ -227,7 +230,8 @@ export async function startGateway(services: GatewayServices, listen: { host: st
             async didResolveOperation({ operation, contextValue }) {
               if (operation?.operation === 'query') contextValue.shareTenantTransaction();
             },
-            async willSendResponse({ contextValue }) {
+            async willSendResponse({ contextValue, response }) {
+              response.http.headers.set('cache-control', 'no-store');
               void contextValue
                 ?.release()
                 .catch((error: unknown) => log.warn({ err: error }, 'ending a request transaction failed'));
