@@ -126,6 +126,8 @@ describe('gateway basics (PGlite)', () => {
     const answered = await post(`Bearer ${owner.token}`, '{ models { totalCount } }');
     expect(answered.status).toBe(200);
     expect(answered.headers.get('cache-control')).toBe('no-store');
+    expect(answered.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(Number(answered.headers.get('content-length'))).toBe(Buffer.byteLength(await answered.text()));
     const invalid = await post(`Bearer ${owner.token}`, '{ models { noSuchField } }');
     expect(invalid.status).toBe(400);
     expect(invalid.headers.get('cache-control')).toBe('no-store');

@@ -5,10 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { expressMiddleware } from '@as-integrations/express5';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import express from 'express';
 import { type DocumentNode, type ExecutionArgs, GraphQLError, specifiedRules, validate } from 'graphql';
@@ -71,6 +70,50 @@ async function authFrom(
     }
     throw error;
   }
+}
+
+/**
+ * Apollo's express integration (@as-integrations/express5) without its final res.send(): that
+ * hashed every answer into an ETag (on POSTs, for answers marked no-store) and re-parsed the
+ * content type Apollo had already set. The answer goes out with res.end and its length.
+ */
+function graphqlHandler(
+  apollo: ApolloServer<GraphQLContext>,
+  context: (req: express.Request) => Promise<GraphQLContext>,
+): express.RequestHandler {
+  return async (req, res, next) => {
+    try {
+      if (!('body' in req)) {
+        res.status(500).send('`req.body` is not set: the json middleware must run before GraphQL.');
+        return;
+      }
+      const headers = new HeaderMap();
+      for (const [key, value] of Object.entries(req.headers)) {
+        if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+      }
+      const query = req.url.indexOf('?');
+      const answer = await apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: {
+          method: req.method.toUpperCase(),
+          headers,
+          search: query === -1 ? '' : req.url.slice(query),
+          body: req.body,
+        },
+        context: () => context(req),
+      });
+      for (const [key, value] of answer.headers) res.setHeader(key, value);
+      res.statusCode = answer.status ?? 200;
+      if (answer.body.kind === 'complete') {
+        res.setHeader('content-length', Buffer.byteLength(answer.body.string));
+        res.end(req.method === 'HEAD' ? undefined : answer.body.string);
+        return;
+      }
+      for await (const chunk of answer.body.asyncIterator) res.write(chunk);
+      res.end();
+    } catch (error) {
+      next(error);
+    }
+  };
 }
 
 export interface Gateway {
@@ -284,14 +327,13 @@ export async function startGateway(services: GatewayServices, listen: { host: st
   app.use(
     '/graphql',
     express.json({ limit: '1mb' }),
-    expressMiddleware(apollo, {
-      context: async ({ req }) =>
-        createContext(
-          services,
-          await authFrom(services, req.headers.authorization, req.headers['x-antidote-tenant'], clientIp(req)),
-          clientIp(req),
-        ),
-    }),
+    graphqlHandler(apollo, async (req) =>
+      createContext(
+        services,
+        await authFrom(services, req.headers.authorization, req.headers['x-antidote-tenant'], clientIp(req)),
+        clientIp(req),
+      ),
+    ),
   );
 
   await new Promise<void>((resolve, reject) => {
