@@ -87,7 +87,13 @@ export async function paginate<T extends PgTable & { createdAt: AnyPgColumn; id:
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return {
-    edges: page.map((node) => ({ cursor: encodeCursor(node.createdAt, node.id), node })),
+    // encoded only when asked for: most pages (the dashboard's) never select an edge's cursor
+    edges: page.map((node) => ({
+      node,
+      get cursor() {
+        return encodeCursor(node.createdAt, node.id);
+      },
+    })),
     pageInfo: { hasNextPage: rows.length > limit, endCursor: last ? encodeCursor(last.createdAt, last.id) : null },
     totalCount: total,
   };
