@@ -4,6 +4,7 @@ import DataLoader from 'dataloader';
 import { and, asc, desc, getTableColumns, inArray, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { ModelVersionRow } from './mappers.ts';
+import { preparedOn } from './prepared.ts';
 
 export type Health = 'UNSCANNED' | 'CLEAN' | 'SUSPICIOUS' | 'BACKDOORED' | 'REPAIRED';
 
@@ -80,11 +81,14 @@ const newLoaders = lazily({
   versionsOfModel: (tenant: Tenant) =>
     new DataLoader<string, VersionWithVerdict[]>(async (modelIds) => {
       const rows = await tenant((tx) =>
-        tx
-          .select({ ...getTableColumns(modelVersions), latestVerdict: latestVerdictOf })
-          .from(modelVersions)
-          .where(anyOf(modelVersions.modelId, modelIds))
-          .orderBy(asc(modelVersions.version)),
+        preparedOn(tx, 'versions_of_model', (t, name) =>
+          t
+            .select({ ...getTableColumns(modelVersions), latestVerdict: latestVerdictOf })
+            .from(modelVersions)
+            .where(sql`${modelVersions.modelId} = any(${sql.placeholder('ids')})`)
+            .orderBy(asc(modelVersions.version))
+            .prepare(name),
+        ).execute({ ids: [...modelIds] }),
       );
       const grouped = groupBy(rows, (r) => r.modelId);
       return modelIds.map((id) => grouped.get(id) ?? []);
