@@ -7,6 +7,7 @@ import { schema } from '@antidote/db';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext } from './context.ts';
+import { createLoaders, versionsFromColumn, versionsOfModelColumn } from './loaders.ts';
 import { paginate } from './pagination.ts';
 import { startTestGateway, type TestGateway } from './testing.ts';
 
@@ -111,5 +112,125 @@ describe('shared tenant transaction', () => {
       expect(theirs.names).toEqual(['theirs']);
       expect(mine.statements).toContain('antidote_q_first_page_models');
     }
+  });
+
+  describe('the models page with its versions in one statement', () => {
+    let tenantId: string;
+    beforeAll(async () => {
+      const owner = await gw.signUp('versions', 'owner');
+      const who = await gw.services.credentials.authenticate(owner.token, undefined);
+      tenantId = who.tenantId;
+      await gw.database.withTenant(tenantId, async (tx) => {
+        const [a, b] = await tx
+          .insert(schema.models)
+          .values([
+            { tenantId, name: 'a' },
+            { tenantId, name: 'b' },
+          ])
+          .returning();
+        if (!a || !b) throw new Error('no models');
+        const [v1] = await tx
+          .insert(schema.modelVersions)
+          .values({
+            tenantId,
+            modelId: a.id,
+            version: 1,
+            artifactSha256: 'a'.repeat(64),
+            format: 'onnx',
+            inputShape: [3, 32, 32],
+            numClasses: 10,
+            classNames: ['cat', 'dog'],
+            paramCount: 12_345_678_901,
+            metadata: { source: 'test', nested: { n: 1 } },
+            preprocessing: { scale: 0.5 },
+          })
+          .returning();
+        if (!v1) throw new Error('no version');
+        const [v2] = await tx
+          .insert(schema.modelVersions)
+          .values({
+            tenantId,
+            modelId: a.id,
+            version: 2,
+            artifactSha256: 'b'.repeat(64),
+            format: 'tfjs-layers',
+            inputShape: [28, 28, 1],
+            numClasses: 10,
+            paramCount: 1,
+            parentVersionId: v1.id,
+          })
+          .returning();
+        if (!v2) throw new Error('no version');
+        await tx.insert(schema.findings).values([
+          {
+            tenantId,
+            modelVersionId: v1.id,
+            kind: 'detection',
+            method: 'cti',
+            score: 0.9,
+            threshold: 0.5,
+            verdict: 'backdoored',
+          },
+          { tenantId, modelVersionId: v2.id, kind: 'detection', method: 'cti', score: 0.1, threshold: 0.5, verdict: 'clean' },
+        ]);
+      });
+    });
+
+    it('decodes the column to exactly the rows versionsOfModel loads', async () => {
+      const tenant = <T>(fn: (tx: Parameters<Parameters<typeof gw.database.withTenant>[1]>[0]) => Promise<T>) =>
+        gw.database.withTenant(tenantId, fn);
+      const viaColumn = await tenant((tx) =>
+        tx.select({ id: schema.models.id, versions: versionsOfModelColumn }).from(schema.models),
+      );
+      expect(viaColumn).toHaveLength(2);
+      for (const { id, versions } of viaColumn) {
+        const loaded = await createLoaders(tenant).versionsOfModel.load(id);
+        expect(versionsFromColumn(versions)).toEqual(loaded);
+      }
+      expect(viaColumn.map((m) => versionsFromColumn(m.versions).length).sort()).toEqual([0, 2]);
+    });
+
+    it('primes the versions loader from the page, so it sends no query of its own', async () => {
+      const noQueries = async (): Promise<never> => {
+        throw new Error('the loader queried');
+      };
+      const loaders = createLoaders(noQueries);
+      const page = await gw.database.withTenant(tenantId, (tx) =>
+        paginate(tx, schema.models, {
+          first: 5,
+          extra: {
+            key: 'versions',
+            sql: versionsOfModelColumn,
+            take: (model, value) => loaders.versionsOfModel.prime(model.id, versionsFromColumn(value)),
+          },
+        }),
+      );
+      const versions = await Promise.all(page.edges.map((e) => loaders.versionsOfModel.load(e.node.id)));
+      expect(versions.map((v) => v.map((r) => r.version)).sort((a, b) => a.length - b.length)).toEqual([[], [1, 2]]);
+      expect(page.edges[0]?.node).not.toHaveProperty('__extra');
+    });
+
+    it('answers the page as node() answers each model', async () => {
+      const fields =
+        'id name health versionCount latestVersion { id version sha256 inputShape classNames paramCount createdAt health }';
+      const owner = await gw.signUp('versions', 'viewer');
+      const page = await gw.gql<{ models: { edges: { node: { id: string } }[] } }>(
+        owner.token,
+        `{ models(first: 5) { edges { node { ...M } } } } fragment M on Model { ${fields} }`,
+      );
+      const nodes = page.data?.models.edges.map((e) => e.node) ?? [];
+      expect(nodes).toHaveLength(2);
+      for (const node of nodes) {
+        const one = await gw.gql<{ node: unknown }>(
+          owner.token,
+          `query($id: ID!) { node(id: $id) { ... on Model { ${fields} } } }`,
+          {
+            id: node.id,
+          },
+        );
+        expect(node).toEqual(one.data?.node);
+      }
+      expect(nodes.map((n) => (n as unknown as { health: string }).health).sort()).toEqual(['REPAIRED', 'UNSCANNED']);
+    });
   });
 });
