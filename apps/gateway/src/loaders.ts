@@ -2,7 +2,6 @@
 import { schema, type Tx } from '@antidote/db';
 import DataLoader from 'dataloader';
 import { and, asc, desc, getTableColumns, inArray, sql } from 'drizzle-orm';
-import { CasingCache } from 'drizzle-orm/casing';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { ModelVersionRow } from './mappers.ts';
 import { preparedOn } from './prepared.ts';
@@ -30,30 +29,6 @@ const latestVerdictOf = sql<
 >`(select f.verdict from findings f where f.model_version_id = "model_versions"."id" and f.kind = 'detection' order by f.created_at desc limit 1)`;
 
 export type VersionWithVerdict = ModelVersionRow & { latestVerdict: string | null };
-
-/**
- * What versionsOfModel loads for a model, as one json column of a query on models: a list page
- * gets its models and their versions in one statement instead of two round trips.
- */
-export const versionsOfModelColumn = sql<unknown>`(select coalesce(json_agg(to_jsonb(model_versions) || jsonb_build_object('latest_verdict', ${latestVerdictOf}) order by model_versions.version), '[]'::json) from model_versions where model_versions.model_id = "models"."id")`;
-
-const snakeCase = new CasingCache('snake_case');
-const versionColumns = Object.entries(getTableColumns(schema.modelVersions)).map(
-  ([key, column]) => [key, snakeCase.getColumnCasing(column), column] as const,
-);
-
-/** versionsOfModelColumn's value as the rows versionsOfModel loads (Dates, numbers, the same keys). */
-export function versionsFromColumn(value: unknown): VersionWithVerdict[] {
-  return (value as Record<string, unknown>[]).map((json) => {
-    const row: Record<string, unknown> = {};
-    for (const [key, name, column] of versionColumns) {
-      const raw = json[name];
-      row[key] = raw === null || raw === undefined ? null : column.mapFromDriverValue(raw);
-    }
-    row.latestVerdict = json.latest_verdict ?? null;
-    return row as VersionWithVerdict;
-  });
-}
 
 function groupBy<T, K>(rows: T[], key: (row: T) => K): Map<K, T[]> {
   const map = new Map<K, T[]>();

@@ -9,7 +9,6 @@ import { ApiError } from './errors.ts';
 import { preparedOn } from './prepared.ts';
 
 const TOTAL = '__totalCount';
-const EXTRA = '__extra';
 
 export const MAX_PAGE = 100;
 export const DEFAULT_PAGE = 20;
@@ -50,11 +49,6 @@ export async function paginate<T extends PgTable & { createdAt: AnyPgColumn; id:
     where?: (SQL | undefined)[];
     first?: number | null;
     after?: string | null;
-    /**
-     * One more column for the first page, handed to `take` with its row (and left out of the
-     * row): related data the page's resolvers would otherwise load in a query of their own.
-     */
-    extra?: { key: string; sql: SQL; take(row: InferSelectModel<T>, value: unknown): void };
   },
 ): Promise<Page<InferSelectModel<T> & { createdAt: Date; id: string | number }>> {
   type Row = InferSelectModel<T> & { createdAt: Date; id: string | number };
@@ -82,28 +76,20 @@ export async function paginate<T extends PgTable & { createdAt: AnyPgColumn; id:
     total = counted?.n ?? 0;
   } else {
     // the first page counts in the same query: a window runs before LIMIT, over every matching row
-    const { extra } = options;
     const firstPage = (t: Tx) =>
       t
-        .select({
-          ...getTableColumns(table as PgTable),
-          [TOTAL]: sql<number>`count(*) over ()`.mapWith(Number),
-          ...(extra ? { [EXTRA]: extra.sql } : {}),
-        })
+        .select({ ...getTableColumns(table as PgTable), [TOTAL]: sql<number>`count(*) over ()`.mapWith(Number) })
         .from(table as PgTable)
         .where(and(...filters))
         .orderBy(desc(table.createdAt), desc(table.id));
     // unfiltered (every list's landing page): built once per connection
     const counted = (await (filters.length === 0
-      ? preparedOn(tx, `first_page_${getTableName(table)}${extra ? `_${extra.key}` : ''}`, (t, name) =>
+      ? preparedOn(tx, `first_page_${getTableName(table)}`, (t, name) =>
           firstPage(t).limit(sql.placeholder('limit')).prepare(name),
         ).execute({ limit: limit + 1 })
-      : firstPage(tx).limit(limit + 1))) as (Row & { [TOTAL]: number; [EXTRA]?: unknown })[];
+      : firstPage(tx).limit(limit + 1))) as (Row & { [TOTAL]: number })[];
     total = counted[0]?.[TOTAL] ?? 0;
-    rows = counted.map(({ [TOTAL]: _, [EXTRA]: value, ...row }) => {
-      extra?.take(row as unknown as InferSelectModel<T>, value);
-      return row as unknown as Row;
-    });
+    rows = counted.map(({ [TOTAL]: _, ...row }) => row as unknown as Row);
   }
   const page = rows.slice(0, limit);
   const last = page.at(-1);

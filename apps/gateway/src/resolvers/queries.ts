@@ -4,13 +4,9 @@ import { toApiRole } from '../auth.ts';
 import type { GraphQLContext } from '../context.ts';
 import type { Resolvers } from '../generated/resolvers.ts';
 import { fromGlobalId } from '../ids.ts';
-import { modelHealth, versionsFromColumn, versionsOfModelColumn } from '../loaders.ts';
-import { selectedFields } from '../lookahead.ts';
+import { modelHealth } from '../loaders.ts';
 import type { FindingRow, JobRow } from '../mappers.ts';
 import { paginate } from '../pagination.ts';
-
-/** Model fields answered from versionsOfModel (types.ts). */
-const MODEL_FIELDS_FROM_VERSIONS = ['latestVersion', 'health', 'versionCount'];
 
 const lower = <T extends string>(value: string) => value.toLowerCase().replaceAll('_', '-') as T;
 
@@ -112,25 +108,14 @@ export const queryResolvers: Resolvers = {
         findingsTrend: [],
       };
     },
-    models: (_p, args, ctx, info) => {
-      const items = selectedFields(info, ['edges', 'node']);
-      // the page's health and latest versions come with its models, in the same statement
-      const withVersions = MODEL_FIELDS_FROM_VERSIONS.some((field) => items.has(field));
-      return ctx.tenant((tx) =>
+    models: (_p, args, ctx) =>
+      ctx.tenant((tx) =>
         paginate(tx, schema.models, {
           where: [args.search ? ilike(schema.models.name, `%${args.search.replace(/[%_\\]/g, '\\$&')}%`) : undefined],
           first: args.first,
           after: args.after,
-          extra: withVersions
-            ? {
-                key: 'versions',
-                sql: versionsOfModelColumn,
-                take: (model, value) => ctx.loaders.versionsOfModel.prime(model.id, versionsFromColumn(value)),
-              }
-            : undefined,
         }),
-      );
-    },
+      ),
     datasets: (_p, args, ctx) => ctx.tenant((tx) => paginate(tx, schema.datasets, { first: args.first, after: args.after })),
     jobs: (_p, args, ctx) =>
       ctx.tenant((tx) =>
