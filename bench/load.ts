@@ -639,8 +639,8 @@ try {
     'OLD: each request authenticates its session in a service-role transaction, then runs the page, the latest-version loader ' +
       'and the health loader, each in its own tenant transaction (BEGIN, SET LOCAL ROLE, set_config, queries, COMMIT). ' +
       'NEW: the session comes from the credential cache, and the whole query operation runs in one tenant transaction ' +
-      "opened with one round trip; the page query carries each model's versions (one statement where OLD had three), " +
-      'built once per connection as a prepared statement; no per-field cache-control hooks, no ETag hashing; see docs/operations.md.',
+      'opened with one round trip; the page and the versions loader (two statements where OLD had three) are built once ' +
+      'per connection as prepared statements; no per-field cache-control hooks, no ETag hashing; see docs/operations.md.',
     `Revocation (NEW, 2 gateways): an API key used on both was revoked through the first; the first refused it on the next request ` +
       `(${revocation.sameGatewayRefused}), the second ${revocation.otherGatewayMs} ms after the revoke returned (LISTEN/NOTIFY).`,
     'Latency percentiles are autocannon\'s (HdrHistogram, 1 ms resolution); "bad bodies" counts 200 answers without the 200 models.',
