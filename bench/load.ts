@@ -607,6 +607,11 @@ try {
   const oldPg = mean(direct('old').map((r) => r.postgresCpuMsPerRequest));
   const newPg = mean(direct('new').map((r) => r.postgresCpuMsPerRequest));
   const ratio = old ? Number((newRps / oldRps).toFixed(2)) : null;
+  const loadGen = direct('new').map((r) => ({
+    seconds: r.loadGeneratorCpuSeconds,
+    share: r.loadGeneratorCpuSeconds / (os.cpus().length * r.durationSeconds),
+    msPerRequest: (1000 * r.loadGeneratorCpuSeconds) / Math.max(1, r.requests),
+  }));
   const one = rows.find((r) => r.build === 'new' && r.gatewayProcesses === 1 && r.via !== 'direct');
   const two = rows.find((r) => r.gatewayProcesses === 2);
   const speedup = one && two ? Number((two.requestsPerSec / one.requestsPerSec).toFixed(2)) : null;
@@ -625,13 +630,17 @@ try {
       `(capacity ${os.cpus().length} x ${DURATION_S} s) between the gateways, PostgreSQL, this process and everything else ` +
       "running on the machine (other people's work): when the machine is saturated, a second gateway cannot add throughput. " +
       'CPU per request (gateway, PostgreSQL) depends least on that other work; req/s and latency depend on it most.',
+    `The load generator (autocannon, in this process) used ${loadGen.map((l) => `${l.seconds} CPU-s`).join(', ')} in NEW's direct rows: ` +
+      `${loadGen.map((l) => `${(100 * l.share).toFixed(1)}%`).join(', ')} of the machine's capacity, ` +
+      `${loadGen.map((l) => l.msPerRequest.toFixed(3)).join(', ')} ms per request.`,
     '2 gateways are measured through a round-robin TCP proxy inside this script (one autocannon, one latency histogram); ' +
       '1 gateway is measured both direct and through the same proxy, so the two proxy rows compare like with like.',
     `2 processes vs 1 (NEW, both via proxy): ${speedup ?? 'n/a'}x the requests per second.`,
     'OLD: each request authenticates its session in a service-role transaction, then runs the page, the latest-version loader ' +
       'and the health loader, each in its own tenant transaction (BEGIN, SET LOCAL ROLE, set_config, queries, COMMIT). ' +
       'NEW: the session comes from the credential cache, and the whole query operation runs in one tenant transaction ' +
-      'opened with one round trip, its queries as prepared statements; see docs/operations.md.',
+      'opened with one round trip; the page and the versions loader (two statements where OLD had three) are built once ' +
+      'per connection as prepared statements; no per-field cache-control hooks, no ETag hashing; see docs/operations.md.',
     `Revocation (NEW, 2 gateways): an API key used on both was revoked through the first; the first refused it on the next request ` +
       `(${revocation.sameGatewayRefused}), the second ${revocation.otherGatewayMs} ms after the revoke returned (LISTEN/NOTIFY).`,
     'Latency percentiles are autocannon\'s (HdrHistogram, 1 ms resolution); "bad bodies" counts 200 answers without the 200 models.',

@@ -3,9 +3,11 @@
  * while sharing is on, it is still the RLS-bound role with the caller's tenant, a failed statement
  * does not take the other calls down, and after release() calls get transactions of their own.
  */
+import { schema } from '@antidote/db';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext } from './context.ts';
+import { paginate } from './pagination.ts';
 import { startTestGateway, type TestGateway } from './testing.ts';
 
 describe('shared tenant transaction', () => {
@@ -76,5 +78,38 @@ describe('shared tenant transaction', () => {
     });
     expect(await slow).toEqual({ role: 'antidote_app' });
     await release;
+  });
+
+  it('a page query prepared on a connection still shows each tenant only its own rows', async () => {
+    const other = await gw.signUp('shared-other', 'owner');
+    const otherAuth = await gw.services.credentials.authenticate(other.token, undefined);
+    if (!auth || !otherAuth) throw new Error('no auth');
+    for (const [tenantId, name] of [
+      [auth.tenantId, 'mine'],
+      [otherAuth.tenantId, 'theirs'],
+    ] as const) {
+      await gw.database.withTenant(tenantId, (tx) => tx.insert(schema.models).values({ tenantId, name }));
+    }
+    const page = async (who: NonNullable<typeof auth>) => {
+      const ctx = createContext(gw.services, who);
+      ctx.shareTenantTransaction();
+      const result = await ctx.tenant(async (tx) => {
+        const found = await paginate(tx, schema.models, { first: 5 });
+        const statements = (await tx.execute(
+          sql`select name from pg_prepared_statements where name like 'antidote_q_%'`,
+        )) as unknown as { rows: { name: string }[] };
+        return { names: found.edges.map((e) => e.node.name), statements: statements.rows.map((r) => r.name) };
+      });
+      await ctx.release();
+      return result;
+    };
+    // one after the other: the pool hands the same idle connection back, statement already prepared
+    for (let i = 0; i < 3; i++) {
+      const mine = await page(auth);
+      const theirs = await page(otherAuth);
+      expect(mine.names).toEqual(['mine']);
+      expect(theirs.names).toEqual(['theirs']);
+      expect(mine.statements).toContain('antidote_q_first_page_models');
+    }
   });
 });

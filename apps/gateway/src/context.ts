@@ -135,6 +135,8 @@ export function createContext(services: GatewayServices, auth: AuthContext | nul
           running: 0,
           drained: undefined,
           async end() {
+            // a pending timer would keep this request's state alive (and promoted) for its whole minute
+            clearTimeout(timer);
             self.closed = true;
             if (self.running > 0) await new Promise<void>((r) => (self.drained = r));
             finish();
@@ -142,7 +144,8 @@ export function createContext(services: GatewayServices, auth: AuthContext | nul
           },
         };
         // a request that never reached release() (a bug) must not hold its slot and connection forever
-        setTimeout(() => void self.end().catch(() => {}), SHARED_TRANSACTION_MAX_MS).unref();
+        const timer = setTimeout(() => void self.end().catch(() => {}), SHARED_TRANSACTION_MAX_MS);
+        timer.unref();
         return self;
       };
     });

@@ -38,8 +38,11 @@ export async function announceCredentialEnded(tx: Tx, ended: EndedCredential): P
 }
 
 export interface CredentialCache {
-  /** `authenticate` for HTTP requests, answered from the cache while the entry holds. */
-  authenticate(bearer: string, tenantChoice: string | undefined): Promise<AuthContext>;
+  /**
+   * `authenticate` for HTTP requests, answered from the cache while the entry holds;
+   * `bearerSha256` is sha256(bearer) when the caller has it already.
+   */
+  authenticate(bearer: string, tenantChoice: string | undefined, bearerSha256?: string): Promise<AuthContext>;
   /** Drops what this process holds for a credential (after the change that ended it committed). */
   forget(ended: EndedCredential): void;
   /** Starts listening for other gateways' revocations; caching begins once this succeeded. */
@@ -79,9 +82,9 @@ export function createCredentialCache(database: Database, options: { ttlSeconds:
     get size() {
       return entries.size;
     },
-    async authenticate(bearer, tenantChoice) {
+    async authenticate(bearer, tenantChoice, bearerSha256) {
       if (!listening || ttlMs <= 0) return authenticate(database, bearer, tenantChoice);
-      const key = `${sha256(bearer)}\n${tenantChoice ?? ''}`;
+      const key = `${bearerSha256 ?? sha256(bearer)}\n${tenantChoice ?? ''}`;
       const now = Date.now();
       const hit = entries.get(key);
       if (hit && hit.until > now) return hit.auth;

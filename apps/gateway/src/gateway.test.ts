@@ -116,6 +116,23 @@ describe('gateway basics (PGlite)', () => {
     expect(many.errors?.[0]?.message).toMatch(/alias/i);
   });
 
+  it('marks GraphQL answers uncacheable, refusals included', async () => {
+    const post = (authorization: string, query: string) =>
+      fetch(`${gw.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization },
+        body: JSON.stringify({ query }),
+      });
+    const answered = await post(`Bearer ${owner.token}`, '{ models { totalCount } }');
+    expect(answered.status).toBe(200);
+    expect(answered.headers.get('cache-control')).toBe('no-store');
+    expect(answered.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(Number(answered.headers.get('content-length'))).toBe(Buffer.byteLength(await answered.text()));
+    const invalid = await post(`Bearer ${owner.token}`, '{ models { noSuchField } }');
+    expect(invalid.status).toBe(400);
+    expect(invalid.headers.get('cache-control')).toBe('no-store');
+  });
+
   it('answers health and readiness', async () => {
     expect((await fetch(`${gw.url}/healthz`)).status).toBe(200);
     expect(await (await fetch(`${gw.url}/readyz`)).json()).toMatchObject({ ok: true, database: 'pglite' });

@@ -84,7 +84,10 @@ export function createHardening(env: GatewayEnv, log: Logger) {
 
 export type Hardening = ReturnType<typeof createHardening>;
 
-/** Who a rate limit applies to: the credential when one is sent, else the client address. */
-export function rateLimitKey(bearer: string | undefined, remoteAddress: string | undefined): string {
-  return bearer ? `k:${sha256(bearer).slice(0, 32)}` : `ip:${remoteAddress ?? ''}`;
+/**
+ * Who a rate limit applies to: the credential when one is sent, else the client address.
+ * `bearerSha256` is sha256(bearer) when the caller has it already.
+ */
+export function rateLimitKey(bearer: string | undefined, remoteAddress: string | undefined, bearerSha256?: string): string {
+  return bearer ? `k:${(bearerSha256 ?? sha256(bearer)).slice(0, 32)}` : `ip:${remoteAddress ?? ''}`;
 }

@@ -4,6 +4,7 @@ import DataLoader from 'dataloader';
 import { and, asc, desc, getTableColumns, inArray, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { ModelVersionRow } from './mappers.ts';
+import { preparedOn } from './prepared.ts';
 
 export type Health = 'UNSCANNED' | 'CLEAN' | 'SUSPICIOUS' | 'BACKDOORED' | 'REPAIRED';
 
@@ -48,52 +49,82 @@ function byIdLoader<Row extends { id: string }>(tenant: Tenant, load: (tx: Tx, i
   });
 }
 
-export function createLoaders(tenant: Tenant) {
-  const { models, modelVersions, datasets, jobs, findings } = schema;
-  return {
-    model: byIdLoader(tenant, (tx, ids) => tx.select().from(models).where(anyOf(models.id, ids))),
-    modelVersion: byIdLoader(tenant, (tx, ids) => tx.select().from(modelVersions).where(anyOf(modelVersions.id, ids))),
-    dataset: byIdLoader(tenant, (tx, ids) => tx.select().from(datasets).where(anyOf(datasets.id, ids))),
-    job: byIdLoader(tenant, (tx, ids) => tx.select().from(jobs).where(anyOf(jobs.id, ids))),
-    /** Each model's versions, oldest first, each with its latest detection verdict (for Model.health). */
-    versionsOfModel: new DataLoader<string, VersionWithVerdict[]>(async (modelIds) => {
+/**
+ * A class whose fields are made on first read: a request builds only the loaders its query uses
+ * (the models page uses one of ten).
+ */
+function lazily<F extends Record<string, (tenant: Tenant) => unknown>>(factories: F) {
+  class Lazy {
+    constructor(readonly tenant: Tenant) {}
+  }
+  for (const [key, make] of Object.entries(factories)) {
+    Object.defineProperty(Lazy.prototype, key, {
+      get(this: Lazy) {
+        const value = make(this.tenant);
+        Object.defineProperty(this, key, { value });
+        return value;
+      },
+    });
+  }
+  return (tenant: Tenant) => new Lazy(tenant) as unknown as { readonly [K in keyof F]: ReturnType<F[K]> };
+}
+
+const { models, modelVersions, datasets, jobs, findings } = schema;
+
+const newLoaders = lazily({
+  model: (tenant: Tenant) => byIdLoader(tenant, (tx, ids) => tx.select().from(models).where(anyOf(models.id, ids))),
+  modelVersion: (tenant: Tenant) =>
+    byIdLoader(tenant, (tx, ids) => tx.select().from(modelVersions).where(anyOf(modelVersions.id, ids))),
+  dataset: (tenant: Tenant) => byIdLoader(tenant, (tx, ids) => tx.select().from(datasets).where(anyOf(datasets.id, ids))),
+  job: (tenant: Tenant) => byIdLoader(tenant, (tx, ids) => tx.select().from(jobs).where(anyOf(jobs.id, ids))),
+  /** Each model's versions, oldest first, each with its latest detection verdict (for Model.health). */
+  versionsOfModel: (tenant: Tenant) =>
+    new DataLoader<string, VersionWithVerdict[]>(async (modelIds) => {
       const rows = await tenant((tx) =>
-        tx
-          .select({ ...getTableColumns(modelVersions), latestVerdict: latestVerdictOf })
-          .from(modelVersions)
-          .where(anyOf(modelVersions.modelId, modelIds))
-          .orderBy(asc(modelVersions.version)),
+        preparedOn(tx, 'versions_of_model', (t, name) =>
+          t
+            .select({ ...getTableColumns(modelVersions), latestVerdict: latestVerdictOf })
+            .from(modelVersions)
+            .where(sql`${modelVersions.modelId} = any(${sql.placeholder('ids')})`)
+            .orderBy(asc(modelVersions.version))
+            .prepare(name),
+        ).execute({ ids: [...modelIds] }),
       );
       const grouped = groupBy(rows, (r) => r.modelId);
       return modelIds.map((id) => grouped.get(id) ?? []);
     }),
-    childrenOfVersion: new DataLoader<string, ModelVersionRow[]>(async (ids) => {
+  childrenOfVersion: (tenant: Tenant) =>
+    new DataLoader<string, ModelVersionRow[]>(async (ids) => {
       const rows = await tenant((tx) => tx.select().from(modelVersions).where(anyOf(modelVersions.parentVersionId, ids)));
       const grouped = groupBy(rows, (r) => r.parentVersionId);
       return ids.map((id) => grouped.get(id) ?? []);
     }),
-    findingsOfVersion: new DataLoader<string, (typeof findings.$inferSelect)[]>(async (ids) => {
+  findingsOfVersion: (tenant: Tenant) =>
+    new DataLoader<string, (typeof findings.$inferSelect)[]>(async (ids) => {
       const rows = await tenant((tx) =>
         tx.select().from(findings).where(anyOf(findings.modelVersionId, ids)).orderBy(desc(findings.createdAt)),
       );
       const grouped = groupBy(rows, (r) => r.modelVersionId);
       return ids.map((id) => grouped.get(id) ?? []);
     }),
-    findingsOfJob: new DataLoader<string, (typeof findings.$inferSelect)[]>(async (ids) => {
+  findingsOfJob: (tenant: Tenant) =>
+    new DataLoader<string, (typeof findings.$inferSelect)[]>(async (ids) => {
       const rows = await tenant((tx) => tx.select().from(findings).where(anyOf(findings.jobId, ids)));
       const grouped = groupBy(rows, (r) => r.jobId);
       return ids.map((id) => grouped.get(id) ?? []);
     }),
-    monitorsOfModel: new DataLoader<string, (typeof schema.monitors.$inferSelect)[]>(async (ids) => {
+  monitorsOfModel: (tenant: Tenant) =>
+    new DataLoader<string, (typeof schema.monitors.$inferSelect)[]>(async (ids) => {
       const rows = await tenant((tx) => tx.select().from(schema.monitors).where(anyOf(schema.monitors.modelId, ids)));
       const grouped = groupBy(rows, (r) => r.modelId);
       return ids.map((id) => grouped.get(id) ?? []);
     }),
-    /**
-     * Health per version: its latest detection verdict; a version produced by a repair is
-     * REPAIRED until a scan says otherwise than clean.
-     */
-    healthOfVersion: new DataLoader<string, Health>(async (ids) => {
+  /**
+   * Health per version: its latest detection verdict; a version produced by a repair is
+   * REPAIRED until a scan says otherwise than clean.
+   */
+  healthOfVersion: (tenant: Tenant) =>
+    new DataLoader<string, Health>(async (ids) => {
       const rows = await tenant((tx) =>
         tx
           .select({
@@ -107,7 +138,8 @@ export function createLoaders(tenant: Tenant) {
       const map = new Map(rows.map((r) => [r.id, healthOf(r.verdict, r.parent !== null)]));
       return ids.map((id) => map.get(id) ?? 'UNSCANNED');
     }),
-    activeJobOfVersion: new DataLoader<string, boolean>(async (ids) => {
+  activeJobOfVersion: (tenant: Tenant) =>
+    new DataLoader<string, boolean>(async (ids) => {
       const rows = await tenant((tx) =>
         tx
           .select({ id: jobs.modelVersionId })
@@ -117,7 +149,10 @@ export function createLoaders(tenant: Tenant) {
       const set = new Set(rows.map((r) => r.id));
       return ids.map((id) => set.has(id));
     }),
-  };
+});
+
+export function createLoaders(tenant: Tenant) {
+  return newLoaders(tenant);
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;

@@ -3,9 +3,10 @@
  * (createdAt, id), so pages stay stable while rows are added, and no OFFSET scans.
  */
 import type { Tx } from '@antidote/db';
-import { and, count, desc, getTableColumns, type InferSelectModel, type SQL, sql } from 'drizzle-orm';
+import { and, count, desc, getTableColumns, getTableName, type InferSelectModel, type SQL, sql } from 'drizzle-orm';
 import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { ApiError } from './errors.ts';
+import { preparedOn } from './prepared.ts';
 
 const TOTAL = '__totalCount';
 
@@ -75,19 +76,31 @@ export async function paginate<T extends PgTable & { createdAt: AnyPgColumn; id:
     total = counted?.n ?? 0;
   } else {
     // the first page counts in the same query: a window runs before LIMIT, over every matching row
-    const counted = (await tx
-      .select({ ...getTableColumns(table as PgTable), [TOTAL]: sql<number>`count(*) over ()`.mapWith(Number) })
-      .from(table as PgTable)
-      .where(and(...filters))
-      .orderBy(desc(table.createdAt), desc(table.id))
-      .limit(limit + 1)) as (Row & { [TOTAL]: number })[];
+    const firstPage = (t: Tx) =>
+      t
+        .select({ ...getTableColumns(table as PgTable), [TOTAL]: sql<number>`count(*) over ()`.mapWith(Number) })
+        .from(table as PgTable)
+        .where(and(...filters))
+        .orderBy(desc(table.createdAt), desc(table.id));
+    // unfiltered (every list's landing page): built once per connection
+    const counted = (await (filters.length === 0
+      ? preparedOn(tx, `first_page_${getTableName(table)}`, (t, name) =>
+          firstPage(t).limit(sql.placeholder('limit')).prepare(name),
+        ).execute({ limit: limit + 1 })
+      : firstPage(tx).limit(limit + 1))) as (Row & { [TOTAL]: number })[];
     total = counted[0]?.[TOTAL] ?? 0;
     rows = counted.map(({ [TOTAL]: _, ...row }) => row as unknown as Row);
   }
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return {
-    edges: page.map((node) => ({ cursor: encodeCursor(node.createdAt, node.id), node })),
+    // encoded only when asked for: most pages (the dashboard's) never select an edge's cursor
+    edges: page.map((node) => ({
+      node,
+      get cursor() {
+        return encodeCursor(node.createdAt, node.id);
+      },
+    })),
     pageInfo: { hasNextPage: rows.length > limit, endCursor: last ? encodeCursor(last.createdAt, last.id) : null },
     totalCount: total,
   };

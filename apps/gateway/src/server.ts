@@ -5,17 +5,16 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServer, type ApolloServerPlugin, HeaderMap } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { expressMiddleware } from '@as-integrations/express5';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import express from 'express';
 import { type DocumentNode, type ExecutionArgs, GraphQLError, specifiedRules, validate } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { withAccessRules } from './access.ts';
-import { type AuthContext, authenticate, isCredentialActive } from './auth.ts';
+import { type AuthContext, authenticate, isCredentialActive, sha256 } from './auth.ts';
 import { createContext, type GatewayServices, type GraphQLContext } from './context.ts';
 import { ApiError, httpStatus } from './errors.ts';
 import { createHardening, LIMITS, rateLimitKey } from './hardening.ts';
@@ -48,6 +47,7 @@ async function authFrom(
   tenant: unknown,
   clientIp?: string,
   transport: 'http' | 'ws' = 'http',
+  bearerSha256?: string,
 ): Promise<AuthContext | null> {
   const bearer = bearerOf(authorization);
   if (!bearer) return null;
@@ -55,7 +55,7 @@ async function authFrom(
     try {
       const tenantChoice = typeof tenant === 'string' && tenant ? tenant : undefined;
       // a socket authenticates once per connection and re-checks on its own: only HTTP is cached
-      if (transport === 'http') return await services.credentials.authenticate(bearer, tenantChoice);
+      if (transport === 'http') return await services.credentials.authenticate(bearer, tenantChoice, bearerSha256);
       return await authenticate(services.database, bearer, tenantChoice, { secret: services.env.signingSecret });
     } catch (error) {
       // a wrong bearer is a failed sign-in of its address: fresh junk tokens cannot dodge the limit
@@ -71,6 +71,50 @@ async function authFrom(
     }
     throw error;
   }
+}
+
+/**
+ * Apollo's express integration (@as-integrations/express5) without its final res.send(): that
+ * hashed every answer into an ETag (on POSTs, for answers marked no-store) and re-parsed the
+ * content type Apollo had already set. The answer goes out with res.end and its length.
+ */
+function graphqlHandler(
+  apollo: ApolloServer<GraphQLContext>,
+  context: (req: express.Request) => Promise<GraphQLContext>,
+): express.RequestHandler {
+  return async (req, res, next) => {
+    try {
+      if (!('body' in req)) {
+        res.status(500).send('`req.body` is not set: the json middleware must run before GraphQL.');
+        return;
+      }
+      const headers = new HeaderMap();
+      for (const [key, value] of Object.entries(req.headers)) {
+        if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+      }
+      const query = req.url.indexOf('?');
+      const answer = await apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: {
+          method: req.method.toUpperCase(),
+          headers,
+          search: query === -1 ? '' : req.url.slice(query),
+          body: req.body,
+        },
+        context: () => context(req),
+      });
+      for (const [key, value] of answer.headers) res.setHeader(key, value);
+      res.statusCode = answer.status ?? 200;
+      if (answer.body.kind === 'complete') {
+        res.setHeader('content-length', Buffer.byteLength(answer.body.string));
+        res.end(req.method === 'HEAD' ? undefined : answer.body.string);
+        return;
+      }
+      for await (const chunk of answer.body.asyncIterator) res.write(chunk);
+      res.end();
+    } catch (error) {
+      next(error);
+    }
+  };
 }
 
 export interface Gateway {
@@ -213,6 +257,9 @@ export async function startGateway(services: GatewayServices, listen: { host: st
       ...(hardening.apolloPlugins as ApolloServerPlugin<GraphQLContext>[]),
       ApolloServerPluginDrainHttpServer({ httpServer: server }) as ApolloServerPlugin<GraphQLContext>,
       ...(env.production ? [ApolloServerPluginLandingPageDisabled() as ApolloServerPlugin<GraphQLContext>] : []),
+      // the schema has no cache hints, so Apollo's cache-control plugin only ever answered
+      // `no-store`, after a hook on every field of every answer that also wraps every resolver
+      ApolloServerPluginCacheControlDisabled() as ApolloServerPlugin<GraphQLContext>,
       {
         async serverWillStart() {
           return {
@@ -227,7 +274,8 @@ export async function startGateway(services: GatewayServices, listen: { host: st
             async didResolveOperation({ operation, contextValue }) {
               if (operation?.operation === 'query') contextValue.shareTenantTransaction();
             },
-            async willSendResponse({ contextValue }) {
+            async willSendResponse({ contextValue, response }) {
+              response.http.headers.set('cache-control', 'no-store');
               void contextValue
                 ?.release()
                 .catch((error: unknown) => log.warn({ err: error }, 'ending a request transaction failed'));
@@ -258,6 +306,11 @@ export async function startGateway(services: GatewayServices, listen: { host: st
     next();
   });
   app.use((req, res, next) => {
+    // a listener and a clock read per request, for a line that is only written at debug level
+    if (!log.isLevelEnabled('debug')) {
+      next();
+      return;
+    }
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
@@ -266,7 +319,11 @@ export async function startGateway(services: GatewayServices, listen: { host: st
     next();
   });
   app.use((req, res, next) => {
-    const key = rateLimitKey(bearerOf(req.headers.authorization), clientIp(req));
+    const bearer = bearerOf(req.headers.authorization);
+    // the credential cache keys on the same digest: hashed once per request
+    const digest = bearer ? sha256(bearer) : undefined;
+    res.locals.bearerSha256 = digest;
+    const key = rateLimitKey(bearer, clientIp(req), digest);
     const wait = limiter.take(key);
     if (wait > 0) {
       res.setHeader('retry-after', String(Math.ceil(wait / 1000)));
@@ -280,14 +337,20 @@ export async function startGateway(services: GatewayServices, listen: { host: st
   app.use(
     '/graphql',
     express.json({ limit: '1mb' }),
-    expressMiddleware(apollo, {
-      context: async ({ req }) =>
-        createContext(
+    graphqlHandler(apollo, async (req) =>
+      createContext(
+        services,
+        await authFrom(
           services,
-          await authFrom(services, req.headers.authorization, req.headers['x-antidote-tenant'], clientIp(req)),
+          req.headers.authorization,
+          req.headers['x-antidote-tenant'],
           clientIp(req),
+          'http',
+          req.res?.locals.bearerSha256 as string | undefined,
         ),
-    }),
+        clientIp(req),
+      ),
+    ),
   );
 
   await new Promise<void>((resolve, reject) => {
