@@ -2,37 +2,22 @@ import path from 'node:path';
 import { triggeredTestSet } from '@antidote/core/attacks';
 import { loadBuiltinDataset } from '@antidote/core/datasets';
 import { type PivotalTuningOptions, pivotalTuning } from '@antidote/core/defenses';
-import { createLabAttack, DEMO_PT_STEPS, DEMO_VICTIM, demoData, trainLabModel } from '@antidote/core/lab';
+import { createLabAttack, DEMO_ATTACK, DEMO_PT_STEPS, DEMO_VICTIM, demoData } from '@antidote/core/lab';
 import { evaluateAttack, evaluateClean } from '@antidote/core/metrics';
 import { initRuntime } from '@antidote/core/runtime';
 import type * as tf from '@tensorflow/tfjs';
 import { option } from './cli-args.ts';
-import { loadCachedModel, saveCachedModel } from './victims.ts';
+import { demoVictim } from './victims.ts';
 
 const cache = path.resolve(option('--cache', path.join(import.meta.dirname, '.cache', 'demo-victim')));
 const variants = JSON.parse(option('--variants', '[{}]')) as Partial<PivotalTuningOptions>[];
 
 await initRuntime({ backend: 'wasm' });
 const { train, test } = loadBuiltinDataset('fashion-mnist');
-const { victimTrain: victimData, trusted, evaluation } = demoData(train, test);
-const attackSpec = {
-  name: 'badnets' as const,
-  poisonCount: DEMO_VICTIM.poisonCount,
-  targetClass: DEMO_VICTIM.targetClass,
-  seed: DEMO_VICTIM.seed,
-};
-let model = (await loadCachedModel(cache))?.model;
-if (!model) {
-  const lab = await trainLabModel({
-    train: victimData,
-    test: evaluation,
-    attack: attackSpec,
-    recipe: { epochs: DEMO_VICTIM.epochs, seed: DEMO_VICTIM.seed },
-  });
-  model = lab.model;
-  await saveCachedModel(cache, model);
-}
-const triggered = triggeredTestSet(createLabAttack(attackSpec), evaluation);
+const data = demoData(train, test);
+const { trusted, evaluation } = data;
+const model = await demoVictim(cache, data);
+const triggered = triggeredTestSet(createLabAttack(DEMO_ATTACK), evaluation);
 const measure = async (m: tf.LayersModel) => ({
   cda: (await evaluateClean(m, evaluation)).cda,
   asr: (await evaluateAttack(m, triggered, DEMO_VICTIM.targetClass)).asr,

@@ -10,13 +10,13 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { exportImageArchive, loadBuiltinDataset } from '@antidote/core/datasets';
-import { DEMO_PT_STEPS, DEMO_VICTIM, demoData, trainLabModel } from '@antidote/core/lab';
+import { DEMO_PT_STEPS, DEMO_VICTIM, demoData } from '@antidote/core/lab';
 import { packModelArchive, saveModelToFiles } from '@antidote/core/models';
 import { initRuntime } from '@antidote/core/runtime';
 import { runRepair, runScan } from '@antidote/worker/tasks';
 import { option } from './cli-args.ts';
 import { cpuInfo } from './machine.ts';
-import { loadCachedModel, saveCachedModel } from './victims.ts';
+import { demoVictim } from './victims.ts';
 
 const cache = path.resolve(option('--cache', path.join(import.meta.dirname, '.cache', 'demo-victim')));
 const knownAttack = { name: 'badnets', targetClass: DEMO_VICTIM.targetClass };
@@ -60,23 +60,9 @@ function phaseClock(phaseSeconds: Record<string, number>) {
 async function demoInputs() {
   await initRuntime({ backend: 'wasm' });
   const { train, test } = loadBuiltinDataset('fashion-mnist');
-  const { victimTrain, trusted } = demoData(train, test);
-  let model = (await loadCachedModel(cache))?.model;
-  if (!model) {
-    const lab = await trainLabModel({
-      train: victimTrain,
-      test: trusted,
-      attack: {
-        name: 'badnets',
-        poisonCount: DEMO_VICTIM.poisonCount,
-        targetClass: DEMO_VICTIM.targetClass,
-        seed: DEMO_VICTIM.seed,
-      },
-      recipe: { epochs: DEMO_VICTIM.epochs, seed: DEMO_VICTIM.seed },
-    });
-    model = lab.model;
-    await saveCachedModel(cache, model);
-  }
+  const data = demoData(train, test);
+  const { trusted } = data;
+  const model = await demoVictim(cache, data);
   const inputs = { model: packModelArchive(await saveModelToFiles(model)), trusted: exportImageArchive(trusted) };
   model.dispose();
   return inputs;

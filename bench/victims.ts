@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type ImageDataset, stratifiedSample } from '@antidote/core/datasets';
+import { DEMO_ATTACK, DEMO_VICTIM, type DemoData, trainLabModel } from '@antidote/core/lab';
 import { loadModelFromFiles, saveModelToFiles } from '@antidote/core/models';
 import type * as tf from '@tensorflow/tfjs';
 
@@ -116,4 +117,18 @@ export async function saveCachedModel(dir: string, model: tf.LayersModel, extra:
   mkdirSync(dir, { recursive: true });
   for (const [name, bytes] of Object.entries(files)) writeFileSync(path.join(dir, name), bytes);
   writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ files: Object.keys(files), ...extra }));
+}
+
+/** The `npm start` demo's victim (DEMO_VICTIM, DEMO_ATTACK), trained once and cached under `dir`. */
+export async function demoVictim(dir: string, data: DemoData): Promise<tf.LayersModel> {
+  const cached = await loadCachedModel(dir);
+  if (cached) return cached.model;
+  const lab = await trainLabModel({
+    train: data.victimTrain,
+    test: data.evaluation,
+    attack: DEMO_ATTACK,
+    recipe: { epochs: DEMO_VICTIM.epochs, seed: DEMO_VICTIM.seed },
+  });
+  await saveCachedModel(dir, lab.model);
+  return lab.model;
 }

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { exportImageArchive, loadBuiltinDataset } from '@antidote/core/datasets';
-import { DEMO_PT_STEPS, DEMO_VICTIM, demoData, trainLabModel } from '@antidote/core/lab';
+import { DEMO_ATTACK, DEMO_PT_STEPS, DEMO_VICTIM, demoData, trainLabModel } from '@antidote/core/lab';
 import { packModelArchive, saveModelToFiles } from '@antidote/core/models';
 
 export interface DemoArtifacts {
@@ -37,12 +37,7 @@ export async function prepareDemoArtifacts(
   const result = await trainLabModel({
     train: victimData,
     test: evaluation,
-    attack: {
-      name: 'badnets',
-      poisonCount: DEMO_VICTIM.poisonCount,
-      targetClass: DEMO_VICTIM.targetClass,
-      seed: DEMO_VICTIM.seed,
-    },
+    attack: DEMO_ATTACK,
     recipe: { epochs: DEMO_VICTIM.epochs, seed: DEMO_VICTIM.seed },
     ...(signal ? { signal } : {}),
     onProgress: (p) => {

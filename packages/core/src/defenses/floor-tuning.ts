@@ -7,7 +7,6 @@ import * as tf from '@tensorflow/tfjs';
 import type { ImageDataset } from '../datasets/image-dataset.ts';
 import { isAntidoteError, throwIfAborted } from '../errors.ts';
 import { predictClasses } from '../metrics/metrics.ts';
-import { layerVariable } from '../models/features.ts';
 import type { AugmentOptions } from '../training/batches.ts';
 import { type LossFunction, type ReplicaLoss, type TrainOptions, trainModel } from '../training/train.ts';
 import { kernelVariables, withWeightDecay } from '../training/weight-decay.ts';

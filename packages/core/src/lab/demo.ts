@@ -4,9 +4,17 @@
  * definition.
  */
 import { type ImageDataset, selectImages, stratifiedSample } from '../datasets/image-dataset.ts';
+import type { LabAttackSpec } from './train-poisoned.ts';
 
 /** Demo victim: 1/3 of Fashion-MNIST (20,000 images), 200 of them poisoned (1%), 2 epochs (~1 min on 2 cores). */
 export const DEMO_VICTIM = { fraction: 1 / 3, poisonCount: 200, targetClass: 0, epochs: 2, seed: 7 } as const;
+/** The demo victim's backdoor: BadNets on DEMO_VICTIM's poisons, target and seed. */
+export const DEMO_ATTACK: LabAttackSpec = {
+  name: 'badnets',
+  poisonCount: DEMO_VICTIM.poisonCount,
+  targetClass: DEMO_VICTIM.targetClass,
+  seed: DEMO_VICTIM.seed,
+};
 /** Pivotal-Tuning steps of the demo scan and repair (the default is 600; 300 keeps the demo short). */
 export const DEMO_PT_STEPS = 300;
 

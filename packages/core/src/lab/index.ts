@@ -1,5 +1,5 @@
 export { LAB_ATTACK_NAMES, type LabAttackName } from '../formats/names.ts';
-export { DEMO_PT_STEPS, DEMO_VICTIM, type DemoData, demoData } from './demo.ts';
+export { DEMO_ATTACK, DEMO_PT_STEPS, DEMO_VICTIM, type DemoData, demoData } from './demo.ts';
 export {
   type AnyAttack,
   createLabAttack,
