@@ -180,6 +180,18 @@ const md = [
       `- ${s.threads} threads vs ${base}: scan ${s.scan}x, repair ${s.repair}x, scan + repair **${s.total}x** (means over rounds).`,
   ),
   '',
+  'Seconds per progress phase, mean over rounds (a phase runs from its first progress event to the next one; Pivotal Tuning first reports after 25 steps, which therefore count in `load`):',
+  '',
+  `| phase | ${threadCounts.map((t) => `${t} thread(s)`).join(' | ')} |`,
+  `|---|${threadCounts.map(() => '---').join('|')}|`,
+  ...[...new Set(rows.flatMap((r) => Object.keys(r.phaseSeconds)))].map((phase) => {
+    const cells = threadCounts.map((t) => {
+      const values = rows.filter((r) => r.threads === t).map((r) => r.phaseSeconds[phase] ?? 0);
+      return (values.reduce((a, b) => a + b, 0) / Math.max(1, values.length)).toFixed(1);
+    });
+    return `| ${phase} | ${cells.join(' | ')} |`;
+  }),
+  '',
 ];
 writeFileSync(path.join(out, 'demo-threads.md'), md.join('\n'));
 console.log(md.join('\n'));
