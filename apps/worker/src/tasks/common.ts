@@ -28,6 +28,7 @@ import {
   unpackModelArchive,
   WASM_HEAP_BYTES,
 } from '@antidote/core/models';
+import { ThreadPool } from '@antidote/core/parallel';
 import { describeRuntime, initRuntime, type RuntimeDescription, type tf } from '@antidote/core/runtime';
 
 /** One progress event; `progress` is the share of the whole task done (0..1, never decreasing). */
@@ -59,6 +60,20 @@ export interface KnownAttack {
  * images + labels); scans and repairs also take images alone (see loadTrustedOrPseudoLabel).
  */
 export type TrustedInput = Uint8Array | readonly DatasetFile[];
+
+/**
+ * Compute threads a task spreads its training and inversion over: the caller's pool's, else the
+ * threads it was given on a wasm backend (one core per instance); native backends use every core
+ * already, so they get one.
+ */
+export function computeThreads(input: { threads?: number; pool?: ThreadPool }): number {
+  return input.pool?.size ?? (describeRuntime()?.backend === 'wasm' ? Math.max(1, input.threads ?? 1) : 1);
+}
+
+/** A pool of `threads` compute threads stopped by `signal`, or null for one thread (this one). */
+export async function startPool(threads: number, signal?: AbortSignal): Promise<ThreadPool | null> {
+  return threads > 1 ? ThreadPool.start({ threads, ...(signal ? { signal } : {}) }) : null;
+}
 
 /** Loads the best backend once per process; later calls reuse it (see initRuntime). */
 export async function ensureRuntime(): Promise<RuntimeDescription> {

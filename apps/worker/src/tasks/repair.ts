@@ -43,12 +43,13 @@ import {
 } from '@antidote/core/defenses';
 import { AntidoteError, throwIfAborted } from '@antidote/core/errors';
 import { type JobWork, packModelArchive, saveModelToFiles, splitAtPenultimate, unpackModelArchive } from '@antidote/core/models';
-import { ThreadPool } from '@antidote/core/parallel';
-import { describeRuntime, type tf } from '@antidote/core/runtime';
+import type { ThreadPool } from '@antidote/core/parallel';
+import type { tf } from '@antidote/core/runtime';
 import {
   attackSuccess,
   callerCallback,
   checkKnownAttack,
+  computeThreads,
   type EstimateCallback,
   elapsedMs,
   ensureRuntime,
@@ -66,6 +67,7 @@ import {
   reportEstimate,
   scaledBatch,
   seedOption,
+  startPool,
   type TrustedInput,
   toTaskError,
   triggeredSet,
@@ -432,10 +434,7 @@ export async function runRepair(input: RepairInput): Promise<RepairTaskResult> {
     const distils = settings.method === 'pivotal-tuning' || settings.method === 'nad';
     // Neural Cleanse's unlearning loss is not rebuilt on compute threads (NAD's student is not
     // either; its teacher is), and only a wasm backend (one core per instance) gains from them.
-    const threads =
-      settings.method === 'neural-cleanse'
-        ? 1
-        : (input.pool?.size ?? (describeRuntime()?.backend === 'wasm' ? Math.max(1, input.threads ?? 1) : 1));
+    const threads = settings.method === 'neural-cleanse' ? 1 : computeThreads(input);
     const workAt = (batch: number): JobWork => ({
       trainPasses: left * batch * (distils ? 2 : 1),
       inferPasses: (distils ? left * batch * 2 : 0) + evaluations + 2 * validation.labels.length,
@@ -457,7 +456,7 @@ export async function runRepair(input: RepairInput): Promise<RepairTaskResult> {
     const asrBefore = knownAttack && triggered ? await attackSuccess(model, triggered, knownAttack) : undefined;
     throwIfAborted(signal);
 
-    if (threads > 1 && !input.pool) pool = await ThreadPool.start({ threads, ...(signal ? { signal } : {}) });
+    if (!input.pool) pool = await startPool(threads, signal);
     const threadPool = threads > 1 ? (input.pool ?? pool) : null;
     let lastPhase: string | null = null;
     const result = await runDefense(model, trusted, settings, labels, {

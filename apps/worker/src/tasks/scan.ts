@@ -23,12 +23,13 @@ import { throwIfAborted } from '@antidote/core/errors';
 import { packModelArchive } from '@antidote/core/formats';
 import { accuracy, predictClasses } from '@antidote/core/metrics';
 import { type JobWork, saveModelToFiles, splitAtPenultimate } from '@antidote/core/models';
-import { ThreadPool } from '@antidote/core/parallel';
-import { describeRuntime, type tf } from '@antidote/core/runtime';
+import type { ThreadPool } from '@antidote/core/parallel';
+import type { tf } from '@antidote/core/runtime';
 import {
   attackSuccess,
   callerCallback,
   checkKnownAttack,
+  computeThreads,
   type EstimateCallback,
   elapsedMs,
   ensureRuntime,
@@ -46,6 +47,7 @@ import {
   reportEstimate,
   scaledBatch,
   seedOption,
+  startPool,
   type TrustedInput,
   toTaskError,
   triggeredSet,
@@ -373,7 +375,7 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
     // The reference repair splits its batches over compute threads and the classes are inverted
     // on them independently. Only a wasm backend gains: it is one core per instance, native
     // backends use every core already.
-    const threads = input.pool?.size ?? (describeRuntime()?.backend === 'wasm' ? Math.max(1, input.threads ?? 1) : 1);
+    const threads = computeThreads(input);
     const workAt = (repairBatch: number, batchOf: (family: TriggerFamily) => number): JobWork => {
       const inversionImages = classes * imagesPerClass(batchOf);
       return {
@@ -423,8 +425,8 @@ export async function runScan(input: ScanInput): Promise<ScanResult> {
     // that never left the suspect's weights (training collapsed at once) makes every score 0.
     let referenceRun: ReferenceRunFacts;
     let referenceModel: tf.LayersModel;
-    if (threads > 1 && !input.pool) pool = await ThreadPool.start({ threads, ...(signal ? { signal } : {}) });
-    const threadPool = input.pool ?? pool;
+    if (!input.pool) pool = await startPool(threads, signal);
+    const threadPool = threads > 1 ? (input.pool ?? pool) : null;
     if (resume) {
       referenceModel = (await loadModelArchive(resume.reference.archive)).model;
       referenceRun = resume.reference.run;

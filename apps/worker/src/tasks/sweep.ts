@@ -10,9 +10,7 @@ import { throwIfAborted } from '@antidote/core/errors';
 import { type LabAttackName, trainLabModel } from '@antidote/core/lab';
 import { rocAuc } from '@antidote/core/metrics';
 import { packModelArchive, saveModelToFiles } from '@antidote/core/models';
-import { ThreadPool } from '@antidote/core/parallel';
-import { describeRuntime } from '@antidote/core/runtime';
-import { ensureRuntime, type ProgressCallback } from './common.ts';
+import { computeThreads, ensureRuntime, type ProgressCallback, startPool } from './common.ts';
 import { runRepair } from './repair.ts';
 import { runScan } from './scan.ts';
 
@@ -98,8 +96,7 @@ export async function runSweep(input: SweepInput): Promise<SweepResult> {
   const has = (p: { poisonCount: number; seed: number }) =>
     results.some((r) => r.poisonCount === p.poisonCount && r.seed === p.seed);
   // One pool for the whole sweep: every victim trains, is scanned and repaired on it.
-  const threads = describeRuntime()?.backend === 'wasm' ? Math.max(1, input.threads ?? 1) : 1;
-  const threadPool = threads > 1 ? await ThreadPool.start({ threads, ...(signal ? { signal } : {}) }) : null;
+  const threadPool = await startPool(computeThreads(input), signal);
   const shared = threadPool ? { pool: threadPool } : {};
   try {
     for (const [index, item] of plan.entries()) {
