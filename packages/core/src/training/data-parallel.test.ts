@@ -6,7 +6,7 @@ import { createRng } from '../random.ts';
 import { initRuntime } from '../runtime/backend.ts';
 import { batchPixels, NO_AUGMENT } from './batches.ts';
 import { DataParallelTrainer } from './data-parallel.ts';
-import { type TrainOptions, trainableVariables, trainModel } from './train.ts';
+import { CROSS_ENTROPY_REPLICA_LOSS, type TrainOptions, trainableVariables, trainModel } from './train.ts';
 
 // Thread start-up compiles core with tsx and loads tfjs: minutes on a loaded machine.
 const SLOW = 600_000;
@@ -97,7 +97,12 @@ describe('data-parallel training', { timeout: SLOW }, () => {
   it('leaks no tensor on any thread over 100 steps', async () => {
     const model = bnModel(7);
     const variables = trainableVariables(model);
-    const trainer = await DataParallelTrainer.start(two, model, { variables, probabilities: false, maxBatch: 8 });
+    const trainer = await DataParallelTrainer.start(two, model, {
+      variables,
+      probabilities: false,
+      maxBatch: 8,
+      loss: CROSS_ENTROPY_REPLICA_LOSS,
+    });
     const optimizer = tf.train.sgd(0.01);
     const rng = createRng(1);
     const counts: number[][] = [];

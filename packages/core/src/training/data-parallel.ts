@@ -46,8 +46,8 @@ export interface ReplicaSetup {
   buffers: ReplicaBuffers;
   imageShape: [number, number, number];
   probabilities: boolean;
-  /** A custom loss the threads build with their factory `kind`; cross-entropy when null. */
-  loss: { kind: string; settings: unknown; models: string[]; weightDecay: number } | null;
+  /** The loss the threads build with their factory `kind`, the frozen models it reads by name. */
+  loss: { kind: string; settings: unknown; models: string[]; weightDecay: number };
 }
 
 export interface ParallelStep {
@@ -75,14 +75,14 @@ export class DataParallelTrainer {
     this.#buffers = setup.buffers;
     this.#imageSize = setup.imageShape[0] * setup.imageShape[1] * setup.imageShape[2];
     this.#maxBatch = maxBatch;
-    this.#lossModels = setup.loss?.models ?? [];
+    this.#lossModels = setup.loss.models;
   }
 
   /** Sends `model` to every thread and sets up the shared buffers for batches of up to `maxBatch`. */
   static async start(
     pool: ThreadPool,
     model: tf.LayersModel,
-    options: { variables: readonly tf.Variable[]; probabilities: boolean; maxBatch: number; loss?: ReplicaLoss },
+    options: { variables: readonly tf.Variable[]; probabilities: boolean; maxBatch: number; loss: ReplicaLoss },
   ): Promise<DataParallelTrainer> {
     const trained = new Set(options.variables.map((v) => v.id));
     const trainable = new Set(model.trainableWeights.map((w) => w.read().id));
@@ -113,17 +113,15 @@ export class DataParallelTrainer {
       },
       imageShape: shape,
       probabilities: options.probabilities,
-      loss: options.loss
-        ? {
-            kind: options.loss.kind,
-            settings: options.loss.settings,
-            models: Object.keys(options.loss.models ?? {}),
-            weightDecay: options.loss.weightDecay ?? 0,
-          }
-        : null,
+      loss: {
+        kind: options.loss.kind,
+        settings: options.loss.settings,
+        models: Object.keys(options.loss.models ?? {}),
+        weightDecay: options.loss.weightDecay ?? 0,
+      },
     };
     await pool.loadModel(REPLICA_MODEL, await saveModelToFiles(model));
-    for (const [name, frozen] of Object.entries(options.loss?.models ?? {})) {
+    for (const [name, frozen] of Object.entries(options.loss.models ?? {})) {
       await pool.loadModel(REPLICA_LOSS_MODEL + name, await saveModelToFiles(frozen));
     }
     await pool.broadcast('put', { key: REPLICA_SETUP, value: setup });

@@ -22,7 +22,7 @@ function replicaLoss(
   const cached = store.get(LOSS_CACHE) as { setup: ReplicaSetup; model: tf.LayersModel; loss: LossFunction } | undefined;
   if (cached && cached.setup === setup && cached.model === model) return cached.loss;
   let loss: LossFunction;
-  if (!setup.loss || setup.loss.kind === CROSS_ENTROPY_REPLICA_LOSS.kind) {
+  if (setup.loss.kind === CROSS_ENTROPY_REPLICA_LOSS.kind) {
     loss = crossEntropy(setup.probabilities);
   } else {
     const factory = factories[setup.loss.kind];
@@ -35,7 +35,7 @@ function replicaLoss(
     }
     loss = factory(model, models, setup.loss.settings);
   }
-  if (setup.loss && setup.loss.weightDecay > 0) loss = withWeightDecay(loss, kernelVariables(model), setup.loss.weightDecay);
+  if (setup.loss.weightDecay > 0) loss = withWeightDecay(loss, kernelVariables(model), setup.loss.weightDecay);
   store.set(LOSS_CACHE, { setup, model, loss });
   return loss;
 }

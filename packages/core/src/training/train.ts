@@ -235,7 +235,7 @@ export async function trainModel(model: tf.LayersModel, dataset: ImageDataset, o
       ? await DataParallelTrainer.start(options.pool, model, {
           variables,
           probabilities: outputsProbabilities(model),
-          ...(options.loss && options.replicaLoss ? { loss: options.replicaLoss } : {}),
+          loss: options.loss && options.replicaLoss ? options.replicaLoss : CROSS_ENTROPY_REPLICA_LOSS,
           // A batch hook may add images (e.g. triggered copies) to a batch.
           maxBatch: 2 * options.batchSize,
         })
